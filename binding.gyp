@@ -1,0 +1,21 @@
+{
+  "targets": [
+    {
+      "target_name": "adaptune",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/shim.cc",
+        "<!@(node -e \"console.log(require('fs').readdirSync('native/src/generated').filter(f=>f.endsWith('.cc')).map(f=>'native/src/generated/'+f).join(' '))\")"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node scripts/find-libtorch.mjs include)"
+      ],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS", "_GLIBCXX_USE_CXX11_ABI=1"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-deprecated-declarations", "-Wno-unused-parameter"],
+      "libraries": ["<!@(node scripts/find-libtorch.mjs libs)"]
+    }
+  ]
+}

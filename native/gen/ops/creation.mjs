@@ -1,0 +1,20 @@
+// Creation ops. Row: [name, args, return, C++ expression, flags]; see native/gen/README.md.
+export default [
+  ['zeros', 'i[] size, dtype? dtype, device? device', 'T', 'at::zeros(size, opts(dtype, device))'],
+  ['ones', 'i[] size, dtype? dtype, device? device', 'T', 'at::ones(size, opts(dtype, device))'],
+  ['empty', 'i[] size, dtype? dtype, device? device', 'T', 'at::empty(size, opts(dtype, device))'],
+  ['full', 'i[] size, S fillValue, dtype? dtype, device? device', 'T', 'at::full(size, fillValue, opts(dtype, device))'],
+  ['arange', 'S start, S end, S step=1, dtype? dtype, device? device', 'T', 'at::arange(start, end, step, opts(dtype, device))'],
+  ['linspace', 'S start, S end, i steps, dtype? dtype, device? device', 'T', 'at::linspace(start, end, steps, opts(dtype, device))'],
+  ['logspace', 'S start, S end, i steps, f base=10, dtype? dtype, device? device', 'T', 'at::logspace(start, end, steps, base, opts(dtype, device))'],
+  ['eye', 'i n, i? m, dtype? dtype, device? device', 'T', 'm ? at::eye(n, *m, opts(dtype, device)) : at::eye(n, opts(dtype, device))'],
+  ['scalarTensor', 'S value, dtype? dtype, device? device', 'T', 'at::scalar_tensor(value, opts(dtype, device))'],
+  ['zerosLike', 'T self, dtype? dtype', 'T', 'at::zeros_like(self, opts(dtype, c10::nullopt))'],
+  ['onesLike', 'T self, dtype? dtype', 'T', 'at::ones_like(self, opts(dtype, c10::nullopt))'],
+  ['emptyLike', 'T self, dtype? dtype', 'T', 'at::empty_like(self, opts(dtype, c10::nullopt))'],
+  ['fullLike', 'T self, S fillValue, dtype? dtype', 'T', 'at::full_like(self, fillValue, opts(dtype, c10::nullopt))'],
+  ['randLike', 'T self, dtype? dtype', 'T', 'at::rand_like(self, opts(dtype, c10::nullopt))'],
+  ['randnLike', 'T self, dtype? dtype', 'T', 'at::randn_like(self, opts(dtype, c10::nullopt))'],
+  ['complex', 'T real, T imag', 'T', 'at::complex(real, imag)'],
+  ['polar', 'T abs, T angle', 'T', 'at::polar(abs, angle)'],
+];

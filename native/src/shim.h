@@ -1,0 +1,101 @@
+// adaptune native shim: tensor handles, argument conversion and the one
+// exception barrier every exported function goes through. Hand-written; the
+// op wrappers that use it are generated (native/gen/generate.mjs).
+#pragma once
+#include <napi.h>
+#include <ATen/ATen.h>
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace adaptune {
+
+// One native handle per JS tensor. `t` is reset on dispose; the struct itself
+// lives until the JS external is collected (the finalizer deletes it).
+struct Handle {
+  at::Tensor t;
+  int64_t accounted = 0;  // bytes reported to V8 as external memory
+  bool live = true;
+};
+
+// Per-process counters behind liveTensors()/memory().
+extern std::atomic<int64_t> g_liveTensors;
+extern std::atomic<int64_t> g_liveBytes;
+
+// Wraps a tensor in a new handle (an undefined tensor becomes null).
+Napi::Value wrap(Napi::Env env, at::Tensor t);
+Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts);
+template <typename Tuple, size_t... I>
+Napi::Value wrapTupleImpl(Napi::Env env, const Tuple& tup, std::index_sequence<I...>) {
+  Napi::Array out = Napi::Array::New(env, sizeof...(I));
+  ((out.Set(static_cast<uint32_t>(I), wrap(env, std::get<I>(tup)))), ...);
+  return out;
+}
+template <typename... Ts>
+Napi::Value wrapTuple(Napi::Env env, const std::tuple<Ts...>& tup) {
+  return wrapTupleImpl(env, tup, std::index_sequence_for<Ts...>{});
+}
+void release(Napi::Env env, Handle* h);
+
+// Argument conversion; each throws a JS TypeError naming the argument.
+Handle* argHandle(const Napi::CallbackInfo& info, size_t i, const char* name);
+const at::Tensor& argTensor(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<at::Tensor> argOptTensor(const Napi::CallbackInfo& info, size_t i, const char* name);
+std::vector<at::Tensor> argTensorList(const Napi::CallbackInfo& info, size_t i, const char* name);
+// null entries become undefined tensors (as in autograd.grad's grad_outputs)
+std::vector<at::Tensor> argNullableTensorList(const Napi::CallbackInfo& info, size_t i, const char* name);
+at::Tensor argTensorOrScalar(const Napi::CallbackInfo& info, size_t i, const char* name);
+at::Scalar argScalar(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<at::Scalar> argOptScalar(const Napi::CallbackInfo& info, size_t i, const char* name);
+int64_t argInt(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<int64_t> argOptInt(const Napi::CallbackInfo& info, size_t i, const char* name);
+std::vector<int64_t> argIntList(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<std::vector<int64_t>> argOptIntList(const Napi::CallbackInfo& info, size_t i, const char* name);
+double argDouble(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<double> argOptDouble(const Napi::CallbackInfo& info, size_t i, const char* name);
+bool argBool(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<bool> argOptBool(const Napi::CallbackInfo& info, size_t i, const char* name);
+std::string argString(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<std::string> argOptString(const Napi::CallbackInfo& info, size_t i, const char* name);
+at::ScalarType argDtype(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<at::ScalarType> argOptDtype(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<at::Device> argOptDevice(const Napi::CallbackInfo& info, size_t i, const char* name);
+int64_t argReduction(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+inline at::OptionalIntArrayRef optRef(const c10::optional<std::vector<int64_t>>& v) {
+  if (!v) return c10::nullopt;
+  return at::OptionalIntArrayRef(*v);
+}
+inline c10::optional<c10::string_view> optSv(const c10::optional<std::string>& s) {
+  if (!s) return c10::nullopt;
+  return c10::string_view(*s);
+}
+at::TensorOptions opts(c10::optional<at::ScalarType> dtype, c10::optional<at::Device> device);
+
+// The exception barrier: c10::Error and std::exception become a JS TorchError
+// whose message names the op and the shapes/dtypes of its arguments.
+[[noreturn]] void throwTorchError(const Napi::CallbackInfo& info, const char* op,
+                                  const char* const* argNames, const std::string& what);
+std::string describeValue(const Napi::Value& v);
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, const char* op, const char* const* argNames, F&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throwTorchError(info, op, argNames, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throwTorchError(info, op, argNames, e.what());
+  }
+}
+
+// Per-environment state (Napi::Addon instance data), not statics: the addon may
+// be loaded in worker threads.
+struct EnvData {
+  Napi::FunctionReference torchError;
+};
+
+}  // namespace adaptune
