@@ -1,4 +1,7 @@
 /** @module adaptune: fine-tune pre-trained networks from TypeScript over libtorch. */
 export * as torch from './core/torch.js';
+export * as nn from './core/nn/index.js';
+export * as optim from './core/optim/index.js';
+export * as io from './core/io/index.js';
 export { Tensor } from './core/torch.js';
 export * from './core/errors.js';

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what adaptune needs and builds it; idempotent and silent when all is
+# there (with --quiet). Steps: Debian packages (libtorch, OpenBLAS, Fashion-MNIST),
+# npm ci, the native addon, the TypeScript.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+QUIET=0
+[ "${1:-}" = "--quiet" ] && QUIET=1
+say() { [ "$QUIET" = 1 ] || echo "bootstrap: $*"; }
+note() { echo "bootstrap: $*" >&2; }
+
+# 1. System packages. LIBTORCH=/path replaces libtorch-dev (an official libtorch).
+PKGS=(libopenblas0-pthread dataset-fashion-mnist)
+[ -z "${LIBTORCH:-}" ] && PKGS=(libtorch-dev "${PKGS[@]}")
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    note "missing ${missing[*]} and no apt-get here: install libtorch yourself and set LIBTORCH=/path/to/libtorch"
+    exit 1
+  fi
+  SUDO=()
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=(sudo); else
+      note "please run: sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+      exit 1
+    fi
+  fi
+  note "installing ${missing[*]} (apt-get)"
+  "${SUDO[@]}" apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. npm dependencies.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  note "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+# 3. The native addon, when missing or older than its sources.
+addon=build/Release/adaptune.node
+if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp scripts/find-libtorch.mjs -newer "$addon" -type f ! -path 'native/src/generated/*' 2>/dev/null | head -1)" ]; then
+  note "building the native addon (libtorch; takes a few minutes the first time)"
+  bash scripts/build-native.sh
+fi
+
+# 4. TypeScript, when dist is missing or older than any source.
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find src test bench tsconfig.json native/gen -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
+  say "compiling TypeScript"
+  node native/gen/generate.mjs >/dev/null
+  node_modules/.bin/tsc -p tsconfig.json
+  touch "$stamp"
+fi
+say "ready"

@@ -1,0 +1,2 @@
+/** @module optim: optimizers and learning-rate schedulers. */
+export {};
