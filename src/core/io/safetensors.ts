@@ -26,6 +26,27 @@ const DTYPE_TO_ST: Record<DType, string> = {
 export interface TensorInfo { dtype: DType; shape: number[]; begin: number; end: number }
 export interface SafetensorsHeader { tensors: Map<string, TensorInfo>; metadata: Record<string, string>; dataStart: number }
 
+/** Top-level keys in order of appearance (JSON.parse silently keeps the last of duplicates). */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) {
+        let k = j + 1;
+        while (k < text.length && /\s/.test(text[k]!)) k++;
+        if (text[k] === ':') keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+      }
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
+}
+
 function fail(file: string, msg: string): never {
   throw new SafetensorsError(`${file}: ${msg}`);
 }
@@ -33,12 +54,17 @@ function fail(file: string, msg: string): never {
 /** Parses and validates the header of a safetensors file of `fileSize` bytes. */
 export function parseHeader(file: string, headerBytes: Uint8Array, fileSize: number): SafetensorsHeader {
   let json: unknown;
+  let text = '';
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+    json = JSON.parse(text);
   } catch (e) {
     fail(file, `header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) fail(file, 'header is not a JSON object');
+  const keys = topLevelKeys(text);
+  const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (dup !== undefined) fail(file, `tensor name '${dup}' appears twice in the header`);
   const dataStart = 8 + headerBytes.length;
   const dataLen = fileSize - dataStart;
   const tensors = new Map<string, TensorInfo>();
