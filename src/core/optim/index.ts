@@ -1,2 +1,6 @@
-/** @module optim: optimizers and learning-rate schedulers. */
-export {};
+/** @module optim: optimizers (SGD, Adam, AdamW) and learning-rate schedulers, PyTorch 1.13's update rules. */
+export {
+  Optimizer, splitStateDict, joinStateDict,
+  type ParamGroup, type ParamGroupInput, type Params, type ParamState, type OptimizerStateDict, type OptimizerStateMeta,
+} from './optimizer.js';
+export { SGD, type SGDOptions, type SGDGroup } from './sgd.js';
