@@ -1,0 +1,167 @@
+/**
+ * @module `adaptune bench`: runs each model's adaptune and PyTorch measurements
+ * in alternating child processes (one per framework per round, so peak RSS is
+ * clean) and summarises images/s, ratios and peak memory.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WorkerResult } from './worker.js';
+import { fmtMiB, fmtMs, fmtRate, markdownTable, ratio, summarize, type Summary } from './stats.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The compiled adaptune worker (dist/bench/worker.js). */
+export const WORKER_JS = join(HERE, 'worker.js');
+/** The PyTorch worker, kept as source (bench/torch_bench.py at the package root). */
+export const TORCH_PY = [join(HERE, 'torch_bench.py'), join(HERE, '..', '..', 'bench', 'torch_bench.py')]
+  .find((p) => existsSync(p)) ?? join(HERE, '..', '..', 'bench', 'torch_bench.py');
+
+export type Framework = 'adaptune' | 'pytorch';
+export type Mode = 'train' | 'infer' | 'both';
+
+/** Per-model defaults: [warmup, repeats] (a ResNet-18-w64 step takes seconds on 2 cores). */
+export const DEFAULTS: Record<string, [number, number]> = {
+  small: [5, 20], 'resnet18-w16': [3, 10], 'resnet18-w64': [1, 3],
+};
+/** --quick: [warmup, repeats] for a smoke test. */
+export const QUICK: [number, number] = [1, 2];
+
+export interface BenchOptions {
+  models: string[];
+  threads: number;
+  /** Overrides the per-model defaults when set. */
+  warmup?: number;
+  repeats?: number;
+  /** Alternating rounds per model (each round: one child per framework). */
+  rounds: number;
+  quick: boolean;
+  /** Python with torch; null disables the PyTorch side. */
+  python: string | null;
+}
+
+export interface ChildEnv { blasThreads: number; threads: number }
+/** Progress sink (stderr); persistent lines stay visible on a TTY. */
+export type Log = (line: string, persistent?: boolean) => void;
+
+/** Whether `python` can import torch (the PyTorch side runs only then). */
+export function hasTorch(python: string | null): boolean {
+  if (!python) return false;
+  const r = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+  return r.status === 0;
+}
+
+/** Runs one measurement in a child process and parses its JSON line. */
+export function runChild(fw: Framework, python: string, model: string, env: ChildEnv,
+  warmup: number, repeats: number, mode: Mode = 'both'): Promise<WorkerResult> {
+  const args = [model, String(env.threads), String(warmup), String(repeats), mode];
+  const [cmd, argv] = fw === 'adaptune' ? [process.execPath, [WORKER_JS, ...args]] : [python, [TORCH_PY, ...args]];
+  const childEnv = {
+    ...process.env, OPENBLAS_NUM_THREADS: String(env.blasThreads), ADAPTUNE_NUM_THREADS: String(env.threads),
+    OMP_NUM_THREADS: String(env.threads),
+  };
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit code ${code}`);
+        resolve(JSON.parse(line) as WorkerResult);
+      } catch (e) {
+        reject(new Error(`${fw} worker for ${model} failed (${(e as Error).message}): ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+export interface FrameworkFigures { train: Summary | null; infer: Summary | null; peakRssBytes: number; runs: number }
+export interface BenchRow {
+  model: string;
+  warmup: number;
+  repeats: number;
+  adaptune: FrameworkFigures;
+  pytorch: FrameworkFigures | null;
+  /** adaptune / PyTorch: images/s (train, infer) and peak RSS. */
+  ratio: { train: number | null; infer: number | null; peakRss: number | null };
+}
+export interface BenchReport {
+  machine: { cpus: number; cpuModel: string; node: string; loadavg: number[]; python: string | null };
+  settings: { threads: number; blasThreads: number; rounds: number; quick: boolean };
+  rows: BenchRow[];
+}
+
+/** Pools the rounds of one framework: all step times together, the largest peak RSS. */
+export function pool(rs: WorkerResult[], batch = 128): FrameworkFigures {
+  return {
+    train: summarize(rs.flatMap((r) => r.train), batch),
+    infer: summarize(rs.flatMap((r) => r.infer), batch),
+    peakRssBytes: Math.max(...rs.map((r) => r.maxRssBytes)),
+    runs: rs.length,
+  };
+}
+
+/** Runs the benchmark; progress goes to `log` (stderr), the report is returned. */
+export async function runBench(o: BenchOptions, log: Log): Promise<BenchReport> {
+  const torchOk = hasTorch(o.python);
+  if (!torchOk) log(`bench: PyTorch not found (${o.python ?? 'disabled'}): measuring adaptune only`, true);
+  const env: ChildEnv = { threads: o.threads, blasThreads: 1 };
+  const rows: BenchRow[] = [];
+  for (const model of o.models) {
+    const [dw, dr] = o.quick ? QUICK : DEFAULTS[model]!;
+    const warmup = o.warmup ?? dw, repeats = o.repeats ?? dr;
+    const res: Record<Framework, WorkerResult[]> = { adaptune: [], pytorch: [] };
+    for (let r = 0; r < o.rounds; r++) {
+      const order: Framework[] = r % 2 === 0 ? ['adaptune', 'pytorch'] : ['pytorch', 'adaptune'];
+      for (const fw of order) {
+        if (fw === 'pytorch' && !torchOk) continue;
+        log(`bench: ${model} round ${r + 1}/${o.rounds} ${fw} (warmup ${warmup}, repeats ${repeats}, threads ${o.threads})`);
+        res[fw].push(await runChild(fw, o.python ?? '', model, env, warmup, repeats));
+      }
+    }
+    const a = pool(res.adaptune);
+    const p = torchOk ? pool(res.pytorch) : null;
+    const row: BenchRow = {
+      model, warmup, repeats, adaptune: a, pytorch: p,
+      ratio: {
+        train: ratio(a.train?.imagesPerSec, p?.train?.imagesPerSec),
+        infer: ratio(a.infer?.imagesPerSec, p?.infer?.imagesPerSec),
+        peakRss: ratio(a.peakRssBytes, p?.peakRssBytes),
+      },
+    };
+    log(`bench: ${model}: train ${fmtRate(a.train)} vs ${fmtRate(p?.train ?? null)} img/s (ratio ${row.ratio.train ?? '-'}), ` +
+      `infer ${fmtRate(a.infer)} vs ${fmtRate(p?.infer ?? null)} img/s (ratio ${row.ratio.infer ?? '-'})`, true);
+    rows.push(row);
+  }
+  return {
+    machine: {
+      cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version,
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100), python: torchOk ? o.python : null,
+    },
+    settings: { threads: o.threads, blasThreads: env.blasThreads, rounds: o.rounds, quick: o.quick },
+    rows,
+  };
+}
+
+/** The human-readable report: one Markdown table. */
+export function formatReport(r: BenchReport): string {
+  const head = ['model', 'phase', 'adaptune img/s', 'PyTorch img/s', 'ratio', 'adaptune ms [min-max]',
+    'PyTorch ms [min-max]'];
+  const rows: (string | number | null)[][] = [];
+  for (const x of r.rows) {
+    for (const ph of ['train', 'infer'] as const) {
+      rows.push([x.model, ph, fmtRate(x.adaptune[ph]), fmtRate(x.pytorch?.[ph] ?? null), x.ratio[ph],
+        fmtMs(x.adaptune[ph]), fmtMs(x.pytorch?.[ph] ?? null)]);
+    }
+  }
+  const mem = markdownTable(['model', 'adaptune peak RSS MiB', 'PyTorch peak RSS MiB', 'ratio'],
+    r.rows.map((x) => [x.model, fmtMiB(x.adaptune.peakRssBytes), fmtMiB(x.pytorch?.peakRssBytes), x.ratio.peakRss]));
+  const m = r.machine, s = r.settings;
+  return `${markdownTable(head, rows)}\n\n${mem}\n\n` +
+    `${m.cpus} x ${m.cpuModel}, node ${m.node}, load ${m.loadavg.join(' ')}; threads ${s.threads}, ` +
+    `OPENBLAS_NUM_THREADS=${s.blasThreads}, ${s.rounds} alternating round(s); ratio = adaptune / PyTorch ` +
+    '(images/s: higher is better; peak RSS: lower is better).\n';
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * @module One adaptune measurement in its own process (clean peak RSS):
+ * `node dist/bench/worker.js <model> <threads> <warmup> <repeats> [train|infer|both]`.
+ * Thread env (OPENBLAS_NUM_THREADS, ADAPTUNE_NUM_THREADS) must be set by the
+ * parent, since the addon reads it at load. Prints one JSON WorkerResult line.
+ */
+import { performance } from 'node:perf_hooks';
+import { torch, type Tensor } from '../src/index.js';
+import { buildModel, MODEL_NAMES, SGD, type Model, type ModelName } from './models.js';
+
+/** What a worker (adaptune or PyTorch) prints. Times in ms per step. */
+export interface WorkerResult {
+  framework: 'adaptune' | 'pytorch';
+  model: string;
+  batch: number;
+  threads: number;
+  blasThreads: string | null;
+  train: number[];
+  infer: number[];
+  /** Peak resident set size of the whole process, bytes. */
+  maxRssBytes: number;
+}
+
+const BATCH = 128;
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** One training step as the trainer runs it: forward, cross-entropy, backward, SGD step, all in a tidy scope. */
+function trainStep(model: Model, opt: SGD, x: Tensor, y: Tensor): void {
+  torch.tidy(() => {
+    opt.zeroGrad();
+    const loss = torch.crossEntropy(model.forward(x), y);
+    loss.backward();
+    opt.step();
+  });
+}
+
+/** Times `n` calls of fn (each followed by an event-loop yield, as the trainer does), after `warmup` untimed calls. */
+async function timeLoop(fn: () => void, warmup: number, n: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) { fn(); await tick(); }
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    await tick();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+/** Runs the measurement described by argv and returns the result. */
+export async function runWorker(argv: string[]): Promise<WorkerResult> {
+  const [model, threadsS, warmupS, repeatsS, what = 'both'] = argv;
+  if (!MODEL_NAMES.includes(model as ModelName)) throw new Error(`worker: unknown model ${model}`);
+  const threads = Number(threadsS), warmup = Number(warmupS), repeats = Number(repeatsS);
+  torch.setNumThreads(threads);
+  torch.manualSeed(0);
+  const m = buildModel(model as ModelName);
+  const opt = new SGD(m.parameters(), 0.01, 0.9);
+  const x = torch.randn([BATCH, 1, 28, 28]);
+  const y = torch.randint(0, 10, [BATCH]);
+  let train: number[] = [], infer: number[] = [];
+  if (what !== 'infer') {
+    m.train(true);
+    train = await timeLoop(() => trainStep(m, opt, x, y), warmup, repeats);
+  }
+  if (what !== 'train') {
+    m.train(false);
+    infer = await timeLoop(() => torch.noGrad(() => torch.tidy(() => { m.forward(x); })), warmup, repeats);
+    m.train(true);
+  }
+  return {
+    framework: 'adaptune', model, batch: BATCH, threads, blasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
+    train, infer, maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+runWorker(process.argv.slice(2)).then(
+  (r) => { process.stdout.write(JSON.stringify(r) + '\n'); },
+  (e: unknown) => { process.stderr.write(`worker: ${(e as Error).stack ?? e}\n`); process.exit(1); },
+);

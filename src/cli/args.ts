@@ -1,0 +1,143 @@
+/** @module Argument parsing for the `adaptune` command (node's util.parseArgs, strict). */
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+
+/** A usage error: main prints its message and exits with status 2. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export const COMMANDS = ['bench', 'quickstart', 'help', 'version'] as const;
+export type Command = (typeof COMMANDS)[number];
+export const BENCH_MODELS = ['small', 'resnet18-w16', 'resnet18-w64'] as const;
+
+/** Options of `adaptune bench`. */
+export interface BenchArgs {
+  models: string[];
+  threads: number;
+  warmup?: number;
+  repeats?: number;
+  rounds: number;
+  quick: boolean;
+  json: boolean;
+  threadStudy: boolean;
+  python: string | null;
+}
+
+export type Parsed =
+  | { command: 'help'; topic?: Command }
+  | { command: 'version' }
+  | { command: 'quickstart'; rest: string[] }
+  | { command: 'bench'; options: BenchArgs };
+
+const BENCH_OPTIONS = {
+  threads: { type: 'string' }, repeats: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' },
+  models: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' },
+  'thread-study': { type: 'boolean' }, python: { type: 'string' }, 'no-pytorch': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Converts util.parseArgs errors into CliErrors naming the flag and the command. */
+function strictParse(cmd: string, args: string[], options: typeof BENCH_OPTIONS) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new CliError(`unknown flag ${flag ?? ''} for 'adaptune ${cmd}' (see adaptune ${cmd} --help)`);
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new CliError(`flag ${flag ?? ''} needs a value`);
+    throw new CliError(err.message);
+  }
+}
+
+/** A positive integer flag value, or undefined when absent. */
+export function intFlag(name: string, v: string | undefined, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new CliError(`--${name} must be an integer >= ${min}, got '${v}'`);
+  }
+  return n;
+}
+
+/** Parses --models: a comma list of known model names (duplicates dropped, order kept). */
+export function parseModels(v: string | undefined): string[] {
+  if (v === undefined) return [...BENCH_MODELS];
+  const names = [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (!names.length) throw new CliError('--models is empty');
+  for (const n of names) {
+    if (!(BENCH_MODELS as readonly string[]).includes(n)) {
+      throw new CliError(`--models: unknown model '${n}' (known: ${BENCH_MODELS.join(', ')})`);
+    }
+  }
+  return names;
+}
+
+/** Parses `adaptune bench` flags. */
+export function parseBench(args: string[]): BenchArgs | 'help' {
+  const { values: v, positionals } = strictParse('bench', args, BENCH_OPTIONS);
+  if (v.help) return 'help';
+  if (positionals.length) throw new CliError(`'adaptune bench' takes no positional arguments, got '${positionals[0]}'`);
+  if (v['no-pytorch'] && v.python !== undefined) throw new CliError('--python and --no-pytorch are mutually exclusive');
+  return {
+    models: parseModels(v.models),
+    threads: intFlag('threads', v.threads) ?? cpus().length,
+    warmup: intFlag('warmup', v.warmup, 0),
+    repeats: intFlag('repeats', v.repeats),
+    rounds: intFlag('rounds', v.rounds) ?? (v.quick ? 1 : 2),
+    quick: v.quick ?? false,
+    json: v.json ?? false,
+    threadStudy: v['thread-study'] ?? false,
+    python: v['no-pytorch'] ? null : (v.python ?? '/usr/bin/python3'),
+  };
+}
+
+/** Parses the whole command line (argv without node and the script). */
+export function parseCli(argv: string[]): Parsed {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && !(COMMANDS as readonly string[]).includes(topic)) throw new CliError(`unknown command '${topic}'`);
+    return topic ? { command: 'help', topic: topic as Command } : { command: 'help' };
+  }
+  if (first === '--version' || first === '-v' || first === 'version') return { command: 'version' };
+  if (first.startsWith('-')) throw new CliError(`unknown flag ${first} (commands: bench, quickstart; flags: --help, --version)`);
+  switch (first) {
+    case 'bench': {
+      const b = parseBench(rest);
+      return b === 'help' ? { command: 'help', topic: 'bench' } : { command: 'bench', options: b };
+    }
+    case 'quickstart': return { command: 'quickstart', rest };
+    default: throw new CliError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')})`);
+  }
+}
+
+export const USAGE = `Usage: adaptune <command> [flags]
+
+Commands:
+  bench        Time training steps and inference against PyTorch (see: adaptune bench --help)
+  quickstart   Fine-tune a small model end to end (not implemented yet)
+  help [cmd]   Show help
+  version      Print versions (also --version)
+`;
+
+export const BENCH_USAGE = `Usage: adaptune bench [flags]
+
+Times, after warm-up, the training step (forward, cross-entropy, backward, SGD
+momentum) and inference of each model at batch 128 on 1x28x28 inputs, in
+adaptune and (when /usr/bin/python3 has torch) PyTorch, alternating child
+processes; prints images/s, ratios adaptune/PyTorch and peak RSS.
+
+Flags:
+  --models LIST     comma list of ${BENCH_MODELS.join(', ')} (default: all)
+  --threads N       intra-op threads for both frameworks (default: the machine's cores)
+  --warmup N        untimed steps before timing (default per model: 5, 3, 1)
+  --repeats N       timed steps per child process (default per model: 20, 10, 3)
+  --rounds N        alternating child processes per framework (default 2; 1 with --quick)
+  --quick           tiny warmup/repeats: a smoke test, not a measurement
+  --json            print ONE JSON object on stdout (progress stays on stderr)
+  --thread-study    also time OPENBLAS_NUM_THREADS 1/2 x intra-op threads 1/2 (small, resnet18-w16)
+  --python PATH     Python with torch (default /usr/bin/python3)
+  --no-pytorch      measure adaptune only
+  -h, --help        this help
+`;

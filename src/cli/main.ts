@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/** @module The `adaptune` command: parses flags and dispatches to subcommands (logic lives elsewhere). */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_USAGE, CliError, USAGE, parseCli, type Parsed } from './args.js';
+
+/** This package's version, from package.json (dist/src/cli -> root). */
+function packageVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../..', '../..']) {
+    try { return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string }).version; } catch { /* next */ }
+  }
+  return 'unknown';
+}
+
+/** Runs one parsed command; returns the exit status. */
+async function dispatch(p: Parsed): Promise<number> {
+  switch (p.command) {
+    case 'help':
+      process.stdout.write(p.topic === 'bench' ? BENCH_USAGE : USAGE);
+      return 0;
+    case 'version': {
+      // Loading libtorch takes a moment: only `version` and the commands that need it do.
+      const { torch } = await import('../index.js');
+      process.stdout.write(`adaptune ${packageVersion()} (libtorch ${torch.version().libtorch}, node ${process.version})\n`);
+      return 0;
+    }
+    case 'quickstart': {
+      const { quickstartCommand } = await import('./quickstart.js');
+      return quickstartCommand(p.rest);
+    }
+    case 'bench': {
+      const { benchCommand } = await import('./bench.js');
+      await benchCommand(p.options);
+      return 0;
+    }
+  }
+}
+
+/** Entry point: exit 0 on success, 1 on failure, 2 on a usage error. */
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    return await dispatch(parseCli(argv));
+  } catch (e) {
+    const usage = e instanceof CliError;
+    const msg = usage ? (e as Error).message : ((e as Error).stack ?? String(e));
+    process.stderr.write(`adaptune: ${msg}\n`);
+    // --json promises one JSON object on stdout, failures included.
+    if (json) process.stdout.write(JSON.stringify({ error: (e as Error).message ?? String(e) }) + '\n');
+    return usage ? 2 : 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
