@@ -1,4 +1,4 @@
-/** SGD against PyTorch 1.13 trajectories (test/fixtures/gen_optim.py), errors, zeroGrad and leaks. */
+/** SGD against PyTorch 1.13 trajectories (bit-exact: same kernels, same order) (test/fixtures/gen_optim.py), errors, zeroGrad and leaks. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { torch, optim, ConfigError, type Tensor } from '../../src/index.js';
@@ -28,8 +28,8 @@ export function runCase(name: string, make: (ps: Tensor[]) => optim.Optimizer): 
     opt.zeroGrad();
     backward(ps);
     opt.step();
-    assertClose(ps[0]!, get(`${name}.${s}.w`), { atol: 1e-6, rtol: 1e-5, what: `${name} step ${s} w` });
-    assertClose(ps[1]!, get(`${name}.${s}.b`), { atol: 1e-6, rtol: 1e-5, what: `${name} step ${s} b` });
+    assertClose(ps[0]!, get(`${name}.${s}.w`), { atol: 0, rtol: 0, what: `${name} step ${s} w` });
+    assertClose(ps[1]!, get(`${name}.${s}.b`), { atol: 0, rtol: 0, what: `${name} step ${s} b` });
   }
   opt.dispose();
   torch.dispose(ps);

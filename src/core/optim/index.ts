@@ -4,3 +4,4 @@ export {
   type ParamGroup, type ParamGroupInput, type Params, type ParamState, type OptimizerStateDict, type OptimizerStateMeta,
 } from './optimizer.js';
 export { SGD, type SGDOptions, type SGDGroup } from './sgd.js';
+export { Adam, AdamW, type AdamOptions, type AdamGroup } from './adam.js';
