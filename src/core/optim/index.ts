@@ -5,3 +5,8 @@ export {
 } from './optimizer.js';
 export { SGD, type SGDOptions, type SGDGroup } from './sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamGroup } from './adam.js';
+export {
+  LRScheduler, LambdaLR, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, type SchedulerStateDict,
+} from './lr_scheduler.js';
+export { OneCycleLR, type OneCycleOptions } from './one_cycle.js';
+export { SequentialLR } from './sequential.js';
