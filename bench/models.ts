@@ -1,8 +1,7 @@
 /**
- * @module Benchmark models (small CNN, CIFAR-style ResNet-18) and a PyTorch-exact
- * SGD-momentum optimizer, written with the functional ops. When nn.Conv2d /
- * BatchNorm2d / Linear / Sequential and optim.SGD land, replace the layer
- * classes below by the nn ones and `SGD` by optim.SGD: the Model interface
+ * @module Benchmark models (small CNN, CIFAR-style ResNet-18) written with the
+ * functional ops. When nn.Conv2d / BatchNorm2d / Linear / Sequential land,
+ * replace the layer classes below by the nn ones: the Model interface
  * (parameters(), forward(), train/eval) is all that bench/worker.ts uses.
  */
 import { torch, type Tensor } from '../src/index.js';
@@ -121,7 +120,7 @@ export class ResNet18 extends Layer {
   forward(x: Tensor): Tensor {
     let y = torch.relu(this.stem[1].forward(this.stem[0].forward(x)));
     for (const b of this.blocks) y = b.forward(y);
-    return this.fc.forward(torch.flatten(torch.adaptiveAvgPool2d(y, 1), 1));
+    return this.fc.forward(torch.flatten(torch.adaptiveAvgPool2d(y, [1, 1]), 1));
   }
 }
 
@@ -135,31 +134,6 @@ export class SmallCNN extends Layer {
     const y = torch.maxPool2d(torch.relu(this.c1.forward(x)), 2);
     const z = torch.maxPool2d(torch.relu(this.c2.forward(y)), 2);
     return this.fc.forward(torch.flatten(z, 1));
-  }
-}
-
-/** torch.optim.SGD(params, lr, momentum) without dampening/nesterov/weight decay, PyTorch's exact update. */
-export class SGD {
-  private bufs: (Tensor | null)[];
-  constructor(private params: Tensor[], private lr: number, private momentum = 0) {
-    this.bufs = params.map(() => null);
-  }
-  /** zero_grad(set_to_none=True), PyTorch 2.x's default. */
-  zeroGrad(): void { for (const p of this.params) p.grad = null; }
-  step(): void {
-    torch.noGrad(() => torch.tidy(() => {
-      this.params.forEach((p, i) => {
-        const g = p.grad;
-        if (!g) return;
-        let d = g;
-        if (this.momentum !== 0) {
-          const buf = this.bufs[i];
-          if (!buf) d = this.bufs[i] = torch.keep(g.clone());
-          else d = buf.mul_(this.momentum).add_(g, 1);
-        }
-        p.add_(d, -this.lr);
-      });
-    }));
   }
 }
 

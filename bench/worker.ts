@@ -6,8 +6,8 @@
  * parent, since the addon reads it at load. Prints one JSON WorkerResult line.
  */
 import { performance } from 'node:perf_hooks';
-import { torch, type Tensor } from '../src/index.js';
-import { buildModel, MODEL_NAMES, SGD, type Model, type ModelName } from './models.js';
+import { optim, torch, type Tensor } from '../src/index.js';
+import { buildModel, MODEL_NAMES, type Model, type ModelName } from './models.js';
 
 /** What a worker (adaptune or PyTorch) prints. Times in ms per step. */
 export interface WorkerResult {
@@ -26,7 +26,7 @@ const BATCH = 128;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** One training step as the trainer runs it: forward, cross-entropy, backward, SGD step, all in a tidy scope. */
-function trainStep(model: Model, opt: SGD, x: Tensor, y: Tensor): void {
+function trainStep(model: Model, opt: optim.SGD, x: Tensor, y: Tensor): void {
   torch.tidy(() => {
     opt.zeroGrad();
     const loss = torch.crossEntropy(model.forward(x), y);
@@ -56,7 +56,7 @@ export async function runWorker(argv: string[]): Promise<WorkerResult> {
   torch.setNumThreads(threads);
   torch.manualSeed(0);
   const m = buildModel(model as ModelName);
-  const opt = new SGD(m.parameters(), 0.01, 0.9);
+  const opt = new optim.SGD(m.parameters(), { lr: 0.01, momentum: 0.9 });
   const x = torch.randn([BATCH, 1, 28, 28]);
   const y = torch.randint(0, 10, [BATCH]);
   let train: number[] = [], infer: number[] = [];
