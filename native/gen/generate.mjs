@@ -34,6 +34,7 @@ const TYPES = {
   'dtype': [(n, i) => `at::ScalarType ${n} = argDtype(info, ${i}, "${n}");`, 'DType', (n) => `dtypeCode(${n})`],
   'dtype?': [(n, i) => `c10::optional<at::ScalarType> ${n} = argOptDtype(info, ${i}, "${n}");`, 'DType | null', (n) => `dtypeCodeOrNull(${n})`],
   'device?': [(n, i) => `c10::optional<at::Device> ${n} = argOptDevice(info, ${i}, "${n}");`, 'Device | null', (n) => n],
+  'gen?': [(n, i) => `c10::optional<at::Generator> ${n} = argOptGenerator(info, ${i}, "${n}");`, 'Generator | null', (n) => `gh(${n})`],
   'red': [(n, i) => `int64_t ${n} = argReduction(info, ${i}, "${n}");`, 'Reduction', (n) => n],
 };
 
@@ -136,8 +137,9 @@ function emitTsOps(groups) {
     "import { native as N } from '../native.js';",
     "import { Tensor, h, hn, hs, hts, wrap, wrapOrNull, wrapAll } from '../tensor.js';",
     "import { dtypeCode, dtypeCodeOrNull, type DType, type Device, type Reduction } from '../dtype.js';",
+    "import { gh, type Generator } from '../generator.js';",
     '',
-    'void hn; void hs; void hts; void wrapOrNull; void wrapAll; void dtypeCode; void dtypeCodeOrNull;',
+    'void hn; void hs; void hts; void wrapOrNull; void wrapAll; void dtypeCode; void dtypeCodeOrNull; void gh;',
     'export type { DType, Device, Reduction };',
     '',
   ];
@@ -185,6 +187,7 @@ function emitTsMethods(groups) {
     "import * as ops from './ops.js';",
     "import { Tensor } from '../tensor.js';",
     "import type { DType, Device, Reduction } from '../dtype.js';",
+    "import type { Generator } from '../generator.js';",
     '',
     "declare module '../tensor.js' {",
     '  interface Tensor {',
@@ -194,7 +197,7 @@ function emitTsMethods(groups) {
     '',
     'const P = Tensor.prototype as any;',
     ...impl,
-    'export type { DType, Device, Reduction };',
+    'export type { DType, Device, Reduction, Generator };',
     '',
   ].join('\n');
 }

@@ -180,6 +180,37 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
     return info.Env().Undefined();
   });
 
+  // torch.Generator: an independent CPU generator (PyTorch's default seed until seeded).
+  EXPORT(generatorNew, NAMES("seed"), {
+    auto seed = argOptInt(info, 0, "seed");
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>();
+    if (seed) g.set_current_seed(static_cast<uint64_t>(*seed));
+    return wrapGenerator(info.Env(), std::move(g));
+  });
+  EXPORT(generatorManualSeed, NAMES("generator", "seed"), {
+    at::Generator& g = argGenerator(info, 0, "generator");
+    int64_t seed = argInt(info, 1, "seed");
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_current_seed(static_cast<uint64_t>(seed));
+    return info.Env().Undefined();
+  });
+  EXPORT(generatorInitialSeed, NAMES("generator"), {
+    at::Generator& g = argGenerator(info, 0, "generator");
+    return Napi::Number::New(info.Env(), static_cast<double>(g.current_seed()));
+  });
+  EXPORT(generatorGetState, NAMES("generator"), {
+    at::Generator& g = argGenerator(info, 0, "generator");
+    std::lock_guard<std::mutex> lock(g.mutex());
+    return wrap(info.Env(), g.get_state());
+  });
+  EXPORT(generatorSetState, NAMES("generator", "state"), {
+    at::Generator& g = argGenerator(info, 0, "generator");
+    const at::Tensor& state = argTensor(info, 1, "state");
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_state(state);
+    return info.Env().Undefined();
+  });
+
   // --- threads, devices, versions -----------------------------------------
   EXPORT(setNumThreads, NAMES("n"), {
     at::set_num_threads(static_cast<int>(argInt(info, 0, "n")));
@@ -198,6 +229,9 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
   });
   EXPORT(configShow, NAMES(""), { return Napi::String::New(info.Env(), at::show_config()); });
   EXPORT(setTorchErrorClass, NAMES("ctor"), {
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      throw Napi::TypeError::New(info.Env(), "setTorchErrorClass: argument 'ctor' must be a constructor");
+    }
     auto* data = info.Env().GetInstanceData<EnvData>();
     data->torchError = Napi::Persistent(info[0].As<Napi::Function>());
     return info.Env().Undefined();

@@ -11,6 +11,7 @@ std::atomic<int64_t> g_liveBytes{0};
 namespace {
 // Marks externals created by this addon, so a foreign external is refused.
 const napi_type_tag kHandleTag = {0x6164617074756e65ULL, 0x74656e736f720001ULL};
+const napi_type_tag kGenTag = {0x6164617074756e65ULL, 0x67656e6572610001ULL};
 
 int64_t bytesOf(const at::Tensor& t) {
   return t.defined() ? static_cast<int64_t>(t.nbytes()) : 0;
@@ -36,6 +37,13 @@ Handle* asHandle(const Napi::Value& v) {
   if (!v.IsExternal()) return nullptr;
   auto ext = v.As<Napi::External<Handle>>();
   if (!ext.CheckTypeTag(&kHandleTag)) return nullptr;
+  return ext.Data();
+}
+
+GenHandle* asGen(const Napi::Value& v) {
+  if (!v.IsExternal()) return nullptr;
+  auto ext = v.As<Napi::External<GenHandle>>();
+  if (!ext.CheckTypeTag(&kGenTag)) return nullptr;
   return ext.Data();
 }
 
@@ -67,6 +75,12 @@ Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts) {
   return out;
 }
 
+Napi::Value wrapGenerator(Napi::Env env, at::Generator g) {
+  auto ext = Napi::External<GenHandle>::New(env, new GenHandle{std::move(g)}, [](Napi::Env, GenHandle* p) { delete p; });
+  ext.TypeTag(&kGenTag);
+  return ext;
+}
+
 void release(Napi::Env env, Handle* h) {
   if (!h->live) return;
   h->live = false;
@@ -79,6 +93,7 @@ void release(Napi::Env env, Handle* h) {
 
 std::string describeValue(const Napi::Value& v) {
   if (Handle* h = asHandle(v)) return h->live ? "Tensor " + shapeString(h->t) : "a disposed Tensor";
+  if (asGen(v)) return "a Generator";
   if (v.IsNumber()) {
     std::ostringstream os;
     os << v.As<Napi::Number>().DoubleValue();
@@ -135,6 +150,17 @@ const at::Tensor& argTensor(const Napi::CallbackInfo& info, size_t i, const char
 c10::optional<at::Tensor> argOptTensor(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (isNullish(info, i)) return c10::nullopt;
   return argTensor(info, i, name);
+}
+
+at::Generator& argGenerator(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  GenHandle* g = i < info.Length() ? asGen(info[i]) : nullptr;
+  if (!g) typeError(info, i, name, "a torch.Generator");
+  return g->g;
+}
+
+c10::optional<at::Generator> argOptGenerator(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (isNullish(info, i)) return c10::nullopt;
+  return argGenerator(info, i, name);
 }
 
 std::vector<at::Tensor> argTensorList(const Napi::CallbackInfo& info, size_t i, const char* name) {

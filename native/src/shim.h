@@ -38,10 +38,20 @@ Napi::Value wrapTuple(Napi::Env env, const std::tuple<Ts...>& tup) {
 }
 void release(Napi::Env env, Handle* h);
 
+// One native handle per JS torch.Generator (a CPU generator; no dispose: the
+// finalizer frees it). Tagged apart from tensor handles.
+struct GenHandle {
+  at::Generator g;
+};
+Napi::Value wrapGenerator(Napi::Env env, at::Generator g);
+
 // Argument conversion; each throws a JS TypeError naming the argument.
 Handle* argHandle(const Napi::CallbackInfo& info, size_t i, const char* name);
 const at::Tensor& argTensor(const Napi::CallbackInfo& info, size_t i, const char* name);
 c10::optional<at::Tensor> argOptTensor(const Napi::CallbackInfo& info, size_t i, const char* name);
+// a torch.Generator handle (op-table type `gen?`: null/undefined give the default generator)
+at::Generator& argGenerator(const Napi::CallbackInfo& info, size_t i, const char* name);
+c10::optional<at::Generator> argOptGenerator(const Napi::CallbackInfo& info, size_t i, const char* name);
 std::vector<at::Tensor> argTensorList(const Napi::CallbackInfo& info, size_t i, const char* name);
 // null entries become undefined tensors (as in autograd.grad's grad_outputs)
 std::vector<at::Tensor> argNullableTensorList(const Napi::CallbackInfo& info, size_t i, const char* name);

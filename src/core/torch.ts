@@ -11,8 +11,9 @@ import { Tensor, wrap } from './tensor/tensor.js';
 export * from './tensor/generated/ops.js';
 export {
   zeros, ones, empty, full, rand, randn, randint, randperm, eye, linspace, arange, tensor, fromBuffer,
-  type TensorOptions,
+  type TensorOptions, type RandomOptions,
 } from './tensor/creation.js';
+export { Generator } from './tensor/generator.js';
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export { tidy, keep, scopeDepth } from './tensor/scope.js';
 export { type DType, type Device, type Reduction, DTYPE_SIZE, isFloating, isComplex } from './tensor/dtype.js';

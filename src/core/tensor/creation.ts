@@ -3,12 +3,18 @@ import { native as N } from './native.js';
 import { Tensor, wrap, h } from './tensor.js';
 import { dtypeCode, dtypeCodeOrNull, type DType, type Device } from './dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
+import { gh, type Generator } from './generator.js';
 import type { NestedArray } from './tensor.js';
 
 export interface TensorOptions {
   dtype?: DType;
   device?: Device | string;
   requiresGrad?: boolean;
+}
+
+/** Options of the random creation helpers: a torch.Generator in place of the default one. */
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator | null;
 }
 
 type Size = number[] | number;
@@ -25,11 +31,13 @@ export const ones = (size: Size, o?: TensorOptions): Tensor => finish(wrap(N.one
 export const empty = (size: Size, o?: TensorOptions): Tensor => finish(wrap(N.empty!(size, dt(o), dev(o))), o);
 export const full = (size: Size, value: number | boolean, o?: TensorOptions): Tensor =>
   finish(wrap(N.full!(size, value, dt(o), dev(o))), o);
-export const rand = (size: Size, o?: TensorOptions): Tensor => finish(wrap(N.rand!(size, dt(o), dev(o))), o);
-export const randn = (size: Size, o?: TensorOptions): Tensor => finish(wrap(N.randn!(size, dt(o), dev(o))), o);
-export const randint = (low: number, high: number, size: Size, o?: TensorOptions): Tensor =>
-  finish(wrap(N.randint!(low, high, size, dt(o), dev(o))), o);
-export const randperm = (n: number, o?: TensorOptions): Tensor => finish(wrap(N.randperm!(n, dt(o), dev(o))), o);
+const gen = (o?: RandomOptions) => gh(o?.generator);
+export const rand = (size: Size, o?: RandomOptions): Tensor => finish(wrap(N.rand!(size, dt(o), dev(o), gen(o))), o);
+export const randn = (size: Size, o?: RandomOptions): Tensor => finish(wrap(N.randn!(size, dt(o), dev(o), gen(o))), o);
+export const randint = (low: number, high: number, size: Size, o?: RandomOptions): Tensor =>
+  finish(wrap(N.randint!(low, high, size, dt(o), dev(o), gen(o))), o);
+export const randperm = (n: number, o?: RandomOptions): Tensor =>
+  finish(wrap(N.randperm!(n, dt(o), dev(o), gen(o))), o);
 export const eye = (n: number, m?: number | null, o?: TensorOptions): Tensor =>
   finish(wrap(N.eye!(n, m ?? null, dt(o), dev(o))), o);
 export const linspace = (start: number, end: number, steps: number, o?: TensorOptions): Tensor =>
