@@ -2,9 +2,10 @@
 export default [
   ['indexSelect', 'T self, i dim, T index', 'T', 'at::index_select(self, dim, index)'],
   ['gather', 'T self, i dim, T index', 'T', 'at::gather(self, dim, index)'],
-  ['scatter', 'T self, i dim, T index, TS src', 'T', 'at::scatter(self, dim, index, src)'],
+  // a number src takes the Scalar overload (the Tensor overload wants src's dtype to be self's)
+  ['scatter', 'T self, i dim, T index, TS src', 'T', 'src.unsafeGetTensorImpl()->is_wrapped_number() ? at::scatter(self, dim, index, src.item()) : at::scatter(self, dim, index, src)'],
   ['scatterAdd', 'T self, i dim, T index, T src', 'T', 'at::scatter_add(self, dim, index, src)'],
-  ['scatter_', 'T self, i dim, T index, TS src', 'self', 'self.scatter_(dim, index, src)'],
+  ['scatter_', 'T self, i dim, T index, TS src', 'self', 'src.unsafeGetTensorImpl()->is_wrapped_number() ? self.scatter_(dim, index, src.item()) : self.scatter_(dim, index, src)'],
   ['indexAdd', 'T self, i dim, T index, T source, S alpha=1', 'T', 'at::index_add(self, dim, index, source, alpha)'],
   ['indexCopy', 'T self, i dim, T index, T source', 'T', 'at::index_copy(self, dim, index, source)'],
   ['indexFill', 'T self, i dim, T index, S value', 'T', 'at::index_fill(self, dim, index, value)'],

@@ -29,7 +29,8 @@ export default [
   ['addcdiv', 'T self, T tensor1, T tensor2, S value=1', 'T', 'at::addcdiv(self, tensor1, tensor2, value)'],
   ['addcmul_', 'T self, T tensor1, T tensor2, S value=1', 'self', 'self.addcmul_(tensor1, tensor2, value)'],
   ['addcdiv_', 'T self, T tensor1, T tensor2, S value=1', 'self', 'self.addcdiv_(tensor1, tensor2, value)'],
-  ['lerp', 'T self, T end, TS weight', 'T', 'at::lerp(self, end, weight)'],
+  // a number weight takes the Scalar overload (the Tensor overload wants weight's dtype to be self's)
+  ['lerp', 'T self, T end, TS weight', 'T', 'weight.unsafeGetTensorImpl()->is_wrapped_number() ? at::lerp(self, end, weight.item()) : at::lerp(self, end, weight)'],
   ['lerp_', 'T self, T end, S weight', 'self', 'self.lerp_(end, weight)'],
   ['clamp', 'T self, S? min, S? max', 'T', 'at::clamp(self, min, max)'],
   ['clampTensor', 'T self, T? min, T? max', 'T', 'at::clamp(self, min, max)'],

@@ -90,7 +90,9 @@ export class Tensor {
     } else if (dt === 'bool') {
       for (const v of raw as Uint8Array) flat.push(v !== 0);
     } else if (dt === 'float16' || dt === 'bfloat16') {
-      const f = N.toBuffer!(N.to!(this.handle, 6, null, false));
+      const f32 = N.toOpts!(this.handle, 6, null, false);
+      const f = N.toBuffer!(f32);
+      N.dispose!(f32);
       for (const v of new Float32Array(f)) flat.push(v);
     } else {
       for (let i = 0; i < raw.length; i++) flat.push(Number(raw[i]));
