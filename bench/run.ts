@@ -3,7 +3,7 @@
  * in alternating child processes (one per framework per round, so peak RSS is
  * clean) and summarises images/s, ratios and peak memory.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,12 @@ export const TORCH_PY = [join(HERE, 'torch_bench.py'), join(HERE, '..', '..', 'b
   .find((p) => existsSync(p)) ?? join(HERE, '..', '..', 'bench', 'torch_bench.py');
 
 export type Framework = 'adaptune' | 'pytorch';
+
+/** Children still running: killed if the bench is interrupted, so no orphan keeps loading the machine. */
+const active = new Set<ChildProcess>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { for (const c of active) c.kill('SIGTERM'); process.exit(130); });
+}
 export type Mode = 'train' | 'infer' | 'both';
 
 /** Per-model defaults: [warmup, repeats] (a ResNet-18-w64 step takes seconds on 2 cores). */
@@ -63,10 +69,12 @@ export function runChild(fw: Framework, python: string, model: string, env: Chil
   };
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, argv, { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+    active.add(p);
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.on('error', reject);
     p.on('close', (code) => {
+      active.delete(p);
       const line = out.trim().split('\n').pop() ?? '';
       try {
         if (code !== 0) throw new Error(`exit code ${code}`);

@@ -25,11 +25,11 @@ export interface WorkerResult {
 const BATCH = 128;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** One training step as the trainer runs it: forward, cross-entropy, backward, SGD step, all in a tidy scope. */
+/** One training step as the trainer runs it: zeroGrad, forward, cross-entropy, backward, SGD step, in a tidy scope. */
 function trainStep(model: Model, opt: optim.SGD, x: Tensor, y: Tensor): void {
   torch.tidy(() => {
     opt.zeroGrad();
-    const loss = torch.crossEntropy(model.forward(x), y);
+    const loss = torch.crossEntropy(model.call(x), y);
     loss.backward();
     opt.step();
   });
@@ -61,13 +61,13 @@ export async function runWorker(argv: string[]): Promise<WorkerResult> {
   const y = torch.randint(0, 10, [BATCH]);
   let train: number[] = [], infer: number[] = [];
   if (what !== 'infer') {
-    m.train(true);
+    m.train();
     train = await timeLoop(() => trainStep(m, opt, x, y), warmup, repeats);
   }
   if (what !== 'train') {
-    m.train(false);
-    infer = await timeLoop(() => torch.noGrad(() => torch.tidy(() => { m.forward(x); })), warmup, repeats);
-    m.train(true);
+    m.eval();
+    infer = await timeLoop(() => torch.noGrad(() => torch.tidy(() => { m.call(x); })), warmup, repeats);
+    m.train();
   }
   return {
     framework: 'adaptune', model, batch: BATCH, threads, blasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
