@@ -186,11 +186,13 @@ export function pad(x: Tensor, padding: number[], o: { mode?: 'constant' | 'refl
 export interface UnfoldOptions { dilation?: IntOr2; padding?: IntOr2; stride?: IntOr2 }
 /** Sliding local blocks: (N, C, H, W) -> (N, C*kH*kW, L) (F.unfold, im2col). */
 export function unfold(x: Tensor, kernelSize: IntOr2, o: UnfoldOptions = {}): Tensor {
-  return torch.im2col(x, kernelSize, o.dilation ?? 1, o.padding ?? 0, o.stride ?? 1);
+  return torch.im2col(x, pair(kernelSize, 'kernelSize'), pair(o.dilation ?? 1, 'dilation'), pair(o.padding ?? 0, 'padding'),
+    pair(o.stride ?? 1, 'stride'));
 }
 /** The inverse sum of unfold: (N, C*kH*kW, L) -> (N, C, H, W) (F.fold, col2im). */
 export function fold(x: Tensor, outputSize: IntOr2, kernelSize: IntOr2, o: UnfoldOptions = {}): Tensor {
-  return torch.col2im(x, outputSize, kernelSize, o.dilation ?? 1, o.padding ?? 0, o.stride ?? 1);
+  return torch.col2im(x, pair(outputSize, 'outputSize'), pair(kernelSize, 'kernelSize'), pair(o.dilation ?? 1, 'dilation'),
+    pair(o.padding ?? 0, 'padding'), pair(o.stride ?? 1, 'stride'));
 }
 /** A lookup table: rows of weight at indices (F.embedding); paddingIdx rows get no gradient. */
 export function embedding(indices: Tensor, weight: Tensor, o: { paddingIdx?: number | null } = {}): Tensor {

@@ -54,8 +54,9 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   readonly #buffers = new Map<string, Tensor | null>();
   readonly #nonPersistent = new Set<string>();
   readonly #modules = new Map<string, AnyModule | null>();
-  readonly #hooks = new Map<number, ForwardHook<In, Out>>();
-  readonly #preHooks = new Map<number, ForwardPreHook<In, Out>>();
+  // Stored loosely typed (typed at registration) so that Module<A, B> stays assignable to AnyModule.
+  readonly #hooks = new Map<number, (m: AnyModule, input: unknown[], output: unknown) => unknown>();
+  readonly #preHooks = new Map<number, (m: AnyModule, input: unknown[]) => unknown>();
 
   /** The computation; call it through call() so hooks run. */
   abstract forward(...input: In): Out;
@@ -63,9 +64,9 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Runs pre-hooks, forward and forward hooks (PyTorch's module(x)). */
   call(...input: In): Out {
     let args = input;
-    for (const h of [...this.#preHooks.values()]) { const r = h(this, args); if (r !== undefined) args = r; }
+    for (const h of [...this.#preHooks.values()]) { const r = h(this, args); if (r !== undefined) args = r as In; }
     let out = this.forward(...args);
-    for (const h of [...this.#hooks.values()]) { const r = h(this, args, out); if (r !== undefined) out = r; }
+    for (const h of [...this.#hooks.values()]) { const r = h(this, args, out); if (r !== undefined) out = r as Out; }
     return out;
   }
 
@@ -220,13 +221,13 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** fn(module, input, output) runs after forward; returning a value replaces the output. */
   registerForwardHook(fn: ForwardHook<In, Out>): RemovableHandle {
     const id = hookId++;
-    this.#hooks.set(id, fn);
+    this.#hooks.set(id, fn as (m: AnyModule, input: unknown[], output: unknown) => unknown);
     return { remove: () => { this.#hooks.delete(id); } };
   }
   /** fn(module, input) runs before forward; returning an array replaces the inputs. */
   registerForwardPreHook(fn: ForwardPreHook<In, Out>): RemovableHandle {
     const id = hookId++;
-    this.#preHooks.set(id, fn);
+    this.#preHooks.set(id, fn as (m: AnyModule, input: unknown[]) => unknown);
     return { remove: () => { this.#preHooks.delete(id); } };
   }
 
