@@ -92,7 +92,10 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
     return wrap(info.Env(), t);
   });
   EXPORT(toBuffer, NAMES("tensor"), {
-    at::Tensor t = argTensor(info, 0, "tensor").detach().to(at::kCPU).resolve_conj().resolve_neg().contiguous();
+    at::Tensor t = argTensor(info, 0, "tensor").detach();
+    // Autograd returns storage-less "efficient zero tensors" (e.g. the gradient of sgn): materialise them.
+    if (t._is_zerotensor()) t = at::zeros(t.sizes(), t.options());
+    t = t.to(at::kCPU).resolve_conj().resolve_neg().contiguous();
     auto ab = Napi::ArrayBuffer::New(info.Env(), t.nbytes());
     if (t.nbytes()) std::memcpy(ab.Data(), t.data_ptr(), t.nbytes());
     return ab;
