@@ -88,6 +88,9 @@ test('loadStateDict errors: missing/unexpected keys (strict) and shape mismatche
       /missing key\(s\): "1\.running_var"/.test(e.message) && /unexpected key\(s\): "2\.weight"/.test(e.message));
     const r = m.loadStateDict(bad, { strict: false });
     assert.deepEqual(r, { missingKeys: ['1.running_var'], unexpectedKeys: ['2.weight'] });
+    const noNbt = new Map(sd);
+    noNbt.delete('1.num_batches_tracked');
+    assert.deepEqual(m.loadStateDict(noNbt), { missingKeys: [], unexpectedKeys: [] }, 'num_batches_tracked may be absent');
     const wrong = new Map(sd);
     wrong.set('0.weight', torch.zeros([3, 4]));
     assert.throws(() => m.loadStateDict(wrong), (e: Error) => e instanceof ShapeError &&

@@ -245,13 +245,18 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /**
    * Copies a state dict into this module's tensors in place (dtype/device converted). strict (default)
    * throws CheckpointError listing missing and unexpected keys; a shape mismatch always throws ShapeError
-   * naming the key and both shapes. Nothing is copied when it throws.
+   * naming the key and both shapes. Nothing is copied when it throws. A missing `*.num_batches_tracked`
+   * is set to 0 and not reported (PyTorch does the same for checkpoints without version metadata).
    */
   loadStateDict(dict: StateDict, opts: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
     const strict = opts.strict ?? true;
     const src = dict instanceof Map ? dict : new Map(Object.entries(dict));
     const own = this.stateDict();
-    const missingKeys = [...own.keys()].filter((k) => !src.has(k));
+    // As PyTorch's BatchNorm does for checkpoints without version metadata (e.g. converted torchvision
+    // weights): a missing num_batches_tracked is not an error; it is set to 0.
+    const isNbt = (k: string): boolean => k === 'num_batches_tracked' || k.endsWith('.num_batches_tracked');
+    const resetNbt = [...own.keys()].filter((k) => !src.has(k) && isNbt(k));
+    const missingKeys = [...own.keys()].filter((k) => !src.has(k) && !isNbt(k));
     const unexpectedKeys = [...src.keys()].filter((k) => !own.has(k));
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
       const parts: string[] = [];
@@ -274,6 +279,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
     torch.noGrad(() => {
       for (const [k, t] of own) { const s = src.get(k); if (s) t.copy_(s); }
+      for (const k of resetNbt) own.get(k)!.zero_();
     });
     return { missingKeys, unexpectedKeys };
   }
