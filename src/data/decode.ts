@@ -1,0 +1,88 @@
+/**
+ * @module Decoding image files with sharp into one uint8 [N, C, H, W] tensor.
+ * Each file is decoded, alpha flattened onto black, converted to 1 (greyscale)
+ * or 3 (sRGB) channels and resized to exactly [H, W] (fit 'fill', no crop).
+ * Decodes run on libuv's thread pool, a few at a time; pixels are copied into
+ * one HWC buffer and permuted to CHW by libtorch (no per-pixel JS loops).
+ */
+import sharp from 'sharp';
+import * as torch from '../core/torch.js';
+import type { Tensor } from '../core/torch.js';
+import { ConfigError, DataError } from '../core/errors.js';
+import type { CorruptPolicy, SkippedFile } from './dataset.js';
+
+/** Output geometry of decoded images. */
+export interface ImageSpec {
+  /** [height, width] after resizing. */
+  size: [number, number];
+  /** 1 (greyscale) or 3 (RGB). */
+  channels: 1 | 3;
+}
+
+/** Checks an ImageSpec; errors name the field. */
+export function checkImageSpec(s: ImageSpec, where: string): void {
+  if (!Array.isArray(s.size) || s.size.length !== 2 || s.size.some((v) => !Number.isInteger(v) || v < 1 || v > 8192)) {
+    throw new ConfigError(`${where}.size must be [height, width] with integers in [1, 8192], got ${JSON.stringify(s.size)}`);
+  }
+  if (s.channels !== 1 && s.channels !== 3) throw new ConfigError(`${where}.channels must be 1 or 3, got ${JSON.stringify(s.channels)}`);
+}
+
+/** Decodes one file to HWC uint8 bytes of exactly H*W*C; `nearest` for masks. */
+export async function decodeOne(file: string, spec: ImageSpec, nearest = false): Promise<Buffer> {
+  const [h, w] = spec.size;
+  let img = sharp(file, { failOn: 'truncated' }).flatten({ background: { r: 0, g: 0, b: 0 } })
+    .resize(w, h, { fit: 'fill', kernel: nearest ? 'nearest' : 'lanczos3' });
+  img = spec.channels === 1 ? img.grayscale() : img.toColourspace('srgb');
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  if (info.width !== w || info.height !== h || info.channels !== spec.channels || data.length !== h * w * spec.channels) {
+    throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${w}x${h}x${spec.channels}`);
+  }
+  return data;
+}
+
+/** Result of decoding a list of files: the tensor, and which inputs made it in. */
+export interface DecodeResult {
+  /** uint8 [M, C, H, W], M = kept.length (the caller owns it). */
+  images: Tensor;
+  /** Indices (into the input list) of the files decoded, in order. */
+  kept: number[];
+  skipped: SkippedFile[];
+}
+
+/** Decodes files with a policy for corrupt ones ('fail': DataError naming the file; 'skip': listed). */
+export async function decodeAll(files: readonly string[], spec: ImageSpec, policy: CorruptPolicy, o: { nearest?: boolean; concurrency?: number } = {}): Promise<DecodeResult> {
+  const [h, w] = spec.size;
+  const per = h * w * spec.channels;
+  const bufs: (Buffer | null)[] = new Array(files.length).fill(null);
+  const errors: (string | null)[] = new Array(files.length).fill(null);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      try { bufs[i] = await decodeOne(files[i]!, spec, o.nearest ?? false); } catch (e) { errors[i] = (e as Error).message; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 4, Math.max(files.length, 1)) }, worker));
+  const kept: number[] = [];
+  const skipped: SkippedFile[] = [];
+  for (let i = 0; i < files.length; i++) {
+    if (errors[i] === null) { kept.push(i); continue; }
+    if (policy === 'fail') throw new DataError(`${files[i]}: cannot decode image (${errors[i]})`);
+    skipped.push({ file: files[i]!, reason: errors[i]! });
+  }
+  const all = Buffer.allocUnsafe(kept.length * per);
+  kept.forEach((i, k) => bufs[i]!.copy(all, k * per));
+  const images = torch.tidy(() => torch.fromBuffer(all, [kept.length, h, w, spec.channels], 'uint8').permute([0, 3, 1, 2]).contiguous());
+  return { images, kept, skipped };
+}
+
+/** Names with an image extension torchvision's ImageFolder would accept here (.jpg, .jpeg, .png; any case). */
+export const isImageFile = (name: string): boolean => /\.(jpe?g|png)$/i.test(name);
+
+/** Sorts strings by code point, like Python's sorted() (torchvision's class order). */
+export const byCodePoint = (a: string, b: string): number => {
+  const x = [...a].map((c) => c.codePointAt(0)!);
+  const y = [...b].map((c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+};

@@ -1,0 +1,9 @@
+/** @module Data: datasets (IDX, ImageFolder, MVTec-AD, tensors), seeded splits, batched transforms, the DataLoader. */
+export { Rng } from './rng.js';
+export { Dataset, validateLabels, type DatasetInit, type CorruptPolicy, type LoadReport, type SkippedFile } from './dataset.js';
+export { readIdx, readIdxDataset, loadFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_ROOT, type IdxArray, type FashionMnistOptions } from './idx.js';
+export { loadImageFolder, loadMvtec, type ImageFolderOptions, type MvtecOptions, type MvtecData } from './folders.js';
+export { type ImageSpec } from './decode.js';
+export { classSubset, subsetClasses, labelBudget, stratifiedSplit, fingerprint, type SplitDescription, type ClassSubset, type LabelBudget, type TrainValSplit } from './splits.js';
+export { DataLoader, type LoaderOptions, type Batch, type LoaderState } from './loader.js';
+export * as transforms from './transforms/index.js';
