@@ -230,7 +230,8 @@ at::Tensor argTensorOrScalar(const Napi::CallbackInfo& info, size_t i, const cha
 int64_t argInt(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (i >= info.Length() || !info[i].IsNumber()) typeError(info, i, name, "an integer");
   double d = info[i].As<Napi::Number>().DoubleValue();
-  if (d != std::floor(d) || !std::isfinite(d)) typeError(info, i, name, "an integer");
+  // (beyond +-2^63 the conversion to int64_t is undefined behaviour)
+  if (d != std::floor(d) || !std::isfinite(d) || std::fabs(d) >= 9.2233720368547758e18) typeError(info, i, name, "an integer");
   return static_cast<int64_t>(d);
 }
 
@@ -247,7 +248,9 @@ std::vector<int64_t> argIntList(const Napi::CallbackInfo& info, size_t i, const 
   for (uint32_t k = 0; k < a.Length(); ++k) {
     Napi::Value v = a.Get(k);
     double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-    if (!std::isfinite(d) || d != std::floor(d)) typeError(info, i, name, "an array of integers");
+    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) >= 9.2233720368547758e18) {
+      typeError(info, i, name, "an array of integers");
+    }
     out[k] = static_cast<int64_t>(d);
   }
   return out;

@@ -113,20 +113,23 @@ export class Tensor {
   }
 }
 
-// Helpers used by the generated ops (src/core/tensor/generated/ops.ts).
-export function h(t: Tensor): Handle {
-  if (!(t instanceof Tensor)) throw new TypeError(`expected a Tensor, got ${describe(t)}`);
+// Helpers used by the generated ops (src/core/tensor/generated/ops.ts); `op` and
+// `arg` name the op and argument in the TypeError (both optional).
+const where = (op?: string, arg?: string) => (op ? `${op}: argument '${arg}': ` : '');
+export function h(t: Tensor, op?: string, arg?: string): Handle {
+  if (!(t instanceof Tensor)) throw new TypeError(`${where(op, arg)}expected a Tensor, got ${describe(t)}`);
+  if (t.isDisposed) throw new DisposedError(`${where(op, arg)}tensor used after dispose()`);
   return t.handle;
 }
-export function hn(t: Tensor | null | undefined): Handle | null {
-  return t === null || t === undefined ? null : h(t);
+export function hn(t: Tensor | null | undefined, op?: string, arg?: string): Handle | null {
+  return t === null || t === undefined ? null : h(t, op, arg);
 }
-export function hs(ts: Tensor[]): Handle[] {
-  if (!Array.isArray(ts)) throw new TypeError(`expected an array of Tensors, got ${describe(ts)}`);
-  return ts.map(h);
+export function hs(ts: Tensor[], op?: string, arg?: string): Handle[] {
+  if (!Array.isArray(ts)) throw new TypeError(`${where(op, arg)}expected an array of Tensors, got ${describe(ts)}`);
+  return ts.map((t) => h(t, op, arg));
 }
-export function hts(t: Tensor | number | boolean): Handle | number | boolean {
-  return typeof t === 'number' || typeof t === 'boolean' ? t : h(t);
+export function hts(t: Tensor | number | boolean, op?: string, arg?: string): Handle | number | boolean {
+  return typeof t === 'number' || typeof t === 'boolean' ? t : h(t, op, arg);
 }
 export function wrap(handle: Handle): Tensor { return new Tensor(handle); }
 export function wrapOrNull(handle: Handle | null): Tensor | null { return handle === null ? null : new Tensor(handle); }
