@@ -1,7 +1,9 @@
 /**
  * @module Decoding image files with sharp into one uint8 [N, C, H, W] tensor.
- * Each file is decoded, alpha flattened onto black, converted to 1 (greyscale)
- * or 3 (sRGB) channels and resized to exactly [H, W] (fit 'fill', no crop).
+ * Each file is decoded, alpha flattened onto black, converted to sRGB and
+ * resized to exactly [H, W] (fit 'fill', no crop); 1-channel output is PIL's
+ * convert('L') luma, (19595 R + 38470 G + 7471 B + 2^15) >> 16 (ITU-R 601, as
+ * torchvision's Grayscale on PIL images), computed by libtorch on the batch.
  * Decodes run on libuv's thread pool, a few at a time; pixels are copied into
  * one HWC buffer and permuted to CHW by libtorch (no per-pixel JS loops).
  */
@@ -27,15 +29,14 @@ export function checkImageSpec(s: ImageSpec, where: string): void {
   if (s.channels !== 1 && s.channels !== 3) throw new ConfigError(`${where}.channels must be 1 or 3, got ${JSON.stringify(s.channels)}`);
 }
 
-/** Decodes one file to HWC uint8 bytes of exactly H*W*C; `nearest` for masks. */
-export async function decodeOne(file: string, spec: ImageSpec, nearest = false): Promise<Buffer> {
-  const [h, w] = spec.size;
-  let img = sharp(file, { failOn: 'truncated' }).flatten({ background: { r: 0, g: 0, b: 0 } })
-    .resize(w, h, { fit: 'fill', kernel: nearest ? 'nearest' : 'lanczos3' });
-  img = spec.channels === 1 ? img.grayscale() : img.toColourspace('srgb');
+/** Decodes one file to sRGB HWC uint8 bytes of exactly H*W*3; `nearest` for masks. */
+export async function decodeOne(file: string, size: [number, number], nearest = false): Promise<Buffer> {
+  const [h, w] = size;
+  const img = sharp(file, { failOn: 'truncated' }).flatten({ background: { r: 0, g: 0, b: 0 } })
+    .resize(w, h, { fit: 'fill', kernel: nearest ? 'nearest' : 'lanczos3' }).toColourspace('srgb');
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  if (info.width !== w || info.height !== h || info.channels !== spec.channels || data.length !== h * w * spec.channels) {
-    throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${w}x${h}x${spec.channels}`);
+  if (info.width !== w || info.height !== h || info.channels !== 3 || data.length !== h * w * 3) {
+    throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${w}x${h}x3`);
   }
   return data;
 }
@@ -52,14 +53,14 @@ export interface DecodeResult {
 /** Decodes files with a policy for corrupt ones ('fail': DataError naming the file; 'skip': listed). */
 export async function decodeAll(files: readonly string[], spec: ImageSpec, policy: CorruptPolicy, o: { nearest?: boolean; concurrency?: number } = {}): Promise<DecodeResult> {
   const [h, w] = spec.size;
-  const per = h * w * spec.channels;
+  const per = h * w * 3;
   const bufs: (Buffer | null)[] = new Array(files.length).fill(null);
   const errors: (string | null)[] = new Array(files.length).fill(null);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
-      try { bufs[i] = await decodeOne(files[i]!, spec, o.nearest ?? false); } catch (e) { errors[i] = (e as Error).message; }
+      try { bufs[i] = await decodeOne(files[i]!, spec.size, o.nearest ?? false); } catch (e) { errors[i] = (e as Error).message; }
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 4, Math.max(files.length, 1)) }, worker));
@@ -72,7 +73,12 @@ export async function decodeAll(files: readonly string[], spec: ImageSpec, polic
   }
   const all = Buffer.allocUnsafe(kept.length * per);
   kept.forEach((i, k) => bufs[i]!.copy(all, k * per));
-  const images = torch.tidy(() => torch.fromBuffer(all, [kept.length, h, w, spec.channels], 'uint8').permute([0, 3, 1, 2]).contiguous());
+  const images = torch.tidy(() => {
+    const rgb = torch.fromBuffer(all, [kept.length, h, w, 3], 'uint8').permute([0, 3, 1, 2]);
+    if (spec.channels === 3) return rgb.contiguous();
+    const wts = torch.tensor(Int32Array.from([19595, 38470, 7471]), { shape: [1, 3, 1, 1] });
+    return rgb.to('int32').mul(wts).sum(1, true, 'int32').add(32768).floorDivide(65536).to('uint8');
+  });
   return { images, kept, skipped };
 }
 
