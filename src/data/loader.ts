@@ -88,6 +88,8 @@ export class DataLoader {
   #index = 0;
   #seed: number;
   #orderCache: { epoch: number; order: number[] } | null = null;
+  /** Batches handed out by iteration, and how many of them were prepared ahead. */
+  readonly stats = { delivered: 0, prefetched: 0 };
 
   /** Validates options (ConfigError naming the field). */
   constructor(dataset: Dataset, o: LoaderOptions) {
@@ -168,7 +170,7 @@ export class DataLoader {
         let b: Batch;
         const ahead = slot.ahead;
         slot.ahead = null;
-        if (ahead && ahead.epoch === epoch && ahead.index === i) b = ahead;
+        if (ahead && ahead.epoch === epoch && ahead.index === i) { b = ahead; this.stats.prefetched++; }
         else {
           if (ahead) torch.dispose(ahead);
           b = this.batchAt(epoch, i);
@@ -178,6 +180,7 @@ export class DataLoader {
           timer = setImmediate(() => { timer = null; if (!slot.ahead) slot.ahead = keepBatch(this.batchAt(epoch, i + 1)); });
         }
         await new Promise<void>((r) => setImmediate(r));
+        this.stats.delivered++;
         yield b;
       }
     } finally {
