@@ -1,0 +1,12 @@
+/**
+ * @module models: ResNets with torchvision names (resnet18/34/50), CIFAR ResNets, a small CNN, a registry
+ * by name (createModel/listModels), named feature taps (forwardFeatures) and a uniform head API
+ * (getClassifier/resetClassifier/reinitClassifier/imprintClassifier, featureDim).
+ */
+export { FeatureModel, type Stage, type ImprintOptions, type Classifier } from './base.js';
+export { ResNet, BasicBlock, Bottleneck, type ResNetSpec, type BlockKind, type ResidualBlock } from './resnet.js';
+export { SmallCnn, type SmallCnnSpec } from './small_cnn.js';
+export {
+  createModel, listModels, type ModelName, type ModelConfigs, type ModelFor, type ResNetConfig, type CifarResNetConfig,
+  type SmallCnnConfig,
+} from './registry.js';
