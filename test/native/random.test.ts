@@ -26,6 +26,11 @@ const SEEDED: Record<string, () => Tensor> = {
   multinomialRepl: () => torch.multinomial(torch.tensor([[0.5, 0.5], [0.9, 0.1]]), 5, true),
   normal: () => torch.normal(torch.zeros(4), torch.ones(4).mul(3)),
   normalSize: () => torch.normalSize(2.0, 0.5, [4]),
+  exponential_: () => torch.empty(5).exponential_(2.0),
+  random_: () => torch.empty(6).random_(0, 50),
+  poisson: () => torch.poisson(torch.tensor([0.5, 2.0, 10.0])),
+  randLike: () => torch.randLike(torch.zeros([2, 2], { dtype: 'float64' })),
+  randnLike: () => torch.randnLike(torch.zeros(3)),
   sequence: () => torch.cat([torch.randn(3), torch.rand(3), torch.randint(0, 5, [3]).float()]),
 };
 
