@@ -1,0 +1,20 @@
+/**
+ * @module train: the training engine shared by every method: the Task
+ * interface, one loop (train/resume/Trainer), configuration (defaults < file <
+ * flags, validated), run directories, atomic verified checkpoints, guards and
+ * progress rendering.
+ */
+export type { Task, LossOutput, ParamGroupSpec, StepContext, TaskState, BatchSource, SourceState } from './task.js';
+export { Trainer, train, resume, type TrainOptions, type TrainResult } from './loop.js';
+export type { TrainEvent, TrainStatus } from './events.js';
+export {
+  defaultTrainConfig, validateConfig, mergeConfig, parseOverrides, loadConfigFile, resolveConfig, makeConfig, configHash, configDiff,
+  type TrainConfig, type PartialConfig,
+} from './config.js';
+export { RunDir, MetricsLog, newRunDir, collectVersions, gitRevision, packageVersion, type Versions } from './rundir.js';
+export { saveCheckpoint, verifyCheckpoint, CheckpointReader, MANIFEST_VERSION, type Manifest, type CheckpointContent, type PhaseHook } from './checkpoint.js';
+export { Checkpoints, checkpointName, type Pointer } from './checkpoints.js';
+export { clipGradNorm_, gradNorm, firstNonFinite, MetricMonitor, NonFiniteError } from './guards.js';
+export { SignalTrap, exitCodeForSignal } from './signals.js';
+export { createProgress, formatDuration, type ProgressOptions } from './progress.js';
+export { buildOptimizer, buildScheduler } from './build.js';

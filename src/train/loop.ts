@@ -1,0 +1,334 @@
+/**
+ * @module The training loop, one for every method. It seeds every stream,
+ * accumulates gradients over micro-batches, clips, steps the optimizer and the
+ * scheduler, evaluates, stops early, guards against NaN/Inf, saves atomic
+ * checkpoints, resumes bit-identically and stops cleanly on SIGINT/SIGTERM.
+ * Each micro-batch runs inside torch.tidy and the loop yields to the event
+ * loop between batches, so finalizers run and signals are seen.
+ */
+import * as torch from '../core/torch.js';
+import { ConfigError } from '../core/errors.js';
+import type { Optimizer, ParamGroup } from '../core/optim/optimizer.js';
+import type { LRScheduler } from '../core/optim/lr_scheduler.js';
+import { Rng } from '../data/rng.js';
+import { buildOptimizer, buildScheduler } from './build.js';
+import { CheckpointReader, type PhaseHook } from './checkpoint.js';
+import { Checkpoints } from './checkpoints.js';
+import { configHash, makeConfig, type TrainConfig } from './config.js';
+import { clipGradNorm_, gradNorm, MetricMonitor, NonFiniteError } from './guards.js';
+import { collectVersions, RunDir, type Versions } from './rundir.js';
+import { exitCodeForSignal, SignalTrap } from './signals.js';
+import { collect, restore, type LoopState, type RunParts } from './state.js';
+import type { BatchSource, StepContext, Task } from './task.js';
+import type { TrainEvent, TrainStatus } from './events.js';
+
+/** Options of a run besides the config. */
+export interface TrainOptions<B> {
+  /** Where batches come from (a DataLoader or anything of that shape). */
+  data: BatchSource<B>;
+  /** The run directory (created if absent). */
+  runDir: string;
+  /** Continue from a checkpoint: true = the newest one that verifies in runDir, or a checkpoint directory. */
+  resume?: boolean | string;
+  /** Progress events (see createProgress()). */
+  onEvent?: (e: TrainEvent) => void;
+  /** Catch SIGINT/SIGTERM and stop cleanly (default true). */
+  handleSignals?: boolean;
+  /** Fault injection for checkpoint writes (tests). */
+  onCheckpointPhase?: PhaseHook;
+}
+
+/** How a run ended. */
+export interface TrainResult {
+  status: TrainStatus;
+  step: number;
+  epoch: number;
+  signal: NodeJS.Signals | null;
+  /** The CLI's exit status: 0, or 130 after SIGINT (0 after SIGTERM). */
+  exitCode: number;
+  lastCheckpoint: string | null;
+  best: { metric: string; value: number; step: number } | null;
+  lastEval: Record<string, number> | null;
+  skippedSteps: number;
+  runDir: string;
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Runs one training run; single use. */
+export class Trainer<B> {
+  readonly config: TrainConfig;
+  readonly run: RunDir;
+  readonly checkpoints: Checkpoints;
+  optimizer: Optimizer<ParamGroup> | null = null;
+  scheduler: LRScheduler | null = null;
+  #st: LoopState = { step: 0, epoch: 0, skipped: 0, consecutiveSkips: 0, early: null, best: null, lastEval: null };
+  #stop: string | null = null;
+  #trap: SignalTrap | null = null;
+  #early: MetricMonitor | null = null;
+  #best: MetricMonitor | null = null;
+  #improvedAt = -1;
+  #lastCheckpoint: string | null = null;
+  #window: number[] = [];
+  #versions: Versions;
+
+  constructor(readonly task: Task<B>, config: TrainConfig, readonly o: TrainOptions<B>) {
+    this.config = makeConfig(config);
+    this.run = new RunDir(o.runDir);
+    this.checkpoints = new Checkpoints(this.run.checkpointsDir);
+    this.#versions = collectVersions();
+    const { earlyStop: es, checkpoint: ck } = this.config;
+    if (es.metric) this.#early = new MetricMonitor(es.metric, es.mode, es.minDelta);
+    const mon = ck.monitor ?? es.metric;
+    if (mon) this.#best = new MetricMonitor(mon, ck.monitor ? ck.mode : es.mode, 0);
+  }
+
+  /** Asks the loop to finish the current step, save a checkpoint and return (as a signal does). */
+  requestStop(reason = 'requested'): void { this.#stop ??= reason; }
+
+  #emit(e: TrainEvent): void { this.o.onEvent?.(e); }
+
+  /** Trains until the epochs/steps are done, early stopping, a stop request or a signal. */
+  async train(): Promise<TrainResult> {
+    const c = this.config;
+    const src = this.o.data;
+    const n = src.numBatches;
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`the data source has ${n} batches per epoch; it needs at least 1`);
+    this.checkpoints.cleanStale();
+    const opt = (this.optimizer = buildOptimizer(this.task.paramGroups(), c.optim));
+    const stepsPerEpoch = Math.ceil(n / c.accumulate);
+    const total = Math.min(c.maxSteps ?? Infinity, c.epochs * stepsPerEpoch);
+    this.scheduler = buildScheduler(opt, c.scheduler, { totalSteps: total, stepsPerEpoch, epochs: c.epochs });
+    const parts: RunParts<B> = { task: this.task, optimizer: opt, scheduler: this.scheduler, source: src, config: c, versions: this.#versions };
+    let resumedFrom: string | null = null;
+    const started = Date.now();
+    try {
+      if (this.o.resume) {
+        const dir = typeof this.o.resume === 'string' ? this.o.resume : this.#latest();
+        this.#st = restore(new CheckpointReader(dir), parts, (m) => this.#emit({ type: 'warning', message: m }));
+        this.#early?.load(this.#st.early ?? undefined);
+        this.#best?.load(this.#st.best ?? undefined);
+        this.run.metrics.truncateAfter(this.#st.step);
+        resumedFrom = dir;
+      } else {
+        if (this.checkpoints.list().length) throw new ConfigError(`${this.run.dir} already has checkpoints; resume it or choose a new run directory`);
+        torch.manualSeed(c.seed);
+        src.load({ epoch: 0, index: 0, seed: c.seed });
+        this.run.writeConfig(c);
+        this.run.writeRunInfo({
+          method: this.task.name, seed: c.seed, configHash: configHash(c), versions: this.#versions, started: new Date(started).toISOString(),
+          streams: { torch_cpu: `manualSeed(${c.seed})`, data: `loader seed ${c.seed} (shuffle/augment streams derived per epoch and batch)`, js_task: `Rng.derive(${c.seed}, 'task', step, micro)`, cuda: 'not seeded separately (CPU run; manualSeed also seeds CUDA)' },
+        });
+      }
+      if (this.o.handleSignals ?? true) this.#trap = new SignalTrap().install();
+      this.task.model.train();
+      this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: c.epochs, resumedFrom, runDir: this.run.dir });
+      const status = await this.#loop(total);
+      const result = this.#result(status);
+      this.run.writeSummary({ ...result, totalSteps: total, resumedFrom, elapsedSec: (Date.now() - started) / 1000, finished: new Date().toISOString() });
+      this.#emit({ type: 'end', status, step: this.#st.step, epoch: this.#st.epoch, elapsedMs: Date.now() - started, best: result.best });
+      return result;
+    } catch (e) {
+      this.run.writeSummary({ ...this.#result('failed'), error: `${(e as Error).name}: ${(e as Error).message}`, resumedFrom, elapsedSec: (Date.now() - started) / 1000 });
+      throw e;
+    } finally {
+      this.#trap?.uninstall();
+      this.run.metrics.close();
+      opt.dispose();
+    }
+  }
+
+  #latest(): string {
+    const l = this.checkpoints.latest();
+    if (l.fellBack) this.#emit({ type: 'warning', message: `resuming from ${l.dir}; newer checkpoints failed their check: ${l.problems.join('; ')}` });
+    return l.dir;
+  }
+
+  #result(status: TrainStatus): TrainResult {
+    const b = this.#best;
+    return {
+      status, step: this.#st.step, epoch: this.#st.epoch, signal: this.#trap?.received ?? null,
+      exitCode: status === 'interrupted' ? exitCodeForSignal(this.#trap?.received ?? null) : status === 'failed' ? 1 : 0,
+      lastCheckpoint: this.#lastCheckpoint, lastEval: this.#st.lastEval, skippedSteps: this.#st.skipped, runDir: this.run.dir,
+      best: b && b.best !== null ? { metric: b.metric, value: b.best, step: b.bestStep! } : null,
+    };
+  }
+
+  #ctx(batchIndex: number, micro: number, cycleLength: number): StepContext {
+    const { seed } = this.config;
+    const step = this.#st.step;
+    let rng: Rng | null = null;
+    return {
+      step, epoch: this.#st.epoch, batchIndex, micro, cycleLength, config: this.config, optimizer: this.optimizer!,
+      get rng(): Rng { return (rng ??= Rng.derive(seed, 'task', step, micro)); },
+    };
+  }
+
+  async #loop(total: number): Promise<TrainStatus> {
+    const c = this.config;
+    const src = this.o.data;
+    const opt = this.optimizer!;
+    const st = this.#st;
+    const k = c.accumulate;
+    const n = src.numBatches;
+    const params = opt.paramGroups.flatMap((g) => g.params);
+    for (;;) {
+      if (st.step >= total || st.epoch >= c.epochs) return 'completed';
+      let i = src.state().index;
+      let sum = 0;
+      let count = 0;
+      let bad: string | null = null;
+      const partSums: Record<string, number> = {};
+      for await (const batch of src as AsyncIterable<B>) {
+        const start = i - (i % k);
+        const len = Math.min(k, n - start);
+        const micro = i - start;
+        try {
+          if (!bad) {
+            const ctx = this.#ctx(i, micro, len);
+            const r = torch.tidy(() => {
+              const out = this.task.loss(batch, ctx);
+              const loss = Number(out.loss.item());
+              if (!Number.isFinite(loss)) return { loss, parts: {} as Record<string, number> };
+              (len === 1 ? out.loss : out.loss.div(len)).backward();
+              const parts: Record<string, number> = {};
+              for (const [name, v] of Object.entries(out.parts ?? {})) parts[name] = typeof v === 'number' ? v : Number(v.item());
+              return { loss, parts };
+            });
+            if (!Number.isFinite(r.loss)) bad = `loss is ${r.loss}`;
+            else {
+              sum += r.loss;
+              count++;
+              for (const [name, v] of Object.entries(r.parts)) partSums[name] = (partSums[name] ?? 0) + v;
+            }
+          }
+        } finally {
+          torch.dispose(batch);
+        }
+        i++;
+        if (bad && c.guard.nonFinite === 'stop') {
+          opt.zeroGrad();
+          throw new NonFiniteError(`non-finite value at step ${st.step + 1} (epoch ${st.epoch}, batch ${i - 1}): ${bad}; stopped before the optimizer step, no checkpoint written (guard.nonFinite='skip' skips such steps)`, st.step + 1, 'loss');
+        }
+        if (micro !== len - 1) { await tick(); continue; }
+
+        let norm: number | null = null;
+        if (!bad) {
+          this.task.beforeStep?.(this.#ctx(i - 1, micro, len));
+          norm = c.clipGradNorm !== null ? clipGradNorm_(params, c.clipGradNorm) : gradNorm(params);
+          if (!Number.isFinite(norm)) bad = `gradient norm is ${norm}`;
+        }
+        if (bad) {
+          opt.zeroGrad();
+          if (c.guard.nonFinite === 'stop') throw new NonFiniteError(`non-finite value at step ${st.step + 1}: ${bad}; stopped before the optimizer step, no checkpoint written`, st.step + 1, 'gradient');
+          st.skipped++;
+          st.consecutiveSkips++;
+          this.#emit({ type: 'warning', message: `step ${st.step + 1} skipped: ${bad}` });
+          if (st.consecutiveSkips > c.guard.maxSkips) throw new NonFiniteError(`${st.consecutiveSkips} consecutive steps had non-finite values (guard.maxSkips=${c.guard.maxSkips}); last: ${bad}`, st.step + 1, 'loss');
+        } else {
+          opt.step();
+          opt.zeroGrad();
+          st.consecutiveSkips = 0;
+        }
+        st.step++;
+        if (this.scheduler && c.scheduler.interval === 'step') this.scheduler.step();
+        if (!bad) this.task.afterStep?.(this.#ctx(i - 1, micro, len));
+        this.#logStep(bad ? null : sum / count, norm, bad !== null, partSums, count, total);
+        sum = 0; count = 0; bad = null;
+        for (const key of Object.keys(partSums)) delete partSums[key];
+
+        let evaluated = false;
+        if (c.eval.every > 0 && st.step % c.eval.every === 0) { await this.#evaluate(i - 1); evaluated = true; }
+        const epochEnd = i === n;
+        if (epochEnd) {
+          st.epoch++;
+          await this.task.onEpochEnd?.(this.#ctx(i - 1, micro, len));
+          if (c.eval.atEpochEnd && !evaluated) await this.#evaluate(i - 1);
+          if (this.scheduler && c.scheduler.interval === 'epoch') this.scheduler.step();
+        }
+        const improved = this.#improvedAt === st.step;
+        const early = this.#early !== null && this.#early.bad >= c.earlyStop.patience;
+        const stop = this.#stop ?? (this.#trap?.received ? 'signal' : null);
+        const done = st.step >= total || st.epoch >= c.epochs;
+        const periodic = (c.checkpoint.every > 0 && st.step % c.checkpoint.every === 0) || (epochEnd && c.checkpoint.atEpochEnd);
+        if (periodic || improved || stop || early || done) this.#save(improved);
+        if (stop) return this.#trap?.received ? 'interrupted' : 'stopped';
+        if (early) return 'early-stopped';
+        if (done) return 'completed';
+        await tick();
+      }
+    }
+  }
+
+  #logStep(loss: number | null, gradNormValue: number | null, skipped: boolean, parts: Record<string, number>, count: number, total: number): void {
+    const st = this.#st;
+    const lr = this.optimizer!.paramGroups[0]!.lr;
+    if (loss !== null) { this.#window.push(loss); if (this.#window.length > 50) this.#window.shift(); }
+    const running = this.#window.length ? this.#window.reduce((a, b) => a + b, 0) / this.#window.length : null;
+    if (st.step % this.config.log.every === 0) {
+      const avgParts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v / Math.max(1, count)]));
+      this.run.metrics.append({ split: 'train', step: st.step, epoch: st.epoch, loss, lr, gradNorm: gradNormValue, ...(skipped ? { skipped: true } : {}), ...avgParts, time: Date.now() / 1000 });
+    }
+    this.#emit({ type: 'step', step: st.step, totalSteps: total, epoch: st.epoch, loss, runningLoss: running, lr, gradNorm: gradNormValue, skipped });
+  }
+
+  async #evaluate(batchIndex: number): Promise<void> {
+    if (!this.task.evaluate) return;
+    const st = this.#st;
+    const rng = torch.getRngState();
+    const grad = torch.isGradEnabled();
+    this.task.model.eval();
+    torch.setGradEnabled(false);
+    let m: Record<string, number>;
+    try {
+      m = await this.task.evaluate(this.#ctx(batchIndex, 0, 1));
+    } finally {
+      torch.setGradEnabled(grad);
+      this.task.model.train();
+      torch.setRngState(rng); // evaluation never shifts the training stream
+      rng.dispose();
+    }
+    st.lastEval = { ...m };
+    this.run.metrics.append({ split: 'eval', step: st.step, epoch: st.epoch, ...m, time: Date.now() / 1000 });
+    this.#emit({ type: 'eval', step: st.step, epoch: st.epoch, metrics: { ...m } });
+    const value = (mon: MetricMonitor, field: string): number => {
+      const v = m[mon.metric];
+      if (typeof v !== 'number') throw new ConfigError(`${field} '${mon.metric}' is not among the metrics evaluate() returned (${Object.keys(m).join(', ') || 'none'})`);
+      return v;
+    };
+    if (this.#early) { this.#early.update(value(this.#early, 'earlyStop.metric'), st.step); st.early = this.#early.state(); }
+    if (this.#best) {
+      if (this.#best.update(value(this.#best, 'checkpoint.monitor'), st.step)) this.#improvedAt = st.step;
+      st.best = this.#best.state();
+    }
+  }
+
+  #save(best: boolean): void {
+    const parts = { task: this.task, optimizer: this.optimizer!, scheduler: this.scheduler, source: this.o.data, config: this.config, versions: this.#versions };
+    const { content, release } = collect(parts, this.#st);
+    try {
+      this.run.metrics.flush();
+      const b = best && this.#best ? { metric: this.#best.metric, value: this.#best.best! } : null;
+      this.#lastCheckpoint = this.checkpoints.save(this.#st.step, content, { keep: this.config.checkpoint.keep, best: b, onPhase: this.o.onCheckpointPhase });
+      this.#emit({ type: 'checkpoint', step: this.#st.step, path: this.#lastCheckpoint, best });
+    } finally {
+      release();
+    }
+  }
+}
+
+/** Trains `task` with `config` (defaults filled in, validated) on opts.data; see Trainer. */
+export async function train<B>(task: Task<B>, config: unknown, opts: TrainOptions<B>): Promise<TrainResult> {
+  return new Trainer(task, makeConfig(config), opts).train();
+}
+
+/**
+ * Continues the run in `runDir` from its newest valid checkpoint, with the
+ * run's own config.json (or `opts.config`, checked against the checkpoint).
+ */
+export async function resume<B>(runDir: string, task: Task<B>, opts: Omit<TrainOptions<B>, 'runDir' | 'resume'> & { config?: unknown; checkpoint?: string }): Promise<TrainResult> {
+  const saved = new RunDir(runDir).readConfig();
+  if (!saved && !opts.config) throw new ConfigError(`${runDir} has no config.json; pass opts.config`);
+  const config = makeConfig(opts.config ?? saved);
+  return new Trainer(task, config, { ...opts, runDir, resume: opts.checkpoint ?? true }).train();
+}

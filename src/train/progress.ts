@@ -1,0 +1,84 @@
+/**
+ * @module A small progress renderer for training events, writing to stderr:
+ * on a TTY one redrawn line (bar, step/total, ETA, running loss, lr); otherwise
+ * plain lines every `every` steps (no carriage returns, so logs stay greppable).
+ */
+import type { TrainEvent } from './events.js';
+
+/** Options of createProgress(). */
+export interface ProgressOptions {
+  /** Where to write (default process.stderr). */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Force TTY or plain mode (default: stream.isTTY). */
+  tty?: boolean;
+  /** Plain mode: a line every N steps (default 10); the TTY line redraws at most every 100 ms. */
+  every?: number;
+  /** Print nothing but warnings and the final line. */
+  quiet?: boolean;
+}
+
+/** "1:02:03" or "02:03". */
+export function formatDuration(sec: number): string {
+  if (!Number.isFinite(sec) || sec < 0) return '--:--';
+  const s = Math.round(sec);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const h = Math.floor(s / 3600);
+  return h ? `${h}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}` : `${p(Math.floor(s / 60))}:${p(s % 60)}`;
+}
+
+const num = (v: number | null, digits = 4): string => (v === null ? '-' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toFixed(digits));
+
+/** Returns an onEvent handler that renders progress. */
+export function createProgress(o: ProgressOptions = {}): (e: TrainEvent) => void {
+  const out = o.stream ?? process.stderr;
+  const tty = o.tty ?? !!out.isTTY;
+  const every = o.every ?? 10;
+  let t0 = Date.now();
+  let s0 = 0;
+  let lastDraw = 0;
+  let onLine = false;
+  const eta = (step: number, total: number): string => {
+    const done = step - s0;
+    if (done <= 0 || !Number.isFinite(total)) return '--:--';
+    return formatDuration(((Date.now() - t0) / 1000 / done) * (total - step));
+  };
+  const line = (s: string): void => {
+    if (onLine) { out.write('\r\x1b[2K'); onLine = false; }
+    out.write(s + '\n');
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'start':
+        t0 = Date.now(); s0 = e.step;
+        if (!o.quiet) line(`${e.resumedFrom ? `resuming from ${e.resumedFrom} at step ${e.step}` : 'training'}: ${Number.isFinite(e.totalSteps) ? e.totalSteps : '?'} steps, ${e.epochs} epoch(s), run dir ${e.runDir}`);
+        break;
+      case 'step': {
+        if (o.quiet) break;
+        const pct = Number.isFinite(e.totalSteps) ? Math.min(1, e.step / e.totalSteps) : 0;
+        const info = `${e.step}/${e.totalSteps} ep ${e.epoch} loss ${num(e.loss)} avg ${num(e.runningLoss)} lr ${num(e.lr)} ETA ${eta(e.step, e.totalSteps)}${e.skipped ? ' (skipped)' : ''}`;
+        if (tty) {
+          const now = Date.now();
+          if (now - lastDraw < 100 && e.step < e.totalSteps) break;
+          lastDraw = now;
+          const width = Math.max(10, Math.min(30, (out.columns ?? 80) - info.length - 10));
+          const fill = Math.round(pct * width);
+          out.write(`\r\x1b[2K[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${(pct * 100).toFixed(0).padStart(3)}% ${info}`);
+          onLine = true;
+        } else if (e.step % every === 0 || e.step === e.totalSteps) line(`step ${info}`);
+        break;
+      }
+      case 'eval':
+        if (!o.quiet) line(`eval @ step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k}=${num(v)}`).join(' ')}`);
+        break;
+      case 'checkpoint':
+        if (!o.quiet && !tty) line(`checkpoint ${e.path}${e.best ? ' (best)' : ''}`);
+        break;
+      case 'warning':
+        line(`warning: ${e.message}`);
+        break;
+      case 'end':
+        line(`${e.status} at step ${e.step} (epoch ${e.epoch}) in ${formatDuration(e.elapsedMs / 1000)}${e.best ? `; best ${e.best.metric}=${num(e.best.value)} at step ${e.best.step}` : ''}`);
+        break;
+    }
+  };
+}
