@@ -107,6 +107,8 @@ export abstract class FeatureModel extends Module<[Tensor], Tensor> {
     if (!this.#head) throw new TypeError(`${this.constructor.name}: no classifier head registered`);
     return this.#head;
   }
+  /** The classifier head under its torchvision name (same as getClassifier()). */
+  get fc(): Classifier { return this.getClassifier(); }
   /** Number of outputs of the head (featureDim for an Identity head). */
   get numClasses(): number {
     const h = this.getClassifier();
