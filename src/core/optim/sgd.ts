@@ -52,16 +52,15 @@ export class SGD extends Optimizer<SGDGroup> {
       let d: Tensor = grad;
       if (maximize) d = d.neg();
       if (wd !== 0) d = d.add(p, wd);
+      let buf: Tensor | null = null;
       if (momentum !== 0) {
         const s = this.state.get(p);
-        let buf: Tensor;
         if (!s) buf = this.stateOf(p, () => ({ momentum_buffer: d.clone() })).momentum_buffer as Tensor;
         else { buf = s.momentum_buffer as Tensor; buf.mul_(momentum).add_(d, 1 - dampening); }
-        if (nesterov) d = d.add(buf, momentum);
-        else d = buf;
+        d = nesterov ? d.add(buf, momentum) : buf;
       }
       p.add_(d, -lr);
-      if (d !== grad && d !== this.state.get(p)?.momentum_buffer) d.dispose();
+      if (d !== grad && d !== buf) d.dispose();
       grad.dispose();
     }
   }
