@@ -6,8 +6,8 @@
  * torchvision's Grayscale on PIL images), computed by libtorch on the batch.
  * Decodes run on libuv's thread pool, a few at a time; pixels are copied into
  * one HWC buffer and permuted to CHW by libtorch (no per-pixel JS loops).
+ * sharp (libvips) is loaded on first use, so the core loads without it.
  */
-import sharp from 'sharp';
 import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { ConfigError, DataError } from '../core/errors.js';
@@ -32,6 +32,7 @@ export function checkImageSpec(s: ImageSpec, where: string): void {
 /** Decodes one file to sRGB HWC uint8 bytes of exactly H*W*3; `nearest` for masks. */
 export async function decodeOne(file: string, size: [number, number], nearest = false): Promise<Buffer> {
   const [h, w] = size;
+  const sharp = (await import('sharp')).default;
   const img = sharp(file, { failOn: 'truncated' }).flatten({ background: { r: 0, g: 0, b: 0 } })
     .resize(w, h, { fit: 'fill', kernel: nearest ? 'nearest' : 'lanczos3' }).toColourspace('srgb');
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
