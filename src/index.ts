@@ -4,5 +4,6 @@ export * as nn from './core/nn/index.js';
 export * as optim from './core/optim/index.js';
 export * as io from './core/io/index.js';
 export * as data from './data/index.js';
+export * as models from './models/index.js';
 export { Tensor } from './core/torch.js';
 export * from './core/errors.js';
