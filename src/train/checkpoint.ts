@@ -12,6 +12,7 @@
  * read (R5: a pickle/TorchScript file makes the load fail, naming it).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Tensor } from '../core/torch.js';
 import { CheckpointError } from '../core/errors.js';
@@ -30,6 +31,20 @@ export interface Manifest {
   step: number;
   created: string;
   files: Record<string, { sha256: string; bytes: number }>;
+  /** SHA-256 of the JSON of the fields above, so a flipped byte in the manifest itself is caught too. */
+  self: string;
+}
+
+const selfHash = (m: Omit<Manifest, 'self'>): string =>
+  createHash('sha256').update(JSON.stringify({ format: m.format, version: m.version, step: m.step, created: m.created, files: m.files })).digest('hex');
+
+/** Hashes `files` (in dir) into a manifest and writes it durably as manifest.json. */
+export function writeManifest(dir: string, files: string[], step: number): Manifest {
+  const m: Omit<Manifest, 'self'> = { format: 'adaptune.checkpoint', version: MANIFEST_VERSION, step, created: new Date().toISOString(), files: {} };
+  for (const f of [...files].sort()) m.files[f] = sha256File(join(dir, f));
+  const full: Manifest = { ...m, self: selfHash(m) };
+  writeDurable(join(dir, MANIFEST), JSON.stringify(full, null, 1) + '\n');
+  return full;
 }
 
 /** What one checkpoint holds: `<name>.safetensors` per tensor map and `<name>.json` per JSON value. */
@@ -67,10 +82,8 @@ export function saveCheckpoint(dir: string, content: CheckpointContent, o: { ste
       files.push(f);
       phase(f);
     }
-    const manifest: Manifest = { format: 'adaptune.checkpoint', version: MANIFEST_VERSION, step: o.step, created: new Date().toISOString(), files: {} };
-    for (const f of files.sort()) manifest.files[f] = sha256File(join(tmp, f));
     phase('manifest');
-    writeDurable(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
+    writeManifest(tmp, files, o.step);
     fsyncPath(tmp);
     phase('rename');
     if (existsSync(dir)) {
@@ -103,6 +116,7 @@ export function verifyCheckpoint(dir: string): Manifest {
   if (m?.format !== 'adaptune.checkpoint') fail(`${MANIFEST}: format is ${JSON.stringify(m?.format)}, expected "adaptune.checkpoint"`);
   if (m.version !== MANIFEST_VERSION) fail(`${MANIFEST}: version ${JSON.stringify(m.version)} is not supported (this adaptune reads version ${MANIFEST_VERSION}; no migrator exists)`);
   if (!m.files || typeof m.files !== 'object') fail(`${MANIFEST}: no file list`);
+  if (m.self !== selfHash(m)) fail(`${MANIFEST} fails its own SHA-256 check (corrupted or modified)`);
   for (const [f, want] of Object.entries(m.files)) {
     if (f !== basename(f) || f.startsWith('.') || !SAFE_EXT.has(extname(f).toLowerCase())) fail(`${MANIFEST} lists '${f}', which is not a plain safetensors/JSON file name`);
     if (!entries.includes(f)) fail(`'${f}' is listed in ${MANIFEST} but missing`);

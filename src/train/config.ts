@@ -175,6 +175,7 @@ export function validateConfig(c: unknown): TrainConfig {
   for (const [path, v] of flatten(c)) {
     if (path === 'method' || path.startsWith('method.')) continue;
     const rule = RULES[path];
+    if (!rule && isPlain(v) && Object.keys(RULES).some((k) => k.startsWith(`${path}.`))) continue; // an empty section: its fields are reported missing below
     if (!rule) {
       const known = Object.keys(RULES).filter((k) => k.split('.')[0] === path.split('.')[0]);
       throw new ConfigError(`unknown config field '${path}'${known.length ? ` (known here: ${known.join(', ')})` : ''}`);

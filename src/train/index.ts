@@ -12,7 +12,7 @@ export {
   type TrainConfig, type PartialConfig,
 } from './config.js';
 export { RunDir, MetricsLog, newRunDir, collectVersions, gitRevision, packageVersion, type Versions } from './rundir.js';
-export { saveCheckpoint, verifyCheckpoint, CheckpointReader, MANIFEST_VERSION, type Manifest, type CheckpointContent, type PhaseHook } from './checkpoint.js';
+export { saveCheckpoint, verifyCheckpoint, writeManifest, CheckpointReader, MANIFEST_VERSION, type Manifest, type CheckpointContent, type PhaseHook } from './checkpoint.js';
 export { Checkpoints, checkpointName, type Pointer } from './checkpoints.js';
 export { clipGradNorm_, gradNorm, firstNonFinite, MetricMonitor, NonFiniteError } from './guards.js';
 export { SignalTrap, exitCodeForSignal } from './signals.js';

@@ -246,6 +246,7 @@ export class Trainer<B> {
           if (c.eval.atEpochEnd && !evaluated) await this.#evaluate(i - 1);
           if (this.scheduler && c.scheduler.interval === 'epoch') this.scheduler.step();
         }
+        await tick(); // lets pending signal handlers run before the stop decision
         const improved = this.#improvedAt === st.step;
         const early = this.#early !== null && this.#early.bad >= c.earlyStop.patience;
         const stop = this.#stop ?? (this.#trap?.received ? 'signal' : null);
@@ -255,7 +256,6 @@ export class Trainer<B> {
         if (stop) return this.#trap?.received ? 'interrupted' : 'stopped';
         if (early) return 'early-stopped';
         if (done) return 'completed';
-        await tick();
       }
     }
   }

@@ -12,7 +12,7 @@ import type { Tensor } from '../../src/core/torch.js';
 import * as nn from '../../src/core/nn/index.js';
 import { Dataset } from '../../src/data/dataset.js';
 import { DataLoader, type Batch } from '../../src/data/loader.js';
-import type { Task, StepContext, TaskState } from '../../src/train/index.js';
+import type { LossOutput, Task, StepContext, TaskState } from '../../src/train/index.js';
 
 /** A fresh temp directory. */
 export const tmp = (tag: string): string => mkdtempSync(join(tmpdir(), `adaptune-train-${tag}-`));
@@ -32,7 +32,11 @@ export const makeLoader = (ds: Dataset, batchSize = 8): DataLoader => new DataLo
 
 /** Options of the tiny task. */
 export interface TinyOptions {
+  /** Method id (default 'tiny-mlp'). */
+  name?: string;
   dropout?: number;
+  /** Add input jitter drawn from ctx.rng (default true). */
+  jitter?: boolean;
   /** Return a NaN loss at this optimizer step (0-based step count when it happens). */
   nanAtStep?: number;
   /** Make one gradient Inf at this step (in beforeStep). */
@@ -49,13 +53,14 @@ export interface TinyOptions {
 
 /** A 2-layer MLP classification task with every random stream in use. */
 export class TinyTask implements Task<Batch> {
-  readonly name = 'tiny-mlp';
+  readonly name: string;
   readonly model: nn.Sequential;
   ema: Tensor | null = null;
   /** Dataset indices of every micro-batch seen, in order. */
   readonly seen: number[][] = [];
   #evals = 0;
   constructor(readonly o: TinyOptions = {}) {
+    this.name = o.name ?? 'tiny-mlp';
     torch.manualSeed(1234); // fixed init: runs differ only by what the engine seeds
     const h = o.hidden ?? 8;
     this.model = new nn.Sequential(new nn.Flatten(), new nn.Linear(4, h), new nn.ReLU(), new nn.Dropout(o.dropout ?? 0.2), new nn.Linear(h, 3));
@@ -66,9 +71,9 @@ export class TinyTask implements Task<Batch> {
     const ps = this.model.parameters();
     return [{ params: ps.slice(0, 2), name: 'body', lrScale: 0.5 }, { params: ps.slice(2), name: 'head' }];
   }
-  loss(b: Batch, ctx: StepContext) {
+  loss(b: Batch, ctx: StepContext): LossOutput {
     this.seen.push([...b.indices]);
-    const jitter = (ctx.rng.float() - 0.5) * 0.01;
+    const jitter = (this.o.jitter ?? true) ? (ctx.rng.float() - 0.5) * 0.01 : 0;
     const logits = this.model.call(b.x.add(jitter));
     let loss = torch.crossEntropy(logits, b.y);
     if (this.o.nanAtStep === ctx.step) loss = loss.mul(NaN);
