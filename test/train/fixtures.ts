@@ -64,7 +64,7 @@ export class TinyTask implements Task<Batch> {
     torch.manualSeed(1234); // fixed init: runs differ only by what the engine seeds
     const h = o.hidden ?? 8;
     this.model = new nn.Sequential(new nn.Flatten(), new nn.Linear(4, h), new nn.ReLU(), new nn.Dropout(o.dropout ?? 0.2), new nn.Linear(h, 3));
-    if (o.ema ?? true) this.ema = torch.keep(this.first.weight.detach().clone());
+    if (o.ema ?? true) this.ema = torch.keep(torch.tidy(() => this.first.weight.detach().clone()));
   }
   get first(): nn.Linear { return this.model.at(1) as nn.Linear; }
   paramGroups() {

@@ -1,0 +1,140 @@
+/** The loop: early stopping, complete seeding (R4), no leaks (R11), the run directory, progress rendering. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as torch from '../../src/core/torch.js';
+import { createProgress, formatDuration, gitRevision, train, type TrainEvent } from '../../src/train/index.js';
+import { makeDataset, makeLoader, TinyTask, tinyConfig, tmp, weightsHash } from './fixtures.js';
+
+test('early stopping: mode min with patience 2 stops two evaluations after the best', async () => {
+  const ds = makeDataset();
+  const task = new TinyTask({ evalSequence: [1, 0.5, 0.6, 0.55, 0.4] });
+  const r = await train(task, tinyConfig({ eval: { every: 1, atEpochEnd: false }, earlyStop: { metric: 'score', mode: 'min', patience: 2 } }),
+    { data: makeLoader(ds), runDir: tmp('es'), handleSignals: false });
+  assert.equal(r.status, 'early-stopped');
+  assert.equal(r.step, 4);
+  assert.deepEqual(r.best, { metric: 'score', value: 0.5, step: 2 });
+  const up = new TinyTask({ evalSequence: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] });
+  const r2 = await train(up, tinyConfig({ eval: { every: 1 }, earlyStop: { metric: 'score', mode: 'max', patience: 1 } }),
+    { data: makeLoader(ds), runDir: tmp('es2'), handleSignals: false });
+  assert.equal(r2.status, 'completed');
+  assert.equal(r2.step, 9);
+  const wrong = new TinyTask();
+  await assert.rejects(train(wrong, tinyConfig({ earlyStop: { metric: 'acc' } }), { data: makeLoader(ds), runDir: tmp('es3'), handleSignals: false }),
+    /earlyStop\.metric 'acc' is not among the metrics evaluate\(\) returned \(loss\)/);
+  task.dispose(); up.dispose(); wrong.dispose(); ds.dispose();
+});
+
+test('R4 same seed gives one result, different seeds give different results; run.json records the streams', async () => {
+  const ds = makeDataset();
+  const once = async (seed: number): Promise<string> => {
+    const task = new TinyTask();
+    const dir = tmp('r4');
+    await train(task, tinyConfig({ seed, epochs: 1, checkpoint: { atEpochEnd: false } }), { data: makeLoader(ds), runDir: dir, handleSignals: false });
+    const h = weightsHash(task);
+    task.dispose();
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { seed: number; streams: Record<string, string> };
+    assert.equal(run.seed, seed);
+    assert.deepEqual(Object.keys(run.streams).sort(), ['cuda', 'data', 'js_task', 'torch_cpu']);
+    return h;
+  };
+  const same = new Set<string>();
+  const diff = new Set<string>();
+  for (let i = 0; i < 5; i++) same.add(await once(11));
+  for (let i = 0; i < 5; i++) diff.add(await once(100 + i));
+  console.log(`R4 same_seed_unique_hashes=${same.size}/5 diff_seed_unique_hashes=${diff.size}/5`);
+  assert.equal(same.size, 1);
+  assert.equal(diff.size, 5);
+  ds.dispose();
+});
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** Collects garbage and lets native finalizers run, so counts start from a clean slate. */
+async function settle(): Promise<void> { gc(); await new Promise((r) => setImmediate(r)); gc(); }
+
+test('R11 no tensor leaks: 300 steps with eval, logging and checkpoints, and 20 fresh train() calls', async () => {
+  const ds = makeDataset();
+  await settle();
+  const base = torch.liveTensors();
+  const task = new TinyTask();
+  const seen: Record<number, number> = {};
+  task.o.afterStep = (ctx) => { if (ctx.step === 50 || ctx.step === 300) seen[ctx.step] = torch.liveTensors(); };
+  const withTask = torch.liveTensors();
+  const r = await train(task, { seed: 1, epochs: 60, optim: { name: 'adamw', lr: 0.01 }, clipGradNorm: 1, scheduler: { name: 'cosine' }, eval: { every: 10 }, checkpoint: { every: 50, atEpochEnd: false } },
+    { data: makeLoader(ds), runDir: tmp('leak'), handleSignals: false });
+  assert.equal(r.step, 300);
+  const after = torch.liveTensors();
+  task.dispose();
+  const deltas: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await settle();
+    const before = torch.liveTensors();
+    const t = new TinyTask();
+    await train(t, tinyConfig({ epochs: 1, seed: i }), { data: makeLoader(ds), runDir: tmp('leakfit'), handleSignals: false });
+    t.dispose();
+    deltas.push(torch.liveTensors() - before);
+  }
+  console.log(`R11 steps=300 live_native_tensors_delta=${after - withTask} growth_50_to_300=${seen[300]! - seen[50]!} fit_calls=20 max_delta_per_fit=${Math.max(...deltas)} baseline_after_dispose=${torch.liveTensors() - base}`);
+  assert.equal(after, withTask);
+  assert.equal(seen[300], seen[50]);
+  assert.ok(deltas.every((d) => d === 0), `deltas ${deltas}`);
+  assert.equal(torch.liveTensors(), base);
+  ds.dispose();
+});
+
+test('the run directory holds config, versions, metrics and summary', async () => {
+  const ds = makeDataset();
+  const task = new TinyTask();
+  const dir = tmp('rundir');
+  await train(task, tinyConfig({ epochs: 1, eval: { every: 2 } }), { data: makeLoader(ds), runDir: dir, handleSignals: false });
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { optim: { name: string }; guard: unknown };
+  assert.equal(config.optim.name, 'adam');
+  assert.ok(config.guard, 'the resolved config has the defaults filled in');
+  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { method: string; versions: { adaptune: string; libtorch: string; node: string; git: { rev: string | null } } };
+  assert.equal(run.method, 'tiny-mlp');
+  assert.equal(run.versions.libtorch, torch.version().libtorch);
+  assert.match(run.versions.adaptune, /^\d+\.\d+\.\d+/);
+  assert.ok(run.versions.git.rev === null || /^[0-9a-f]{40}$/.test(run.versions.git.rev));
+  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: string; step: number });
+  assert.deepEqual(lines.map((l) => `${l.split}${l.step}`), ['train1', 'train2', 'eval2', 'train3', 'eval3']);
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string; step: number; lastCheckpoint: string };
+  assert.equal(summary.status, 'completed');
+  assert.equal(summary.step, 3);
+  assert.match(summary.lastCheckpoint, /step-00000003$/);
+  // git absent: no failure, null revision
+  const path = process.env['PATH'];
+  process.env['PATH'] = '';
+  try { assert.deepEqual(gitRevision(), { rev: null, dirty: null }); } finally { process.env['PATH'] = path; }
+  task.dispose(); ds.dispose();
+});
+
+test('progress: plain lines without carriage returns off a TTY, a redrawn bar with ETA on a TTY', () => {
+  const render = (tty: boolean): string => {
+    let out = '';
+    const stream = { write: (s: string) => { out += s; return true; }, isTTY: tty, columns: 100 } as unknown as NodeJS.WritableStream;
+    const p = createProgress({ stream, tty, every: 2 });
+    const events: TrainEvent[] = [
+      { type: 'start', step: 0, totalSteps: 4, epoch: 0, epochs: 1, resumedFrom: null, runDir: '/r' },
+      ...[1, 2, 3, 4].map((s): TrainEvent => ({ type: 'step', step: s, totalSteps: 4, epoch: 0, loss: 1 / s, runningLoss: 0.5, lr: 0.01, gradNorm: 1, skipped: false })),
+      { type: 'eval', step: 4, epoch: 1, metrics: { acc: 0.75 } },
+      { type: 'end', status: 'completed', step: 4, epoch: 1, elapsedMs: 65_000, best: null },
+    ];
+    events.forEach(p);
+    return out;
+  };
+  const plain = render(false);
+  assert.ok(!plain.includes('\r'));
+  assert.match(plain, /step 2\/4 ep 0 loss 0\.5000 avg 0\.5000 lr 0\.0100 ETA/);
+  assert.ok(!/step 1\/4/.test(plain), 'plain mode prints every N steps');
+  assert.match(plain, /eval @ step 4: acc=0\.7500/);
+  assert.match(plain, /completed at step 4 \(epoch 1\) in 01:05/);
+  const tty = render(true);
+  assert.match(tty, /\r\x1b\[2K\[#+-*\] +\d+% 1\/4/);
+  assert.match(tty, /\[#+\] 100% 4\/4/);
+  assert.equal(formatDuration(3725), '1:02:05');
+  assert.equal(formatDuration(Infinity), '--:--');
+});
