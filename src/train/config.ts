@@ -16,7 +16,7 @@ export interface TrainConfig {
   seed: number;
   /** Passes over the data. */
   epochs: number;
-  /** Stop after this many optimizer steps (null: epochs decide). */
+  /** Optimizer steps of the run; when set it overrides epochs (null: epochs × steps per epoch). */
   maxSteps: number | null;
   /** Micro-batches per optimizer step (gradient accumulation). */
   accumulate: number;

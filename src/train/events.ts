@@ -1,4 +1,6 @@
-/** @module Events the training loop emits (for progress bars, loggers and the CLI). */
+/** @module A run's options, its result, and the events the loop emits (for progress bars, loggers and the CLI). */
+import type { PhaseHook } from './checkpoint.js';
+import type { BatchSource } from './task.js';
 
 /** How a run ended: all steps done, early stopping, a requestStop(), a signal, or an error. */
 export type TrainStatus = 'completed' | 'early-stopped' | 'stopped' | 'interrupted' | 'failed';
@@ -11,3 +13,34 @@ export type TrainEvent =
   | { type: 'checkpoint'; step: number; path: string; best: boolean }
   | { type: 'warning'; message: string }
   | { type: 'end'; status: TrainStatus; step: number; epoch: number; elapsedMs: number; best: { metric: string; value: number; step: number } | null };
+
+/** Options of a run besides the config. */
+export interface TrainOptions<B> {
+  /** Where batches come from (a DataLoader or anything of that shape). */
+  data: BatchSource<B>;
+  /** The run directory (created if absent). */
+  runDir: string;
+  /** Continue from a checkpoint: true = the newest one that verifies in runDir, or a checkpoint directory. */
+  resume?: boolean | string;
+  /** Progress events (see createProgress()). */
+  onEvent?: (e: TrainEvent) => void;
+  /** Catch SIGINT/SIGTERM and stop cleanly (default true). */
+  handleSignals?: boolean;
+  /** Fault injection for checkpoint writes (tests). */
+  onCheckpointPhase?: PhaseHook;
+}
+
+/** How a run ended. */
+export interface TrainResult {
+  status: TrainStatus;
+  step: number;
+  epoch: number;
+  signal: NodeJS.Signals | null;
+  /** The CLI's exit status: 0, or 130 after SIGINT (0 after SIGTERM). */
+  exitCode: number;
+  lastCheckpoint: string | null;
+  best: { metric: string; value: number; step: number } | null;
+  lastEval: Record<string, number> | null;
+  skippedSteps: number;
+  runDir: string;
+}

@@ -5,8 +5,9 @@
  * progress rendering.
  */
 export type { Task, LossOutput, ParamGroupSpec, StepContext, TaskState, BatchSource, SourceState } from './task.js';
-export { Trainer, train, resume, type TrainOptions, type TrainResult } from './loop.js';
-export type { TrainEvent, TrainStatus } from './events.js';
+export { Trainer } from './loop.js';
+export { train, resume } from './run.js';
+export type { TrainEvent, TrainStatus, TrainOptions, TrainResult } from './events.js';
 export {
   defaultTrainConfig, validateConfig, mergeConfig, parseOverrides, loadConfigFile, resolveConfig, makeConfig, configHash, configDiff,
   type TrainConfig, type PartialConfig,

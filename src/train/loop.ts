@@ -12,46 +12,15 @@ import type { Optimizer, ParamGroup } from '../core/optim/optimizer.js';
 import type { LRScheduler } from '../core/optim/lr_scheduler.js';
 import { Rng } from '../data/rng.js';
 import { buildOptimizer, buildScheduler } from './build.js';
-import { CheckpointReader, type PhaseHook } from './checkpoint.js';
+import { CheckpointReader } from './checkpoint.js';
 import { Checkpoints } from './checkpoints.js';
 import { configHash, makeConfig, type TrainConfig } from './config.js';
 import { clipGradNorm_, gradNorm, MetricMonitor, NonFiniteError } from './guards.js';
 import { collectVersions, RunDir, type Versions } from './rundir.js';
 import { exitCodeForSignal, SignalTrap } from './signals.js';
 import { collect, restore, type LoopState, type RunParts } from './state.js';
-import type { BatchSource, StepContext, Task } from './task.js';
-import type { TrainEvent, TrainStatus } from './events.js';
-
-/** Options of a run besides the config. */
-export interface TrainOptions<B> {
-  /** Where batches come from (a DataLoader or anything of that shape). */
-  data: BatchSource<B>;
-  /** The run directory (created if absent). */
-  runDir: string;
-  /** Continue from a checkpoint: true = the newest one that verifies in runDir, or a checkpoint directory. */
-  resume?: boolean | string;
-  /** Progress events (see createProgress()). */
-  onEvent?: (e: TrainEvent) => void;
-  /** Catch SIGINT/SIGTERM and stop cleanly (default true). */
-  handleSignals?: boolean;
-  /** Fault injection for checkpoint writes (tests). */
-  onCheckpointPhase?: PhaseHook;
-}
-
-/** How a run ended. */
-export interface TrainResult {
-  status: TrainStatus;
-  step: number;
-  epoch: number;
-  signal: NodeJS.Signals | null;
-  /** The CLI's exit status: 0, or 130 after SIGINT (0 after SIGTERM). */
-  exitCode: number;
-  lastCheckpoint: string | null;
-  best: { metric: string; value: number; step: number } | null;
-  lastEval: Record<string, number> | null;
-  skippedSteps: number;
-  runDir: string;
-}
+import type { StepContext, Task } from './task.js';
+import type { TrainEvent, TrainOptions, TrainResult, TrainStatus } from './events.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -97,8 +66,8 @@ export class Trainer<B> {
     this.checkpoints.cleanStale();
     const opt = (this.optimizer = buildOptimizer(this.task.paramGroups(), c.optim));
     const stepsPerEpoch = Math.ceil(n / c.accumulate);
-    const total = Math.min(c.maxSteps ?? Infinity, c.epochs * stepsPerEpoch);
-    this.scheduler = buildScheduler(opt, c.scheduler, { totalSteps: total, stepsPerEpoch, epochs: c.epochs });
+    const total = c.maxSteps ?? c.epochs * stepsPerEpoch; // maxSteps overrides epochs (HF's max_steps)
+    this.scheduler = buildScheduler(opt, c.scheduler, { totalSteps: total, stepsPerEpoch, epochs: Math.ceil(total / stepsPerEpoch) });
     const parts: RunParts<B> = { task: this.task, optimizer: opt, scheduler: this.scheduler, source: src, config: c, versions: this.#versions };
     let resumedFrom: string | null = null;
     const started = Date.now();
@@ -122,7 +91,7 @@ export class Trainer<B> {
       }
       if (this.o.handleSignals ?? true) this.#trap = new SignalTrap().install();
       this.task.model.train();
-      this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: c.epochs, resumedFrom, runDir: this.run.dir });
+      this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), resumedFrom, runDir: this.run.dir });
       const status = await this.#loop(total);
       const result = this.#result(status);
       this.run.writeSummary({ ...result, totalSteps: total, resumedFrom, elapsedSec: (Date.now() - started) / 1000, finished: new Date().toISOString() });
@@ -173,7 +142,7 @@ export class Trainer<B> {
     const n = src.numBatches;
     const params = opt.paramGroups.flatMap((g) => g.params);
     for (;;) {
-      if (st.step >= total || st.epoch >= c.epochs) return 'completed';
+      if (st.step >= total) return 'completed';
       let i = src.state().index;
       let sum = 0;
       let count = 0;
@@ -241,8 +210,9 @@ export class Trainer<B> {
         if (c.eval.every > 0 && st.step % c.eval.every === 0) { await this.#evaluate(i - 1); evaluated = true; }
         const epochEnd = i === n;
         if (epochEnd) {
+          const ended = this.#ctx(i - 1, micro, len); // ctx.epoch: the epoch that ended
           st.epoch++;
-          await this.task.onEpochEnd?.(this.#ctx(i - 1, micro, len));
+          await this.task.onEpochEnd?.(ended);
           if (c.eval.atEpochEnd && !evaluated) await this.#evaluate(i - 1);
           if (this.scheduler && c.scheduler.interval === 'epoch') this.scheduler.step();
         }
@@ -250,7 +220,7 @@ export class Trainer<B> {
         const improved = this.#improvedAt === st.step;
         const early = this.#early !== null && this.#early.bad >= c.earlyStop.patience;
         const stop = this.#stop ?? (this.#trap?.received ? 'signal' : null);
-        const done = st.step >= total || st.epoch >= c.epochs;
+        const done = st.step >= total;
         const periodic = (c.checkpoint.every > 0 && st.step % c.checkpoint.every === 0) || (epochEnd && c.checkpoint.atEpochEnd);
         if (periodic || improved || stop || early || done) this.#save(improved);
         if (stop) return this.#trap?.received ? 'interrupted' : 'stopped';
@@ -315,20 +285,4 @@ export class Trainer<B> {
       release();
     }
   }
-}
-
-/** Trains `task` with `config` (defaults filled in, validated) on opts.data; see Trainer. */
-export async function train<B>(task: Task<B>, config: unknown, opts: TrainOptions<B>): Promise<TrainResult> {
-  return new Trainer(task, makeConfig(config), opts).train();
-}
-
-/**
- * Continues the run in `runDir` from its newest valid checkpoint, with the
- * run's own config.json (or `opts.config`, checked against the checkpoint).
- */
-export async function resume<B>(runDir: string, task: Task<B>, opts: Omit<TrainOptions<B>, 'runDir' | 'resume'> & { config?: unknown; checkpoint?: string }): Promise<TrainResult> {
-  const saved = new RunDir(runDir).readConfig();
-  if (!saved && !opts.config) throw new ConfigError(`${runDir} has no config.json; pass opts.config`);
-  const config = makeConfig(opts.config ?? saved);
-  return new Trainer(task, config, { ...opts, runDir, resume: opts.checkpoint ?? true }).train();
 }

@@ -4,7 +4,7 @@
  * step or evaluation, appended and flushed line by line), summary.json, and
  * checkpoints/. Versions never fail: a missing git gives null.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ export function packageVersion(): string {
   return 'unknown';
 }
 
-/** The git revision of `cwd` (default: this package) and whether the tree is dirty; nulls when git or the repo is absent. */
+/** The git revision of `cwd` (default: this package's root) and whether the tree is dirty; nulls when git is absent or cwd is not a repository root. */
 export function gitRevision(cwd = join(HERE, '../../..')): { rev: string | null; dirty: boolean | null } {
   const run = (args: string[]): string | null => {
     try {
@@ -41,7 +41,9 @@ export function gitRevision(cwd = join(HERE, '../../..')): { rev: string | null;
       return null;
     }
   };
-  const rev = run(['rev-parse', 'HEAD']);
+  // an installed package inside someone else's repository must not report that repository's revision
+  const top = run(['rev-parse', '--show-toplevel']);
+  const rev = top && realpathSync(top) === realpathSync(cwd) ? run(['rev-parse', 'HEAD']) : null;
   if (!rev) return { rev: null, dirty: null };
   const status = run(['status', '--porcelain', '--untracked-files=no']);
   return { rev, dirty: status === null ? null : status.length > 0 };

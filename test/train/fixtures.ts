@@ -4,7 +4,7 @@
  * first layer as task state), hashing of weights, temp directories.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/core/torch.js';
@@ -14,8 +14,14 @@ import { Dataset } from '../../src/data/dataset.js';
 import { DataLoader, type Batch } from '../../src/data/loader.js';
 import type { LossOutput, Task, StepContext, TaskState } from '../../src/train/index.js';
 
-/** A fresh temp directory. */
-export const tmp = (tag: string): string => mkdtempSync(join(tmpdir(), `adaptune-train-${tag}-`));
+const made: string[] = [];
+process.on('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+/** A fresh temp directory (removed when the process exits). */
+export function tmp(tag: string): string {
+  const d = mkdtempSync(join(tmpdir(), `adaptune-train-${tag}-`));
+  made.push(d);
+  return d;
+}
 
 /** N synthetic 1x2x2 uint8 images with 3 classes, fixed by `seed`. */
 export function makeDataset(n = 40, seed = 7): Dataset {

@@ -138,3 +138,20 @@ test('progress: plain lines without carriage returns off a TTY, a redrawn bar wi
   assert.equal(formatDuration(3725), '1:02:05');
   assert.equal(formatDuration(Infinity), '--:--');
 });
+
+test('maxSteps overrides epochs; onEpochEnd sees the epoch that ended; the per-epoch scheduler steps once per epoch', async () => {
+  const ds = makeDataset();
+  const task = new TinyTask();
+  const ended: number[] = [];
+  (task as unknown as { onEpochEnd: (ctx: { epoch: number }) => void }).onEpochEnd = (ctx) => { ended.push(ctx.epoch); };
+  const lrs: number[] = [];
+  const r = await train(task, tinyConfig({ epochs: 1, maxSteps: 7, optim: { name: 'sgd', lr: 0.1 }, scheduler: { name: 'step', interval: 'epoch', stepSize: 1, gamma: 0.5 } }), {
+    data: makeLoader(ds), runDir: tmp('maxsteps'), handleSignals: false,
+    onEvent: (e) => { if (e.type === 'step') lrs.push(e.lr); },
+  });
+  assert.equal(r.step, 7);
+  assert.equal(r.epoch, 2);
+  assert.deepEqual(ended, [0, 1]);
+  assert.deepEqual(lrs, [0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125]); // group 0 has lrScale 0.5
+  task.dispose(); ds.dispose();
+});
