@@ -70,6 +70,7 @@ export class Trainer<B> {
     this.scheduler = buildScheduler(opt, c.scheduler, { totalSteps: total, stepsPerEpoch, epochs: Math.ceil(total / stepsPerEpoch) });
     const parts: RunParts<B> = { task: this.task, optimizer: opt, scheduler: this.scheduler, source: src, config: c, versions: this.#versions };
     let resumedFrom: string | null = null;
+    let begun = false; // a failure before the run starts leaves the directory's summary alone
     const started = Date.now();
     try {
       if (this.o.resume) {
@@ -89,6 +90,7 @@ export class Trainer<B> {
           streams: { torch_cpu: `manualSeed(${c.seed})`, data: `loader seed ${c.seed} (shuffle/augment streams derived per epoch and batch)`, js_task: `Rng.derive(${c.seed}, 'task', step, micro)`, cuda: 'not seeded separately (CPU run; manualSeed also seeds CUDA)' },
         });
       }
+      begun = true;
       if (this.o.handleSignals ?? true) this.#trap = new SignalTrap().install();
       this.task.model.train();
       this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), resumedFrom, runDir: this.run.dir });
@@ -98,7 +100,7 @@ export class Trainer<B> {
       this.#emit({ type: 'end', status, step: this.#st.step, epoch: this.#st.epoch, elapsedMs: Date.now() - started, best: result.best });
       return result;
     } catch (e) {
-      this.run.writeSummary({ ...this.#result('failed'), error: `${(e as Error).name}: ${(e as Error).message}`, resumedFrom, elapsedSec: (Date.now() - started) / 1000 });
+      if (begun) this.run.writeSummary({ ...this.#result('failed'), error: `${(e as Error).name}: ${(e as Error).message}`, resumedFrom, elapsedSec: (Date.now() - started) / 1000 });
       throw e;
     } finally {
       this.#trap?.uninstall();

@@ -181,6 +181,8 @@ test('retention keeps the newest k plus the best; last/best pointers; a fresh ru
   assert.deepEqual(c.pointer('best'), { checkpoint: 'step-00000002', step: 2, metric: 'score', value: 1 });
   assert.ok(statSync(join(dir, 'metrics.jsonl')).size > 0);
   const again = new TinyTask();
+  const summary = readFileSync(join(dir, 'summary.json'), 'utf8');
   await assert.rejects(train(again, cfg, { data: makeLoader(ds), runDir: dir, handleSignals: false }), /already has checkpoints; resume it/);
+  assert.equal(readFileSync(join(dir, 'summary.json'), 'utf8'), summary, 'the refused run left the summary alone');
   task.dispose(); again.dispose(); ds.dispose();
 });
