@@ -5,5 +5,6 @@ export * as optim from './core/optim/index.js';
 export * as io from './core/io/index.js';
 export * as data from './data/index.js';
 export * as models from './models/index.js';
+export * as train from './train/index.js';
 export { Tensor } from './core/torch.js';
 export * from './core/errors.js';
