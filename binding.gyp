@@ -3,9 +3,7 @@
     {
       "target_name": "adaptune",
       "sources": [
-        "native/src/addon.cc",
-        "native/src/shim.cc",
-        "<!@(node -e \"console.log(require('fs').readdirSync('native/src/generated').filter(f=>f.endsWith('.cc')).map(f=>'native/src/generated/'+f).join(' '))\")"
+        "<!@(node -e \"const fs=require('fs');const l=d=>fs.readdirSync(d).filter(f=>f.endsWith('.cc')).map(f=>d+'/'+f);console.log([...l('native/src'),...l('native/src/generated')].join(' '))\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -17,9 +17,9 @@ if [ -z "$NODEDIR" ]; then
 fi
 GYP=(node_modules/.bin/node-gyp --jobs "$JOBS")
 [ -n "$NODEDIR" ] && GYP+=(--nodedir "$NODEDIR")
-if [ -f build/Makefile ] && [ build/config.gypi -nt binding.gyp ] && [ "$(ls native/src/generated/*.cc | wc -l)" = "$(cat build/.ncc 2>/dev/null)" ]; then
+if [ -f build/Makefile ] && [ build/config.gypi -nt binding.gyp ] && [ "$(ls native/src/*.cc native/src/generated/*.cc | wc -l)" = "$(cat build/.ncc 2>/dev/null)" ]; then
   "${GYP[@]}" build >build.log 2>&1 || { tail -40 build.log; exit 1; }
 else
   "${GYP[@]}" rebuild >build.log 2>&1 || { tail -40 build.log; exit 1; }
-  ls native/src/generated/*.cc | wc -l > build/.ncc
+  ls native/src/*.cc native/src/generated/*.cc | wc -l > build/.ncc
 fi

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "allocator.h"
 #include "generated/registry.h"
 #include "shim.h"
 
@@ -212,6 +213,31 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
     std::lock_guard<std::mutex> lock(g.mutex());
     g.set_state(state);
     return info.Env().Undefined();
+  });
+
+  // --- the caching CPU allocator (allocator.h) ----------------------------
+  EXPORT(cpuCacheInstall, NAMES("limitBytes"), {
+    installCpuCache(argInt(info, 0, "limitBytes"));
+    return info.Env().Undefined();
+  });
+  EXPORT(cpuCacheSetLimit, NAMES("limitBytes"), {
+    setCpuCacheLimit(argInt(info, 0, "limitBytes"));
+    return info.Env().Undefined();
+  });
+  EXPORT(cpuCacheEmpty, NAMES(""), {
+    emptyCpuCache();
+    return info.Env().Undefined();
+  });
+  EXPORT(cpuCacheStats, NAMES(""), {
+    CpuCacheStats s = cpuCacheStats();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("installed", cpuCacheInstalled());
+    o.Set("cachedBytes", static_cast<double>(s.cachedBytes));
+    o.Set("liveBytes", static_cast<double>(s.liveBytes));
+    o.Set("hits", static_cast<double>(s.hits));
+    o.Set("misses", static_cast<double>(s.misses));
+    o.Set("limitBytes", static_cast<double>(s.limitBytes));
+    return o;
   });
 
   // --- threads, devices, versions -----------------------------------------

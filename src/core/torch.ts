@@ -49,6 +49,19 @@ export function liveTensors(): number { return N.liveTensors!(); }
 export function memory(): { liveTensors: number; liveBytes: number } {
   return { liveTensors: N.liveTensors!(), liveBytes: N.liveBytes!() };
 }
+/** Statistics of the caching CPU allocator (blocks of 64 KiB and more are reused by exact size). */
+export interface CpuCacheStats { installed: boolean; cachedBytes: number; liveBytes: number; hits: number; misses: number; limitBytes: number }
+
+/** The caching CPU allocator: stats, emptyCache() (return cached blocks to the system), setLimit(bytes). */
+export const cpuCache = {
+  stats: (): CpuCacheStats => N.cpuCacheStats!(),
+  emptyCache: (): void => { N.cpuCacheEmpty!(); },
+  setLimit: (bytes: number): void => {
+    if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`cpuCache.setLimit: bytes must be >= 0, got ${bytes}`);
+    N.cpuCacheSetLimit!(Math.round(bytes));
+  },
+};
+
 /** Disposes every tensor found in the arguments (tensors, arrays, plain objects). */
 export function dispose(...xs: unknown[]): void {
   const visit = (v: unknown): void => {

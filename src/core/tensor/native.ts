@@ -35,6 +35,10 @@ function load(): NativeBinding {
   binding.setTorchErrorClass!(TorchError);
   const threads = Number(process.env.ADAPTUNE_NUM_THREADS ?? cpus().length);
   binding.setNumThreads!(threads > 0 ? threads : cpus().length);
+  // The caching CPU allocator (native/src/allocator.h): ADAPTUNE_CPU_CACHE_MB caps the
+  // bytes kept for reuse (default 1024; 0 turns caching off).
+  const cacheMb = Number(process.env.ADAPTUNE_CPU_CACHE_MB ?? 1024);
+  binding.cpuCacheInstall!(Number.isFinite(cacheMb) && cacheMb > 0 ? Math.round(cacheMb * 1024 * 1024) : 0);
   return binding;
 }
 
