@@ -4,6 +4,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/cuda.h>
@@ -153,10 +154,10 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
 
   // --- modes --------------------------------------------------------------
   EXPORT(setGradEnabled, NAMES("enabled"), {
-    at::GradMode::set_enabled(argBool(info, 0, "enabled"));
+    c10::GradMode::set_enabled(argBool(info, 0, "enabled"));
     return info.Env().Undefined();
   });
-  EXPORT(isGradEnabled, NAMES(""), { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); });
+  EXPORT(isGradEnabled, NAMES(""), { return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled()); });
   EXPORT(enterInferenceMode, NAMES(""), {
     t_inference.push_back(std::make_unique<c10::InferenceMode>());
     return info.Env().Undefined();
