@@ -26,8 +26,8 @@ test('cuda: matmul, conv2d forward and backward match the CPU', { skip }, () => 
     const x = torch.randn([8, 3, 16, 16], { dtype: 'float64' });
     const w = torch.randn([6, 3, 3, 3], { dtype: 'float64' });
     const grads = ['cpu', 'cuda'].map((dev) => {
-      const xd = x.to(dev).requiresGrad_();
-      const wd = w.to(dev).requiresGrad_();
+      const xd = x.to(dev).detach().requiresGrad_();
+      const wd = w.to(dev).detach().requiresGrad_();
       const y = torch.conv2d(xd, wd, null, 1, 1).relu().sum();
       y.backward();
       return [y.cpu(), xd.grad!.cpu(), wd.grad!.cpu()];
@@ -61,7 +61,7 @@ test('cuda: mixing devices is a TorchError naming the op and devices', { skip },
 
 test('cuda: tensors are freed (liveTensors back to baseline)', { skip }, () => {
   const before = torch.liveTensors();
-  for (let i = 0; i < 100; i++) torch.tidy(() => torch.randn([256, 256], { device: 'cuda' }).matmul(torch.randn([256, 256], { device: 'cuda' })).sum());
+  for (let i = 0; i < 100; i++) torch.tidy(() => { torch.randn([256, 256], { device: 'cuda' }).matmul(torch.randn([256, 256], { device: 'cuda' })).sum(); });
   assert.equal(torch.liveTensors(), before);
 });
 

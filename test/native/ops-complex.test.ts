@@ -30,6 +30,7 @@ runFamily('complex', {
   bmm: (a, b) => a.bmm(b!),
   adjoint: (z) => z.mT().conj().mul(1),
   vdot: (a, b) => a.vdot(b!),
+  dot: (a, b) => a.dot(b!),
   linear: (x, w) => torch.linear(x, w!, null),
 });
 

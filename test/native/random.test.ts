@@ -34,9 +34,13 @@ const SEEDED: Record<string, () => Tensor> = {
   sequence: () => torch.cat([torch.randn(3), torch.rand(3), torch.randint(0, 5, [3]).float()]),
 };
 
+// Same seed, same numbers is promised for the same libtorch version: the fixtures come from
+// Debian's 1.13 (on libtorch 2.11, float64 randn with seed 1234 was seen to differ).
+const sameLibtorch = torch.version().libtorch.startsWith('1.13.');
+const otherVersion = sameLibtorch ? false : `fixtures are from libtorch 1.13, this is ${torch.version().libtorch}`;
 for (const seed of [0, 1234]) {
   for (const [name, f] of Object.entries(SEEDED)) {
-    test(`manualSeed(${seed}) then ${name} equals PyTorch`, () => {
+    test(`manualSeed(${seed}) then ${name} equals PyTorch`, { skip: otherVersion }, () => {
       torch.tidy(() => {
         torch.manualSeed(seed);
         assertSame(f(), fx.get(`${name}.seed${seed}`)!, { atol: 0, rtol: 0, what: name });

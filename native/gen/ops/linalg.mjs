@@ -4,8 +4,10 @@ export default [
   ['mm', 'T self, T mat2', 'T', 'at::mm(self, mat2)'],
   ['bmm', 'T self, T mat2', 'T', 'at::bmm(self, mat2)'],
   ['mv', 'T self, T vec', 'T', 'at::mv(self, vec)'],
-  ['dot', 'T self, T other', 'T', 'at::dot(self, other)'],
-  ['vdot', 'T self, T other', 'T', 'at::vdot(self, other)'],
+  // Complex dot/vdot by definition: Debian's 1.13 routes them to the system BLAS's
+  // cdotu/cdotc, whose complex return value is lost across the ABI (it returns 0).
+  ['dot', 'T self, T other', 'T', 'self.is_complex() ? at::mul(self, other).sum() : at::dot(self, other)'],
+  ['vdot', 'T self, T other', 'T', 'self.is_complex() ? at::mul(self.conj(), other).sum() : at::vdot(self, other)'],
   ['outer', 'T self, T vec2', 'T', 'at::outer(self, vec2)'],
   ['addmm', 'T self, T mat1, T mat2, S beta=1, S alpha=1', 'T', 'at::addmm(self, mat1, mat2, beta, alpha)'],
   ['baddbmm', 'T self, T batch1, T batch2, S beta=1, S alpha=1', 'T', 'at::baddbmm(self, batch1, batch2, beta, alpha)'],
