@@ -49,6 +49,10 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
     }
     return info.Env().Undefined();
   });
+  EXPORT(account, NAMES("tensor"), {
+    account(info.Env(), argHandle(info, 0, "tensor"));
+    return info.Env().Undefined();
+  });
   EXPORT(liveTensors, NAMES(""), { return Napi::Number::New(info.Env(), g_liveTensors.load()); });
   EXPORT(liveBytes, NAMES(""), { return Napi::Number::New(info.Env(), g_liveBytes.load()); });
 

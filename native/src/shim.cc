@@ -60,10 +60,9 @@ std::string shapeString(const at::Tensor& t) {
 Napi::Value wrap(Napi::Env env, at::Tensor t) {
   if (!t.defined()) return env.Null();
   auto* h = new Handle{std::move(t), 0, true};
-  h->accounted = bytesOf(h->t);
+  h->bytes = bytesOf(h->t);
   g_liveTensors.fetch_add(1, std::memory_order_relaxed);
-  g_liveBytes.fetch_add(h->accounted, std::memory_order_relaxed);
-  if (h->accounted) Napi::MemoryManagement::AdjustExternalMemory(env, h->accounted);
+  g_liveBytes.fetch_add(h->bytes, std::memory_order_relaxed);
   auto ext = Napi::External<Handle>::New(env, h, finalize);
   ext.TypeTag(&kHandleTag);
   return ext;
@@ -86,9 +85,16 @@ void release(Napi::Env env, Handle* h) {
   h->live = false;
   h->t = at::Tensor();
   g_liveTensors.fetch_sub(1, std::memory_order_relaxed);
-  g_liveBytes.fetch_sub(h->accounted, std::memory_order_relaxed);
+  g_liveBytes.fetch_sub(h->bytes, std::memory_order_relaxed);
+  h->bytes = 0;
   if (h->accounted) Napi::MemoryManagement::AdjustExternalMemory(env, -h->accounted);
   h->accounted = 0;
+}
+
+void account(Napi::Env env, Handle* h) {
+  if (!h->live || h->accounted || !h->bytes) return;
+  h->accounted = h->bytes;
+  Napi::MemoryManagement::AdjustExternalMemory(env, h->accounted);
 }
 
 std::string describeValue(const Napi::Value& v) {

@@ -15,8 +15,9 @@ namespace adaptune {
 // lives until the JS external is collected (the finalizer deletes it).
 struct Handle {
   at::Tensor t;
-  int64_t accounted = 0;  // bytes reported to V8 as external memory
+  int64_t accounted = 0;  // bytes reported to V8 as external memory (see account())
   bool live = true;
+  int64_t bytes = 0;      // bytes counted in g_liveBytes
 };
 
 // Per-process counters behind liveTensors()/memory().
@@ -37,6 +38,10 @@ Napi::Value wrapTuple(Napi::Env env, const std::tuple<Ts...>& tup) {
   return wrapTupleImpl(env, tup, std::index_sequence_for<Ts...>{});
 }
 void release(Napi::Env env, Handle* h);
+// Reports a tensor's bytes to V8 as external memory, once. The JS side calls it
+// for tensors that no tidy() scope owns: scoped tensors are freed
+// deterministically, and reporting them made V8 run ~2 full GCs per training step.
+void account(Napi::Env env, Handle* h);
 
 // One native handle per JS torch.Generator (a CPU generator; no dispose: the
 // finalizer frees it). Tagged apart from tensor handles.

@@ -49,11 +49,12 @@ test('partial: freezeUpTo layer1 freezes exactly stem + layer1 (weights and BN s
   assert.ok(moved.some((n) => n.startsWith('layer2.')) && moved.some((n) => n.startsWith('layer3.')), 'layer2/3 did not train');
   const sMoved = changed(s0, stats(model));
   assert.ok(sMoved.length > 0 && sMoved.every((n) => !frozen(n)), `BN stats: ${sMoved}`);
-  assert.throws(() => createFinetuneTask(tinyCnn(), { strategy: 'partial', freezeUpTo: 'layer2' }), /method\.freezeUpTo' must be one of 'block1', 'block2' for SmallCnn, got 'layer2'/);
+  const bad = tinyCnn();
+  assert.throws(() => createFinetuneTask(bad, { strategy: 'partial', freezeUpTo: 'layer2' }), /method\.freezeUpTo' must be one of 'block1', 'block2' for SmallCnn, got 'layer2'/);
   const cnn = tinyCnn();
   const t2 = createFinetuneTask(cnn, { strategy: 'partial', freezeUpTo: 'block1' });
   assert.deepEqual(cnn.namedParameters().filter(([, p]) => !p.requiresGrad).map(([n]) => n), ['conv1.weight', 'conv1.bias']);
-  task.dispose(); t2.dispose(); model.dispose(); cnn.dispose(); ds.dispose();
+  task.dispose(); t2.dispose(); model.dispose(); cnn.dispose(); bad.dispose(); ds.dispose();
 });
 
 test('BN frozen: full fine-tuning keeps running stats (engine calls model.train()), freezeBnAffine keeps BN weights', async () => {
@@ -64,7 +65,9 @@ test('BN frozen: full fine-tuning keeps running stats (engine calls model.train(
   const { task } = await fit(model, { bn: 'frozen', freezeBnAffine: true, numClasses: 3, elr: 0.5 }, ds, 3);
   assert.deepEqual(changed(s0, stats(model)), []);
   assert.deepEqual(changed(b0, bnP(model)), []);
-  assert.ok(changed(snapshot([['w', model.conv1.weight]]), snapshot([['w', tinyResNet().conv1.weight]])).length === 1, 'conv1 did not train');
+  const fresh = tinyResNet();
+  assert.ok(changed(snapshot([['w', model.conv1.weight]]), snapshot([['w', fresh.conv1.weight]])).length === 1, 'conv1 did not train');
+  fresh.dispose();
   const m2 = tinyResNet();
   const s2 = stats(m2);
   const r2 = await fit(m2, { bn: 'train', numClasses: 3 }, ds, 1);
@@ -83,25 +86,26 @@ test('L2-SP: value equals the formula, backbone term 0 at init, one step of pure
   torch.dispose(p0);
   // Perturb the backbone by a known delta.
   const g = new torch.Generator(4);
-  const deltas = task.backbone.map(([, p]) => torch.keep(torch.randn(p.shape, { generator: g }).mul(0.1)));
+  const deltas = torch.tidy(() => task.backbone.map(([, p]) => torch.randn(p.shape, { generator: g }).mul(0.1)));
   torch.noGrad(() => task.backbone.forEach(([, p], i) => p.add_(deltas[i]!)));
   const want = 0.15 * sum2(deltas) + 0.01 * sum2(head);
   const got = torch.tidy(() => Number(task.penalty()!.total.item()));
   assert.ok(Math.abs(got - want) < 1e-5 * want, `L2-SP ${got} vs formula ${want}`);
   // Gradient step on the penalty alone: w <- w - lr * alpha * (w - w0) exactly; distance shrinks by (1 - lr*alpha).
-  const dist = () => sum2(task.backbone.map(([, p], i) => torch.sub(p.detach(), task.reference[i]!)));
+  const dist = () => torch.tidy(() => sum2(task.backbone.map(([, p], i) => torch.sub(p.detach(), task.reference[i]!))));
   const d0 = dist();
   torch.tidy(() => task.penalty()!.total.backward());
-  torch.noGrad(() => { for (const [, p] of [...task.backbone, ...task.head.map(([n, t]) => [n, t] as [string, torch.Tensor])]) { p.sub_(p.grad!.mul(0.5)); p.grad = null; } });
+  torch.noGrad(() => torch.tidy(() => { for (const [, p] of [...task.backbone, ...task.head.map(([n, t]) => [n, t] as [string, torch.Tensor])]) { p.sub_(p.grad!.mul(0.5)); p.grad = null; } }));
   const d1 = dist();
   assert.ok(Math.abs(d1 - d0 * (1 - 0.5 * 0.3) ** 2) < 1e-6 * d0, `distance ${d0} -> ${d1}`);
   // Plain L2 as a penalty differs (it pulls towards 0, not w0).
   const l2 = createFinetuneTask(model, { head: 'keep', l2Mode: 'penalty', weightDecay: 0.3 });
   const l2v = torch.tidy(() => Number(l2.penalty()!.parts['l2']!.item()));
-  assert.ok(Math.abs(l2v - 0.15 * sum2(model.parameters())) < 1e-5 * l2v);
+  assert.ok(Math.abs(l2v - 0.15 * torch.tidy(() => sum2(model.parameters()))) < 1e-5 * l2v);
   assert.notEqual(l2v.toFixed(6), got.toFixed(6));
-  assert.equal(createFinetuneTask(model, { head: 'keep', regularizer: 'l2' }).penalty(), null, 'optimizer-mode L2 adds no loss term');
-  torch.dispose(deltas); task.dispose(); model.dispose();
+  const l2opt = createFinetuneTask(model, { head: 'keep', regularizer: 'l2' });
+  assert.equal(l2opt.penalty(), null, 'optimizer-mode L2 adds no loss term');
+  torch.dispose(deltas); task.dispose(); l2.dispose(); l2opt.dispose(); model.dispose();
 });
 
 test('L2 vs L2-SP: the optimizer groups carry weightDecay only for plain L2; training ends at different weights', async () => {
@@ -152,7 +156,9 @@ test('imprinting: the head rows are the normalised class means of the pooled tra
     }
     assert.equal(Number(torch.abs((model.fc as Linear).bias!).max().item()), 0);
   });
-  assert.throws(() => createFinetuneTask(tinyCnn(), { head: 'imprint' }), /method\.head' is 'imprint' but no labelled data/);
+  const noData = tinyCnn();
+  assert.throws(() => createFinetuneTask(noData, { head: 'imprint' }), /method\.head' is 'imprint' but no labelled data/);
+  noData.dispose();
   task.dispose(); model.dispose(); ds.dispose();
 });
 
@@ -169,7 +175,9 @@ test('short fine-tune of small_cnn on synthetic data: loss falls and held-out ac
   console.log(`short fine-tune small_cnn: loss ${first.toFixed(3)} -> ${last.toFixed(3)} over ${losses.length} steps; held-out acc ${before['accuracy']!.toFixed(3)} -> ${acc.toFixed(3)} (chance 0.333)`);
   assert.ok(last < first * 0.7, `loss ${first} -> ${last}`);
   assert.ok(acc > 0.6, `held-out accuracy ${acc}`);
-  const pre = snapshot(tinyCnn().namedParameters());
+  const preModel = tinyCnn();
+  const pre = snapshot(preModel.namedParameters());
+  preModel.dispose();
   const scratch = tinyCnn();
   const ts = createFinetuneTask(scratch, { strategy: 'scratch' });
   assert.equal(changed(pre, snapshot(scratch.namedParameters())).length, pre.size, 'scratch must re-initialise every weight');

@@ -4,6 +4,7 @@
  * move to the enclosing scope) and those passed to keep().
  */
 import type { Tensor } from './tensor.js';
+import { native as N } from './native.js';
 
 const stack: Set<Tensor>[] = [];
 
@@ -20,7 +21,18 @@ export function track(scope: Set<Tensor>, t: Tensor): void {
 export function keep<T extends Tensor>(t: T): T {
   t.scope?.delete(t);
   t.scope = null;
+  account(t);
   return t;
+}
+
+/**
+ * Tensors owned by a scope are freed when it closes and are not reported to V8;
+ * one that leaves every scope is reported as external memory (once), so the GC
+ * backstop sees it. Reporting every tensor made V8 run about two full GCs per
+ * training step (measured: 60 mark-compacts in 30 ResNet-18 steps).
+ */
+function account(t: Tensor): void {
+  if (!t.isDisposed) N.account!(t.handle);
 }
 
 function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
@@ -64,7 +76,7 @@ export function tidy<R>(fn: () => R): R {
   for (const t of scope) {
     if (kept.has(t)) {
       t.scope = null;
-      if (parent) track(parent, t);
+      if (parent) track(parent, t); else account(t);
     } else {
       t.scope = null;
       t.dispose();

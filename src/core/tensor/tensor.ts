@@ -10,6 +10,14 @@ import { DisposedError } from '../errors.js';
 import { currentScope, track } from './scope.js';
 
 type Handle = unknown;
+
+// ADAPTUNE_DEBUG_LEAKS=1: report tensors that no scope owned and that were
+// garbage-collected without dispose(), with the stack that created them.
+const leakRegistry = process.env.ADAPTUNE_DEBUG_LEAKS === '1'
+  ? new FinalizationRegistry<string>((stack) => {
+    process.stderr.write(`adaptune: a tensor was garbage-collected without dispose(); created${stack.replace(/^Error/, '')}\n`);
+  })
+  : null;
 export type NestedArray = number | boolean | NestedArray[];
 
 export class Tensor {
@@ -20,7 +28,13 @@ export class Tensor {
   constructor(handle: Handle) {
     this.#h = handle;
     const s = currentScope();
+    // A tensor no scope owns is reported to V8 as external memory, so that GC
+    // pressure frees it if it is forgotten (scope.ts, account()).
     if (s) track(s, this);
+    else {
+      N.account!(handle);
+      leakRegistry?.register(this, new Error().stack ?? '', this);
+    }
   }
 
   /** The native handle; throws DisposedError after dispose(). */
@@ -35,6 +49,7 @@ export class Tensor {
     if (this.#h === null) return;
     N.dispose!(this.#h);
     this.#h = null;
+    leakRegistry?.unregister(this);
     this.scope?.delete(this);
     this.scope = null;
   }

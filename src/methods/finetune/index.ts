@@ -89,7 +89,7 @@ export class FinetuneTask implements Task<FinetuneBatch> {
     }
     this.backbone = model.namedParameters().filter(([, p]) => p.requiresGrad && !headSet.has(p));
     this.head = model.namedParameters().filter(([, p]) => headSet.has(p));
-    if (c.regularizer === 'l2-sp') for (const [, p] of this.backbone) this.reference.push(torch.keep(torch.noGrad(() => p.detach().clone())));
+    if (c.regularizer === 'l2-sp') for (const [, p] of this.backbone) this.reference.push(torch.keep(torch.noGrad(() => torch.tidy(() => p.detach().clone()))));
     this.applyModes();
   }
 
