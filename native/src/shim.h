@@ -86,6 +86,10 @@ inline c10::optional<c10::string_view> optSv(const c10::optional<std::string>& s
   if (!s) return c10::nullopt;
   return c10::string_view(*s);
 }
+// A one-element size list repeated to two (PyTorch's `int` for 2-D sizes).
+inline std::vector<int64_t> square(const std::vector<int64_t>& v) {
+  return v.size() == 1 ? std::vector<int64_t>{v[0], v[0]} : v;
+}
 at::TensorOptions opts(c10::optional<at::ScalarType> dtype, c10::optional<at::Device> device);
 
 // The exception barrier: c10::Error and std::exception become a JS TorchError

@@ -106,3 +106,12 @@ test('gradcheck (float64): interpolate, pad, unfold/fold, dropout, embedding', (
     gradcheck((a) => { torch.manualSeed(9); return F.dropout(a, { p: 0.3 }); }, [leaf([8])], { what: 'dropout' });
   });
 });
+
+test('adaptiveAvgPool2d / adaptiveMaxPool2d accept one integer for a square output, as PyTorch does', () => {
+  torch.tidy(() => {
+    const x = torch.randn([2, 3, 5, 7]);
+    assert.deepEqual(torch.adaptiveAvgPool2d(x, 1).shape, [2, 3, 1, 1]);
+    assert.deepEqual(torch.adaptiveMaxPool2d(x, 2)[0].shape, [2, 3, 2, 2]);
+    assertClose(torch.adaptiveAvgPool2d(x, 1).flatten(1), x.mean([2, 3]));
+  });
+});

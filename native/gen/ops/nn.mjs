@@ -15,8 +15,9 @@ export default [
   ['avgPool2d', 'T input, i[] kernelSize, i[] stride=[], i[] padding=0, b ceilMode=false, b countIncludePad=true, i? divisorOverride', 'T', 'at::avg_pool2d(input, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride)'],
   ['maxPool1d', 'T input, i[] kernelSize, i[] stride=[], i[] padding=0, i[] dilation=1, b ceilMode=false', 'T', 'at::max_pool1d(input, kernelSize, stride, padding, dilation, ceilMode)'],
   ['avgPool1d', 'T input, i[] kernelSize, i[] stride=[], i[] padding=0, b ceilMode=false, b countIncludePad=true', 'T', 'at::avg_pool1d(input, kernelSize, stride, padding, ceilMode, countIncludePad)'],
-  ['adaptiveAvgPool2d', 'T input, i[] outputSize', 'T', 'at::adaptive_avg_pool2d(input, outputSize)'],
-  ['adaptiveMaxPool2d', 'T input, i[] outputSize', 'T2', 'at::adaptive_max_pool2d(input, outputSize)'],
+  // One integer means a square output, as in PyTorch (adaptive_avg_pool2d(x, 1)).
+  ['adaptiveAvgPool2d', 'T input, i[] outputSize', 'T', 'at::adaptive_avg_pool2d(input, square(outputSize))'],
+  ['adaptiveMaxPool2d', 'T input, i[] outputSize', 'T2', 'at::adaptive_max_pool2d(input, square(outputSize))'],
   ['adaptiveAvgPool1d', 'T input, i[] outputSize', 'T', 'at::adaptive_avg_pool1d(input, outputSize)'],
   ['dropout', 'T input, f p=0.5, b train=true', 'T', 'at::dropout(input, p, train)'],
   ['dropout2d', 'T input, f p=0.5, b train=true', 'T', 'at::feature_dropout(input, p, train)'],
