@@ -1,13 +1,12 @@
 /** @module Argument parsing for the `adaptune` command (node's util.parseArgs, strict). */
-import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
+import { CliError, intFlag, strictParse } from './flags.js';
+import { parseFinetune, parsePretrain, parseQuickstart, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from './args-train.js';
 
-/** A usage error: main prints its message and exits with status 2. */
-export class CliError extends Error {
-  override name = 'CliError';
-}
+export { CliError, intFlag, numFlag, strictParse } from './flags.js';
+export type { FinetuneArgs, PretrainArgs, QuickstartArgs } from './args-train.js';
 
-export const COMMANDS = ['bench', 'quickstart', 'help', 'version'] as const;
+export const COMMANDS = ['quickstart', 'finetune', 'pretrain', 'bench', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 export const BENCH_MODELS = ['small', 'resnet18-w16', 'resnet18-w64'] as const;
 
@@ -27,7 +26,9 @@ export interface BenchArgs {
 export type Parsed =
   | { command: 'help'; topic?: Command }
   | { command: 'version' }
-  | { command: 'quickstart'; rest: string[] }
+  | { command: 'quickstart'; options: QuickstartArgs }
+  | { command: 'pretrain'; options: PretrainArgs }
+  | { command: 'finetune'; options: FinetuneArgs }
   | { command: 'bench'; options: BenchArgs };
 
 const BENCH_OPTIONS = {
@@ -36,29 +37,6 @@ const BENCH_OPTIONS = {
   'thread-study': { type: 'boolean' }, python: { type: 'string' }, 'no-pytorch': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** Converts util.parseArgs errors into CliErrors naming the flag and the command. */
-function strictParse(cmd: string, args: string[], options: typeof BENCH_OPTIONS) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
-    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new CliError(`unknown flag ${flag ?? ''} for 'adaptune ${cmd}' (see adaptune ${cmd} --help)`);
-    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new CliError(`flag ${flag ?? ''} needs a value`);
-    throw new CliError(err.message);
-  }
-}
-
-/** A positive integer flag value, or undefined when absent. */
-export function intFlag(name: string, v: string | undefined, min = 1): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new CliError(`--${name} must be an integer >= ${min}, got '${v}'`);
-  }
-  return n;
-}
 
 /** Parses --models: a comma list of known model names (duplicates dropped, order kept). */
 export function parseModels(v: string | undefined): string[] {
@@ -101,13 +79,24 @@ export function parseCli(argv: string[]): Parsed {
     return topic ? { command: 'help', topic: topic as Command } : { command: 'help' };
   }
   if (first === '--version' || first === '-v' || first === 'version') return { command: 'version' };
-  if (first.startsWith('-')) throw new CliError(`unknown flag ${first} (commands: bench, quickstart; flags: --help, --version)`);
+  if (first.startsWith('-')) throw new CliError(`unknown flag ${first} (commands: ${COMMANDS.slice(0, 4).join(', ')}; flags: --help, --version)`);
   switch (first) {
     case 'bench': {
       const b = parseBench(rest);
       return b === 'help' ? { command: 'help', topic: 'bench' } : { command: 'bench', options: b };
     }
-    case 'quickstart': return { command: 'quickstart', rest };
+    case 'quickstart': {
+      const q = parseQuickstart(rest);
+      return q === 'help' ? { command: 'help', topic: 'quickstart' } : { command: 'quickstart', options: q };
+    }
+    case 'pretrain': {
+      const q = parsePretrain(rest);
+      return q === 'help' ? { command: 'help', topic: 'pretrain' } : { command: 'pretrain', options: q };
+    }
+    case 'finetune': {
+      const q = parseFinetune(rest);
+      return q === 'help' ? { command: 'help', topic: 'finetune' } : { command: 'finetune', options: q };
+    }
     default: throw new CliError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')})`);
   }
 }
@@ -115,10 +104,16 @@ export function parseCli(argv: string[]): Parsed {
 export const USAGE = `Usage: adaptune <command> [flags]
 
 Commands:
-  bench        Time training steps and inference against PyTorch (see: adaptune bench --help)
-  quickstart   Fine-tune a small model end to end (not implemented yet)
-  help [cmd]   Show help
+  quickstart   A complete small transfer experiment on the bundled backbone: linear probe,
+               full fine-tuning, full + L2-SP and from scratch on fmnist:target-mid (~2-3 min)
+  finetune     Fine-tune the bundled backbone (or --weights FILE) on a benchmark task
+  pretrain     Train a backbone on a task (default fmnist:source) and export its weights
+  bench        Time training steps and inference against PyTorch
+  help [cmd]   Show help (also: adaptune <command> --help)
   version      Print versions (also --version)
+
+Every command takes --json (ONE JSON object on stdout; progress goes to stderr).
+Exit status: 0 success, 1 failure, 2 usage or configuration error.
 `;
 
 export const BENCH_USAGE = `Usage: adaptune bench [flags]

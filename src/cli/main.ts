@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../core/errors.js';
 import { BENCH_USAGE, CliError, USAGE, parseCli, type Parsed } from './args.js';
+import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
 
 /** This package's version, from package.json (dist/src/cli -> root). */
 function packageVersion(): string {
@@ -18,7 +20,7 @@ function packageVersion(): string {
 async function dispatch(p: Parsed): Promise<number> {
   switch (p.command) {
     case 'help':
-      process.stdout.write(p.topic === 'bench' ? BENCH_USAGE : USAGE);
+      process.stdout.write(({ bench: BENCH_USAGE, quickstart: QUICKSTART_USAGE, pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE } as Record<string, string>)[p.topic ?? ''] ?? USAGE);
       return 0;
     case 'version': {
       // Loading libtorch takes a moment: only `version` and the commands that need it do.
@@ -28,7 +30,15 @@ async function dispatch(p: Parsed): Promise<number> {
     }
     case 'quickstart': {
       const { quickstartCommand } = await import('./quickstart.js');
-      return quickstartCommand(p.rest);
+      return quickstartCommand(p.options);
+    }
+    case 'pretrain': {
+      const { pretrainCommand } = await import('./pretrain.js');
+      return pretrainCommand(p.options);
+    }
+    case 'finetune': {
+      const { finetuneCommand } = await import('./finetune.js');
+      return finetuneCommand(p.options);
     }
     case 'bench': {
       const { benchCommand } = await import('./bench.js');
@@ -36,6 +46,7 @@ async function dispatch(p: Parsed): Promise<number> {
       return 0;
     }
   }
+  return 2;
 }
 
 /** Entry point: exit 0 on success, 1 on failure, 2 on a usage error. */
@@ -44,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(parseCli(argv));
   } catch (e) {
-    const usage = e instanceof CliError;
+    // usage errors and invalid configuration values (ConfigError names the field): a message, no stack, exit 2
+    const usage = e instanceof CliError || e instanceof ConfigError;
     const msg = usage ? (e as Error).message : ((e as Error).stack ?? String(e));
     process.stderr.write(`adaptune: ${msg}\n`);
     // --json promises one JSON object on stdout, failures included.

@@ -23,8 +23,8 @@ test('--version and version', () => {
   assert.deepEqual(parseCli(['version']), { command: 'version' });
 });
 
-test('quickstart hook receives its arguments untouched', () => {
-  assert.deepEqual(parseCli(['quickstart', '--epochs', '1']), { command: 'quickstart', rest: ['--epochs', '1'] });
+test('quickstart parses its own flags (epochs are fixed by the command)', () => {
+  assert.throws(() => parseCli(['quickstart', '--epochs', '1']), (e: unknown) => e instanceof CliError && /unknown flag --epochs for 'adaptune quickstart'/.test((e as Error).message));
 });
 
 test('bench defaults', () => {

@@ -1,0 +1,154 @@
+/** @module Flags of `adaptune pretrain`, `finetune` and `quickstart` (strict; errors name the flag). No native code. */
+import { ConfigError } from '../core/errors.js';
+import { parseLabelsPerClass, parseTaskSpec, type LabelsPerClass, type TaskName } from '../data/tasks/spec.js';
+import { CliError, enumFlag, intFlag, noPositionals, numFlag, strictParse } from './flags.js';
+
+/** Model names of src/models (kept here so that parsing needs no native code; a test checks it against listModels()). */
+export const MODEL_NAMES = ['resnet18', 'resnet34', 'resnet50', 'cifar_resnet18', 'cifar_resnet34', 'cifar_resnet20', 'cifar_resnet32', 'cifar_resnet56', 'small_cnn'] as const;
+export type CliModelName = (typeof MODEL_NAMES)[number];
+
+/** Flags shared by the training commands; undefined = not given (the config file or the defaults decide). */
+interface RunFlags {
+  data: TaskName;
+  labelsPerClass: LabelsPerClass;
+  seed?: number;
+  epochs?: number;
+  batchSize?: number;
+  config: string | null;
+  set: string[];
+  out: string | null;
+  json: boolean;
+  threads?: number;
+}
+
+/** Options of `adaptune pretrain`. */
+export interface PretrainArgs extends RunFlags {
+  model: CliModelName;
+  width?: number;
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  export: string | null;
+}
+
+/** Options of `adaptune finetune`. */
+export interface FinetuneArgs extends RunFlags {
+  strategy?: 'full' | 'linear-probe' | 'partial' | 'scratch';
+  elr?: number;
+  lr?: number;
+  momentum?: number;
+  regularizer?: 'l2' | 'l2-sp' | 'none';
+  alpha?: number;
+  beta?: number;
+  weightDecay?: number;
+  head?: 'reinit' | 'imprint' | 'keep';
+  bn?: 'train' | 'frozen';
+  freezeUpTo?: string;
+  weights: string | null;
+  resume: string | null;
+}
+
+/** Options of `adaptune quickstart`. */
+export interface QuickstartArgs {
+  data: TaskName;
+  labelsPerClass: LabelsPerClass;
+  seed: number;
+  out: string | null;
+  quick: boolean;
+  json: boolean;
+  threads?: number;
+}
+
+const COMMON = {
+  data: { type: 'string' }, 'labels-per-class': { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' },
+  'batch-size': { type: 'string' }, config: { type: 'string' }, set: { type: 'string', multiple: true }, out: { type: 'string' },
+  json: { type: 'boolean' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** --data and --labels-per-class through the benchmark's own validators, as CliErrors naming the flag. */
+function taskFlags(v: { data?: string; 'labels-per-class'?: string }, data: TaskName, lpc: LabelsPerClass): { data: TaskName; labelsPerClass: LabelsPerClass } {
+  try {
+    return {
+      data: v.data === undefined ? data : parseTaskSpec(v.data).name,
+      labelsPerClass: v['labels-per-class'] === undefined ? lpc : parseLabelsPerClass(v['labels-per-class']),
+    };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const flag = /labelsPerClass/.test(e.message) ? '--labels-per-class' : '--data';
+    throw new CliError(`${flag}: ${e.message.replace('task options.labelsPerClass', 'the label budget')}`);
+  }
+}
+
+/** The flags every training command shares. */
+function runFlags(v: Record<string, string | boolean | string[] | undefined>, data: TaskName, lpc: LabelsPerClass): RunFlags {
+  const s = (k: string): string | undefined => v[k] as string | undefined;
+  const set = (v.set as string[] | undefined) ?? [];
+  for (const o of set) if (o.indexOf('=') <= 0) throw new CliError(`--set '${o}' must look like field.path=value (e.g. --set scheduler.name=cosine)`);
+  const out: RunFlags = {
+    ...taskFlags(v as { data?: string }, data, lpc),
+    config: s('config') ?? null, set, out: s('out') ?? null, json: v.json === true,
+  };
+  const opt = { seed: intFlag('seed', s('seed'), 0), epochs: intFlag('epochs', s('epochs')), batchSize: intFlag('batch-size', s('batch-size')), threads: intFlag('threads', s('threads')) };
+  for (const [k, x] of Object.entries(opt)) if (x !== undefined) (out as unknown as Record<string, number>)[k] = x;
+  return out;
+}
+
+/** Copies the defined entries of `o` onto `target`. */
+function assignDefined<T extends object>(target: T, o: Record<string, unknown>): T {
+  for (const [k, x] of Object.entries(o)) if (x !== undefined) (target as Record<string, unknown>)[k] = x;
+  return target;
+}
+
+/** Parses `adaptune pretrain` flags. */
+export function parsePretrain(args: string[]): PretrainArgs | 'help' {
+  const { values: v, positionals } = strictParse('pretrain', args, {
+    ...COMMON, model: { type: 'string' }, width: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
+    'weight-decay': { type: 'string' }, export: { type: 'string' },
+  } as const);
+  if (v.help) return 'help';
+  noPositionals('pretrain', positionals);
+  const base = runFlags(v, 'fmnist:source', 'all');
+  const model = enumFlag('model', v.model, MODEL_NAMES) ?? 'cifar_resnet20';
+  return assignDefined<PretrainArgs>({ ...base, model, export: v.export ?? null }, {
+    width: intFlag('width', v.width), lr: numFlag('lr', v.lr, { gt: 0 }), momentum: numFlag('momentum', v.momentum, { min: 0, lt: 1 }),
+    weightDecay: numFlag('weight-decay', v['weight-decay'], { min: 0 }),
+  });
+}
+
+/** Parses `adaptune finetune` flags. */
+export function parseFinetune(args: string[]): FinetuneArgs | 'help' {
+  const { values: v, positionals } = strictParse('finetune', args, {
+    ...COMMON, strategy: { type: 'string' }, elr: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
+    regularizer: { type: 'string' }, alpha: { type: 'string' }, beta: { type: 'string' }, 'weight-decay': { type: 'string' },
+    head: { type: 'string' }, bn: { type: 'string' }, 'freeze-up-to': { type: 'string' }, weights: { type: 'string' }, resume: { type: 'string' },
+  } as const);
+  if (v.help) return 'help';
+  noPositionals('finetune', positionals);
+  if (v.elr !== undefined && v.lr !== undefined) throw new CliError('--elr and --lr are mutually exclusive (lr = elr * (1 - momentum))');
+  const strategy = enumFlag('strategy', v.strategy, ['full', 'linear-probe', 'partial', 'scratch'] as const);
+  if (v['freeze-up-to'] !== undefined && strategy !== 'partial') throw new CliError("--freeze-up-to needs --strategy partial");
+  if (strategy === 'partial' && v['freeze-up-to'] === undefined) throw new CliError('--strategy partial needs --freeze-up-to STAGE (e.g. layer1)');
+  if (v.resume !== undefined && (v.config !== undefined || v.weights !== undefined)) throw new CliError('--resume DIR continues a run with its own config.json; it cannot be combined with --config or --weights');
+  const base = runFlags(v, 'fmnist:target-mid', 50);
+  return assignDefined<FinetuneArgs>({ ...base, weights: v.weights ?? null, resume: v.resume ?? null }, {
+    strategy, elr: numFlag('elr', v.elr, { gt: 0 }), lr: numFlag('lr', v.lr, { gt: 0 }), momentum: numFlag('momentum', v.momentum, { min: 0, lt: 1 }),
+    regularizer: enumFlag('regularizer', v.regularizer, ['l2', 'l2-sp', 'none'] as const),
+    alpha: numFlag('alpha', v.alpha, { min: 0 }), beta: numFlag('beta', v.beta, { min: 0 }),
+    weightDecay: numFlag('weight-decay', v['weight-decay'], { min: 0 }),
+    head: enumFlag('head', v.head, ['reinit', 'imprint', 'keep'] as const), bn: enumFlag('bn', v.bn, ['train', 'frozen'] as const),
+    freezeUpTo: v['freeze-up-to'],
+  });
+}
+
+/** Parses `adaptune quickstart` flags. */
+export function parseQuickstart(args: string[]): QuickstartArgs | 'help' {
+  const { values: v, positionals } = strictParse('quickstart', args, {
+    data: COMMON.data, 'labels-per-class': COMMON['labels-per-class'], seed: COMMON.seed, out: COMMON.out, json: COMMON.json,
+    threads: COMMON.threads, quick: { type: 'boolean' }, help: COMMON.help,
+  } as const);
+  if (v.help) return 'help';
+  noPositionals('quickstart', positionals);
+  return assignDefined<QuickstartArgs>({
+    ...taskFlags(v, 'fmnist:target-mid', 50), seed: intFlag('seed', v.seed, 0) ?? 0, out: v.out ?? null, quick: v.quick === true, json: v.json === true,
+  }, { threads: intFlag('threads', v.threads) });
+}

@@ -1,0 +1,88 @@
+/** @module Help texts of `adaptune pretrain`, `finetune` and `quickstart` (true to args-train.ts and the commands' defaults). */
+
+export const QUICKSTART_USAGE = `Usage: adaptune quickstart [flags]
+
+A complete small transfer experiment in about 2-3 minutes on 2 CPU cores. The bundled
+backbone (assets/backbones/, a cifar_resnet20 w16 pre-trained on fmnist:source) is
+fine-tuned on the target task with a fixed budget per strategy:
+  linear-probe   backbone frozen (BN in eval), new head trained
+  full           every weight trains, plain L2 (weight decay 1e-4)
+  full+l2sp      every weight trains, L2-SP towards the pre-trained weights (alpha 0.01, beta 1e-4)
+  scratch        same architecture from random init, plain L2 (the baseline)
+then prints a table of test accuracy and time, and writes the run directory
+(one sub-run per strategy, summary.json, results.md).
+
+Flags:
+  --data TASK               target task (default fmnist:target-mid; also fmnist:target-shift,
+                            textures:target-far, fmnist:source)
+  --labels-per-class N      10, 50, 100 or all (default 50)
+  --seed N                  seed of the label budget, init and data order (default 0)
+  --out DIR                 run directory (default runs/quickstart-<timestamp>)
+  --quick                   a tiny budget (a few steps per strategy, 500 test images): a smoke test
+  --threads N               libtorch intra-op threads (default: ADAPTUNE_NUM_THREADS or the cores)
+  --json                    print ONE JSON object with the table on stdout (progress stays on stderr)
+  -h, --help                this help
+`;
+
+export const PRETRAIN_USAGE = `Usage: adaptune pretrain [flags]
+
+Trains a backbone with plain supervised cross entropy (SGD momentum, cosine schedule per
+step, L2 weight decay, random crop with padding 2 + horizontal flip) on a benchmark task,
+evaluates it on the task's test split, and writes into the run directory: weights.safetensors
+and its sidecar weights.json (model, task, training, source test accuracy, command, sha256,
+versions), config.json (the resolved engine config), metrics.jsonl, log.txt, summary.json
+and checkpoints/.
+
+Flags:
+  --data TASK               task to train on (default fmnist:source)
+  --labels-per-class N      10, 50, 100 or all (default all)
+  --model NAME              cifar_resnet20 (default), cifar_resnet32/56/18/34, resnet18/34/50, small_cnn
+  --width N                 channels of the first stage (default 16; not for small_cnn)
+  --epochs N                passes over the training set (default 8)
+  --batch-size N            default 128
+  --lr X                    SGD learning rate (default 0.1)
+  --momentum X              SGD momentum in [0, 1) (default 0.9)
+  --weight-decay X          L2 coefficient (default 5e-4)
+  --seed N                  seed of init, data order and augmentation (default 0)
+  --config FILE             JSON/YAML engine config (method options under "method");
+                            order: defaults < file < flags < --set
+  --set a.b=c               override any config field, repeatable (e.g. --set maxSteps=100)
+  --out DIR                 run directory (default runs/<timestamp>-pretrain)
+  --export FILE             also write the weights to FILE (.safetensors) and the sidecar FILE.json
+  --threads N               libtorch intra-op threads (default: ADAPTUNE_NUM_THREADS or the cores)
+  --json                    print ONE JSON object on stdout (progress stays on stderr)
+  -h, --help                this help
+`;
+
+export const FINETUNE_USAGE = `Usage: adaptune finetune [flags]
+
+Standard fine-tuning (Li et al., ICLR 2020; see src/methods/finetune/README.md) of the
+bundled backbone, or of --weights FILE, on a benchmark task; evaluates on the task's test
+split and prints the summary. Run directory: config.json, metrics.jsonl, log.txt,
+summary.json, weights.safetensors + weights.json, checkpoints/.
+
+Flags:
+  --data TASK               target task (default fmnist:target-mid)
+  --labels-per-class N      10, 50, 100 or all (default 50)
+  --strategy S              full (default), linear-probe, partial, scratch
+  --freeze-up-to STAGE      partial only: last frozen stage (stem, layer1, layer2, ...)
+  --elr X | --lr X          effective learning rate (default 0.1) or plain SGD lr; lr = elr * (1 - momentum)
+  --momentum X              SGD momentum in [0, 1) (default 0.9)
+  --regularizer R           l2 (default), l2-sp, none
+  --weight-decay X          plain L2 coefficient (default 1e-4)
+  --alpha X, --beta X       L2-SP coefficients (defaults 0.01, 1e-4)
+  --head H                  reinit (default), imprint, keep
+  --bn B                    train (default) or frozen
+  --epochs N                default 30
+  --batch-size N            default 32
+  --seed N                  seed of the label budget, head init and data order (default 0)
+  --weights FILE            backbone .safetensors with its sidecar .json (default: the bundled one)
+  --config FILE             JSON/YAML engine config (method options under "method");
+                            order: defaults < file < flags < --set
+  --set a.b=c               override any config field, repeatable (e.g. --set scheduler.name=none)
+  --out DIR                 run directory (default runs/<timestamp>-finetune)
+  --resume DIR              continue an interrupted run from its newest valid checkpoint
+  --threads N               libtorch intra-op threads (default: ADAPTUNE_NUM_THREADS or the cores)
+  --json                    print ONE JSON object on stdout (progress stays on stderr)
+  -h, --help                this help
+`;

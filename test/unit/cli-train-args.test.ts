@@ -1,0 +1,112 @@
+/** Argument parsing of `adaptune pretrain`, `finetune` and `quickstart` (no native code). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CliError, parseCli, USAGE } from '../../src/cli/args.js';
+import { MODEL_NAMES, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from '../../src/cli/args-train.js';
+import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from '../../src/cli/usage.js';
+
+type ArgsOf = { pretrain: PretrainArgs; finetune: FinetuneArgs; quickstart: QuickstartArgs };
+const opts = <C extends keyof ArgsOf>(cmd: C, args: string[]): ArgsOf[C] => {
+  const p = parseCli([cmd, ...args]);
+  assert.equal(p.command, cmd);
+  return (p as unknown as { options: ArgsOf[C] }).options;
+};
+/** Asserts a CliError whose message matches `re`. */
+const usageError = (args: string[], re: RegExp) => assert.throws(() => parseCli(args), (e: unknown) => e instanceof CliError && re.test((e as Error).message), `expected ${re} for ${args.join(' ')}`);
+
+test('pretrain defaults: fmnist:source, all labels, cifar_resnet20; unset flags stay undefined (config file decides)', () => {
+  const o = opts('pretrain', []);
+  assert.equal(o.data, 'fmnist:source');
+  assert.equal(o.labelsPerClass, 'all');
+  assert.equal(o.model, 'cifar_resnet20');
+  assert.equal(o.export, null);
+  assert.equal(o.out, null);
+  assert.deepEqual(o.set, []);
+  for (const k of ['epochs', 'lr', 'momentum', 'weightDecay', 'seed', 'width', 'batchSize', 'threads'] as const) assert.equal(o[k], undefined, k);
+});
+
+test('pretrain flags are parsed and typed', () => {
+  const o = opts('pretrain', ['--data', 'textures:target-far', '--labels-per-class', '100', '--model', 'small_cnn', '--epochs', '3', '--batch-size', '64',
+    '--lr', '0.05', '--momentum', '0', '--weight-decay', '1e-4', '--seed', '7', '--set', 'maxSteps=5', '--set', 'log.every=2', '--out', 'x', '--export', 'w.safetensors', '--json', '--threads', '1']);
+  assert.deepEqual({ ...o }, {
+    data: 'textures:target-far', labelsPerClass: 100, model: 'small_cnn', epochs: 3, batchSize: 64, lr: 0.05, momentum: 0, weightDecay: 1e-4, seed: 7,
+    set: ['maxSteps=5', 'log.every=2'], out: 'x', export: 'w.safetensors', json: true, threads: 1, config: null,
+  });
+});
+
+test('errors name the flag', () => {
+  usageError(['pretrain', '--epochs', '0'], /--epochs must be an integer >= 1, got '0'/);
+  usageError(['pretrain', '--lr', 'abc'], /--lr must be a number > 0, got 'abc'/);
+  usageError(['pretrain', '--momentum', '1'], /--momentum must be a number >= 0 and < 1/);
+  usageError(['pretrain', '--model', 'vgg'], /--model must be one of .*cifar_resnet20/);
+  usageError(['pretrain', '--data', 'mnist:source'], /^--data: .*unknown family/);
+  usageError(['finetune', '--labels-per-class', '7'], /^--labels-per-class: .*10, 50, 100, 'all'/);
+  usageError(['pretrain', '--bogus'], /unknown flag --bogus for 'adaptune pretrain'/);
+  usageError(['pretrain', '--set', 'noequals'], /--set 'noequals' must look like field.path=value/);
+  usageError(['pretrain', 'extra'], /takes no positional arguments, got 'extra'/);
+  usageError(['finetune', '--elr', '0.1', '--lr', '0.01'], /--elr and --lr are mutually exclusive/);
+  usageError(['finetune', '--strategy', 'partial'], /--strategy partial needs --freeze-up-to/);
+  usageError(['finetune', '--freeze-up-to', 'layer1'], /--freeze-up-to needs --strategy partial/);
+  usageError(['finetune', '--regularizer', 'l1'], /--regularizer must be one of l2, l2-sp, none, got 'l1'/);
+  usageError(['finetune', '--head', 'new'], /--head must be one of reinit, imprint, keep/);
+  usageError(['finetune', '--resume', 'runs/x', '--weights', 'w.safetensors'], /--resume DIR .* cannot be combined/);
+  usageError(['finetune', '--epochs'], /flag --epochs needs a value/);
+  usageError(['quickstart', '--seed', '-1'], /--seed/);
+});
+
+test('finetune defaults and flags', () => {
+  const d = opts('finetune', []);
+  assert.equal(d.data, 'fmnist:target-mid');
+  assert.equal(d.labelsPerClass, 50);
+  assert.equal(d.weights, null);
+  assert.equal(d.resume, null);
+  assert.equal(d.strategy, undefined);
+  const o = opts('finetune', ['--strategy', 'partial', '--freeze-up-to', 'layer2', '--lr', '0.01', '--regularizer', 'l2-sp', '--alpha', '0.1', '--beta', '0',
+    '--head', 'imprint', '--bn', 'frozen', '--weights', 'b.safetensors', '--labels-per-class', 'all', '--data', 'FMNIST:target-shift']);
+  assert.equal(o.strategy, 'partial');
+  assert.equal(o.freezeUpTo, 'layer2');
+  assert.equal(o.lr, 0.01);
+  assert.equal(o.elr, undefined);
+  assert.equal(o.regularizer, 'l2-sp');
+  assert.equal(o.alpha, 0.1);
+  assert.equal(o.beta, 0);
+  assert.equal(o.head, 'imprint');
+  assert.equal(o.bn, 'frozen');
+  assert.equal(o.weights, 'b.safetensors');
+  assert.equal(o.labelsPerClass, 'all');
+  assert.equal(o.data, 'fmnist:target-shift');
+});
+
+test('quickstart defaults and flags', () => {
+  assert.deepEqual({ ...opts('quickstart', []) }, { data: 'fmnist:target-mid', labelsPerClass: 50, seed: 0, out: null, quick: false, json: false });
+  const o = opts('quickstart', ['--quick', '--json', '--labels-per-class', '10', '--seed', '3', '--out', 'r', '--data', 'textures:target-far']);
+  assert.deepEqual({ ...o }, { data: 'textures:target-far', labelsPerClass: 10, seed: 3, out: 'r', quick: true, json: true });
+});
+
+test('help for each command, from the command and from help <cmd>', () => {
+  for (const c of ['pretrain', 'finetune', 'quickstart'] as const) {
+    assert.deepEqual(parseCli([c, '--help']), { command: 'help', topic: c });
+    assert.deepEqual(parseCli(['help', c]), { command: 'help', topic: c });
+    assert.match(USAGE, new RegExp(`\\n  ${c} `));
+  }
+});
+
+test('every flag a parser accepts is in its help text, and the help names no flag the parser rejects', () => {
+  const texts = { pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE, quickstart: QUICKSTART_USAGE } as const;
+  for (const [cmd, text] of Object.entries(texts)) {
+    const flags = [...new Set(text.match(/--[a-z][a-z-]*/g) ?? [])];
+    assert.ok(flags.length > 4, cmd);
+    for (const f of flags) {
+      if (f === '--help') continue;
+      try { parseCli([cmd, f, ...(['--json', '--quick'].includes(f) ? [] : ['1'])]); } catch (e) {
+        assert.ok(!/unknown flag/.test((e as Error).message), `${cmd} help names ${f}, which the parser rejects`);
+      }
+    }
+  }
+});
+
+test('MODEL_NAMES lists the registry models (checked without loading them: the registry source)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const src = readFileSync(new URL('../../../src/models/registry.ts', import.meta.url), 'utf8');
+  for (const m of MODEL_NAMES) assert.match(src, new RegExp(`\\b${m}\\b`), m);
+});
