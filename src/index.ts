@@ -8,3 +8,4 @@ export * as models from './models/index.js';
 export * as train from './train/index.js';
 export { Tensor } from './core/torch.js';
 export * from './core/errors.js';
+export * as finetune from './methods/finetune/index.js';

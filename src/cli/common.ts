@@ -21,7 +21,7 @@ export function augmentation(): Compose {
 }
 
 /** Loaders of a benchmark task: train (shuffled, augmented), plain (train without augmentation, for imprinting), test. */
-export function taskLoaders(task: BenchmarkTask, batchSize: number, seed: number): { train: DataLoader; plain: DataLoader; test: DataLoader } {
+export function taskLoaders(task: Pick<BenchmarkTask, 'train' | 'test'>, batchSize: number, seed: number): { train: DataLoader; plain: DataLoader; test: DataLoader } {
   const bs = Math.min(batchSize, task.train.length);
   return {
     train: new DataLoader(task.train, { batchSize: bs, seed, shuffle: true, dropLast: task.train.length >= 2 * bs, transform: augmentation() }),

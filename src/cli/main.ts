@@ -57,7 +57,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // usage errors and invalid configuration values (ConfigError names the field): a message, no stack, exit 2
     const usage = e instanceof CliError || e instanceof ConfigError;
-    const msg = usage ? (e as Error).message : ((e as Error).stack ?? String(e));
+    const clean = usage || (e as Error)?.name === 'BackboneError'; // a bad weights file: the message names it
+    const msg = clean ? (e as Error).message : ((e as Error).stack ?? String(e));
     process.stderr.write(`adaptune: ${msg}\n`);
     // --json promises one JSON object on stdout, failures included.
     if (json) process.stdout.write(JSON.stringify({ error: (e as Error).message ?? String(e) }) + '\n');

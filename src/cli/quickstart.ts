@@ -1,4 +1,140 @@
-/** @module `adaptune quickstart` (being written). */
+/**
+ * @module `adaptune quickstart`: a complete small transfer experiment on the bundled backbone. Four runs on the
+ * same target (linear probe, full fine-tuning, full + L2-SP, from scratch) with fixed budgets, a results table
+ * on stdout, and a run directory with one sub-run per strategy, summary.json and results.md.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as torch from '../core/torch.js';
+import { loadTask, type BenchmarkTask } from '../data/tasks/index.js';
+import type { FinetuneConfig } from '../methods/finetune/index.js';
 import type { QuickstartArgs } from './args-train.js';
-/** Not implemented yet. */
-export async function quickstartCommand(a: QuickstartArgs): Promise<number> { void a; process.stderr.write('adaptune quickstart: not implemented yet\n'); return 1; }
+import { defaultBackbonePath, loadBackbone } from './backbone.js';
+import { applyThreads, commandLine, runLogger, taskLoaders } from './common.js';
+import { progress } from './io.js';
+import { layeredConfig, supervisedRun } from './runconfig.js';
+
+/** One strategy of the experiment: its finetune options and budget. */
+export interface QuickstartPlan { id: string; label: string; trains: string; method: Partial<FinetuneConfig>; epochs: number }
+
+/** Epochs of each strategy (full budget); measured to finish the whole experiment in under 3 minutes on 2 cores. */
+export const QUICKSTART_PLANS: readonly QuickstartPlan[] = [
+  { id: 'linear-probe', label: 'linear probe', trains: 'head only (backbone frozen, BN eval)', epochs: 15, method: { strategy: 'linear-probe', elr: 1, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
+  { id: 'full', label: 'full fine-tuning (L2)', trains: 'all weights, L2 1e-4 towards 0', epochs: 15, method: { strategy: 'full', elr: 0.1, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
+  { id: 'full-l2sp', label: 'full fine-tuning (L2-SP)', trains: 'all weights, L2-SP alpha 0.01 / beta 1e-4', epochs: 15, method: { strategy: 'full', elr: 0.1, momentum: 0.9, regularizer: 'l2-sp', alpha: 0.01, beta: 1e-4 } },
+  { id: 'scratch', label: 'from scratch', trains: 'all weights from random init, L2 1e-4', epochs: 15, method: { strategy: 'scratch', elr: 1, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
+];
+
+/** Batch size of every quickstart run. */
+export const QUICKSTART_BATCH = 32;
+/** --quick: optimizer steps per strategy and test images. */
+export const QUICK_BUDGET = { steps: 3, testImages: 500 } as const;
+
+/** One row of the results table. */
+export interface QuickstartRow {
+  id: string; label: string; trains: string; epochs: number; steps: number; lr: number; elr: number;
+  testAccuracy: number; testLoss: number; trainSec: number; evalSec: number; runDir: string;
+}
+
+/** What runQuickstart returns (and --json prints). */
+export interface QuickstartResult {
+  runDir: string; data: string; labelsPerClass: number | 'all'; seed: number; quick: boolean;
+  trainImages: number; testImages: number; backbone: { file: string; sha256: string; model: string; sourceTask: unknown; sourceTestAccuracy: number | null };
+  rows: QuickstartRow[]; wallSec: number; command: string;
+}
+
+/** runs/quickstart-YYYYmmdd-HHMMSS (suffixed -2, -3 ... if taken). */
+function quickstartDir(root = 'runs'): string {
+  const d = new Date();
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const base = resolve(root, `quickstart-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
+}
+
+/** The test set of the run: the task's full test split, or its first QUICK_BUDGET.testImages with --quick. */
+function testSet(task: BenchmarkTask, quick: boolean): { train: BenchmarkTask['train']; test: BenchmarkTask['test']; dispose(): void } {
+  if (!quick) return { train: task.train, test: task.test, dispose: () => {} };
+  const test = task.test.subset(Array.from({ length: Math.min(QUICK_BUDGET.testImages, task.test.length) }, (_, i) => i));
+  return { train: task.train, test, dispose: () => test.dispose() };
+}
+
+/** Runs the experiment (see module doc); `backbone` overrides the bundled weights (tests). */
+export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; handleSignals?: boolean; backbone?: string; argv?: string[] } = {}): Promise<QuickstartResult> {
+  const t0 = Date.now();
+  applyThreads(a.threads);
+  const say = progress();
+  const quiet = o.quiet ?? false;
+  const runDir = a.out ? resolve(a.out) : quickstartDir();
+  mkdirSync(runDir, { recursive: true });
+  const command = commandLine(o.argv);
+  const file = o.backbone ?? defaultBackbonePath();
+  const task = loadTask(a.data, { labelsPerClass: a.labelsPerClass, seed: a.seed });
+  const sets = testSet(task, a.quick);
+  const sizes = { trainImages: task.train.length, testImages: sets.test.length };
+  const rows: QuickstartRow[] = [];
+  let side: ReturnType<typeof loadBackbone>['sidecar'] | null = null;
+  try {
+    for (const [i, plan] of QUICKSTART_PLANS.entries()) {
+      if (!quiet) say(`[${i + 1}/${QUICKSTART_PLANS.length}] ${plan.label}: ${plan.trains}`, true);
+      torch.manualSeed(a.seed); // the same new head for every strategy
+      const { model, sidecar } = loadBackbone(file, { numClasses: task.numClasses });
+      side = sidecar;
+      const sub = join(runDir, plan.id);
+      const config = await layeredConfig({
+        seed: a.seed, epochs: plan.epochs, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false },
+        checkpoint: { atEpochEnd: false, keep: 1 }, log: { every: 5 }, method: { ...plan.method, numClasses: task.numClasses, head: 'reinit' },
+      }, null, a.quick ? { maxSteps: QUICK_BUDGET.steps } : {}, []);
+      const loaders = taskLoaders(sets, QUICKSTART_BATCH, a.seed);
+      try {
+        const tEval = { start: 0 };
+        const r = await supervisedRun({
+          model, config, ...loaders, runDir: sub, handleSignals: o.handleSignals,
+          onEvent: ((log) => (e) => { if (e.type === 'end') tEval.start = Date.now(); log(e); })(runLogger(join(sub, 'log.txt'), { quiet, every: 20 })),
+        });
+        r.task.dispose();
+        const evalSec = (Date.now() - tEval.start) / 1000;
+        const res = (config.method as { resolved: { lr: number; elr: number } }).resolved;
+        rows.push({
+          id: plan.id, label: plan.label, trains: plan.trains, epochs: Math.round((100 * r.result.step) / loaders.train.numBatches) / 100, steps: r.result.step, lr: res.lr, elr: res.elr,
+          testAccuracy: r.test.accuracy, testLoss: r.test.loss, trainSec: r.elapsedSec - evalSec, evalSec, runDir: sub,
+        });
+        if (r.result.status === 'interrupted') throw new Error(`quickstart interrupted during ${plan.id}`);
+        if (!quiet) say(`    test accuracy ${(100 * r.test.accuracy).toFixed(2)}% (${r.result.step} steps, ${(r.elapsedSec - evalSec).toFixed(1)} s training, ${evalSec.toFixed(1)} s eval)`, true);
+      } finally {
+        model.dispose();
+      }
+    }
+  } finally {
+    say.done();
+    sets.dispose();
+    task.dispose();
+  }
+  const result: QuickstartResult = {
+    runDir, data: a.data, labelsPerClass: a.labelsPerClass, seed: a.seed, quick: a.quick, ...sizes,
+    backbone: { file, sha256: side!.sha256, model: `${side!.model.name} ${JSON.stringify(side!.model.config)}`, sourceTask: side!.task['name'], sourceTestAccuracy: side!.sourceTestAccuracy },
+    rows, wallSec: (Date.now() - t0) / 1000, command,
+  };
+  writeFileSync(join(runDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(runDir, 'results.md'), formatResults(result));
+  return result;
+}
+
+/** The results as Markdown (the table quickstart prints and writes to results.md). */
+export function formatResults(r: QuickstartResult): string {
+  const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+  const head = `Transfer quickstart${r.quick ? ' (--quick: tiny budget, not a measurement)' : ''}: ${r.data}, ${r.labelsPerClass} labels/class `
+    + `(${r.trainImages} training images), ${r.testImages} test images, seed ${r.seed}\n`
+    + `Backbone: ${r.backbone.model} pre-trained on ${String(r.backbone.sourceTask)} (source test accuracy ${r.backbone.sourceTestAccuracy === null ? '?' : pct(r.backbone.sourceTestAccuracy)})\n\n`;
+  const lines = ['| strategy | trains | epochs | steps | lr (elr) | test accuracy | train s | eval s |', '|---|---|---:|---:|---|---:|---:|---:|'];
+  for (const x of r.rows) lines.push(`| ${x.label} | ${x.trains} | ${x.epochs} | ${x.steps} | ${+x.lr.toPrecision(3)} (${+x.elr.toPrecision(3)}) | ${pct(x.testAccuracy)} | ${x.trainSec.toFixed(1)} | ${x.evalSec.toFixed(1)} |`);
+  return `${head}${lines.join('\n')}\n\nTotal wall time ${r.wallSec.toFixed(1)} s. Run directory: ${r.runDir}\n`;
+}
+
+/** `adaptune quickstart`: prints the table (or one JSON object with --json); returns the exit status. */
+export async function quickstartCommand(a: QuickstartArgs): Promise<number> {
+  const r = await runQuickstart(a);
+  process.stdout.write(a.json ? JSON.stringify(r) + '\n' : formatResults(r));
+  return 0;
+}

@@ -1,0 +1,84 @@
+/** Smoke tests of pretrain, finetune (and --resume) and quickstart --quick through their library entries, with tiny budgets. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCli, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from '../../src/cli/args.js';
+import { runPretrain } from '../../src/cli/pretrain.js';
+import { runFinetune } from '../../src/cli/finetune.js';
+import { runQuickstart, formatResults, QUICKSTART_PLANS } from '../../src/cli/quickstart.js';
+import { defaultBackbonePath, loadBackbone } from '../../src/cli/backbone.js';
+import { sha256File, sidecarPath } from '../../src/cli/common.js';
+
+const root = mkdtempSync(join(tmpdir(), 'adaptune-cli-'));
+const args = <T>(argv: string[]): T => (parseCli(argv) as unknown as { options: T }).options;
+const quiet = { quiet: true, handleSignals: false } as const;
+
+test('pretrain with a tiny budget writes weights, sidecar (sha256, accuracy, command), config, log and summary; the export loads', async () => {
+  const out = join(root, 'pt');
+  const exp = join(root, 'export', 'b.safetensors');
+  const argv = ['pretrain', '--labels-per-class', '10', '--width', '4', '--batch-size', '16', '--set', 'maxSteps=2', '--set', 'log.every=1', '--out', out, '--export', exp, '--seed', '1'];
+  const r = await runPretrain(args<PretrainArgs>(argv), { ...quiet, argv });
+  assert.equal(r.status, 'completed');
+  assert.equal(r.steps, 2);
+  for (const f of ['weights.safetensors', 'weights.json', 'config.json', 'metrics.jsonl', 'log.txt', 'summary.json']) assert.ok(existsSync(join(out, f)), f);
+  const side = JSON.parse(readFileSync(sidecarPath(exp), 'utf8')) as Record<string, unknown>;
+  assert.equal(side['sha256'], sha256File(exp));
+  assert.equal(side['command'], `adaptune ${argv.join(' ')}`);
+  assert.deepEqual(side['model'], { name: 'cifar_resnet20', config: { width: 4, inChannels: 1, numClasses: 5 } });
+  assert.ok(typeof side['sourceTestAccuracy'] === 'number' && side['sourceTestAccuracy'] >= 0 && side['sourceTestAccuracy'] <= 1);
+  assert.equal((side['task'] as { testSize: number }).testSize, 5000);
+  assert.ok(typeof (side['versions'] as { libtorch: string }).libtorch === 'string');
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { test: { accuracy: number }; status: string };
+  assert.equal(summary.status, 'completed');
+  assert.equal(summary.test.accuracy, r.testAccuracy);
+  const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { maxSteps: number; seed: number; method: { strategy: string } };
+  assert.deepEqual([cfg.maxSteps, cfg.seed, cfg.method.strategy], [2, 1, 'scratch']);
+  const { model } = loadBackbone(exp, { numClasses: 3 });
+  assert.equal(model.numClasses, 3);
+  model.dispose();
+});
+
+test('finetune from --weights with a tiny budget, then --resume continues the same run', async () => {
+  const weights = join(root, 'export', 'b.safetensors');
+  const out = join(root, 'ft');
+  const argv = ['finetune', '--weights', weights, '--labels-per-class', '10', '--strategy', 'linear-probe', '--set', 'maxSteps=2', '--set', 'checkpoint.every=1', '--out', out];
+  const r = await runFinetune(args<FinetuneArgs>(argv), { ...quiet, argv });
+  assert.equal(r.steps, 2);
+  assert.equal(r.strategy, 'linear-probe');
+  assert.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
+  assert.equal(r.testImages, 5000);
+  const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { optim: { lr: number }; method: { numClasses: number } };
+  assert.equal(cfg.method.numClasses, 5);
+  assert.ok(Math.abs(cfg.optim.lr - 0.01) < 1e-12, 'elr 0.1 with momentum 0.9 resolves to lr 0.01');
+  assert.throws(() => parseCli(['finetune', '--resume', out, '--config', 'x.json']), /cannot be combined/);
+  await assert.rejects(runFinetune(args<FinetuneArgs>(['finetune', '--out', out, '--weights', weights]), quiet), /already holds a run/);
+  const again = await runFinetune(args<FinetuneArgs>(['finetune', '--resume', out]), quiet);
+  assert.equal(again.steps, 2, 'a completed run resumes at its last step');
+  assert.equal(again.data, 'fmnist:target-mid');
+});
+
+test('quickstart --quick: four strategies, a table, a run directory with sub-runs, summary.json and results.md', { skip: !existsSync(defaultBackbonePath()) }, async () => {
+  const out = join(root, 'qs');
+  const r = await runQuickstart(args<QuickstartArgs>(['quickstart', '--quick', '--out', out, '--labels-per-class', '10']), quiet);
+  assert.deepEqual(r.rows.map((x) => x.id), QUICKSTART_PLANS.map((p) => p.id));
+  assert.deepEqual(r.rows.map((x) => x.id), ['linear-probe', 'full', 'full-l2sp', 'scratch']);
+  for (const row of r.rows) {
+    assert.equal(row.steps, 3, row.id);
+    assert.ok(row.testAccuracy >= 0 && row.testAccuracy <= 1, row.id);
+    assert.ok(row.trainSec >= 0 && row.evalSec >= 0, row.id);
+    assert.ok(existsSync(join(out, row.id, 'config.json')) && existsSync(join(out, row.id, 'summary.json')), row.id);
+  }
+  assert.equal(r.testImages, 500);
+  assert.equal(r.trainImages, 50);
+  assert.equal(r.backbone.sha256, sha256File(defaultBackbonePath()));
+  const md = readFileSync(join(out, 'results.md'), 'utf8');
+  assert.equal(md, formatResults(r));
+  assert.equal(md.split('\n').filter((l) => l.startsWith('| ')).length, 1 + 4, 'header + 4 rows');
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rows: unknown[] };
+  assert.equal(summary.rows.length, 4);
+  assert.deepEqual(JSON.parse(JSON.stringify(r)), summary, 'the --json object is the summary');
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
