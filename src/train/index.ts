@@ -19,3 +19,4 @@ export { clipGradNorm_, gradNorm, firstNonFinite, MetricMonitor, NonFiniteError 
 export { SignalTrap, exitCodeForSignal } from './signals.js';
 export { createProgress, formatDuration, type ProgressOptions } from './progress.js';
 export { buildOptimizer, buildScheduler } from './build.js';
+export { SummaryWriter, metricsToTensorBoard, crc32c, maskCrc, frameRecord, encodeScalarEvent, encodeFileVersionEvent, ProtoWriter, type SummaryWriterOptions } from './tensorboard.js';
