@@ -19,5 +19,5 @@ export { clipGradNorm_, gradNorm, firstNonFinite, MetricMonitor, NonFiniteError 
 export { SignalTrap, exitCodeForSignal } from './signals.js';
 export { createProgress, formatDuration, type ProgressOptions } from './progress.js';
 export { buildOptimizer, buildScheduler } from './build.js';
-export { SummaryWriter, metricsToTensorBoard, crc32c, maskCrc, frameRecord, encodeScalarEvent, encodeFileVersionEvent, ProtoWriter, type SummaryWriterOptions } from './tensorboard.js';
+export { SummaryWriter, metricsToTensorBoard, tensorboardListener, crc32c, maskCrc, frameRecord, encodeScalarEvent, encodeFileVersionEvent, ProtoWriter, type SummaryWriterOptions } from './tensorboard.js';
 export { writeReport, buildReport, type ReportOptions, type ReportResult } from './report/index.js';

@@ -3,11 +3,13 @@
  * few fields of tensorflow/core/util/event.proto and summary.proto that scalars
  * need, CRC32C (Castagnoli, table-driven) and the TFRecord framing. A
  * SummaryWriter appends scalars to `events.out.tfevents.<unix_seconds>.<host>`;
- * metricsToTensorBoard() converts a run directory's metrics.jsonl.
+ * metricsToTensorBoard() converts a run directory's metrics.jsonl and
+ * tensorboardListener() writes live from the engine's events.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { TrainEvent } from './events.js';
 
 // ---- CRC32C (Castagnoli, reflected polynomial 0x82F63B78) ----
 
@@ -202,4 +204,25 @@ export function metricsToTensorBoard(runDir: string, logDir = join(runDir, 'tens
     w.close();
   }
   return { file: w.file, scalars };
+}
+
+/**
+ * A TrainEvent listener that writes live scalars (for TrainOptions.onEvent):
+ * step events give train/loss, train/lr and train/gradNorm, eval events give
+ * eval/<metric>; the 'end' event closes the file. Chain it with a progress
+ * listener: `onEvent: (e) => { progress(e); tb(e); }`.
+ */
+export function tensorboardListener(logDir: string, opts: SummaryWriterOptions = {}): ((e: TrainEvent) => void) & { writer: SummaryWriter } {
+  const writer = new SummaryWriter(logDir, opts);
+  const put = (tag: string, v: number | null, step: number): void => { if (typeof v === 'number') writer.addScalar(tag, v, step); };
+  const listener = (e: TrainEvent): void => {
+    if (e.type === 'step' && !e.skipped) {
+      put('train/loss', e.loss, e.step);
+      put('train/lr', e.lr, e.step);
+      put('train/gradNorm', e.gradNorm, e.step);
+    } else if (e.type === 'eval') {
+      for (const [k, v] of Object.entries(e.metrics)) put(`eval/${k}`, v, e.step);
+    } else if (e.type === 'end') writer.close();
+  };
+  return Object.assign(listener, { writer });
 }

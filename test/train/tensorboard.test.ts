@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { crc32c, maskCrc, metricsToTensorBoard, SummaryWriter } from '../../src/train/tensorboard.js';
+import { crc32c, maskCrc, metricsToTensorBoard, SummaryWriter, tensorboardListener } from '../../src/train/tensorboard.js';
 
 const made: string[] = [];
 process.on('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
@@ -133,6 +133,19 @@ test('metricsToTensorBoard converts metrics.jsonl (numeric fields, split prefixe
   assert.match(file, /tensorboard\/events\.out\.tfevents\.1700000000\.h$/);
   const got = readRecords(file).slice(1).map((e) => `${e.values[0]!.tag}@${e.step}=${e.values[0]!.simpleValue}`);
   assert.deepEqual(got, ['train/loss@1=1.5', 'train/lr@1=' + Math.fround(0.1), 'train/loss@2=1', 'train/lr@2=' + Math.fround(0.1), 'train/gradNorm@2=3', 'eval/acc@2=0.5', 'eval/loss@2=' + Math.fround(0.9)]);
+});
+
+test('tensorboardListener writes live scalars from TrainEvents and closes on end', () => {
+  const dir = tmp('live');
+  const tb = tensorboardListener(dir, { hostname: 'h' });
+  tb({ type: 'start', step: 0, totalSteps: 3, epoch: 0, epochs: 1, resumedFrom: null, runDir: dir });
+  tb({ type: 'step', step: 1, totalSteps: 3, epoch: 0, loss: 0.5, runningLoss: 0.5, lr: 0.1, gradNorm: null, skipped: false });
+  tb({ type: 'step', step: 2, totalSteps: 3, epoch: 0, loss: null, runningLoss: null, lr: 0.1, gradNorm: null, skipped: true });
+  tb({ type: 'eval', step: 2, epoch: 0, metrics: { acc: 0.25 } });
+  tb({ type: 'end', status: 'completed', step: 2, epoch: 1, elapsedMs: 5, best: null });
+  assert.throws(() => tb.writer.addScalar('x', 1, 1), /closed/);
+  const got = readRecords(tb.writer.file).slice(1).map((e) => `${e.values[0]!.tag}@${e.step}=${e.values[0]!.simpleValue}`);
+  assert.deepEqual(got, ['train/loss@1=0.5', 'train/lr@1=' + Math.fround(0.1), 'eval/acc@2=0.25']);
 });
 
 test('TensorBoard itself reads the file (python3 + tensorboard)', (t) => {
