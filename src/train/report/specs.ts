@@ -86,7 +86,8 @@ export function chooseHeatmap(runs: RunData[], choice: HeatmapChoice | false | u
   if (choice) ({ x, y } = choice);
   else {
     const vary = varyingKeys(runs);
-    if (vary.length !== 2) return { reason: `no heat-map: the runs differ in ${vary.length} config values (${vary.join(', ') || 'none'}); name two keys to draw one` };
+    if (vary.length < 2) return { reason: 'disabled' }; // nothing to lay out on two axes
+    if (vary.length > 2) return { reason: `no heat-map: the runs differ in ${vary.length} config values (${vary.join(', ')}); name two keys to draw one` };
     [x, y] = vary as [string, string];
   }
   const metric = choice && choice.metric ? choice.metric : defaultMetric(runs);
