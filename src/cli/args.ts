@@ -105,7 +105,7 @@ export const USAGE = `Usage: adaptune <command> [flags]
 
 Commands:
   quickstart   A complete small transfer experiment on the bundled backbone: linear probe,
-               full fine-tuning, full + L2-SP and from scratch on fmnist:target-mid (~2-3 min)
+               full fine-tuning, full + L2-SP and from scratch on fmnist:target-mid (~1 min)
   finetune     Fine-tune the bundled backbone (or --weights FILE) on a benchmark task
   pretrain     Train a backbone on a task (default fmnist:source) and export its weights
   bench        Time training steps and inference against PyTorch

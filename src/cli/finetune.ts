@@ -34,14 +34,13 @@ export async function runFinetune(a: FinetuneArgs, o: { argv?: string[]; quiet?:
   applyThreads(a.threads);
   const command = commandLine(o.argv);
   let args: SavedArgs;
-  let runDir: string;
   let config;
+  const runDir = a.resume ? resolve(a.resume) : a.out ? resolve(a.out) : null;
   if (a.resume) {
-    runDir = resolve(a.resume);
-    const f = join(runDir, 'cli.json');
+    const f = join(runDir!, 'cli.json');
     if (!existsSync(f)) throw new CliError(`--resume ${a.resume}: no cli.json there (not a run of adaptune finetune)`);
     args = JSON.parse(readFileSync(f, 'utf8')) as SavedArgs;
-    config = await layeredConfig(new RunDir(runDir).readConfig() as Record<string, unknown>, null, {}, []);
+    config = await layeredConfig(new RunDir(runDir!).readConfig() as Record<string, unknown>, null, {}, []);
   } else {
     config = await layeredConfig(FINETUNE_DEFAULTS.config, a.config, defined({
       seed: a.seed, epochs: a.epochs,
@@ -50,33 +49,38 @@ export async function runFinetune(a: FinetuneArgs, o: { argv?: string[]; quiet?:
         weightDecay: a.weightDecay, head: a.head, bn: a.bn,
       }),
     }), a.set);
-    runDir = a.out ? resolve(a.out) : newRunDir('runs', 'finetune');
-    checkFreshRunDir(runDir);
+    if (runDir) checkFreshRunDir(runDir);
     args = { data: a.data, labelsPerClass: a.labelsPerClass, batchSize: a.batchSize ?? FINETUNE_DEFAULTS.batchSize, weights: resolve(a.weights ?? defaultBackbonePath()) };
-    new RunDir(runDir);
-    writeFileSync(join(runDir, 'cli.json'), JSON.stringify({ ...args, command }, null, 2) + '\n');
   }
-  const logFile = join(runDir, 'log.txt');
-  logLine(logFile, `$ ${command}`);
-  const task = loadTask(args.data, { labelsPerClass: args.labelsPerClass as never, seed: config.seed });
-  const loaders = taskLoaders(task, args.batchSize, config.seed);
   const method = config.method as { head?: string; numClasses?: number | null; strategy: string };
+  // the task and the weights first: a bad --weights or --data leaves no run directory behind
+  const task = loadTask(args.data, { labelsPerClass: args.labelsPerClass as never, seed: config.seed });
   method.numClasses = task.numClasses;
   torch.manualSeed(config.seed);
-  const { model, sidecar } = loadBackbone(args.weights, method.head === 'keep' ? {} : { numClasses: task.numClasses });
+  let loaded;
+  try { loaded = loadBackbone(args.weights, method.head === 'keep' ? {} : { numClasses: task.numClasses }); } catch (e) { task.dispose(); throw e; }
+  const { model, sidecar } = loaded;
+  const dir = runDir ?? newRunDir('runs', 'finetune');
+  if (!a.resume) {
+    new RunDir(dir);
+    writeFileSync(join(dir, 'cli.json'), JSON.stringify({ ...args, command }, null, 2) + '\n');
+  }
+  const logFile = join(dir, 'log.txt');
+  logLine(logFile, `$ ${command}`);
+  const loaders = taskLoaders(task, args.batchSize, config.seed);
   try {
-    const r = await supervisedRun({ model, config, ...loaders, runDir, onEvent: runLogger(logFile, { quiet: o.quiet ?? false, every: 20 }), resumeDir: a.resume ? runDir : null, handleSignals: o.handleSignals });
+    const r = await supervisedRun({ model, config, ...loaders, runDir: dir, onEvent: runLogger(logFile, { quiet: o.quiet ?? false, every: 20 }), resumeDir: a.resume ? dir : null, handleSignals: o.handleSignals });
     r.task.dispose();
     const report: FinetuneReport = {
-      runDir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, backboneSha256: sidecar.sha256, strategy: method.strategy,
+      runDir: dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, backboneSha256: sidecar.sha256, strategy: method.strategy,
       steps: r.result.step, epochs: Math.round((100 * r.result.step) / loaders.train.numBatches) / 100, status: r.result.status, exitCode: r.result.exitCode,
       testAccuracy: r.test.accuracy, testLoss: r.test.loss, testImages: task.test.length, elapsedSec: r.elapsedSec, command,
     };
-    writeWeights(model, join(runDir, 'weights.safetensors'), {
+    writeWeights(model, join(dir, 'weights.safetensors'), {
       model: sidecar.model, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed: config.seed }, training: { steps: r.result.step, batchSize: args.batchSize, method: config.method, from: args.weights },
       sourceTestAccuracy: null, command, elapsedSec: r.elapsedSec,
     });
-    new RunDir(runDir).writeSummary({ ...readSummary(runDir), ...report });
+    new RunDir(dir).writeSummary({ ...readSummary(dir), ...report });
     logLine(logFile, `test accuracy ${r.test.accuracy.toFixed(4)} (${task.test.length} images); ${r.result.step} steps in ${r.elapsedSec.toFixed(1)} s`);
     return report;
   } finally {
@@ -90,7 +94,7 @@ export async function finetuneCommand(a: FinetuneArgs): Promise<number> {
   const r = await runFinetune(a);
   if (a.json) process.stdout.write(JSON.stringify(r) + '\n');
   else {
-    process.stdout.write(`finetune ${r.status}: ${r.strategy} on ${r.data} (${r.labelsPerClass} labels/class), ${r.steps} steps (${r.epochs} epochs) in ${r.elapsedSec.toFixed(1)} s\n`
+    process.stdout.write(`finetune ${r.status}: ${r.strategy} on ${r.data} (${r.labelsPerClass} labels/class), ${r.steps} steps (${r.epochs} epoch${r.epochs === 1 ? '' : 's'}) in ${r.elapsedSec.toFixed(1)} s\n`
       + `test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% on ${r.testImages} images (loss ${r.testLoss.toFixed(4)})\nrun directory: ${r.runDir}\n`);
   }
   return r.exitCode;

@@ -54,6 +54,9 @@ test('finetune from --weights with a tiny budget, then --resume continues the sa
   assert.ok(Math.abs(cfg.optim.lr - 0.01) < 1e-12, 'elr 0.1 with momentum 0.9 resolves to lr 0.01');
   assert.throws(() => parseCli(['finetune', '--resume', out, '--config', 'x.json']), /cannot be combined/);
   await assert.rejects(runFinetune(args<FinetuneArgs>(['finetune', '--out', out, '--weights', weights]), quiet), /already holds a run/);
+  const bad = join(root, 'ft-bad');
+  await assert.rejects(runFinetune(args<FinetuneArgs>(['finetune', '--weights', join(root, 'missing.safetensors'), '--out', bad]), quiet), /missing\.safetensors does not exist/);
+  assert.ok(!existsSync(bad), 'a bad --weights leaves no run directory');
   const again = await runFinetune(args<FinetuneArgs>(['finetune', '--resume', out]), quiet);
   assert.equal(again.steps, 2, 'a completed run resumes at its last step');
   assert.equal(again.data, 'fmnist:target-mid');
