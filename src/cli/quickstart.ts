@@ -45,6 +45,8 @@ export interface QuickstartResult {
   runDir: string; data: string; labelsPerClass: number | 'all'; seed: number; quick: boolean;
   trainImages: number; testImages: number; backbone: { file: string; sha256: string; model: string; sourceTask: unknown; sourceTestAccuracy: number | null };
   rows: QuickstartRow[]; wallSec: number; command: string;
+  /** 'interrupted' after SIGINT/SIGTERM (the rows so far; the interrupted run's row included). */
+  status: 'completed' | 'interrupted';
 }
 
 /** runs/quickstart-YYYYmmdd-HHMMSS (suffixed -2, -3 ... if taken). */
@@ -79,6 +81,7 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
   const sizes = { trainImages: task.train.length, testImages: sets.test.length };
   const rows: QuickstartRow[] = [];
   let side: ReturnType<typeof loadBackbone>['sidecar'] | null = null;
+  let interrupted = false;
   try {
     for (const [i, plan] of QUICKSTART_PLANS.entries()) {
       if (!quiet) say(`[${i + 1}/${QUICKSTART_PLANS.length}] ${plan.label}: ${plan.trains}`, true);
@@ -104,7 +107,7 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
           id: plan.id, label: plan.label, trains: plan.trains, epochs: Math.round((100 * r.result.step) / loaders.train.numBatches) / 100, steps: r.result.step, lr: res.lr, elr: res.elr,
           testAccuracy: r.test.accuracy, testLoss: r.test.loss, trainSec: r.elapsedSec - evalSec, evalSec, runDir: sub,
         });
-        if (r.result.status === 'interrupted') throw new Error(`quickstart interrupted during ${plan.id}`);
+        if (r.result.status === 'interrupted') { interrupted = true; say(`interrupted during ${plan.id}; the table has the runs so far`, true); break; }
         if (!quiet) say(`    test accuracy ${(100 * r.test.accuracy).toFixed(2)}% (${r.result.step} steps, ${(r.elapsedSec - evalSec).toFixed(1)} s training, ${evalSec.toFixed(1)} s eval)`, true);
       } finally {
         model.dispose();
@@ -118,7 +121,7 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
   const result: QuickstartResult = {
     runDir, data: a.data, labelsPerClass: a.labelsPerClass, seed: a.seed, quick: a.quick, ...sizes,
     backbone: { file, sha256: side!.sha256, model: `${side!.model.name} ${JSON.stringify(side!.model.config)}`, sourceTask: side!.task['name'], sourceTestAccuracy: side!.sourceTestAccuracy },
-    rows, wallSec: (Date.now() - t0) / 1000, command,
+    rows, wallSec: (Date.now() - t0) / 1000, command, status: interrupted ? 'interrupted' : 'completed',
   };
   writeFileSync(join(runDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(runDir, 'results.md'), formatResults(result));
@@ -128,7 +131,7 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
 /** The results as Markdown (the table quickstart prints and writes to results.md). */
 export function formatResults(r: QuickstartResult): string {
   const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
-  const head = `Transfer quickstart${r.quick ? ' (--quick: tiny budget, not a measurement)' : ''}: ${r.data}, ${r.labelsPerClass} labels/class `
+  const head = `Transfer quickstart${r.quick ? ' (--quick: tiny budget, not a measurement)' : ''}${r.status === 'interrupted' ? ' (INTERRUPTED)' : ''}: ${r.data}, ${r.labelsPerClass} labels/class `
     + `(${r.trainImages} training images), ${r.testImages} test images, seed ${r.seed}\n`
     + `Backbone: ${r.backbone.model} pre-trained on ${String(r.backbone.sourceTask)} (source test accuracy ${r.backbone.sourceTestAccuracy === null ? '?' : pct(r.backbone.sourceTestAccuracy)})\n\n`;
   const lines = ['| strategy | trains | epochs | steps | lr (elr) | test accuracy | train s | eval s |', '|---|---|---:|---:|---|---:|---:|---:|'];
@@ -140,5 +143,5 @@ export function formatResults(r: QuickstartResult): string {
 export async function quickstartCommand(a: QuickstartArgs): Promise<number> {
   const r = await runQuickstart(a);
   process.stdout.write(a.json ? JSON.stringify(r) + '\n' : formatResults(r));
-  return 0;
+  return r.status === 'interrupted' ? 130 : 0;
 }
