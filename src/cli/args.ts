@@ -1,12 +1,13 @@
 /** @module Argument parsing for the `adaptune` command (node's util.parseArgs, strict). */
 import { cpus } from 'node:os';
+import { parseReport, type ReportArgs } from './report.js';
 import { CliError, intFlag, strictParse } from './flags.js';
 import { parseFinetune, parsePretrain, parseQuickstart, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from './args-train.js';
 
 export { CliError, intFlag, numFlag, strictParse } from './flags.js';
 export type { FinetuneArgs, PretrainArgs, QuickstartArgs } from './args-train.js';
 
-export const COMMANDS = ['quickstart', 'finetune', 'pretrain', 'bench', 'help', 'version'] as const;
+export const COMMANDS = ['quickstart', 'finetune', 'pretrain', 'report', 'bench', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 export const BENCH_MODELS = ['small', 'resnet18-w16', 'resnet18-w64'] as const;
 
@@ -29,6 +30,7 @@ export type Parsed =
   | { command: 'quickstart'; options: QuickstartArgs }
   | { command: 'pretrain'; options: PretrainArgs }
   | { command: 'finetune'; options: FinetuneArgs }
+  | { command: 'report'; options: ReportArgs }
   | { command: 'bench'; options: BenchArgs };
 
 const BENCH_OPTIONS = {
@@ -97,6 +99,10 @@ export function parseCli(argv: string[]): Parsed {
       const q = parseFinetune(rest);
       return q === 'help' ? { command: 'help', topic: 'finetune' } : { command: 'finetune', options: q };
     }
+    case 'report': {
+      const q = parseReport(rest);
+      return q === 'help' ? { command: 'help', topic: 'report' } : { command: 'report', options: q };
+    }
     default: throw new CliError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')})`);
   }
 }
@@ -108,6 +114,7 @@ Commands:
                full fine-tuning, full + L2-SP and from scratch on fmnist:target-mid (~1 min)
   finetune     Fine-tune the bundled backbone (or --weights FILE) on a benchmark task
   pretrain     Train a backbone on a task (default fmnist:source) and export its weights
+  report       An HTML page of one run or a comparison of runs (plots, heat-map, table)
   bench        Time training steps and inference against PyTorch
   help [cmd]   Show help (also: adaptune <command> --help)
   version      Print versions (also --version)

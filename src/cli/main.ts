@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import { BENCH_USAGE, CliError, USAGE, parseCli, type Parsed } from './args.js';
 import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
+import { REPORT_USAGE } from './report.js';
 
 /** This package's version, from package.json (dist/src/cli -> root). */
 function packageVersion(): string {
@@ -20,7 +21,7 @@ function packageVersion(): string {
 async function dispatch(p: Parsed): Promise<number> {
   switch (p.command) {
     case 'help':
-      process.stdout.write(({ bench: BENCH_USAGE, quickstart: QUICKSTART_USAGE, pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE } as Record<string, string>)[p.topic ?? ''] ?? USAGE);
+      process.stdout.write(({ bench: BENCH_USAGE, quickstart: QUICKSTART_USAGE, pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE, report: REPORT_USAGE } as Record<string, string>)[p.topic ?? ''] ?? USAGE);
       return 0;
     case 'version': {
       // Loading libtorch takes a moment: only `version` and the commands that need it do.
@@ -39,6 +40,10 @@ async function dispatch(p: Parsed): Promise<number> {
     case 'finetune': {
       const { finetuneCommand } = await import('./finetune.js');
       return finetuneCommand(p.options);
+    }
+    case 'report': {
+      const { reportCommand } = await import('./report.js');
+      return reportCommand(p.options);
     }
     case 'bench': {
       const { benchCommand } = await import('./bench.js');
