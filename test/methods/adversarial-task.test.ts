@@ -1,0 +1,74 @@
+/** Adversarial training through train(): PGD/TRADES/fast reduce the adversarial loss, the schedule sets the lr, passes are counted, config errors name the field. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../../src/core/torch.js';
+import { train } from '../../src/train/index.js';
+import { createAdversarialTask, pgd, ceObjective, scheduleFn, type AdversarialConfig } from '../../src/methods/adversarial/index.js';
+import { loaderOf, makeSet, tinyCnn, tmp } from './finetune-fixtures.js';
+
+const ds = makeSet(64, 4);
+/** Mean CE of the model on PGD-5 examples of the whole set (fixed seed). */
+function advLoss(model: ReturnType<typeof tinyCnn>): number {
+  const l = loaderOf(ds, 64, false);
+  const b = l.batchAt(0, 0);
+  torch.manualSeed(9);
+  const v = torch.tidy(() => Number(torch.noGrad(() => ceObjective(model.call(pgd(model, b.x, b.y, { eps: 0.1, steps: 5 })), b.y.to('int64'))).mean().item()));
+  torch.dispose(b);
+  model.eval();
+  return v;
+}
+
+async function fit(cfg: Partial<AdversarialConfig>, steps: number, lr = 0.05) {
+  const model = tinyCnn(5);
+  const task = createAdversarialTask(model, { eps: 0.1, steps: 3, ...cfg });
+  const before = advLoss(model);
+  const lrs: number[] = [];
+  const r = await train(task, { seed: 1, maxSteps: steps, optim: { name: 'sgd', lr, momentum: 0.9 }, checkpoint: { atEpochEnd: false }, eval: { atEpochEnd: false } },
+    { data: loaderOf(ds, 16), runDir: tmp('adv'), handleSignals: false, onEvent: (e: { type: string; lr?: number }) => { if (e.type === 'step') lrs.push(e.lr!); } } as never);
+  return { model, task, r, before, after: advLoss(model), lrs };
+}
+
+test('PGD adversarial training through train() reduces the adversarial loss; the schedule sets the lr; passes are counted', async () => {
+  const { task, r, before, after, lrs, model } = await fit({ schedule: { name: 'constant' } }, 24);
+  assert.equal(r.step, 24);
+  assert.ok(after < before, `adversarial loss ${before} -> ${after}`);
+  assert.ok(lrs.every((v) => Math.abs(v - 0.05) < 1e-12));
+  // 24 steps x 16 examples: 3 attack passes + 1 training pass each
+  assert.equal(task.cost.forwardExamples, 24 * 16 * 4);
+  assert.equal(task.cost.backwardExamples, 24 * 16 * 4);
+  assert.ok(model.parameters().every((p) => torch.tidy(() => p.grad === null || Number(p.grad.abs().sum().item()) === 0)));
+  const ev = task.evaluate();
+  assert.equal(ev['train_fwd_passes'], 24 * 16 * 4);
+  const s = await fit({ totalSteps: 10 }, 10, 0.05);
+  const f = scheduleFn({});
+  assert.deepEqual(s.lrs.map((v) => Math.round(v * 1e12)), [...Array(10).keys()].map((i) => Math.round(0.05 * f(i / 10) * 1e12)));
+});
+
+test('TRADES and fast FGSM run through train() and reduce the adversarial loss', async () => {
+  for (const loss of ['trades', 'fast'] as const) {
+    const { before, after, task } = await fit({ loss, schedule: { name: 'constant' } }, 24);
+    assert.ok(after < before, `${loss}: adversarial loss ${before} -> ${after}`);
+    assert.ok(task.cost.backwardExamples > 0);
+  }
+});
+
+test('held-out evaluation reports clean and robust accuracy; config errors name the field', () => {
+  const model = tinyCnn(5);
+  const task = createAdversarialTask(model, { eps: 0.1, evalSteps: 3 }, { eval: loaderOf(ds, 32, false) });
+  const before = torch.liveTensors();
+  const ev = task.evaluate();
+  assert.equal(torch.liveTensors(), before);
+  assert.ok(ev['robust_accuracy']! <= ev['accuracy']!);
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ eps: -1 }, /'method\.eps'/], [{ steps: 0 }, /'method\.steps'/], [{ loss: 'free' }, /'method\.loss'/], [{ bnMode: 'frozen' }, /'method\.bnMode'/],
+    [{ epz: 1 }, /'method\.epz'/], [{ schedule: { name: 'slow-start-fast-decay', decayRate: -1 } }, /'method\.schedule\.decayRate'/],
+  ];
+  for (const [cfg, re] of bad) assert.throws(() => createAdversarialTask(model, cfg), re);
+});
+
+test('a custom schedule with an engine scheduler, or without a run length, is refused naming the field', async () => {
+  const task = createAdversarialTask(tinyCnn(5), { eps: 0.1, steps: 1 });
+  await assert.rejects(train(task, { seed: 1, epochs: 1, checkpoint: { atEpochEnd: false }, eval: { atEpochEnd: false } }, { data: loaderOf(ds, 32), runDir: tmp('adv'), handleSignals: false }), /method\.totalSteps/);
+  const task2 = createAdversarialTask(tinyCnn(5), { eps: 0.1, steps: 1 });
+  await assert.rejects(train(task2, { seed: 1, maxSteps: 2, scheduler: { name: 'cosine' }, checkpoint: { atEpochEnd: false }, eval: { atEpochEnd: false } }, { data: loaderOf(ds, 32), runDir: tmp('adv'), handleSignals: false }), /method\.schedule/);
+});
