@@ -85,6 +85,8 @@ export interface TrainConfig {
   log: {
     /** Write a metrics line every N optimizer steps. */
     every: number;
+    /** Also write the logged scalars as TensorBoard event files (RUN_DIR/tensorboard/). */
+    tensorboard: boolean;
   };
   resume: {
     /** A checkpoint whose config, method or libtorch differs: refuse or warn. */
@@ -106,7 +108,7 @@ export const defaultTrainConfig: TrainConfig = {
   earlyStop: { metric: null, mode: 'min', patience: 3, minDelta: 0 },
   checkpoint: { every: 0, atEpochEnd: true, keep: 3, monitor: null, mode: 'min' },
   guard: { nonFinite: 'stop', maxSkips: 10, onLoad: 'refuse' },
-  log: { every: 1 },
+  log: { every: 1, tensorboard: true },
   resume: { onMismatch: 'refuse' },
   method: {},
 };
@@ -137,7 +139,7 @@ const RULES: Record<string, Rule> = {
   'checkpoint.every': { t: 'int', min: 0 }, 'checkpoint.atEpochEnd': { t: 'bool' }, 'checkpoint.keep': { t: 'int', min: 1 },
   'checkpoint.monitor': { t: 'str', nullable: true }, 'checkpoint.mode': { t: 'enum', values: ['min', 'max'] },
   'guard.nonFinite': { t: 'enum', values: ['stop', 'skip'] }, 'guard.maxSkips': { t: 'int', min: 1 },
-  'guard.onLoad': { t: 'enum', values: ['refuse', 'warn'] }, 'log.every': { t: 'int', min: 1 },
+  'guard.onLoad': { t: 'enum', values: ['refuse', 'warn'] }, 'log.every': { t: 'int', min: 1 }, 'log.tensorboard': { t: 'bool' },
   'resume.onMismatch': { t: 'enum', values: ['refuse', 'warn'] },
 };
 

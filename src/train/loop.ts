@@ -6,6 +6,7 @@
  * Each micro-batch runs inside torch.tidy and the loop yields to the event
  * loop between batches, so finalizers run and signals are seen.
  */
+import { join } from 'node:path';
 import * as torch from '../core/torch.js';
 import { ConfigError } from '../core/errors.js';
 import type { Optimizer, ParamGroup } from '../core/optim/optimizer.js';
@@ -18,6 +19,7 @@ import { configHash, makeConfig, type TrainConfig } from './config.js';
 import { clipGradNorm_, gradNorm, MetricMonitor, NonFiniteError } from './guards.js';
 import { collectVersions, RunDir, type Versions } from './rundir.js';
 import { exitCodeForSignal, SignalTrap } from './signals.js';
+import { tensorboardListener } from './tensorboard.js';
 import { collect, restore, type LoopState, type RunParts } from './state.js';
 import type { StepContext, Task } from './task.js';
 import type { TrainEvent, TrainOptions, TrainResult, TrainStatus } from './events.js';
@@ -55,7 +57,13 @@ export class Trainer<B> {
   /** Asks the loop to finish the current step, save a checkpoint and return (as a signal does). */
   requestStop(reason = 'requested'): void { this.#stop ??= reason; }
 
-  #emit(e: TrainEvent): void { this.o.onEvent?.(e); }
+  #tb: ((e: TrainEvent) => void) | null | undefined;
+  #emit(e: TrainEvent): void {
+    // TensorBoard event files next to metrics.jsonl (log.tensorboard), opened on the first event.
+    if (this.#tb === undefined) this.#tb = this.config.log.tensorboard ? tensorboardListener(join(this.run.dir, 'tensorboard')) : null;
+    this.#tb?.(e);
+    this.o.onEvent?.(e);
+  }
 
   /** Trains until the epochs/steps are done, early stopping, a stop request or a signal. */
   async train(): Promise<TrainResult> {

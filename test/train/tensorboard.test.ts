@@ -168,3 +168,24 @@ print(json.dumps({t: [[e.step, e.value] for e in a.Scalars(t)] for t in a.Tags()
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { 'train/loss': [[7, 0.5]], 'eval/acc': [[9, 0.25]] });
 });
+
+test('train() writes TensorBoard event files next to metrics.jsonl by default (log.tensorboard)', async () => {
+  const { train } = await import('../../src/train/index.js');
+  const { makeDataset, makeLoader, TinyTask, tinyConfig } = await import('./fixtures.js');
+  const ds = makeDataset();
+  for (const on of [true, false]) {
+    const dir = tmp(`engine-${on}`);
+    const task = new TinyTask();
+    await train(task, tinyConfig({ epochs: 1, log: { every: 1, tensorboard: on } }), { data: makeLoader(ds), runDir: dir, handleSignals: false });
+    const tbDir = join(dir, 'tensorboard');
+    const files = on ? readdirSync(tbDir).filter((f) => f.startsWith('events.out.tfevents.')) : [];
+    if (!on) {
+      assert.throws(() => readdirSync(tbDir), /ENOENT/, 'log.tensorboard=false writes no event file');
+      continue;
+    }
+    assert.equal(files.length, 1);
+    const tags = new Set(readRecords(join(tbDir, files[0]!)).slice(1).map((e) => e.values[0]!.tag));
+    assert.ok(tags.has('train/loss') && tags.has('train/lr'), `tags: ${[...tags].join(', ')}`);
+  }
+  ds.dispose();
+});
