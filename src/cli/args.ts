@@ -1,13 +1,15 @@
 /** @module Argument parsing for the `adaptune` command (node's util.parseArgs, strict). */
 import { cpus } from 'node:os';
 import { parseReport, type ReportArgs } from './report.js';
+import { parseHparams, type HparamsArgs } from './hparams.js';
+import { parseSimilarity, type SimilarityArgs } from './similarity.js';
 import { CliError, intFlag, strictParse } from './flags.js';
 import { parseFinetune, parsePretrain, parseQuickstart, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from './args-train.js';
 
 export { CliError, intFlag, numFlag, strictParse } from './flags.js';
 export type { FinetuneArgs, PretrainArgs, QuickstartArgs } from './args-train.js';
 
-export const COMMANDS = ['quickstart', 'finetune', 'pretrain', 'report', 'bench', 'help', 'version'] as const;
+export const COMMANDS = ['quickstart', 'finetune', 'pretrain', 'report', 'hparams', 'similarity', 'bench', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 export const BENCH_MODELS = ['small', 'resnet18-w16', 'resnet18-w64'] as const;
 
@@ -31,6 +33,8 @@ export type Parsed =
   | { command: 'pretrain'; options: PretrainArgs }
   | { command: 'finetune'; options: FinetuneArgs }
   | { command: 'report'; options: ReportArgs }
+  | { command: 'hparams'; options: HparamsArgs }
+  | { command: 'similarity'; options: SimilarityArgs }
   | { command: 'bench'; options: BenchArgs };
 
 const BENCH_OPTIONS = {
@@ -103,6 +107,14 @@ export function parseCli(argv: string[]): Parsed {
       const q = parseReport(rest);
       return q === 'help' ? { command: 'help', topic: 'report' } : { command: 'report', options: q };
     }
+    case 'hparams': {
+      const q = parseHparams(rest);
+      return q === 'help' ? { command: 'help', topic: 'hparams' } : { command: 'hparams', options: q };
+    }
+    case 'similarity': {
+      const q = parseSimilarity(rest);
+      return q === 'help' ? { command: 'help', topic: 'similarity' } : { command: 'similarity', options: q };
+    }
     default: throw new CliError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')})`);
   }
 }
@@ -115,6 +127,8 @@ Commands:
   finetune     Fine-tune the bundled backbone (or --weights FILE) on a benchmark task
   pretrain     Train a backbone on a task (default fmnist:source) and export its weights
   report       An HTML page of one run or a comparison of runs (plots, heat-map, table)
+  hparams      A resumable grid of fine-tuning runs over effective lr x momentum (x L2 / L2-SP)
+  similarity   Domain similarity exp(-gamma * EMD) between a source and target task(s)
   bench        Time training steps and inference against PyTorch
   help [cmd]   Show help (also: adaptune <command> --help)
   version      Print versions (also --version)

@@ -7,6 +7,8 @@ import { ConfigError } from '../core/errors.js';
 import { BENCH_USAGE, CliError, USAGE, parseCli, type Parsed } from './args.js';
 import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
 import { REPORT_USAGE } from './report.js';
+import { HPARAMS_USAGE } from './hparams.js';
+import { SIMILARITY_USAGE } from './similarity.js';
 
 /** This package's version, from package.json (dist/src/cli -> root). */
 function packageVersion(): string {
@@ -21,7 +23,7 @@ function packageVersion(): string {
 async function dispatch(p: Parsed): Promise<number> {
   switch (p.command) {
     case 'help':
-      process.stdout.write(({ bench: BENCH_USAGE, quickstart: QUICKSTART_USAGE, pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE, report: REPORT_USAGE } as Record<string, string>)[p.topic ?? ''] ?? USAGE);
+      process.stdout.write(({ bench: BENCH_USAGE, quickstart: QUICKSTART_USAGE, pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE, report: REPORT_USAGE, hparams: HPARAMS_USAGE, similarity: SIMILARITY_USAGE } as Record<string, string>)[p.topic ?? ''] ?? USAGE);
       return 0;
     case 'version': {
       // Loading libtorch takes a moment: only `version` and the commands that need it do.
@@ -44,6 +46,14 @@ async function dispatch(p: Parsed): Promise<number> {
     case 'report': {
       const { reportCommand } = await import('./report.js');
       return reportCommand(p.options);
+    }
+    case 'hparams': {
+      const { hparamsCommand } = await import('./hparams.js');
+      return hparamsCommand(p.options);
+    }
+    case 'similarity': {
+      const { similarityCommand } = await import('./similarity.js');
+      return similarityCommand(p.options);
     }
     case 'bench': {
       const { benchCommand } = await import('./bench.js');

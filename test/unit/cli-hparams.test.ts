@@ -1,0 +1,112 @@
+/** `adaptune hparams` and `adaptune similarity`: flag parsing (errors name the flag), a tiny resumable grid, and similarity on tiny data. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cellId, gridTable, parseHparams, runGrid, type HparamsArgs } from '../../src/cli/hparams.js';
+import { capPerClass, parseSimilarity, runSimilarity } from '../../src/cli/similarity.js';
+import { parseCli } from '../../src/cli/args.js';
+import { CliError } from '../../src/cli/flags.js';
+
+const names = (flag: string) => (e: unknown): boolean => e instanceof CliError && (e as Error).message.includes(flag);
+
+test('parseHparams: defaults, lists, regularizer both, errors name the flag', () => {
+  const d = parseHparams([]);
+  assert.ok(d !== 'help');
+  assert.deepEqual(d.elrs, [0.01, 0.03, 0.1, 0.3]);
+  assert.deepEqual(d.momenta, [0, 0.9]);
+  assert.deepEqual(d.regularizers, ['l2']);
+  assert.equal(d.labelsPerClass, 100);
+  const b = parseHparams(['--elr', '0.1,0.1,0.3', '--momentum', '0.99', '--regularizer', 'both', '--epochs', '3']);
+  assert.ok(b !== 'help');
+  assert.deepEqual(b.elrs, [0.1, 0.3]);
+  assert.deepEqual(b.regularizers, ['l2', 'l2-sp']);
+  assert.equal(b.epochs, 3);
+  assert.throws(() => parseHparams(['--elr', '0.1,x']), names('--elr'));
+  assert.throws(() => parseHparams(['--elr', '0']), names('--elr'));
+  assert.throws(() => parseHparams(['--momentum', '1']), names('--momentum'));
+  assert.throws(() => parseHparams(['--momentum', '0,,0.9']), names('--momentum'));
+  assert.throws(() => parseHparams(['--regularizer', 'l1']), names('--regularizer'));
+  assert.throws(() => parseHparams(['--data', 'mnist:x']), names('--data'));
+  assert.throws(() => parseHparams(['--labels-per-class', '7']), names('--labels-per-class'));
+  assert.throws(() => parseHparams(['--epochs', '0']), names('--epochs'));
+  assert.throws(() => parseHparams(['--bogus']), names('--bogus'));
+  assert.equal(parseHparams(['--help']), 'help');
+  assert.equal(parseCli(['hparams', '--elr', '0.1']).command, 'hparams');
+  assert.deepEqual(parseCli(['help', 'similarity']), { command: 'help', topic: 'similarity' });
+});
+
+test('parseSimilarity: --target required, comma lists, --gamma and --per-class-max checked', () => {
+  assert.throws(() => parseSimilarity([]), names('--target'));
+  const p = parseSimilarity(['--target', 'fmnist:target-mid, textures:target-far']);
+  assert.ok(p !== 'help');
+  assert.equal(p.source, 'fmnist:source');
+  assert.deepEqual(p.targets, ['fmnist:target-mid', 'textures:target-far']);
+  assert.equal(p.gamma, 0.01);
+  assert.equal(p.perClassMax, 500);
+  const all = parseSimilarity(['--target', 'fmnist:target-mid', '--per-class-max', '0']);
+  assert.ok(all !== 'help' && all.perClassMax === null);
+  assert.throws(() => parseSimilarity(['--target', 'nope:x']), names('--target'));
+  assert.throws(() => parseSimilarity(['--target', 'fmnist:target-mid', '--source', 'x']), names('--source'));
+  assert.throws(() => parseSimilarity(['--target', 'fmnist:target-mid', '--gamma', '-1']), names('--gamma'));
+  assert.throws(() => parseSimilarity(['--target', 'fmnist:target-mid', '--per-class-max', 'a']), names('--per-class-max'));
+  assert.equal(parseCli(['similarity', '--target', 'fmnist:target-mid']).command, 'similarity');
+});
+
+test('capPerClass keeps the first N of each class; gridTable marks missing cells', () => {
+  assert.deepEqual(capPerClass(Int32Array.from([0, 1, 0, 0, 1, 2]), 2), [0, 1, 2, 4, 5]);
+  assert.deepEqual(capPerClass(Int32Array.from([0, 0]), null), [0, 1]);
+  const t = gridTable({ elrs: [0.1, 0.3], momenta: [0, 0.9], regularizers: ['l2'] }, [
+    { id: cellId(0.1, 0, 'l2'), elr: 0.1, momentum: 0, lr: 0.1, regularizer: 'l2', testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' },
+  ]);
+  assert.match(t, /\| 0\.1 \| 50\.00 \| - \|/);
+  assert.match(t, /\| 0\.3 \| - \| - \|/);
+});
+
+test('runGrid: a tiny grid writes the table, summary and report; a second call reuses completed cells and restarts an interrupted one', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'adaptune-hparams-'));
+  const a: HparamsArgs = {
+    data: 'fmnist:target-mid', labelsPerClass: 10, elrs: [0.1], momenta: [0, 0.9], regularizers: ['l2'], seed: 0, batchSize: 8,
+    out, weights: null, json: false, maxSteps: 2, testLimit: 50,
+  };
+  const logs: string[] = [];
+  const r1 = await runGrid(a, (s) => logs.push(s));
+  assert.equal(r1.complete, true);
+  assert.equal(r1.cells.length, 2);
+  for (const c of r1.cells) {
+    assert.equal(c.reused, false);
+    assert.equal(c.steps, 2);
+    assert.ok(c.testAccuracy >= 0 && c.testAccuracy <= 1);
+  }
+  assert.ok(logs.some((l) => l.startsWith('cell 2/2')));
+  const md = readFileSync(join(out, 'results.md'), 'utf8');
+  assert.match(md, /\| elr \| m=0 \| m=0\.9 \|/);
+  assert.match(md, /\| 0\.1 \| \d+\.\d\d \| \d+\.\d\d \|/);
+  assert.ok(existsSync(join(out, 'report.html')));
+  assert.equal((JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { cells: unknown[] }).cells.length, 2);
+  // simulate an interrupted second cell: its summary no longer says completed
+  rmSync(join(out, cellId(0.1, 0.9, 'l2'), 'summary.json'));
+  const logs2: string[] = [];
+  const r2 = await runGrid(a, (s) => logs2.push(s));
+  assert.equal(r2.cells[0]!.reused, true);
+  assert.equal(r2.cells[0]!.testAccuracy, r1.cells[0]!.testAccuracy);
+  assert.equal(r2.cells[1]!.reused, false);
+  assert.ok(logs2.some((l) => /interrupted earlier; restarting/.test(l)));
+  const r3 = await runGrid(a, () => {});
+  assert.ok(r3.cells.every((c) => c.reused));
+  assert.equal(r3.table, r2.table);
+});
+
+test('runSimilarity on tiny data: EMD >= 0, similarity in (0, 1], a row per target', async () => {
+  const r = await runSimilarity({ source: 'fmnist:source', targets: ['fmnist:target-mid', 'fmnist:source'], weights: null, gamma: 0.01, perClassMax: 10, seed: 0, json: false }, () => {});
+  assert.equal(r.rows.length, 2);
+  assert.equal(r.sourceImages, 50);
+  for (const row of r.rows) {
+    assert.ok(row.emd >= 0, `emd ${row.emd}`);
+    assert.ok(row.similarity > 0 && row.similarity <= 1, `similarity ${row.similarity}`);
+    assert.equal(row.images, 50);
+  }
+  assert.ok(r.rows[1]!.emd < 1e-6, 'a domain is at distance 0 from itself');
+  assert.ok(Math.abs(r.rows[0]!.similarity - Math.exp(-0.01 * r.rows[0]!.emd)) < 1e-12);
+});
