@@ -1,9 +1,8 @@
-/** @module What the training commands share: threads, the task's loaders, a run's progress and log, weights files with a sidecar, evaluation. */
+/** @module What the training commands share: threads, the task's loaders, a run's progress and log, weights files with a sidecar. */
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as torch from '../core/torch.js';
 import { saveSafetensors } from '../core/io/safetensors.js';
-import { crossEntropy } from '../core/nn/losses.js';
 import { DataLoader } from '../data/loader.js';
 import { Compose, RandomCrop, RandomHorizontalFlip } from '../data/transforms/index.js';
 import type { BenchmarkTask } from '../data/tasks/index.js';
@@ -79,36 +78,6 @@ export function writeWeights(model: FeatureModel, file: string, info: Omit<Sidec
   };
   writeFileSync(sidecarPath(file), JSON.stringify(sidecar, null, 2) + '\n');
   return sidecar;
-}
-
-/** Top-1 accuracy and mean cross entropy of `model` over a loader (eval mode, no grad; the model's modes are restored). */
-export function evaluateModel(model: FeatureModel, data: DataLoader): { accuracy: number; loss: number; n: number } {
-  const modes = model.modules().map((m) => m.training);
-  model.eval();
-  let correct = 0;
-  let n = 0;
-  let lossSum = 0;
-  try {
-    torch.noGrad(() => {
-      for (let i = 0; i < data.numBatches; i++) {
-        const b = data.batchAt(0, i);
-        try {
-          torch.tidy(() => {
-            const out = model.call(b.x);
-            const y = b.y.to('int64');
-            correct += Number(out.argmax(1).eq(y).sum().item());
-            lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
-            n += y.size(0);
-          });
-        } finally {
-          torch.dispose(b);
-        }
-      }
-    });
-  } finally {
-    model.modules().forEach((m, i) => { m.training = modes[i]!; });
-  }
-  return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, n };
 }
 
 /** The command line as typed (for sidecars and summaries). */
