@@ -54,6 +54,18 @@ def time_loop(fn, warmup, n):
     return out
 
 
+def step_fns(model, opt, x, y):
+    """The timed training step (zero_grad, forward, cross-entropy, backward, SGD) and inference step."""
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    def infer():
+        with torch.no_grad(): model(x)
+    return step, infer
+
+
 def main(argv):
     name, threads, warmup, repeats = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
     what = argv[4] if len(argv) > 4 else 'both'
@@ -63,14 +75,7 @@ def main(argv):
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x = torch.randn(128, 1, 28, 28); y = torch.randint(0, 10, (128,))
 
-    def step():
-        opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-        opt.step()
-
-    def infer():
-        with torch.no_grad(): model(x)
-
+    step, infer = step_fns(model, opt, x, y)
     train_t, infer_t = [], []
     if what != 'infer':
         model.train(); train_t = time_loop(step, warmup, repeats)

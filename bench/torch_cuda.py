@@ -1,9 +1,9 @@
 """PyTorch twin of bench/cuda.ts (same models as bench/torch_bench.py) on 'cuda'.
 Usage: python3 bench/torch_cuda.py <model> [warmup] [repeats] [batch]; prints one JSON line."""
 import json, os, statistics, sys, time
-import torch, torch.nn.functional as F
+import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_bench import MODELS
+from torch_bench import MODELS, step_fns
 
 
 def time_loop(fn, warmup, n):
@@ -23,14 +23,7 @@ def main(argv):
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x = torch.randn(batch, 1, 28, 28, device='cuda'); y = torch.randint(0, 10, (batch,), device='cuda')
 
-    def step():
-        opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-        opt.step()
-
-    def infer():
-        with torch.no_grad(): model(x)
-
+    step, infer = step_fns(model, opt, x, y)
     model.train(); tr = time_loop(step, warmup, repeats)
     model.eval(); inf = time_loop(infer, warmup, repeats)
     print(json.dumps({'framework': 'pytorch', 'device': 'cuda', 'model': name, 'batch': batch,

@@ -1,5 +1,6 @@
 /** @module Argument parsing for the `adaptune` command (node's util.parseArgs, strict). */
 import { cpus } from 'node:os';
+import type { BenchOptions } from '../../bench/run.js';
 import { parseReport, type ReportArgs } from './report.js';
 import { parseHparams, type HparamsArgs } from './hparams.js';
 import { parseSimilarity, type SimilarityArgs } from './similarity.js';
@@ -13,17 +14,10 @@ export const COMMANDS = ['quickstart', 'finetune', 'pretrain', 'report', 'hparam
 export type Command = (typeof COMMANDS)[number];
 export const BENCH_MODELS = ['small', 'resnet18-w16', 'resnet18-w64'] as const;
 
-/** Options of `adaptune bench`. */
-export interface BenchArgs {
-  models: string[];
-  threads: number;
-  warmup?: number;
-  repeats?: number;
-  rounds: number;
-  quick: boolean;
+/** Options of `adaptune bench`: the runner's options plus what the CLI does with the report. */
+export interface BenchArgs extends BenchOptions {
   json: boolean;
   threadStudy: boolean;
-  python: string | null;
 }
 
 export type Parsed =
