@@ -1,7 +1,7 @@
 /** @module Wires parsed `adaptune bench` flags to the benchmark runner in bench/. */
 import { formatReport, runBench, type BenchReport } from '../../bench/run.js';
 import { formatStudy, runThreadStudy, type StudyReport } from '../../bench/thread-study.js';
-import type { BenchArgs } from './args.js';
+import type { BenchArgs } from './args-bench.js';
 import { progress } from './io.js';
 
 /** Models the thread study covers (the brief's two fast workloads). */

@@ -4,11 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
-import { BENCH_USAGE, CliError, USAGE, parseCli, type Parsed } from './args.js';
-import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
-import { REPORT_USAGE } from './report.js';
-import { HPARAMS_USAGE } from './hparams.js';
-import { SIMILARITY_USAGE } from './similarity.js';
+import { CliError, USAGE, parseCli, type Parsed } from './args.js';
+import { findCommand } from './commands.js';
 
 /** This package's version, from package.json (dist/src/cli -> root). */
 function packageVersion(): string {
@@ -21,47 +18,20 @@ function packageVersion(): string {
 
 /** Runs one parsed command; returns the exit status. */
 async function dispatch(p: Parsed): Promise<number> {
-  switch (p.command) {
-    case 'help':
-      process.stdout.write(({ bench: BENCH_USAGE, quickstart: QUICKSTART_USAGE, pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE, report: REPORT_USAGE, hparams: HPARAMS_USAGE, similarity: SIMILARITY_USAGE } as Record<string, string>)[p.topic ?? ''] ?? USAGE);
-      return 0;
-    case 'version': {
-      // Loading libtorch takes a moment: only `version` and the commands that need it do.
-      const { torch } = await import('../index.js');
-      process.stdout.write(`adaptune ${packageVersion()} (libtorch ${torch.version().libtorch}, node ${process.version})\n`);
-      return 0;
-    }
-    case 'quickstart': {
-      const { quickstartCommand } = await import('./quickstart.js');
-      return quickstartCommand(p.options);
-    }
-    case 'pretrain': {
-      const { pretrainCommand } = await import('./pretrain.js');
-      return pretrainCommand(p.options);
-    }
-    case 'finetune': {
-      const { finetuneCommand } = await import('./finetune.js');
-      return finetuneCommand(p.options);
-    }
-    case 'report': {
-      const { reportCommand } = await import('./report.js');
-      return reportCommand(p.options);
-    }
-    case 'hparams': {
-      const { hparamsCommand } = await import('./hparams.js');
-      return hparamsCommand(p.options);
-    }
-    case 'similarity': {
-      const { similarityCommand } = await import('./similarity.js');
-      return similarityCommand(p.options);
-    }
-    case 'bench': {
-      const { benchCommand } = await import('./bench.js');
-      await benchCommand(p.options);
-      return 0;
-    }
+  if (p.command === 'help') {
+    const topic = 'topic' in p ? p.topic : undefined;
+    process.stdout.write((topic !== undefined ? findCommand(topic)?.usage : undefined) ?? USAGE);
+    return 0;
   }
-  return 2;
+  if (p.command === 'version') {
+    // Loading libtorch takes a moment: only `version` and the commands that need it do.
+    const { torch } = await import('../index.js');
+    process.stdout.write(`adaptune ${packageVersion()} (libtorch ${torch.version().libtorch}, node ${process.version})\n`);
+    return 0;
+  }
+  const spec = findCommand(p.command);
+  if (!spec || !('options' in p)) throw new CliError(`unknown command '${p.command}'`);
+  return spec.run(p.options);
 }
 
 /** Entry point: exit 0 on success, 1 on failure, 2 on a usage error. */

@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpus } from 'node:os';
-import { BENCH_MODELS, CliError, parseBench, parseCli, parseModels, intFlag } from '../../src/cli/args.js';
+import { BENCH_MODELS, CliError, parseBench, parseCli, parseModels, intFlag, type BenchArgs } from '../../src/cli/args.js';
 
 const bench = (args: string[]) => {
   const p = parseCli(['bench', ...args]);
   assert.equal(p.command, 'bench');
-  return (p as Extract<typeof p, { command: 'bench' }>).options;
+  return (p as { options: BenchArgs }).options;
 };
 
 test('no arguments, help and -h show help', () => {

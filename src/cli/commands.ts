@@ -1,0 +1,67 @@
+/**
+ * @module The table of `adaptune` subcommands. Adding a command is one entry here: its
+ * one-line summary, its help text, a light flag parser, and a runner that imports the heavy
+ * code (libtorch) only when the command runs. main.ts and args.ts never branch on names.
+ */
+import { BENCH_USAGE, parseBench } from './args-bench.js';
+import { parseFinetune, parsePretrain, parseQuickstart } from './args-train.js';
+import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
+import { REPORT_USAGE, parseReport } from './report.js';
+import { HPARAMS_USAGE, parseHparams } from './hparams.js';
+import { SIMILARITY_USAGE, parseSimilarity } from './similarity.js';
+
+/** One subcommand. `parse` returns 'help' for --help; `run` returns the exit status. */
+export interface CommandSpec<O = any> {
+  name: string;
+  /** Shown in `adaptune --help`; continuation lines are indented by the table. */
+  summary: string;
+  usage: string;
+  parse(args: string[]): O | 'help';
+  run(options: O): Promise<number>;
+}
+
+/** Helper that keeps each entry's option type checked against its parser and runner. */
+function command<O>(spec: CommandSpec<O>): CommandSpec<O> { return spec; }
+
+export const COMMAND_SPECS: CommandSpec[] = [
+  command({
+    name: 'quickstart', usage: QUICKSTART_USAGE, parse: parseQuickstart,
+    summary: 'A complete small transfer experiment on the bundled backbone: linear probe,\nfull fine-tuning, full + L2-SP and from scratch on fmnist:target-mid (~1 min)',
+    run: async (o) => (await import('./quickstart.js')).quickstartCommand(o),
+  }),
+  command({
+    name: 'finetune', usage: FINETUNE_USAGE, parse: parseFinetune,
+    summary: 'Fine-tune the bundled backbone (or --weights FILE) on a benchmark task',
+    run: async (o) => (await import('./finetune.js')).finetuneCommand(o),
+  }),
+  command({
+    name: 'pretrain', usage: PRETRAIN_USAGE, parse: parsePretrain,
+    summary: 'Train a backbone on a task (default fmnist:source) and export its weights',
+    run: async (o) => (await import('./pretrain.js')).pretrainCommand(o),
+  }),
+  command({
+    name: 'report', usage: REPORT_USAGE, parse: parseReport,
+    summary: 'An HTML page of one run or a comparison of runs (plots, heat-map, table)',
+    run: async (o) => (await import('./report.js')).reportCommand(o),
+  }),
+  command({
+    name: 'hparams', usage: HPARAMS_USAGE, parse: parseHparams,
+    summary: 'A resumable grid of fine-tuning runs over effective lr x momentum (x L2 / L2-SP)',
+    run: async (o) => (await import('./hparams.js')).hparamsCommand(o),
+  }),
+  command({
+    name: 'similarity', usage: SIMILARITY_USAGE, parse: parseSimilarity,
+    summary: 'Domain similarity exp(-gamma * EMD) between a source and target task(s)',
+    run: async (o) => (await import('./similarity.js')).similarityCommand(o),
+  }),
+  command({
+    name: 'bench', usage: BENCH_USAGE, parse: parseBench,
+    summary: 'Time training steps and inference against PyTorch',
+    run: async (o) => { await (await import('./bench.js')).benchCommand(o); return 0; },
+  }),
+];
+
+/** The spec of a command name, or undefined. */
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMAND_SPECS.find((c) => c.name === name);
+}
