@@ -1,6 +1,9 @@
 /** @module A run's options, its result, and the events the loop emits (for progress bars, loggers and the CLI). */
 import type { PhaseHook } from './checkpoint.js';
 import type { BatchSource } from './task.js';
+import type { Optimizer, ParamGroup } from '../core/optim/optimizer.js';
+import type { LRScheduler } from '../core/optim/lr_scheduler.js';
+import type { RunLength } from './build.js';
 
 /** How a run ended: all steps done, early stopping, a requestStop(), a signal, or an error. */
 export type TrainStatus = 'completed' | 'early-stopped' | 'stopped' | 'interrupted' | 'failed';
@@ -28,6 +31,11 @@ export interface TrainOptions<B> {
   handleSignals?: boolean;
   /** Fault injection for checkpoint writes (tests). */
   onCheckpointPhase?: PhaseHook;
+  /**
+   * A scheduler built by the method (e.g. a LambdaLR with a custom shape) instead of
+   * config.scheduler; it is stepped per config.scheduler.interval and checkpointed like the others.
+   */
+  scheduler?: (optimizer: Optimizer<ParamGroup>, length: RunLength) => LRScheduler;
 }
 
 /** How a run ended. */

@@ -54,6 +54,13 @@ export class Trainer<B> {
     if (mon) this.#best = new MetricMonitor(mon, ck.monitor ? ck.mode : es.mode, 0);
   }
 
+  /** Train or eval mode, through the task's hook when it has one. */
+  #mode(training: boolean): void {
+    if (this.task.setTrainMode) this.task.setTrainMode(training);
+    else if (training) this.task.model.train();
+    else this.task.model.eval();
+  }
+
   /** Asks the loop to finish the current step, save a checkpoint and return (as a signal does). */
   requestStop(reason = 'requested'): void { this.#stop ??= reason; }
 
@@ -75,7 +82,8 @@ export class Trainer<B> {
     const opt = (this.optimizer = buildOptimizer(this.task.paramGroups(), c.optim));
     const stepsPerEpoch = Math.ceil(n / c.accumulate);
     const total = c.maxSteps ?? c.epochs * stepsPerEpoch; // maxSteps overrides epochs (HF's max_steps)
-    this.scheduler = buildScheduler(opt, c.scheduler, { totalSteps: total, stepsPerEpoch, epochs: Math.ceil(total / stepsPerEpoch) });
+    const length = { totalSteps: total, stepsPerEpoch, epochs: Math.ceil(total / stepsPerEpoch) };
+    this.scheduler = this.o.scheduler ? this.o.scheduler(opt, length) : buildScheduler(opt, c.scheduler, length);
     const parts: RunParts<B> = { task: this.task, optimizer: opt, scheduler: this.scheduler, source: src, config: c, versions: this.#versions };
     let resumedFrom: string | null = null;
     let begun = false; // a failure before the run starts leaves the directory's summary alone
@@ -100,7 +108,7 @@ export class Trainer<B> {
       }
       begun = true;
       if (this.o.handleSignals ?? true) this.#trap = new SignalTrap().install();
-      this.task.model.train();
+      this.#mode(true);
       this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), resumedFrom, runDir: this.run.dir });
       const status = await this.#loop(total);
       const result = this.#result(status);
@@ -210,9 +218,10 @@ export class Trainer<B> {
           st.consecutiveSkips = 0;
         }
         st.step++;
+        const usedLr = opt.paramGroups[0]!.lr; // logged: the lr this step used, not the next one
         if (this.scheduler && c.scheduler.interval === 'step') this.scheduler.step();
         if (!bad) this.task.afterStep?.(this.#ctx(i - 1, micro, len));
-        this.#logStep(bad ? null : sum / count, norm, bad !== null, partSums, count, total);
+        this.#logStep(bad ? null : sum / count, norm, bad !== null, partSums, count, total, usedLr);
         sum = 0; count = 0; bad = null;
         for (const key of Object.keys(partSums)) delete partSums[key];
 
@@ -240,9 +249,8 @@ export class Trainer<B> {
     }
   }
 
-  #logStep(loss: number | null, gradNormValue: number | null, skipped: boolean, parts: Record<string, number>, count: number, total: number): void {
+  #logStep(loss: number | null, gradNormValue: number | null, skipped: boolean, parts: Record<string, number>, count: number, total: number, lr: number): void {
     const st = this.#st;
-    const lr = this.optimizer!.paramGroups[0]!.lr;
     if (loss !== null) { this.#window.push(loss); if (this.#window.length > 50) this.#window.shift(); }
     const running = this.#window.length ? this.#window.reduce((a, b) => a + b, 0) / this.#window.length : null;
     if (st.step % this.config.log.every === 0) {
@@ -257,14 +265,14 @@ export class Trainer<B> {
     const st = this.#st;
     const rng = torch.getRngState();
     const grad = torch.isGradEnabled();
-    this.task.model.eval();
+    this.#mode(false);
     torch.setGradEnabled(false);
     let m: Record<string, number>;
     try {
       m = await this.task.evaluate(this.#ctx(batchIndex, 0, 1));
     } finally {
       torch.setGradEnabled(grad);
-      this.task.model.train();
+      this.#mode(true);
       torch.setRngState(rng); // evaluation never shifts the training stream
       rng.dispose();
     }

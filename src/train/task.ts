@@ -78,6 +78,12 @@ export interface Task<B = unknown> {
   onEpochEnd?(ctx: StepContext): void | Promise<void>;
   /** Metrics on held-out data; runs with the model in eval() mode and gradients off. */
   evaluate?(ctx: StepContext): Record<string, number> | Promise<Record<string, number>>;
+  /**
+   * Switches train/eval mode (default: model.train() / model.eval()). A method that keeps
+   * parts in eval mode while training (frozen BatchNorm, a teacher) overrides it; the engine
+   * calls it wherever it would switch the model.
+   */
+  setTrainMode?(training: boolean): void;
   /** Extra state to checkpoint; the engine does not dispose what it returns. */
   stateDict?(): TaskState;
   /** Restores what stateDict() returned (the engine disposes the tensors afterwards). */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as torch from '../../src/core/torch.js';
+import { LambdaLR } from '../../src/core/optim/index.js';
 import { createProgress, formatDuration, gitRevision, train, type TrainEvent } from '../../src/train/index.js';
 import { makeDataset, makeLoader, TinyTask, tinyConfig, tmp, weightsHash } from './fixtures.js';
 
@@ -153,5 +154,25 @@ test('maxSteps overrides epochs; onEpochEnd sees the epoch that ended; the per-e
   assert.equal(r.epoch, 2);
   assert.deepEqual(ended, [0, 1]);
   assert.deepEqual(lrs, [0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125]); // group 0 has lrScale 0.5
+  task.dispose(); ds.dispose();
+});
+
+test('a task-built scheduler replaces config.scheduler, and setTrainMode replaces model.train()/eval()', async () => {
+  const ds = makeDataset();
+  const task = new TinyTask();
+  const modes: boolean[] = [];
+  (task as unknown as { setTrainMode(t: boolean): void }).setTrainMode = (t: boolean) => { modes.push(t); if (t) task.model.train(); else task.model.eval(); };
+  const lrs: number[] = [];
+  const lengths: number[] = [];
+  await train(task, tinyConfig({ epochs: 1, accumulate: 1, eval: { every: 2, atEpochEnd: false }, checkpoint: { atEpochEnd: false } }), {
+    data: makeLoader(ds), runDir: tmp('sched'), handleSignals: false,
+    scheduler: (opt, len) => { lengths.push(len.totalSteps); return new LambdaLR(opt, (s: number) => 1 / (s + 1)); },
+    onEvent: (e) => { if (e.type === 'step') lrs.push(e.lr); },
+  });
+  assert.deepEqual(lengths, [5]);
+  const base = lrs[0]!;
+  lrs.forEach((lr, i) => assert.ok(Math.abs(lr - base / (i + 1)) < 1e-12, `step ${i}: lr ${lr}`)); // the lr each step used
+  // train at start, then eval/train around each of the two evaluations
+  assert.deepEqual(modes, [true, false, true, false, true]);
   task.dispose(); ds.dispose();
 });
