@@ -55,6 +55,8 @@ export abstract class FeatureModel extends Module<[Tensor], Tensor> {
 
   /** Stage tap names in forward order (e.g. stem, layer1..layer4, pool, logits). */
   get tapNames(): string[] { return this.stages().map((s) => s.name); }
+  /** Each stage's tap name and the top-level children it runs, in forward order (read-only; e.g. partial freezing). */
+  get stageModules(): { name: string; modules: readonly string[] }[] { return this.stages().map((s) => ({ name: s.name, modules: s.modules })); }
 
   forward(x: Tensor): Tensor {
     let y = x;

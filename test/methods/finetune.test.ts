@@ -57,7 +57,7 @@ test('partial: freezeUpTo layer1 freezes exactly stem + layer1 (weights and BN s
   task.dispose(); t2.dispose(); model.dispose(); cnn.dispose(); bad.dispose(); ds.dispose();
 });
 
-test('BN frozen: full fine-tuning keeps running stats (engine calls model.train()), freezeBnAffine keeps BN weights', async () => {
+test('BN frozen: full fine-tuning keeps running stats (engine calls task.setTrainMode), freezeBnAffine keeps BN weights', async () => {
   const ds = makeSet(48, 3);
   const model = tinyResNet();
   const bnP = (m: FeatureModel) => snapshot(m.namedParameters().filter(([n]) => /bn\d\./.test(n)));
@@ -73,6 +73,22 @@ test('BN frozen: full fine-tuning keeps running stats (engine calls model.train(
   const r2 = await fit(m2, { bn: 'train', numClasses: 3 }, ds, 1);
   assert.ok(changed(s2, stats(m2)).length > 0, 'bn train should update running stats');
   task.dispose(); r2.task.dispose(); model.dispose(); m2.dispose(); ds.dispose();
+});
+
+test('setTrainMode: train mode except the frozen BN layers; eval mode for all; loss() leaves modes alone', () => {
+  const model = tinyResNet();
+  const task = createFinetuneTask(model, { strategy: 'partial', freezeUpTo: 'layer1', numClasses: 3 });
+  const bns = model.modules().filter((m) => m.constructor.name === 'BatchNorm2d');
+  const frozen = new Set(task.frozenBn);
+  assert.ok(frozen.size > 0 && frozen.size < bns.length, `frozen BN ${frozen.size} of ${bns.length}`);
+  task.setTrainMode(true);
+  assert.ok(model.modules().every((m) => m.training === !frozen.has(m)));
+  task.setTrainMode(false);
+  assert.ok(model.modules().every((m) => !m.training));
+  model.train(); // a caller that bypasses the hook: loss() no longer re-applies the frozen modes
+  torch.tidy(() => { task.loss({ x: torch.zeros([2, 1, 8, 8]), y: torch.tensor([0, 1], { dtype: 'int64' }) }); });
+  assert.ok(task.frozenBn.every((m) => m.training));
+  task.dispose(); model.dispose();
 });
 
 test('L2-SP: value equals the formula, backbone term 0 at init, one step of pure L2-SP moves weights towards w0', () => {

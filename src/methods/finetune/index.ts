@@ -11,7 +11,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { AnyModule } from '../../core/nn/module.js';
 import { BatchNorm1d, BatchNorm2d } from '../../core/nn/layers/norm.js';
 import { crossEntropy } from '../../core/nn/losses.js';
-import type { FeatureModel, Stage } from '../../models/index.js';
+import type { FeatureModel } from '../../models/index.js';
 import type { LossOutput, ParamGroupSpec, StepContext, Task, TaskState } from '../../train/index.js';
 import { validateFinetuneConfig, type FinetuneConfig, type ResolvedFinetuneConfig } from './config.js';
 import { l2Penalty, l2spPenalty } from './losses.js';
@@ -35,11 +35,6 @@ export interface FinetuneData {
 
 const isBn = (m: AnyModule): boolean => m instanceof BatchNorm1d || m instanceof BatchNorm2d;
 
-/** The model's stages (protected in FeatureModel; read here for partial freezing). */
-function stagesOf(model: FeatureModel): Stage[] {
-  return (model as unknown as { stages(): Stage[] }).stages();
-}
-
 /** Re-initialises every weight with the layers' own init, then the model's (torchvision's for ResNets). */
 function reinitAll(model: FeatureModel): void {
   torch.noGrad(() => {
@@ -57,7 +52,7 @@ export class FinetuneTask implements Task<FinetuneBatch> {
   /** [name, parameter] of the trainable backbone parameters and of the head. */
   readonly backbone: [string, Tensor][];
   readonly head: [string, Tensor][];
-  /** BatchNorm modules kept in eval mode whatever the engine sets. */
+  /** BatchNorm modules kept in eval mode while training (setTrainMode). */
   readonly frozenBn: AnyModule[] = [];
   /** L2-SP reference w^0 (detached copies of the trainable backbone parameters at creation), in backbone order. */
   readonly reference: Tensor[] = [];
@@ -69,7 +64,7 @@ export class FinetuneTask implements Task<FinetuneBatch> {
     model.requiresGrad_(true);
     const headSet = new Set(model.getClassifier().parameters());
     const frozenMods: AnyModule[] = [];
-    const stages = stagesOf(model).filter((s) => s.name !== 'pool' && s.name !== 'logits');
+    const stages = model.stageModules.filter((s) => s.name !== 'pool' && s.name !== 'logits');
     if (c.strategy === 'linear-probe') this.frozenStages.push(...stages.map((s) => s.name));
     if (c.strategy === 'partial') {
       const k = stages.findIndex((s) => s.name === c.freezeUpTo);
@@ -90,7 +85,7 @@ export class FinetuneTask implements Task<FinetuneBatch> {
     this.backbone = model.namedParameters().filter(([, p]) => p.requiresGrad && !headSet.has(p));
     this.head = model.namedParameters().filter(([, p]) => headSet.has(p));
     if (c.regularizer === 'l2-sp') for (const [, p] of this.backbone) this.reference.push(torch.keep(torch.noGrad(() => torch.tidy(() => p.detach().clone()))));
-    this.applyModes();
+    this.setTrainMode(model.training);
   }
 
   #setHead(): void {
@@ -106,8 +101,12 @@ export class FinetuneTask implements Task<FinetuneBatch> {
     try { model.imprintClassifier(features, labels, { numClasses: k, scale: c.imprintScale }); } finally { torch.dispose(features, labels); }
   }
 
-  /** Puts the frozen BatchNorm layers back in eval mode (the engine calls model.train() before training and after each evaluation). */
-  applyModes(): void { for (const m of this.frozenBn) m.training = false; }
+  /** The engine's mode hook: model.train() / model.eval(), then the frozen BatchNorm layers back in eval mode (running statistics fixed). */
+  setTrainMode(training: boolean): void {
+    if (training) this.model.train();
+    else this.model.eval();
+    for (const m of this.frozenBn) m.training = false;
+  }
 
   /** Backbone (lr scale 1) and head (headLrScale); each group's weight decay is the plain-L2 coefficient with l2Mode 'optimizer', else 0. */
   paramGroups(): ParamGroupSpec[] {
@@ -137,7 +136,6 @@ export class FinetuneTask implements Task<FinetuneBatch> {
 
   /** Cross entropy (label smoothing; MixUp/CutMix pairs when the batch has them) plus the penalty. */
   loss(batch: FinetuneBatch, _ctx?: StepContext): LossOutput {
-    this.applyModes();
     const ls = this.config.labelSmoothing;
     const out = this.model.call(batch.x);
     let ce = crossEntropy(out, batch.y, { labelSmoothing: ls });
