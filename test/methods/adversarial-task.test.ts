@@ -24,7 +24,7 @@ async function fit(cfg: Partial<AdversarialConfig>, steps: number, lr = 0.05) {
   const before = advLoss(model);
   const lrs: number[] = [];
   const r = await train(task, { seed: 1, maxSteps: steps, optim: { name: 'sgd', lr, momentum: 0.9 }, checkpoint: { atEpochEnd: false }, eval: { atEpochEnd: false } },
-    { data: loaderOf(ds, 16), runDir: tmp('adv'), handleSignals: false, onEvent: (e: { type: string; lr?: number }) => { if (e.type === 'step') lrs.push(e.lr!); } } as never);
+    { data: loaderOf(ds, 16), runDir: tmp('adv'), handleSignals: false, scheduler: task.lrScheduler, onEvent: (e: { type: string; lr?: number }) => { if (e.type === 'step') lrs.push(e.lr!); } } as never);
   return { model, task, r, before, after: advLoss(model), lrs };
 }
 
@@ -66,9 +66,14 @@ test('held-out evaluation reports clean and robust accuracy; config errors name 
   for (const [cfg, re] of bad) assert.throws(() => createAdversarialTask(model, cfg), re);
 });
 
-test('a custom schedule with an engine scheduler, or without a run length, is refused naming the field', async () => {
-  const task = createAdversarialTask(tinyCnn(5), { eps: 0.1, steps: 1 });
-  await assert.rejects(train(task, { seed: 1, epochs: 1, checkpoint: { atEpochEnd: false }, eval: { atEpochEnd: false } }, { data: loaderOf(ds, 32), runDir: tmp('adv'), handleSignals: false }), /method\.totalSteps/);
-  const task2 = createAdversarialTask(tinyCnn(5), { eps: 0.1, steps: 1 });
-  await assert.rejects(train(task2, { seed: 1, maxSteps: 2, scheduler: { name: 'cosine' }, checkpoint: { atEpochEnd: false }, eval: { atEpochEnd: false } }, { data: loaderOf(ds, 32), runDir: tmp('adv'), handleSignals: false }), /method\.schedule/);
+test('a task schedule must be installed as the engine scheduler, stepped per step, with no config scheduler beside it', async () => {
+  const run = (task: ReturnType<typeof createAdversarialTask>, cfg: Record<string, unknown>, hook: boolean) =>
+    train(task, { seed: 1, maxSteps: 2, checkpoint: { atEpochEnd: false }, eval: { atEpochEnd: false }, ...cfg }, { data: loaderOf(ds, 32), runDir: tmp('adv'), handleSignals: false, ...(hook ? { scheduler: task.lrScheduler } : {}) });
+  const mk = () => createAdversarialTask(tinyCnn(5), { eps: 0.1, steps: 1 });
+  await assert.rejects(run(mk(), {}, false), /task\.lrScheduler/);
+  await assert.rejects(run(mk(), { scheduler: { name: 'cosine' } }, true), /method\.schedule/);
+  await assert.rejects(run(mk(), { scheduler: { interval: 'epoch' } }, true), /scheduler\.interval/);
+  const engine = createAdversarialTask(tinyCnn(5), { eps: 0.1, steps: 1, schedule: { name: 'engine' } });
+  assert.equal(engine.lrScheduler, undefined);
+  assert.equal((await run(engine, { scheduler: { name: 'cosine' } }, false)).step, 2);
 });

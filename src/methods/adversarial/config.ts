@@ -24,12 +24,10 @@ export interface AdversarialConfig {
   tradesBeta: number;
   /** 'fast': step size = fastStepScale * eps (Wong et al.: 1.25). */
   fastStepScale: number;
-  /** The lr schedule applied by the task in beforeStep (peak = optim.lr); 'engine' leaves the lr to config.scheduler. */
+  /** The lr schedule (peak = optim.lr), a LambdaLR from task.lrScheduler; 'engine' leaves the lr to config.scheduler. */
   schedule: ScheduleSpec | { name: 'engine' };
-  /** Optimizer steps the schedule spans (null: config.maxSteps, else epochs x stepsPerEpoch). */
+  /** Optimizer steps the schedule spans (null: the run's length, maxSteps or epochs x steps per epoch). */
   totalSteps: number | null;
-  /** Batches per epoch, to size the schedule when maxSteps is null (null: must give totalSteps or maxSteps). */
-  stepsPerEpoch: number | null;
   /** Held-out robust evaluation: PGD steps and restarts (robust-overfitting monitor). */
   evalSteps: number;
   evalRestarts: number;
@@ -38,7 +36,7 @@ export interface AdversarialConfig {
 /** Defaults: PGD-7 L-inf 8/255 fine-tuning under slow-start-fast-decay. */
 export const defaultAdversarialConfig: AdversarialConfig = {
   loss: 'pgd', init: 'finetune', norm: 'linf', eps: 8 / 255, steps: 7, stepSize: null, randomStart: true, restarts: 1, bnMode: 'eval',
-  tradesBeta: 6, fastStepScale: 1.25, schedule: { name: 'slow-start-fast-decay' } as ScheduleSpec, totalSteps: null, stepsPerEpoch: null,
+  tradesBeta: 6, fastStepScale: 1.25, schedule: { name: 'slow-start-fast-decay' } as ScheduleSpec, totalSteps: null,
   evalSteps: 20, evalRestarts: 1,
 };
 
@@ -53,7 +51,7 @@ const RULES: Record<Exclude<keyof AdversarialConfig, 'schedule'>, Check> = {
   stepSize: [(v) => v === null || (num(v) && v > 0), 'a finite number > 0 or null'],
   randomStart: [(v) => typeof v === 'boolean', 'true or false'], restarts: int(1), bnMode: oneOf('eval', 'train'),
   tradesBeta: [(v) => num(v) && v >= 0, 'a finite number >= 0'], fastStepScale: [(v) => num(v) && v > 0, 'a finite number > 0'],
-  totalSteps: intOrNull(1), stepsPerEpoch: intOrNull(1), evalSteps: int(1), evalRestarts: int(1),
+  totalSteps: intOrNull(1), evalSteps: int(1), evalRestarts: int(1),
 };
 
 /** Fills defaults and checks every field (ConfigError naming 'method.<field>'). */

@@ -2,18 +2,21 @@
  * @module adversarial: adversarial training and fine-tuning (Jeddi, Shafiee, Wong 2020, "A Simple Fine-tuning
  * Is All You Need"): Madry PGD-AT on examples generated in loss(), from scratch or from pre-trained weights,
  * TRADES and "fast" FGSM baselines, the slow-start-fast-decay schedule (and piecewise, cyclic, constant)
- * applied by the task, pass counting, and a held-out robust-accuracy monitor. Entry: createAdversarialTask.
+ * as a LambdaLR handed to the engine (TrainOptions.scheduler = task.lrScheduler), pass counting, and a
+ * held-out robust-accuracy monitor. Entry: createAdversarialTask.
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import type { AnyModule } from '../../core/nn/module.js';
 import { crossEntropy } from '../../core/nn/losses.js';
+import { LambdaLR, type LRScheduler } from '../../core/optim/lr_scheduler.js';
+import type { Optimizer, ParamGroup } from '../../core/optim/optimizer.js';
 import type { LossOutput, ParamGroupSpec, StepContext, Task, TaskState } from '../../train/index.js';
 import { newCounter, pgd, type AttackObjective, type PassCounter } from './attacks.js';
 import { validateAdversarialConfig, type AdversarialConfig } from './config.js';
 import { evaluateRobustness, type RobustnessSource } from './robustness.js';
-import { scheduleFn, type ScheduleFn } from './schedules.js';
+import { lambdaFor, type ScheduleSpec } from './schedules.js';
 
 export { fgsm, pgd, project, newCounter, ceObjective, checkAttackOptions, withAttackState, accuracyOn, type AttackOptions, type AttackObjective, type BnMode, type NormKind, type PassCounter } from './attacks.js';
 export { scheduleFn, lambdaFor, resolveSchedule, scheduleDefaults, type ScheduleFn, type ScheduleSpec, type ScheduleName, type SlowStartFastDecay, type Piecewise, type Cyclic, type Constant } from './schedules.js';
@@ -34,11 +37,12 @@ export class AdversarialTask implements Task<AdversarialBatch> {
   readonly config: AdversarialConfig;
   /** Passes spent so far by this task (attacks + the training forward/backward), in batches and examples. */
   readonly cost: PassCounter = newCounter();
-  readonly #schedule: ScheduleFn | null;
+  readonly #schedule: ScheduleSpec | null;
+  #installed = false;
 
   constructor(readonly model: AnyModule, config: Partial<AdversarialConfig> | Record<string, unknown> = {}, readonly data: AdversarialData = {}) {
     const c = (this.config = validateAdversarialConfig(config));
-    this.#schedule = c.schedule.name === 'engine' ? null : scheduleFn(c.schedule);
+    this.#schedule = c.schedule.name === 'engine' ? null : c.schedule;
     if (c.init === 'scratch') torch.noGrad(() => { for (const m of model.modules()) (m as { resetParameters?: () => void }).resetParameters?.(); });
     model.requiresGrad_(true);
   }
@@ -51,22 +55,23 @@ export class AdversarialTask implements Task<AdversarialBatch> {
   /** Every trainable parameter in one group. */
   paramGroups(): ParamGroupSpec[] { return [{ name: 'all', params: this.model.parameters().filter((p) => p.requiresGrad) }]; }
 
-  /** Optimizer steps the schedule spans for this run. */
-  totalSteps(ctx: StepContext): number {
-    const c = this.config;
-    const k = ctx.config.accumulate;
-    const t = c.totalSteps ?? ctx.config.maxSteps ?? (c.stepsPerEpoch ? ctx.config.epochs * Math.ceil(c.stepsPerEpoch / k) : null);
-    if (t === null) throw new ConfigError(`adversarial config field 'method.totalSteps' (or 'method.stepsPerEpoch', or the engine's maxSteps) is needed to size schedule '${c.schedule.name}'`);
-    return t;
+  /**
+   * The method's lr schedule for train()'s `scheduler` option: a LambdaLR with factor f(step / T), where T is
+   * method.totalSteps or the run's length; undefined with schedule 'engine' (config.scheduler applies).
+   */
+  get lrScheduler(): ((optimizer: Optimizer<ParamGroup>, length: { totalSteps: number }) => LRScheduler) | undefined {
+    const spec = this.#schedule;
+    if (!spec) return undefined;
+    return (optimizer, length) => {
+      this.#installed = true;
+      return new LambdaLR(optimizer, lambdaFor(spec, this.config.totalSteps ?? length.totalSteps));
+    };
   }
-
-  /** The lr factor used at a step (1 with schedule 'engine'). */
-  lrFactor(step: number, total: number): number { return this.#schedule ? this.#schedule(step / total) : 1; }
 
   /** Loss on adversarial examples made now (PGD, TRADES or fast FGSM); parts: the loss terms, clean/adv accuracy of the batch and cumulative passes. */
   loss(batch: AdversarialBatch, ctx?: StepContext): LossOutput {
     const c = this.config;
-    if (ctx && this.#schedule && ctx.config.scheduler.name !== 'none') throw new ConfigError(`adversarial config field 'method.schedule' ('${c.schedule.name}') conflicts with the engine's scheduler '${ctx.config.scheduler.name}'; set scheduler.name 'none' or method.schedule { name: 'engine' }`);
+    if (ctx && this.#schedule) this.#checkSchedule(ctx);
     const x = batch.x.detach();
     const y = batch.y.to('int64');
     const b = x.size(0);
@@ -99,11 +104,13 @@ export class AdversarialTask implements Task<AdversarialBatch> {
     return { loss, parts: { ...parts, fwd_passes: this.cost.forwardExamples, bwd_passes: this.cost.backwardExamples } };
   }
 
-  /** Sets every group's lr to optim.lr x lrFactor(step / total) before the optimizer step (no-op for 'engine'). */
-  beforeStep(ctx: StepContext): void {
-    if (!this.#schedule) return;
-    const f = this.lrFactor(ctx.step, this.totalSteps(ctx));
-    for (const g of ctx.optimizer.paramGroups) g.lr = ctx.config.optim.lr * f;
+  /** A task schedule must be installed as the engine's scheduler, stepped per step, with no config.scheduler beside it. */
+  #checkSchedule(ctx: StepContext): void {
+    const name = this.config.schedule.name;
+    const sch = ctx.config.scheduler;
+    if (sch.name !== 'none') throw new ConfigError(`adversarial config field 'method.schedule' ('${name}') conflicts with the engine's scheduler '${sch.name}'; set scheduler.name 'none' or method.schedule { name: 'engine' }`);
+    if (sch.interval !== 'step') throw new ConfigError(`config field 'scheduler.interval' must be 'step' with method.schedule '${name}' (it is a per-step schedule), got '${sch.interval}'`);
+    if (!this.#installed) throw new ConfigError(`adversarial config field 'method.schedule' ('${name}') needs the task's scheduler: pass { scheduler: task.lrScheduler } to train()/resume(), or set method.schedule { name: 'engine' }`);
   }
 
   /** Clean and PGD-evalSteps accuracy on data.eval (robust_accuracy: the robust-overfitting monitor), and the passes so far. */

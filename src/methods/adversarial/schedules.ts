@@ -2,8 +2,7 @@
  * @module Learning-rate schedules of adversarial training as factor functions of progress p = step / total in
  * [0, 1] (lr = peak lr x factor): slow-start-fast-decay (Jeddi et al. 2020; shape reconstructed [R]),
  * piecewise, cyclic/triangular (Wong et al. / Rice et al.), constant. lambdaFor() adapts one to a LambdaLR
- * (step -> factor); the adversarial task applies it itself in beforeStep because the engine's scheduler
- * config names built-in schedulers only.
+ * (step -> factor); the adversarial task hands the engine a LambdaLR built from it (TrainOptions.scheduler).
  */
 import { ConfigError } from '../../core/errors.js';
 
