@@ -9,6 +9,7 @@ import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
 import { REPORT_USAGE, parseReport } from './report.js';
 import { HPARAMS_USAGE, parseHparams } from './hparams.js';
 import { SIMILARITY_USAGE, parseSimilarity } from './similarity.js';
+import { ANOMALY_USAGE, parseAnomaly } from './anomaly-args.js';
 
 /** One subcommand. `parse` returns 'help' for --help; `run` returns the exit status. */
 export interface CommandSpec<O = any> {
@@ -53,6 +54,11 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'similarity', usage: SIMILARITY_USAGE, parse: parseSimilarity,
     summary: 'Domain similarity exp(-gamma * EMD) between a source and target task(s)',
     run: async (o) => (await import('./similarity.js')).similarityCommand(o),
+  }),
+  command({
+    name: 'anomaly', usage: ANOMALY_USAGE, parse: parseAnomaly,
+    summary: 'Gaussian anomaly detection, its Mahalanobis fine-tuning with forgetting-aware\nvalidation, and PaDiM-style segmentation (procedural defect set or MVTec-AD)',
+    run: async (o) => (await import('./anomaly.js')).anomalyCommand(o),
   }),
   command({
     name: 'bench', usage: BENCH_USAGE, parse: parseBench,

@@ -1,13 +1,13 @@
 /** Gaussian AD: Ledoit-Wolf vs sklearn's closed form, Mahalanobis vs explicit inverse, baselines, NPCA, two shifted Gaussians, end-to-end with a tiny CNN, no leaks. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as torch from '../../src/core/torch.js';
-import type { Tensor } from '../../src/core/torch.js';
-import { Dataset } from '../../src/data/dataset.js';
-import { DataLoader } from '../../src/data/loader.js';
-import { createModel } from '../../src/models/index.js';
-import { auroc, fitGaussian, GaussianAD, ledoitWolf, ledoitWolfShrinkage } from '../../src/methods/anomaly/index.js';
-import { ConfigError } from '../../src/core/errors.js';
+import * as torch from '../../../src/core/torch.js';
+import type { Tensor } from '../../../src/core/torch.js';
+import { Dataset } from '../../../src/data/dataset.js';
+import { DataLoader } from '../../../src/data/loader.js';
+import { createModel } from '../../../src/models/index.js';
+import { auroc, fitGaussian, GaussianAD, ledoitWolf, ledoitWolfShrinkage } from '../../../src/methods/anomaly/index.js';
+import { ConfigError } from '../../../src/core/errors.js';
 
 const N = 7, P = 4;
 /** The fixed matrix X[i][j] = sin(3i + 7j + 1)(j + 1) + 0.1 i j (7 x 4). */

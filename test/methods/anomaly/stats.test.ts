@@ -1,8 +1,8 @@
 /** Gaussian AD statistics: chi-square CDF/quantiles against known values, empirical thresholds, AUROC incl. ties. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auroc, chi2Cdf, chi2Ppf, chi2Sf, chi2Threshold, empiricalThreshold, gammaP, lnGamma } from '../../src/methods/anomaly/index.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { auroc, chi2Cdf, chi2Ppf, chi2Sf, chi2Threshold, empiricalThreshold, gammaP, lnGamma } from '../../../src/methods/anomaly/index.js';
+import { ConfigError } from '../../../src/core/errors.js';
 
 const near = (a: number, b: number, rel: number, what: string) =>
   assert.ok(Math.abs(a - b) <= rel * Math.abs(b), `${what}: ${a} vs ${b}`);

@@ -1,0 +1,49 @@
+/** `adaptune anomaly`: flag parsing (errors name the flag), the categories list, and a tiny end-to-end run (Gaussian AD, fine-tuning, segmentation, overlays, results.json). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAnomaly, SYNTHETIC_CATEGORIES, type AnomalyArgs } from '../../../src/cli/anomaly-args.js';
+import { CliError } from '../../../src/cli/flags.js';
+import { DEFECT_CATEGORIES } from '../../../src/data/defects.js';
+import { runAnomaly } from '../../../src/cli/anomaly.js';
+import { findCommand } from '../../../src/cli/commands.js';
+
+test('parseAnomaly: defaults, all categories, errors name the flag', () => {
+  assert.deepEqual([...SYNTHETIC_CATEGORIES], [...DEFECT_CATEGORIES]);
+  assert.equal(findCommand('anomaly')?.usage.startsWith('Usage: adaptune anomaly'), true);
+  const a = parseAnomaly([]) as AnomalyArgs;
+  assert.deepEqual([a.data, a.categories, a.finetune, a.segment, a.seed, a.valFraction], ['synthetic', ['grating'], false, false, 0, 0.2]);
+  assert.deepEqual((parseAnomaly(['--category', 'all']) as AnomalyArgs).categories, [...DEFECT_CATEGORIES]);
+  assert.equal(parseAnomaly(['-h']), 'help');
+  const bad: [string[], RegExp][] = [
+    [['--category', 'carpet'], /--category/], [['--data', 'mvtec'], /--root/], [['--data', 'mvtec', '--root', '/x'], /--category/],
+    [['--to-end'], /--finetune/], [['--lr', '-1'], /--lr/], [['--val-fraction', '1'], /--val-fraction/], [['--objective', 'l1'], /--objective/],
+    [['--size', '32'], /mvtec only/], [['--bogus'], /unknown flag --bogus/], [['x'], /positional/],
+  ];
+  for (const [argv, re] of bad) assert.throws(() => parseAnomaly(argv), (e: Error) => e instanceof CliError && re.test(e.message), argv.join(' '));
+});
+
+test('runAnomaly: a tiny synthetic run with fine-tuning and segmentation writes results and overlays', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'adaptune-anomaly-cli-'));
+  const argv = ['anomaly', '--finetune', '--segment', '--epochs', '2', '--lr', '1e-3', '--train-size', '20', '--test-good', '6', '--test-defect', '6', '--overlays', '2', '--batch-size', '8', '--threads', '1', '--out', out];
+  const a = parseAnomaly(argv.slice(1)) as AnomalyArgs;
+  const r = await runAnomaly(a, { argv, quiet: true });
+  const row = r.rows[0]!;
+  assert.equal(row.category, 'grating');
+  assert.deepEqual([row.trainImages, row.valImages, row.testImages], [20, 4, 12]);
+  for (const v of [row.gaussianAD.auroc, row.finetune!.selected.auroc, row.finetune!.last.auroc, row.segmentation!.pretrained.pixelAuroc, row.segmentation!.finetuned!.pro]) {
+    assert.ok(v >= 0 && v <= 1, String(v));
+  }
+  assert.deepEqual(Object.keys(row.gaussianAD.stages), ['stem', 'layer1', 'layer2', 'layer3']);
+  assert.equal(row.finetune!.history[0]!.epoch, 0);
+  assert.ok(row.finetune!.history.length >= 2);
+  assert.equal(r.config.optim.name, 'adam');
+  assert.equal(r.config.earlyStop.metric, 'val_auroc');
+  const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { command: string };
+  assert.equal(saved.command, `adaptune ${argv.join(' ')}`);
+  assert.equal(readdirSync(join(out, 'grating', 'overlays')).filter((f) => f.endsWith('-defect.png')).length, 2);
+  assert.ok(existsSync(join(out, 'grating', 'finetune', 'metrics.jsonl')));
+  rmSync(out, { recursive: true, force: true });
+});
