@@ -37,6 +37,9 @@ export class AdversarialTask implements Task<AdversarialBatch> {
   readonly config: AdversarialConfig;
   /** Passes spent so far by this task (attacks + the training forward/backward), in batches and examples. */
   readonly cost: PassCounter = newCounter();
+  /** Passes and seconds spent by the held-out monitor (evaluate()), kept apart from the training cost. */
+  readonly evalCost: PassCounter = newCounter();
+  evalSeconds = 0;
   readonly #schedule: ScheduleSpec | null;
   #installed = false;
 
@@ -119,14 +122,18 @@ export class AdversarialTask implements Task<AdversarialBatch> {
     if (!this.data.eval) return cost;
     const c = this.config;
     const r = evaluateRobustness(this.model, this.data.eval, { eps: c.eps, norm: c.norm, steps: [c.evalSteps], restarts: c.evalRestarts, normalize: this.data.normalize ?? null, bnMode: 'eval' });
+    for (const k of Object.keys(this.evalCost) as (keyof PassCounter)[]) this.evalCost[k] += r.cost[k];
+    this.evalSeconds += r.seconds;
     return { ...cost, accuracy: r.clean, fgsm_accuracy: r.fgsm, robust_accuracy: r.pgd[0]!.accuracy, masking_flags: r.maskingFlags.length };
   }
 
-  /** The pass counts, so a resumed run keeps counting. */
-  stateDict(): TaskState { return { tensors: new Map(), json: { cost: { ...this.cost } } }; }
+  /** The pass counts and monitor seconds, so a resumed run keeps counting. */
+  stateDict(): TaskState { return { tensors: new Map(), json: { cost: { ...this.cost }, evalCost: { ...this.evalCost }, evalSeconds: this.evalSeconds } }; }
   loadStateDict(state: TaskState): void {
-    const c = (state.json as { cost?: PassCounter } | null)?.cost;
-    if (c) Object.assign(this.cost, c);
+    const j = state.json as { cost?: PassCounter; evalCost?: PassCounter; evalSeconds?: number } | null;
+    if (j?.cost) Object.assign(this.cost, j.cost);
+    if (j?.evalCost) Object.assign(this.evalCost, j.evalCost);
+    if (typeof j?.evalSeconds === 'number') this.evalSeconds = j.evalSeconds;
   }
 }
 
