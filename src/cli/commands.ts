@@ -9,9 +9,8 @@ import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
 import { REPORT_USAGE, parseReport } from './report.js';
 import { HPARAMS_USAGE, parseHparams } from './hparams.js';
 import { SIMILARITY_USAGE, parseSimilarity } from './similarity.js';
-import { ANOMALY_USAGE, parseAnomaly } from './anomaly-args.js';
-import { ADVERSARIAL_USAGE, parseAdversarial } from './adversarial-args.js';
-import { ROBUSTNESS_USAGE, parseRobustness } from './robustness-args.js';
+import { EXPORT_USAGE, parseExport } from './export-args.js';
+import { PREDICT_USAGE, parsePredict } from './predict-args.js';
 
 /** One subcommand. `parse` returns 'help' for --help; `run` returns the exit status. */
 export interface CommandSpec<O = any> {
@@ -58,19 +57,14 @@ export const COMMAND_SPECS: CommandSpec[] = [
     run: async (o) => (await import('./similarity.js')).similarityCommand(o),
   }),
   command({
-    name: 'anomaly', usage: ANOMALY_USAGE, parse: parseAnomaly,
-    summary: 'Gaussian anomaly detection, its Mahalanobis fine-tuning with forgetting-aware\nvalidation, and PaDiM-style segmentation (procedural defect set or MVTec-AD)',
-    run: async (o) => (await import('./anomaly.js')).anomalyCommand(o),
+    name: 'export', usage: EXPORT_USAGE, parse: parseExport,
+    summary: 'Export a run\'s model (or the bundled backbone) to ONNX, verified in ONNX Runtime',
+    run: async (o) => (await import('./export.js')).exportCommand(o),
   }),
   command({
-    name: 'adversarial', usage: ADVERSARIAL_USAGE, parse: parseAdversarial,
-    summary: 'PGD adversarial fine-tuning (slow-start-fast-decay) or training from scratch,\nwith a held-out robust-accuracy monitor and cost accounting',
-    run: async (o) => (await import('./adversarial.js')).adversarialCommand(o),
-  }),
-  command({
-    name: 'robustness', usage: ROBUSTNESS_USAGE, parse: parseRobustness,
-    summary: 'Clean, FGSM and PGD-k accuracy of weights, with a gradient-masking check',
-    run: async (o) => (await import('./robustness.js')).robustnessCommand(o),
+    name: 'predict', usage: PREDICT_USAGE, parse: parsePredict,
+    summary: 'Top classes of images (PNG/JPEG or IDX) from an exported .onnx model in ONNX Runtime',
+    run: async (o) => (await import('./predict.js')).predictCommand(o),
   }),
   command({
     name: 'bench', usage: BENCH_USAGE, parse: parseBench,

@@ -1,0 +1,97 @@
+/**
+ * @module `adaptune predict`: runs an exported .onnx model in ONNX Runtime on image files or IDX images and
+ * returns the top classes of each; input size, range, class names come from the file's metadata (the
+ * normalisation is inside the graph).
+ */
+import { readFileSync } from 'node:fs';
+import * as torch from '../core/torch.js';
+import type { Tensor } from '../core/torch.js';
+import { DataError } from '../core/errors.js';
+import { decodeAll } from '../data/decode.js';
+import { readIdx } from '../data/idx.js';
+import { parseOnnxInfo, readOnnxMetadata } from '../export/metadata.js';
+import type { ImageRef, PredictArgs } from './predict-args.js';
+import { CliError } from './flags.js';
+
+/** One image's prediction. */
+export interface Prediction { image: string; top: { index: number; name: string; probability: number }[] }
+
+/** What runPredict returns. */
+export interface PredictReport { model: string; classes: string[]; inputShape: number[]; predictions: Prediction[]; elapsedMs: number }
+
+/** uint8 [n, C, H, W] images of one argument (resized files; IDX images must have the model's size). */
+async function loadImages(ref: ImageRef, [c, h, w]: number[]): Promise<{ images: Tensor; names: string[] }> {
+  if (ref.kind === 'file') {
+    if (c !== 1 && c !== 3) throw new CliError(`the model takes ${c}-channel input; image files can feed 1 or 3 channels only`);
+    const { images } = await decodeAll([ref.file], { size: [h!, w!], channels: c }, 'fail');
+    return { images, names: [ref.label] };
+  }
+  const { dims, dtype, tensor } = readIdx(ref.file);
+  try {
+    if (dtype !== 'uint8' || dims.length !== 3) throw new DataError(`${ref.file}: expected uint8 IDX images [N, H, W], got ${dtype} [${dims.join(', ')}]`);
+    if (dims[1] !== h || dims[2] !== w) throw new DataError(`${ref.file}: images are ${dims[1]}x${dims[2]}, the model takes ${h}x${w}`);
+    const bad = ref.indices.find((i) => i >= dims[0]!);
+    if (bad !== undefined) throw new CliError(`image '${ref.label}': index ${bad} out of range (the file has ${dims[0]} images)`);
+    const images = torch.tidy(() => {
+      const sel = tensor.indexSelect(0, torch.tensor(BigInt64Array.from(ref.indices.map(BigInt)))).unsqueeze(1);
+      return c === 1 ? sel.contiguous() : sel.expand([-1, c!, -1, -1]).contiguous();
+    });
+    return { images, names: ref.indices.map((i) => `${ref.label.replace(/@[^@]*$/, '')}@${i}`) };
+  } finally {
+    tensor.dispose();
+  }
+}
+
+/** Softmax of one row of logits (max subtracted). */
+function softmaxRow(d: Float32Array, off: number, k: number): number[] {
+  let m = -Infinity;
+  for (let j = 0; j < k; j++) m = Math.max(m, d[off + j]!);
+  const e = Array.from({ length: k }, (_, j) => Math.exp(d[off + j]! - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** Loads the model and the images, runs ONNX Runtime, returns the top classes of every image. */
+export async function runPredict(a: PredictArgs): Promise<PredictReport> {
+  const t0 = performance.now();
+  let bytes: Buffer;
+  try { bytes = readFileSync(a.model); } catch (e) { throw new CliError(`${a.model}: cannot read (${(e as Error).message})`); }
+  const info = parseOnnxInfo(readOnnxMetadata(bytes), a.model);
+  const [lo, hi] = info.inputRange;
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: a.threads ?? 1, interOpNumThreads: 1 });
+  try {
+    const predictions: Prediction[] = [];
+    let classes: string[] = info.classNames ?? [];
+    for (const ref of a.images) {
+      const { images, names } = await loadImages(ref, info.inputShape);
+      const x = torch.tidy(() => images.to('float32').mul((hi - lo) / 255).add(lo).contiguous());
+      images.dispose();
+      const input = new ort.Tensor('float32', x.data() as Float32Array, x.shape);
+      x.dispose();
+      const out = (await session.run({ [session.inputNames[0]!]: input }))['logits']!;
+      const k = out.dims[1]!;
+      if (!classes.length) classes = Array.from({ length: k }, (_, i) => String(i));
+      const d = out.data as Float32Array;
+      names.forEach((image, r) => {
+        const p = softmaxRow(d, r * k, k);
+        const order = p.map((_, i) => i).sort((i, j) => p[j]! - p[i]!).slice(0, a.top);
+        predictions.push({ image, top: order.map((i) => ({ index: i, name: classes[i] ?? String(i), probability: p[i]! })) });
+      });
+    }
+    return { model: a.model, classes, inputShape: info.inputShape, predictions, elapsedMs: performance.now() - t0 };
+  } finally {
+    await session.release();
+  }
+}
+
+/** `adaptune predict`: one line per image (or one JSON object with --json); returns the exit status. */
+export async function predictCommand(a: PredictArgs): Promise<number> {
+  const r = await runPredict(a);
+  if (a.json) { process.stdout.write(JSON.stringify(r) + '\n'); return 0; }
+  const width = Math.max(...r.predictions.map((p) => p.image.length));
+  for (const p of r.predictions) {
+    process.stdout.write(`${p.image.padEnd(width)}  ${p.top.map((t) => `${t.name} ${(100 * t.probability).toFixed(1)}%`).join('  ')}\n`);
+  }
+  return 0;
+}

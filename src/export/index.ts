@@ -1,0 +1,11 @@
+/**
+ * @module export: adaptune models to ONNX (exportOnnx), checked in ONNX Runtime (verifyOnnx), with the
+ * exporter registry for modules defined elsewhere (registerOnnxExporter) and the metadata readers.
+ */
+export { exportOnnx, inEval, applyNormalization, type ExportOptions, type OnnxExport } from './export.js';
+export { verifyOnnx, type VerifyInput, type VerifyOptions, type VerifyResult, type VerifyBatch, type VerifyTiming } from './verify.js';
+export { registerOnnxExporter, exportableModules, UnsupportedModuleError, type OnnxExporter } from './registry.js';
+export { ExportContext, type Value, type ContextOptions } from './context.js';
+export { convBn } from './layers.js';
+export { readOnnxMetadata, parseOnnxInfo, ONNX_FORMAT, type OnnxModelInfo, type Normalization } from './metadata.js';
+export { float, type AttrValue } from './graph.js';

@@ -1,0 +1,58 @@
+/**
+ * @module The metadata_props adaptune writes into an exported model, and reading them back.
+ * Keys: adaptune.format, model, input_shape ([C, H, W]; the batch dim is dynamic), input_range (the pixel
+ * range the graph input expects, [0, 1] for adaptune's loaders), normalization ({mean, std} applied inside
+ * the graph, or "none"), bn_folded, outputs, and when known class_names (JSON array) and source_run.
+ */
+import { readFileSync } from 'node:fs';
+import { decodeModel } from './proto.js';
+
+/** Value of the adaptune.format key. */
+export const ONNX_FORMAT = 'adaptune-onnx/1';
+
+/** Per-channel input normalisation (x - mean) / std (one value for every channel, or one per channel). */
+export interface Normalization { mean: number[]; std: number[] }
+
+/** The typed view of an exported model's metadata. */
+export interface OnnxModelInfo {
+  format: string;
+  model: string;
+  inputShape: number[];
+  inputRange: [number, number];
+  normalization: Normalization | null;
+  bnFolded: boolean;
+  outputs: string[];
+  classNames: string[] | null;
+  sourceRun: string | null;
+  /** Every metadata_props entry, including those above and any extra ones. */
+  props: Record<string, string>;
+}
+
+/** Keys exportOnnx owns (extra metadata may not use them). */
+export const RESERVED_KEYS = ['adaptune.format', 'model', 'input_shape', 'input_range', 'normalization', 'bn_folded', 'outputs', 'class_names', 'source_run'];
+
+/** The metadata_props of an .onnx file (path or bytes) as a plain record. */
+export function readOnnxMetadata(src: string | Uint8Array): Record<string, string> {
+  const m = decodeModel(typeof src === 'string' ? readFileSync(src) : src);
+  return Object.fromEntries((m.metadataProps ?? []).map((e) => [e.key, e.value]));
+}
+
+/** Parses adaptune's metadata (throws naming the key when a model was not exported by adaptune or is malformed). */
+export function parseOnnxInfo(props: Record<string, string>, where = 'model'): OnnxModelInfo {
+  if (props['adaptune.format'] !== ONNX_FORMAT) throw new Error(`${where}: not exported by adaptune (metadata adaptune.format is ${JSON.stringify(props['adaptune.format'] ?? null)}, expected ${ONNX_FORMAT})`);
+  const json = <T>(key: string): T => {
+    try { return JSON.parse(props[key] ?? '') as T; } catch { throw new Error(`${where}: metadata ${key} is not valid JSON: ${JSON.stringify(props[key] ?? null)}`); }
+  };
+  return {
+    format: props['adaptune.format'],
+    model: props.model ?? '',
+    inputShape: json<number[]>('input_shape'),
+    inputRange: json<[number, number]>('input_range'),
+    normalization: props.normalization === 'none' ? null : json<Normalization>('normalization'),
+    bnFolded: props.bn_folded === 'true',
+    outputs: json<string[]>('outputs'),
+    classNames: props.class_names === undefined ? null : json<string[]>('class_names'),
+    sourceRun: props.source_run ?? null,
+    props,
+  };
+}
