@@ -11,6 +11,9 @@ import { HPARAMS_USAGE, parseHparams } from './hparams.js';
 import { SIMILARITY_USAGE, parseSimilarity } from './similarity.js';
 import { EXPORT_USAGE, parseExport } from './export-args.js';
 import { PREDICT_USAGE, parsePredict } from './predict-args.js';
+import { ANOMALY_USAGE, parseAnomaly } from './anomaly-args.js';
+import { ADVERSARIAL_USAGE, parseAdversarial } from './adversarial-args.js';
+import { ROBUSTNESS_USAGE, parseRobustness } from './robustness-args.js';
 
 /** One subcommand. `parse` returns 'help' for --help; `run` returns the exit status. */
 export interface CommandSpec<O = any> {
@@ -55,6 +58,21 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'similarity', usage: SIMILARITY_USAGE, parse: parseSimilarity,
     summary: 'Domain similarity exp(-gamma * EMD) between a source and target task(s)',
     run: async (o) => (await import('./similarity.js')).similarityCommand(o),
+  }),
+  command({
+    name: 'anomaly', usage: ANOMALY_USAGE, parse: parseAnomaly,
+    summary: 'Gaussian anomaly detection, its Mahalanobis fine-tuning with forgetting-aware\nvalidation, and PaDiM-style segmentation (procedural defect set or MVTec-AD)',
+    run: async (o) => (await import('./anomaly.js')).anomalyCommand(o),
+  }),
+  command({
+    name: 'adversarial', usage: ADVERSARIAL_USAGE, parse: parseAdversarial,
+    summary: 'PGD adversarial fine-tuning (slow-start-fast-decay) or training from scratch,\nwith a held-out robust-accuracy monitor and cost accounting',
+    run: async (o) => (await import('./adversarial.js')).adversarialCommand(o),
+  }),
+  command({
+    name: 'robustness', usage: ROBUSTNESS_USAGE, parse: parseRobustness,
+    summary: 'Clean, FGSM and PGD-k accuracy of weights, with a gradient-masking check',
+    run: async (o) => (await import('./robustness.js')).robustnessCommand(o),
   }),
   command({
     name: 'export', usage: EXPORT_USAGE, parse: parseExport,
