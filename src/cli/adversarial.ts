@@ -9,7 +9,7 @@ import { createAdversarialTask, evaluateRobustness, validateAdversarialConfig, t
 import { CheckpointReader, Checkpoints, loadConfigFile, makeConfig, mergeConfig, newRunDir, parseOverrides, resume, RunDir, train, type TrainConfig } from '../train/index.js';
 import type { AdversarialArgs } from './adversarial-args.js';
 import { costRatio, pretrainCost, readRunCost, type CostRatio, type PretrainCost, type RunCost } from './adversarial-cost.js';
-import { defaultBackbonePath, loadBackbone } from './backbone.js';
+import { defaultBackbonePath, loadBackbone, readSidecar } from './backbone.js';
 import { applyThreads, commandLine, logLine, runLogger, taskLoaders, writeWeights } from './common.js';
 import { CliError } from './flags.js';
 import { checkFreshRunDir, defined, readSummary } from './runconfig.js';
@@ -110,6 +110,8 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
   const scratchRun = a.compareTo ? readRunCost(resolve(a.compareTo)) : null;
   if (scratchRun && scratchRun.init !== 'scratch') throw new CliError(`--compare-to ${a.compareTo}: that run has init '${scratchRun.init}'; the cost ratio is measured against a from-scratch run (--init scratch)`);
   const method = config.method as unknown as AdversarialConfig;
+  // the head is kept when the data is the weights' own task (the paper's setting), else replaced
+  const keepHead = readSidecar(args.weights).task?.['name'] === args.data;
   const size = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed });
   const n = size.train.length;
   size.dispose();
@@ -118,12 +120,7 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
   const owned: Dataset[] = [];
   let model;
   let sidecar;
-  let keepHead = false;
   torch.manualSeed(config.seed);
-  try {
-    const side = JSON.parse(readFileSync(args.weights.replace(/\.safetensors$/, '') + '.json', 'utf8')) as { task?: { name?: string } };
-    keepHead = side.task?.name === args.data;
-  } catch { /* loadBackbone names the problem */ }
   try { ({ model, sidecar } = loadBackbone(args.weights, keepHead ? {} : { numClasses: task.numClasses })); } catch (e) { task.dispose(); throw e; }
   const dir = runDir ?? newRunDir('runs', 'adversarial');
   if (!a.resume) { new RunDir(dir); writeFileSync(join(dir, 'cli.json'), JSON.stringify({ ...args, command }, null, 2) + '\n'); }
