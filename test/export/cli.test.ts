@@ -1,0 +1,86 @@
+// The whole deployment path with tiny budgets: pretrain (width 4, 2 steps) -> finetune (2 steps) -> adaptune export
+// --run (verified in ONNX Runtime) -> adaptune predict on IDX images and a PNG of the same image; flag errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { parseCli, type FinetuneArgs, type PretrainArgs } from '../../src/cli/args.js';
+import { runPretrain } from '../../src/cli/pretrain.js';
+import { runFinetune } from '../../src/cli/finetune.js';
+import { parseExport } from '../../src/cli/export-args.js';
+import { parsePredict, parseIndices } from '../../src/cli/predict-args.js';
+import { runExport } from '../../src/cli/export.js';
+import { runPredict, type PredictReport } from '../../src/cli/predict.js';
+import { parseOnnxInfo, readOnnxMetadata } from '../../src/export/index.js';
+import { ROOT } from '../helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'adaptune-export-'));
+const args = <T>(argv: string[]): T => (parseCli(argv) as unknown as { options: T }).options;
+const quiet = { quiet: true, handleSignals: false } as const;
+const IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+
+test('export and predict flags: errors name the flag', () => {
+  assert.throws(() => parseExport(['--run', 'a', '--weights', 'b']), /--run and --weights are exclusive/);
+  assert.throws(() => parseExport(['--weights', 'b']), /--out FILE.onnx is required/);
+  assert.throws(() => parseExport(['--run', 'a', '--mean', '0.5']), /--mean and --std go together/);
+  assert.throws(() => parseExport(['--run', 'a', '--mean', '0.5,0.2', '--std', '1']), /--std must have 2 value/);
+  assert.throws(() => parseExport(['--run', 'a', '--opset', '22']), /--opset must be an integer in \[13, 21\]/);
+  assert.throws(() => parseExport(['--run', 'a', '--tolerance', '0']), /--tolerance must be a number > 0/);
+  assert.throws(() => parsePredict(['m.onnx']), /at least one IMAGE/);
+  assert.throws(() => parsePredict(['m.pt', 'a.png']), /MODEL.onnx/);
+  assert.throws(() => parsePredict(['m.onnx', 'a.bmp']), /expected a .png\/.jpg\/.jpeg file or IDXFILE@INDICES/);
+  assert.throws(() => parsePredict(['m.onnx', 'x.gz@3-1']), /bad range '3-1'/);
+  assert.deepEqual(parseIndices('0-2,7', 'x'), [0, 1, 2, 7]);
+  const e = parseExport(['--run', 'r', '--fold-bn', '--mean', '0.3', '--std', '0.4']);
+  assert.ok(e !== 'help' && e.foldBn && e.normalize?.std[0] === 0.4 && e.out.endsWith('r/model.onnx') && e.verifyImages === 64);
+});
+
+test('pretrain -> finetune -> export --run -> predict (IDX and PNG) with tiny budgets', { skip: !existsSync(IMAGES) }, async () => {
+  const pt = join(root, 'pt');
+  const weights = join(root, 'b.safetensors');
+  await runPretrain(args<PretrainArgs>(['pretrain', '--labels-per-class', '10', '--width', '4', '--batch-size', '16', '--set', 'maxSteps=2', '--out', pt, '--export', weights, '--seed', '1']), quiet);
+  const ft = join(root, 'ft');
+  await runFinetune(args<FinetuneArgs>(['finetune', '--weights', weights, '--labels-per-class', '10', '--set', 'maxSteps=2', '--out', ft]), quiet);
+  const ex = parseExport(['--run', ft, '--fold-bn', '--verify-images', '8', '--mean', '0.3', '--std', '0.35', '--threads', '1']);
+  assert.ok(ex !== 'help');
+  const r = await runExport(ex, () => {});
+  assert.equal(r.out, join(ft, 'model.onnx'));
+  assert.ok(r.verification.ok && r.verification.maxAbsDiff < 1e-4, `max abs diff ${r.verification.maxAbsDiff}`);
+  assert.deepEqual(r.verification.batches.map((b) => b.batch), [1, 7, 8]);
+  assert.equal(r.ops.BatchNormalization, undefined, 'BN folded');
+  const info = parseOnnxInfo(readOnnxMetadata(r.out));
+  assert.deepEqual(info.classNames, ['Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+  assert.deepEqual(info.inputShape, [1, 28, 28]);
+  assert.deepEqual(info.normalization, { mean: [0.3], std: [0.35] });
+  assert.equal(info.sourceRun, ft);
+  assert.equal(info.props.task, 'fmnist:target-mid');
+
+  // image 3 of the IDX file, also as a PNG: same pixels, same prediction
+  const raw = gunzipSync(readFileSync(IMAGES));
+  const png = join(root, 'img3.png');
+  await sharp(raw.subarray(16 + 3 * 784, 16 + 4 * 784), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(png);
+  const p = parsePredict([r.out, `${IMAGES}@0-3`, png, '--top', '2']);
+  assert.ok(p !== 'help');
+  const pr = await runPredict(p);
+  assert.equal(pr.predictions.length, 5);
+  assert.deepEqual(pr.predictions.map((x) => x.image.split('/').pop()), ['t10k-images-idx3-ubyte.gz@0', 't10k-images-idx3-ubyte.gz@1', 't10k-images-idx3-ubyte.gz@2', 't10k-images-idx3-ubyte.gz@3', 'img3.png'].map((s) => s.split('/').pop()));
+  for (const x of pr.predictions) {
+    assert.equal(x.top.length, 2);
+    assert.ok(x.top[0]!.probability >= x.top[1]!.probability && info.classNames!.includes(x.top[0]!.name));
+  }
+  assert.deepEqual(pr.predictions[4]!.top.map((t) => t.index), pr.predictions[3]!.top.map((t) => t.index));
+  assert.ok(Math.abs(pr.predictions[4]!.top[0]!.probability - pr.predictions[3]!.top[0]!.probability) < 1e-5);
+
+  // the command itself: --json prints exactly one JSON object
+  const out = execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'predict', r.out, `${IMAGES}@5`, '--json'], { encoding: 'utf8' });
+  const js = JSON.parse(out) as PredictReport;
+  assert.equal(js.predictions.length, 1);
+  assert.equal(js.classes.length, 5);
+  writeFileSync(join(root, 'not.onnx'), new Uint8Array([8, 8, 18, 0]));
+  await assert.rejects(runPredict({ model: join(root, 'not.onnx'), images: p.images, top: 1, json: false }), /not exported by adaptune/);
+});
