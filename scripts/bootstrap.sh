@@ -16,7 +16,8 @@ say() { [ "$QUIET" = 1 ] || echo "bootstrap: $*"; }
 note() { echo "bootstrap: $*" >&2; }
 
 # 1. System packages. LIBTORCH=/path replaces libtorch-dev (an official libtorch).
-PKGS=(libopenblas0-pthread dataset-fashion-mnist)
+# libgloo-dev: headers for data-parallel training (c10d Gloo; docs/distributed.md).
+PKGS=(libopenblas0-pthread dataset-fashion-mnist libgloo-dev)
 [ -z "${LIBTORCH:-}" ] && PKGS=(libtorch-dev "${PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do

@@ -17,9 +17,14 @@ if [ -z "$NODEDIR" ]; then
 fi
 GYP=(node_modules/.bin/node-gyp --jobs "$JOBS")
 [ -n "$NODEDIR" ] && GYP+=(--nodedir "$NODEDIR")
-if [ -f build/Makefile ] && [ build/config.gypi -nt binding.gyp ] && [ "$(ls native/src/*.cc native/src/generated/*.cc | wc -l)" = "$(cat build/.ncc 2>/dev/null)" ]; then
+# Distributed support (native/src/dist.cc) compiles in where libgloo-dev's headers are
+# (binding.gyp adds -DUSE_C10D_GLOO); their appearance or removal forces a reconfigure.
+GLOO=absent
+[ -z "${ADAPTUNE_NO_GLOO:-}" ] && { [ -f /usr/include/gloo/algorithm.h ] || [ -f /usr/local/include/gloo/algorithm.h ]; } && GLOO=present
+if [ -f build/Makefile ] && [ build/config.gypi -nt binding.gyp ] && [ "$(ls native/src/*.cc native/src/generated/*.cc | wc -l)" = "$(cat build/.ncc 2>/dev/null)" ] && [ "$GLOO" = "$(cat build/.gloo 2>/dev/null)" ]; then
   "${GYP[@]}" build >build.log 2>&1 || { tail -40 build.log; exit 1; }
 else
   "${GYP[@]}" rebuild >build.log 2>&1 || { tail -40 build.log; exit 1; }
   ls native/src/*.cc native/src/generated/*.cc | wc -l > build/.ncc
+  echo "$GLOO" > build/.gloo
 fi

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "allocator.h"
+#include "dist.h"
 #include "generated/registry.h"
 #include "shim.h"
 
@@ -280,6 +281,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new EnvData());
   registerHandwritten(env, exports);
   registerGeneratedOps(env, exports);
+  registerDistributed(env, exports);
   return exports;
 }
 
