@@ -31,8 +31,14 @@ export interface PretrainArgs extends RunFlags {
   export: string | null;
 }
 
+/** Methods of `adaptune finetune --method`. */
+export const FINETUNE_METHODS = ['finetune', 'adafilter'] as const;
+export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];
+
 /** Options of `adaptune finetune`. */
 export interface FinetuneArgs extends RunFlags {
+  /** undefined: 'finetune' for a new run; the recorded method with --resume. */
+  method?: FinetuneMethod;
   strategy?: 'full' | 'linear-probe' | 'partial' | 'scratch';
   elr?: number;
   lr?: number;
@@ -46,7 +52,20 @@ export interface FinetuneArgs extends RunFlags {
   freezeUpTo?: string;
   weights: string | null;
   resume: string | null;
+  /** AdaFilter options (--method adafilter only). */
+  gate?: 'lstm' | 'gru' | 'mlp';
+  binarize?: 'st' | 'gumbel';
+  temperature?: number;
+  stages?: string[];
+  gatedBn?: boolean;
+  usagePenalty?: number;
+  gateLrScale?: number;
+  headLrScale?: number;
 }
+
+/** Flags that only one method of `adaptune finetune` takes (the other refuses them, naming the flag). */
+const FINETUNE_ONLY = ['strategy', 'freeze-up-to', 'elr', 'regularizer', 'alpha', 'beta', 'bn'] as const;
+const ADAFILTER_ONLY = ['gate', 'binarize', 'temperature', 'stages', 'no-gated-bn', 'usage-penalty', 'gate-lr-scale'] as const;
 
 /** Options of `adaptune quickstart`. */
 export interface QuickstartArgs {
@@ -118,25 +137,41 @@ export function parsePretrain(args: string[]): PretrainArgs | 'help' {
 /** Parses `adaptune finetune` flags. */
 export function parseFinetune(args: string[]): FinetuneArgs | 'help' {
   const { values: v, positionals } = strictParse('finetune', args, {
-    ...COMMON, strategy: { type: 'string' }, elr: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
+    ...COMMON, method: { type: 'string' }, strategy: { type: 'string' }, elr: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
     regularizer: { type: 'string' }, alpha: { type: 'string' }, beta: { type: 'string' }, 'weight-decay': { type: 'string' },
     head: { type: 'string' }, bn: { type: 'string' }, 'freeze-up-to': { type: 'string' }, weights: { type: 'string' }, resume: { type: 'string' },
+    gate: { type: 'string' }, binarize: { type: 'string' }, temperature: { type: 'string' }, stages: { type: 'string' }, 'no-gated-bn': { type: 'boolean' },
+    'usage-penalty': { type: 'string' }, 'gate-lr-scale': { type: 'string' }, 'head-lr-scale': { type: 'string' },
   } as const);
   if (v.help) return 'help';
   noPositionals('finetune', positionals);
+  const method = enumFlag('method', v.method, FINETUNE_METHODS);
+  const ada = method === 'adafilter';
+  for (const f of ada ? FINETUNE_ONLY : ADAFILTER_ONLY) {
+    if (v[f] !== undefined) throw new CliError(ada ? `--${f} is an option of standard fine-tuning; --method adafilter does not take it` : `--${f} needs --method adafilter`);
+  }
+  if (v.resume !== undefined && method !== undefined) throw new CliError('--resume DIR continues a run with its recorded method; drop --method');
   if (v.elr !== undefined && v.lr !== undefined) throw new CliError('--elr and --lr are mutually exclusive (lr = elr * (1 - momentum))');
   const strategy = enumFlag('strategy', v.strategy, ['full', 'linear-probe', 'partial', 'scratch'] as const);
   if (v['freeze-up-to'] !== undefined && strategy !== 'partial') throw new CliError("--freeze-up-to needs --strategy partial");
   if (strategy === 'partial' && v['freeze-up-to'] === undefined) throw new CliError('--strategy partial needs --freeze-up-to STAGE (e.g. layer1)');
   if (v.resume !== undefined && (v.config !== undefined || v.weights !== undefined)) throw new CliError('--resume DIR continues a run with its own config.json; it cannot be combined with --config or --weights');
+  const head = enumFlag('head', v.head, ['reinit', 'imprint', 'keep'] as const);
+  if (ada && head === 'imprint') throw new CliError("--head must be reinit or keep with --method adafilter, got 'imprint'");
+  const stages = v.stages === undefined ? undefined : v.stages.split(',').map((x) => x.trim());
+  if (stages && stages.some((x) => !x)) throw new CliError(`--stages must be a comma-separated list of stage names (e.g. layer2,layer3), got '${v.stages}'`);
   const base = runFlags(v, 'fmnist:target-mid', 50);
   return assignDefined<FinetuneArgs>({ ...base, weights: v.weights ?? null, resume: v.resume ?? null }, {
-    strategy, elr: numFlag('elr', v.elr, { gt: 0 }), lr: numFlag('lr', v.lr, { gt: 0 }), momentum: numFlag('momentum', v.momentum, { min: 0, lt: 1 }),
+    method, strategy, elr: numFlag('elr', v.elr, { gt: 0 }), lr: numFlag('lr', v.lr, { gt: 0 }), momentum: numFlag('momentum', v.momentum, { min: 0, lt: 1 }),
     regularizer: enumFlag('regularizer', v.regularizer, ['l2', 'l2-sp', 'none'] as const),
     alpha: numFlag('alpha', v.alpha, { min: 0 }), beta: numFlag('beta', v.beta, { min: 0 }),
     weightDecay: numFlag('weight-decay', v['weight-decay'], { min: 0 }),
-    head: enumFlag('head', v.head, ['reinit', 'imprint', 'keep'] as const), bn: enumFlag('bn', v.bn, ['train', 'frozen'] as const),
+    head, bn: enumFlag('bn', v.bn, ['train', 'frozen'] as const),
     freezeUpTo: v['freeze-up-to'],
+    gate: enumFlag('gate', v.gate, ['lstm', 'gru', 'mlp'] as const), binarize: enumFlag('binarize', v.binarize, ['st', 'gumbel'] as const),
+    temperature: numFlag('temperature', v.temperature, { gt: 0 }), stages, gatedBn: v['no-gated-bn'] ? false : undefined,
+    usagePenalty: numFlag('usage-penalty', v['usage-penalty'], { min: 0 }), gateLrScale: numFlag('gate-lr-scale', v['gate-lr-scale'], { min: 0 }),
+    headLrScale: numFlag('head-lr-scale', v['head-lr-scale'], { min: 0 }),
   });
 }
 

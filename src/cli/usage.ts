@@ -57,23 +57,21 @@ Flags:
 
 export const FINETUNE_USAGE = `Usage: adaptune finetune [flags]
 
-Standard fine-tuning (Li et al., ICLR 2020; see src/methods/finetune/README.md) of the
-bundled backbone, or of --weights FILE, on a benchmark task; evaluates on the task's test
-split and prints the summary. Run directory: config.json, metrics.jsonl, log.txt,
-summary.json, weights.safetensors + weights.json, checkpoints/.
+Fine-tunes the bundled backbone, or --weights FILE, on a benchmark task; evaluates on the
+task's test split and prints the summary. --method finetune (default): standard fine-tuning
+(Li et al., ICLR 2020; src/methods/finetune/README.md). --method adafilter: AdaFilter (Guo et
+al., AAAI 2020; src/methods/adafilter/README.md), per-example gated choice between frozen and
+fine-tuned filters. Run directory: config.json, metrics.jsonl, log.txt, summary.json,
+checkpoints/, and (finetune only) weights.safetensors + weights.json.
 
 Flags:
+  --method M                finetune (default) or adafilter
   --data TASK               target task (default fmnist:target-mid)
   --labels-per-class N      10, 50, 100 or all (default 50)
-  --strategy S              full (default), linear-probe, partial, scratch
-  --freeze-up-to STAGE      partial only: last frozen stage (stem, layer1, layer2, ...)
-  --elr X | --lr X          effective learning rate (default 0.1) or plain SGD lr; lr = elr * (1 - momentum)
   --momentum X              SGD momentum in [0, 1) (default 0.9)
-  --regularizer R           l2 (default), l2-sp, none
   --weight-decay X          plain L2 coefficient (default 1e-4)
-  --alpha X, --beta X       L2-SP coefficients (defaults 0.01, 1e-4)
-  --head H                  reinit (default), imprint, keep
-  --bn B                    train (default) or frozen
+  --head H                  reinit (default), imprint (finetune only), keep
+  --head-lr-scale X         lr multiplier of the head (default 1; adafilter 10)
   --epochs N                default 30
   --batch-size N            default 32
   --seed N                  seed of the label budget, head init and data order (default 0)
@@ -82,8 +80,26 @@ Flags:
                             order: defaults < file < flags < --set
   --set a.b=c               override any config field, repeatable (e.g. --set scheduler.name=none)
   --out DIR                 run directory (default runs/<timestamp>-finetune)
-  --resume DIR              continue an interrupted run from its newest valid checkpoint
+  --resume DIR              continue an interrupted run (its recorded method) from its newest valid checkpoint
   --threads N               libtorch intra-op threads (default: ADAPTUNE_NUM_THREADS or the cores)
   --json                    print ONE JSON object on stdout (progress stays on stderr)
   -h, --help                this help
+
+Standard fine-tuning (--method finetune):
+  --strategy S              full (default), linear-probe, partial, scratch
+  --freeze-up-to STAGE      partial only: last frozen stage (stem, layer1, layer2, ...)
+  --elr X | --lr X          effective learning rate (default 0.1) or plain SGD lr; lr = elr * (1 - momentum)
+  --regularizer R           l2 (default), l2-sp, none
+  --alpha X, --beta X       L2-SP coefficients (defaults 0.01, 1e-4)
+  --bn B                    train (default) or frozen
+
+AdaFilter (--method adafilter; other options with --set method.<field>=..., see its README):
+  --lr X                    SGD lr of the fine-tuned filters (default 0.01)
+  --gate-lr-scale X         lr multiplier of the gate network (default 10)
+  --gate G                  lstm (default; one cell shared by all gated layers), gru, mlp (per layer)
+  --binarize B              st (straight-through threshold, default) or gumbel
+  --temperature X           Gumbel-sigmoid temperature (default 5)
+  --stages A,B              stages whose convolutions are gated (default: all, e.g. stem,layer1,layer2,layer3)
+  --no-gated-bn             one BN after the mix instead of gated BN (the ablation)
+  --usage-penalty X         rho of the penalty rho * mean(gate) (default 0)
 `;

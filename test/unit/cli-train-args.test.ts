@@ -77,6 +77,26 @@ test('finetune defaults and flags', () => {
   assert.equal(o.data, 'fmnist:target-shift');
 });
 
+test('finetune --method adafilter: its flags parse, each method refuses the other one\'s flags naming them', () => {
+  assert.equal(opts('finetune', []).method, undefined);
+  const o = opts('finetune', ['--method', 'adafilter', '--gate', 'gru', '--binarize', 'gumbel', '--temperature', '2', '--stages', 'layer2, layer3',
+    '--no-gated-bn', '--usage-penalty', '0.1', '--gate-lr-scale', '5', '--head-lr-scale', '3', '--lr', '0.02', '--head', 'keep']);
+  assert.deepEqual([o.method, o.gate, o.binarize, o.temperature, o.stages, o.gatedBn, o.usagePenalty, o.gateLrScale, o.headLrScale, o.lr, o.head],
+    ['adafilter', 'gru', 'gumbel', 2, ['layer2', 'layer3'], false, 0.1, 5, 3, 0.02, 'keep']);
+  assert.equal(opts('finetune', ['--method', 'adafilter']).gatedBn, undefined);
+  assert.equal(opts('finetune', ['--head-lr-scale', '10']).headLrScale, 10);
+  usageError(['finetune', '--method', 'adafilter', '--strategy', 'full'], /--strategy is an option of standard fine-tuning; --method adafilter does not take it/);
+  usageError(['finetune', '--method', 'adafilter', '--elr', '0.1'], /--elr is an option of standard fine-tuning/);
+  usageError(['finetune', '--method', 'adafilter', '--head', 'imprint'], /--head must be reinit or keep with --method adafilter/);
+  usageError(['finetune', '--gate', 'lstm'], /--gate needs --method adafilter/);
+  usageError(['finetune', '--no-gated-bn'], /--no-gated-bn needs --method adafilter/);
+  usageError(['finetune', '--method', 'spottune'], /--method must be one of finetune, adafilter, got 'spottune'/);
+  usageError(['finetune', '--method', 'adafilter', '--gate', 'rnn'], /--gate must be one of lstm, gru, mlp/);
+  usageError(['finetune', '--method', 'adafilter', '--stages', 'layer1,'], /--stages must be a comma-separated list/);
+  usageError(['finetune', '--method', 'adafilter', '--temperature', '0'], /--temperature must be a number > 0/);
+  usageError(['finetune', '--resume', 'r', '--method', 'adafilter'], /--resume DIR continues a run with its recorded method/);
+});
+
 test('quickstart defaults and flags', () => {
   assert.deepEqual({ ...opts('quickstart', []) }, { data: 'fmnist:target-mid', labelsPerClass: 50, seed: 0, out: null, quick: false, json: false });
   const o = opts('quickstart', ['--quick', '--json', '--labels-per-class', '10', '--seed', '3', '--out', 'r', '--data', 'textures:target-far']);

@@ -1,0 +1,157 @@
+/**
+ * @module adafilter: AdaFilter (Guo, Li, Wang, Rosing, AAAI 2020, arXiv 1911.09659), per-example adaptive
+ * filter fine-tuning. Every gated convolution keeps its frozen pre-trained filters S and a trainable copy F;
+ * a gate network (globally pooled previous activations -> per-layer projection -> ONE recurrent cell shared
+ * by all gated layers -> per-layer head + sigmoid) decides, per example and per output filter, which one
+ * produces the channel; gated BN normalises the two kinds of channels separately. See README.md for the
+ * equations, shapes and which details are reconstructions. Entry: createAdafilterTask(model, config, data).
+ */
+import * as torch from '../../core/torch.js';
+import type { Tensor } from '../../core/torch.js';
+import { ConfigError } from '../../core/errors.js';
+import { crossEntropy } from '../../core/nn/losses.js';
+import type { FeatureModel } from '../../models/index.js';
+import type { LossOutput, ParamGroupSpec, StepContext, Task } from '../../train/index.js';
+import { validateAdafilterConfig, type AdafilterConfig } from './config.js';
+import type { GateNetwork } from './gate.js';
+import type { GatedConv } from './gated.js';
+import { GateStats, type GateSummary } from './stats.js';
+import { wrapModel } from './wrap.js';
+
+export { defaultAdafilterConfig, validateAdafilterConfig, adafilterTrainConfig, type AdafilterConfig, type GateKind } from './config.js';
+export { GateNetwork, binarize, straightThrough, type GateSpec, type GateForce } from './gate.js';
+export { GatedConv, maskedBatchNorm, copyConv, copyBn, type GatedConvOptions } from './gated.js';
+export { wrapModel, replaceChild, stagesOf, type Wrapped } from './wrap.js';
+export { GateStats, type GateSummary } from './stats.js';
+
+/** A training batch: images and labels. */
+export interface AdafilterBatch { x: Tensor; y: Tensor }
+
+/** Labelled batches for evaluation (a DataLoader fits); the caller of batchAt owns the tensors. */
+export interface LabelledSource {
+  readonly numBatches: number;
+  batchAt(epoch: number, i: number): { x: Tensor; y: Tensor };
+}
+
+/** Data the task needs besides the training stream. */
+export interface AdafilterData {
+  /** Held-out data for evaluate() (accuracy, cross entropy and the gate statistics). */
+  eval?: LabelledSource;
+}
+
+/** The AdaFilter Task (see the module doc). Wraps `model` in place on construction. */
+export class AdafilterTask implements Task<AdafilterBatch> {
+  readonly name = 'adafilter';
+  readonly config: AdafilterConfig;
+  readonly layers: GatedConv[];
+  /** Dotted paths of the gated convolutions in the original model (forward order). */
+  readonly paths: string[];
+  readonly gates: GateNetwork;
+  readonly filters: Tensor[];
+  readonly head: Tensor[];
+  /** The gate statistics of the last evaluate() (null before). */
+  lastGateSummary: GateSummary | null = null;
+
+  constructor(readonly model: FeatureModel, config: Partial<AdafilterConfig> | Record<string, unknown> = {}, readonly data: AdafilterData = {}) {
+    const c = (this.config = validateAdafilterConfig(config));
+    const k = c.numClasses ?? model.numClasses;
+    if (c.head === 'reinit') model.resetClassifier(k);
+    else if (k !== model.numClasses) throw new ConfigError(`adafilter config field 'method.numClasses' (${k}) differs from the kept head's ${model.numClasses} outputs; use head 'reinit'`);
+    model.requiresGrad_(c.ungated === 'train');
+    const w = wrapModel(model, c);
+    this.layers = w.layers;
+    this.paths = w.paths;
+    this.gates = w.gates;
+    for (const l of this.layers) {
+      l.frozen.requiresGrad_(false);
+      l.tuned.requiresGrad_(true);
+      l.bnTuned?.requiresGrad_(true);
+      l.bnFrozen?.requiresGrad_(c.frozenBnAffine === 'trainable');
+      l.bn?.requiresGrad_(true);
+    }
+    this.gates.requiresGrad_(true);
+    model.getClassifier().requiresGrad_(true);
+    const gateSet = new Set(this.gates.parameters());
+    const headSet = new Set(model.getClassifier().parameters());
+    this.head = [...headSet];
+    this.filters = model.parameters().filter((p) => p.requiresGrad && !gateSet.has(p) && !headSet.has(p));
+  }
+
+  /** filters (lr scale 1, weightDecay), gate network (gateLrScale, gateWeightDecay), head (headLrScale, weightDecay). */
+  paramGroups(): ParamGroupSpec[] {
+    const c = this.config;
+    return [
+      { name: 'filters', params: this.filters, lrScale: 1, weightDecay: c.weightDecay },
+      { name: 'gate', params: this.gates.parameters(), lrScale: c.gateLrScale, weightDecay: c.gateWeightDecay },
+      { name: 'head', params: this.head, lrScale: c.headLrScale, weightDecay: c.weightDecay },
+    ].filter((g) => g.params.length > 0);
+  }
+
+  /** Cross entropy + usagePenalty * mean(g); parts: ce, gate_mean, usage (when rho > 0), ft/<layer path> (fraction fine-tuned in this batch). */
+  loss(batch: AdafilterBatch, _ctx?: StepContext): LossOutput {
+    const gs: Tensor[] = [];
+    this.gates.onGate = (_l, g) => { gs.push(g); };
+    let out: Tensor;
+    try { out = this.model.call(batch.x); } finally { this.gates.onGate = null; }
+    const ce = crossEntropy(out, batch.y);
+    const total = this.layers.reduce((a, l) => a + l.outChannels, 0);
+    const meanG = torch.cat(gs.map((g) => g.sum(1))).sum().div(total * batch.x.size(0));
+    const perLayer = torch.stack(gs.map((g) => g.detach().mean())).data() as Float32Array;
+    const parts: Record<string, Tensor | number> = { ce, gate_mean: meanG.detach() };
+    this.paths.forEach((p, i) => { parts[`ft/${p}`] = perLayer[i]!; });
+    const rho = this.config.usagePenalty;
+    if (rho > 0) parts['usage'] = meanG.mul(rho);
+    return { loss: rho > 0 ? ce.add(parts['usage'] as Tensor) : ce, output: out, parts };
+  }
+
+  /**
+   * Accuracy and mean cross entropy over data.eval, plus the gate statistics: ft_fraction, gate_entropy,
+   * ft/<layer path> and ft_class/<k>. {} when no eval data was given. The full summary is kept in lastGateSummary.
+   */
+  evaluate(): Record<string, number> {
+    const src = this.data.eval;
+    if (!src) return {};
+    const modes = this.model.modules().map((m) => m.training);
+    this.model.eval();
+    const stats = new GateStats(this.layers.map((l) => l.outChannels), this.model.numClasses);
+    this.gates.onGate = (l, g) => stats.addLayer(l, g);
+    let correct = 0;
+    let n = 0;
+    let lossSum = 0;
+    try {
+      torch.noGrad(() => {
+        for (let i = 0; i < src.numBatches; i++) {
+          const b = src.batchAt(0, i);
+          try {
+            torch.tidy(() => {
+              const out = this.model.call(b.x);
+              const y = b.y.to('int64');
+              stats.endBatch(y.data() as BigInt64Array);
+              correct += Number(out.argmax(1).eq(y).sum().item());
+              lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
+              n += y.size(0);
+            });
+          } finally {
+            torch.dispose(b);
+          }
+        }
+      });
+    } finally {
+      this.gates.onGate = null;
+      this.model.modules().forEach((m, i) => { m.training = modes[i]!; });
+    }
+    const s = (this.lastGateSummary = stats.summary());
+    const out: Record<string, number> = { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, ft_fraction: s.fraction, gate_entropy: s.entropy };
+    this.paths.forEach((p, i) => { out[`ft/${p}`] = s.perLayer[i]!; });
+    s.perClass.forEach((v, k) => { if (v !== null) out[`ft_class/${k}`] = v; });
+    return out;
+  }
+
+  /** Nothing of its own to free: every tensor lives in the model (the caller's). */
+  dispose(): void { this.gates.onGate = null; this.gates.force = null; }
+}
+
+/** Builds the AdaFilter Task: validates the config, resets the head, wraps the model's convolutions (in place). */
+export function createAdafilterTask(model: FeatureModel, config: Partial<AdafilterConfig> | Record<string, unknown> = {}, data: AdafilterData = {}): AdafilterTask {
+  return new AdafilterTask(model, config, data);
+}
