@@ -1,24 +1,27 @@
 /**
- * @module A procedural anomaly-detection benchmark with pixel masks, in the MVTec-AD layout: one category per
- * texture class of src/data/tasks/textures.ts (28x28, 1 channel, uint8); the training split holds normal
- * images only, the test split normal images and images with one planted defect each, with its ground-truth
- * mask. Defect kinds: 'scratch' (a 1 px line of 8-16 px, black or white), 'blob' (an ellipse of radii
- * 1.5-3.5 px shifted by +-0.25..0.45 in intensity), 'patch' (a 5-9 px square pasted from an image of another
- * texture class), 'colour' (a 6-10 px rectangle with its contrast scaled by 0.3..0.6 and brightness shifted by
- * +-0.2..0.35). Everything is seeded: defect parameters come from Rng.derive(seed, 'defects', category, ...),
- * the textures from generateTextures with the same seed. Per-pixel work is plain JS on 784-pixel images.
+ * @module A procedural anomaly-detection benchmark with pixel masks, in the MVTec-AD layout: five texture
+ * categories (28x28, 1 channel, uint8), each with little variation between its normal images as in MVTec's
+ * texture classes: 'grating' (orientation 45 deg +- 3, 4 +- 0.1 cycles per width, random phase), 'checkerboard'
+ * (10 deg +- 3, 3 +- 0.1 cycles), 'blobs' (5 Gaussian blobs of std 0.2 (image width 2) at random places, random
+ * signs), 'gabor-noise' (white noise filtered by a 9x9 Gabor kernel at 60 deg), 'rings' (concentric, centre
+ * within +-0.1, 3 +- 0.1 cycles); every image is clamp(0.5 +- 0.03 + (0.3 +- 0.03) pattern + 0.03 N(0, 1), 0, 1).
+ * The training split holds normal images only; the test split normal images and images with one planted defect
+ * each, with its ground-truth mask. Defect kinds: 'scratch' (a 1 px line of 8-16 px, black or white), 'blob'
+ * (an ellipse of radii 1.5-3.5 px shifted by +-0.25..0.45 in intensity), 'patch' (a 5-9 px square pasted from an
+ * image of another category), 'colour' (a 6-10 px rectangle with its contrast scaled by 0.3..0.6 and its
+ * brightness shifted by +-0.2..0.35). Everything comes from Rng.derive(seed, 'defects', category, split) in
+ * plain JS (exact on every platform; 784-pixel images are cheap).
  */
 import * as torch from '../core/torch.js';
 import { ConfigError } from '../core/errors.js';
 import { Rng } from './rng.js';
 import { Dataset } from './dataset.js';
-import { generateTextures, TEXTURE_CLASSES } from './tasks/textures.js';
 
 /** Defect kinds, in the order they are assigned round-robin to defective test images. */
 export const DEFECT_KINDS = ['scratch', 'blob', 'patch', 'colour'] as const;
 export type DefectKind = typeof DEFECT_KINDS[number];
 /** Categories of the benchmark (the texture classes). */
-export const DEFECT_CATEGORIES: readonly string[] = TEXTURE_CLASSES;
+export const DEFECT_CATEGORIES: readonly string[] = ['grating', 'checkerboard', 'blobs', 'gabor-noise', 'rings'];
 /** Version of the generator (bump when the images change). */
 export const DEFECTS_VERSION = 1;
 
@@ -96,12 +99,56 @@ export function plantDefect(img: Float32Array, kind: DefectKind, rng: Rng, donor
   return mask;
 }
 
-/** Images of one texture class from a generated set, as [0, 1] Float32Arrays of 784 pixels. */
-function imagesOf(ds: Dataset, cls: number): Float32Array[] {
-  const px = ds.images.data() as Uint8Array;
-  const out: Float32Array[] = [];
-  ds.labelArray().forEach((y, i) => { if (y === cls) out.push(Float32Array.from(px.subarray(i * S * S, (i + 1) * S * S), (v) => v / 255)); });
-  return out;
+const GABOR = 4;
+/** One normal image of a category, values in [0, 1]. */
+export function texture(category: string, rng: Rng): Float32Array {
+  const c = (i: number): number => (2 * i + 1) / S - 1; // pixel centre in [-1, 1]
+  const p = new Float32Array(S * S);
+  const deg = Math.PI / 180;
+  const phase = rng.uniform(0, 2 * Math.PI);
+  if (category === 'grating' || category === 'checkerboard') {
+    const th = (category === 'grating' ? 45 : 10) * deg + rng.uniform(-3, 3) * deg;
+    const f = Math.PI * ((category === 'grating' ? 4 : 3) + rng.uniform(-0.1, 0.1));
+    const phase2 = rng.uniform(0, 2 * Math.PI);
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+      const u = c(x) * Math.cos(th) + c(y) * Math.sin(th), v = c(y) * Math.cos(th) - c(x) * Math.sin(th);
+      p[y * S + x] = category === 'grating' ? Math.sin(f * u + phase) : Math.tanh(4 * Math.sin(f * u + phase) * Math.sin(f * v + phase2)) / Math.tanh(4);
+    }
+  } else if (category === 'rings') {
+    const cx = rng.uniform(-0.1, 0.1), cy = rng.uniform(-0.1, 0.1), f = Math.PI * (3 + rng.uniform(-0.1, 0.1));
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) p[y * S + x] = Math.sin(f * Math.hypot(c(x) - cx, c(y) - cy) + phase);
+  } else if (category === 'blobs') {
+    const blobs = Array.from({ length: 5 }, () => [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.bernoulli(0.5) ? 1 : -1] as const);
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+      p[y * S + x] = blobs.reduce((a, [bx, by, s]) => a + s * Math.exp(-((c(x) - bx) ** 2 + (c(y) - by) ** 2) / (2 * 0.04)), 0);
+    }
+  } else {
+    const W = S + 2 * GABOR;
+    const noise = Float32Array.from({ length: W * W }, () => rng.normal());
+    const th = 60 * deg, f = Math.PI * 6;
+    const k: number[] = [];
+    for (let dy = -GABOR; dy <= GABOR; dy++) for (let dx = -GABOR; dx <= GABOR; dx++) {
+      const u = (dx * Math.cos(th) + dy * Math.sin(th)) * 2 / S, r2 = (dx * dx + dy * dy) * 4 / (S * S);
+      k.push(Math.exp(-r2 / (2 * 0.04)) * Math.cos(f * u));
+    }
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+      let a = 0, j = 0;
+      for (let dy = 0; dy <= 2 * GABOR; dy++) for (let dx = 0; dx <= 2 * GABOR; dx++) a += k[j++]! * noise[(y + dy) * W + x + dx]!;
+      p[y * S + x] = a;
+    }
+  }
+  if (category === 'blobs' || category === 'gabor-noise') {
+    const m = p.reduce((a, v) => Math.max(a, Math.abs(v)), 1e-6);
+    for (let i = 0; i < p.length; i++) p[i] = p[i]! / m;
+  }
+  const bright = 0.5 + rng.uniform(-0.03, 0.03), contrast = 0.3 + rng.uniform(-0.03, 0.03);
+  return p.map((v) => Math.min(1, Math.max(0, bright + contrast * v + 0.03 * rng.normal())));
+}
+
+/** n normal images of a category from the stream (seed, 'defects', category, split). */
+function textures(category: string, seed: number, split: string, n: number): Float32Array[] {
+  const rng = Rng.derive(seed, 'defects', category, split);
+  return Array.from({ length: n }, () => texture(category, rng));
 }
 
 /** uint8 [N, 1, 28, 28] tensor of [0, 1] images (rounded). */
@@ -114,35 +161,27 @@ function toImages(imgs: Float32Array[]): torch.Tensor {
 /** Generates one category of the benchmark (seeded; the same options give the same bytes). */
 export function generateDefectSet(options: DefectSetOptions): DefectSet {
   const o = resolveOptions(options);
-  const cls = DEFECT_CATEGORIES.indexOf(o.category);
-  const trainTex = generateTextures({ perClass: o.train, seed: o.seed, split: 'train' });
-  const testTex = generateTextures({ perClass: o.testGood + o.testDefect, seed: o.seed, split: 'test' });
-  try {
-    const train = imagesOf(trainTex, cls);
-    const test = imagesOf(testTex, cls);
-    const donors = DEFECT_CATEGORIES.map((_, c) => (c === cls ? [] : imagesOf(testTex, c))).flat();
-    const rng = Rng.derive(o.seed, 'defects', o.category);
-    const masks: Uint8Array[] = [];
-    const defects: ('good' | DefectKind)[] = [];
-    test.forEach((img, i) => {
-      if (i < o.testGood) { masks.push(new Uint8Array(S * S)); defects.push('good'); return; }
-      const kind = o.kinds[(i - o.testGood) % o.kinds.length]!;
-      masks.push(plantDefect(img, kind, rng, donors[rng.int(donors.length)]!));
-      defects.push(kind);
-    });
-    const source = `defects(v${DEFECTS_VERSION}, ${o.category}, seed=${o.seed})`;
-    const maskBuf = new Uint8Array(masks.length * S * S);
-    masks.forEach((m, i) => maskBuf.set(m, i * S * S));
-    return {
-      category: o.category, defects,
-      train: new Dataset({ images: toImages(train), labels: torch.zeros([train.length], { dtype: 'int64' }), classes: ['good', 'anomalous'], source: `${source} train` }),
-      test: new Dataset({
-        images: toImages(test), labels: torch.tensor(Int32Array.from(defects, (d) => (d === 'good' ? 0 : 1))), classes: ['good', 'anomalous'],
-        masks: torch.tensor(maskBuf, { shape: [masks.length, 1, S, S] }), source: `${source} test`,
-      }),
-    };
-  } finally {
-    trainTex.dispose();
-    testTex.dispose();
-  }
+  const train = textures(o.category, o.seed, 'train', o.train);
+  const test = textures(o.category, o.seed, 'test', o.testGood + o.testDefect);
+  const others = DEFECT_CATEGORIES.filter((c) => c !== o.category);
+  const rng = Rng.derive(o.seed, 'defects', o.category, 'plant');
+  const masks: Uint8Array[] = [];
+  const defects: ('good' | DefectKind)[] = [];
+  test.forEach((img, i) => {
+    if (i < o.testGood) { masks.push(new Uint8Array(S * S)); defects.push('good'); return; }
+    const kind = o.kinds[(i - o.testGood) % o.kinds.length]!;
+    masks.push(plantDefect(img, kind, rng, texture(others[rng.int(others.length)]!, rng)));
+    defects.push(kind);
+  });
+  const source = `defects(v${DEFECTS_VERSION}, ${o.category}, seed=${o.seed})`;
+  const maskBuf = new Uint8Array(masks.length * S * S);
+  masks.forEach((m, i) => maskBuf.set(m, i * S * S));
+  return {
+    category: o.category, defects,
+    train: new Dataset({ images: toImages(train), labels: torch.zeros([train.length], { dtype: 'int64' }), classes: ['good', 'anomalous'], source: `${source} train` }),
+    test: new Dataset({
+      images: toImages(test), labels: torch.tensor(Int32Array.from(defects, (d) => (d === 'good' ? 0 : 1))), classes: ['good', 'anomalous'],
+      masks: torch.tensor(maskBuf, { shape: [masks.length, 1, S, S] }), source: `${source} test`,
+    }),
+  };
 }
