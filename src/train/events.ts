@@ -4,6 +4,7 @@ import type { BatchSource } from './task.js';
 import type { Optimizer, ParamGroup } from '../core/optim/optimizer.js';
 import type { LRScheduler } from '../core/optim/lr_scheduler.js';
 import type { RunLength } from './build.js';
+import type { DataParallelOptions } from './distributed.js';
 
 /** How a run ended: all steps done, early stopping, a requestStop(), a signal, or an error. */
 export type TrainStatus = 'completed' | 'early-stopped' | 'stopped' | 'interrupted' | 'failed';
@@ -36,6 +37,11 @@ export interface TrainOptions<B> {
    * config.scheduler; it is stepped per config.scheduler.interval and checkpointed like the others.
    */
   scheduler?: (optimizer: Optimizer<ParamGroup>, length: RunLength) => LRScheduler;
+  /**
+   * Data parallelism (src/train/distributed.ts): on by itself when a process group with
+   * several ranks exists (options here tune it); false turns it off.
+   */
+  parallel?: DataParallelOptions | false;
 }
 
 /** How a run ended. */

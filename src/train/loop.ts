@@ -21,7 +21,8 @@ import { collectVersions, RunDir, type Versions } from './rundir.js';
 import { exitCodeForSignal, SignalTrap } from './signals.js';
 import { tensorboardListener } from './tensorboard.js';
 import { collect, restore, type LoopState, type RunParts } from './state.js';
-import type { StepContext, Task } from './task.js';
+import type { BatchSource, StepContext, Task } from './task.js';
+import { DataParallel } from './distributed.js';
 import type { TrainEvent, TrainOptions, TrainResult, TrainStatus } from './events.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -42,9 +43,19 @@ export class Trainer<B> {
   #lastCheckpoint: string | null = null;
   #window: number[] = [];
   #versions: Versions;
+  /** Data-parallel hooks (src/train/distributed.ts): on when a process group has several ranks. */
+  readonly #dp: DataParallel | null;
+  /** The batches this process trains on (its shard under data parallelism). */
+  readonly #data: BatchSource<B>;
+  /** Whether this process writes run files and emits events (rank 0 only under data parallelism). */
+  readonly #w: boolean;
+  #agreedStop = false;
 
   constructor(readonly task: Task<B>, config: TrainConfig, readonly o: TrainOptions<B>) {
     this.config = makeConfig(config);
+    this.#dp = o.parallel === false ? null : DataParallel.fromProcessGroup(o.parallel);
+    this.#data = this.#dp ? this.#dp.shard(o.data) : o.data;
+    this.#w = this.#dp?.writer ?? true;
     this.run = new RunDir(o.runDir);
     this.checkpoints = new Checkpoints(this.run.checkpointsDir);
     this.#versions = collectVersions();
@@ -66,6 +77,7 @@ export class Trainer<B> {
 
   #tb: ((e: TrainEvent) => void) | null | undefined;
   #emit(e: TrainEvent): void {
+    if (!this.#w) return;
     // TensorBoard event files next to metrics.jsonl (log.tensorboard), opened on the first event.
     if (this.#tb === undefined) this.#tb = this.config.log.tensorboard ? tensorboardListener(join(this.run.dir, 'tensorboard')) : null;
     this.#tb?.(e);
@@ -75,10 +87,10 @@ export class Trainer<B> {
   /** Trains until the epochs/steps are done, early stopping, a stop request or a signal. */
   async train(): Promise<TrainResult> {
     const c = this.config;
-    const src = this.o.data;
+    const src = this.#data;
     const n = src.numBatches;
     if (!Number.isInteger(n) || n < 1) throw new ConfigError(`the data source has ${n} batches per epoch; it needs at least 1`);
-    this.checkpoints.cleanStale();
+    if (this.#w) this.checkpoints.cleanStale();
     const opt = (this.optimizer = buildOptimizer(this.task.paramGroups(), c.optim));
     const stepsPerEpoch = Math.ceil(n / c.accumulate);
     const total = c.maxSteps ?? c.epochs * stepsPerEpoch; // maxSteps overrides epochs (HF's max_steps)
@@ -94,25 +106,26 @@ export class Trainer<B> {
         this.#st = restore(new CheckpointReader(dir), parts, (m) => this.#emit({ type: 'warning', message: m }));
         this.#early?.load(this.#st.early ?? undefined);
         this.#best?.load(this.#st.best ?? undefined);
-        this.run.metrics.truncateAfter(this.#st.step);
+        if (this.#w) this.run.metrics.truncateAfter(this.#st.step);
         resumedFrom = dir;
       } else {
         if (this.checkpoints.list().length) throw new ConfigError(`${this.run.dir} already has checkpoints; resume it or choose a new run directory`);
         torch.manualSeed(c.seed);
         src.load({ epoch: 0, index: 0, seed: c.seed });
-        this.run.writeConfig(c);
-        this.run.writeRunInfo({
+        if (this.#w) this.run.writeConfig(c);
+        if (this.#w) this.run.writeRunInfo({
           method: this.task.name, seed: c.seed, configHash: configHash(c), versions: this.#versions, started: new Date(started).toISOString(),
           streams: { torch_cpu: `manualSeed(${c.seed})`, data: `loader seed ${c.seed} (shuffle/augment streams derived per epoch and batch)`, js_task: `Rng.derive(${c.seed}, 'task', step, micro)`, cuda: 'not seeded separately (CPU run; manualSeed also seeds CUDA)' },
         });
       }
-      begun = true;
+      begun = this.#w;
+      await this.#dp?.start(this.task.model, opt.paramGroups.flatMap((g) => g.params));
       if (this.o.handleSignals ?? true) this.#trap = new SignalTrap().install();
       this.#mode(true);
       this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), resumedFrom, runDir: this.run.dir });
       const status = await this.#loop(total);
       const result = this.#result(status);
-      this.run.writeSummary({ ...result, totalSteps: total, resumedFrom, elapsedSec: (Date.now() - started) / 1000, finished: new Date().toISOString() });
+      if (this.#w) this.run.writeSummary({ ...result, totalSteps: total, resumedFrom, elapsedSec: (Date.now() - started) / 1000, finished: new Date().toISOString() });
       this.#emit({ type: 'end', status, step: this.#st.step, epoch: this.#st.epoch, elapsedMs: Date.now() - started, best: result.best });
       return result;
     } catch (e) {
@@ -153,7 +166,7 @@ export class Trainer<B> {
 
   async #loop(total: number): Promise<TrainStatus> {
     const c = this.config;
-    const src = this.o.data;
+    const src = this.#data;
     const opt = this.optimizer!;
     const st = this.#st;
     const k = c.accumulate;
@@ -198,6 +211,10 @@ export class Trainer<B> {
           throw new NonFiniteError(`non-finite value at step ${st.step + 1} (epoch ${st.epoch}, batch ${i - 1}): ${bad}; stopped before the optimizer step, no checkpoint written (guard.nonFinite='skip' skips such steps)`, st.step + 1, 'loss');
         }
         if (micro !== len - 1) { await tick(); continue; }
+        if (this.#dp) {
+          const a = await this.#dp.reduce(params, { bad, stop: (this.#stop ?? this.#trap?.received ?? null) !== null, lossSum: sum, count });
+          [bad, sum, count, this.#agreedStop] = [a.bad, a.lossSum, a.count, a.stop];
+        }
 
         let norm: number | null = null;
         if (!bad) {
@@ -238,10 +255,13 @@ export class Trainer<B> {
         await tick(); // lets pending signal handlers run before the stop decision
         const improved = this.#improvedAt === st.step;
         const early = this.#early !== null && this.#early.bad >= c.earlyStop.patience;
-        const stop = this.#stop ?? (this.#trap?.received ? 'signal' : null);
+        const stop = this.#dp && !this.#agreedStop ? null : this.#stop ?? (this.#trap?.received ? 'signal' : this.#dp ? 'requested on another rank' : null);
         const done = st.step >= total;
         const periodic = (c.checkpoint.every > 0 && st.step % c.checkpoint.every === 0) || (epochEnd && c.checkpoint.atEpochEnd);
-        if (periodic || improved || stop || early || done) this.#save(improved);
+        if (periodic || improved || stop || early || done) {
+          await this.#dp?.syncBuffers(this.task.model);
+          if (this.#w) this.#save(improved);
+        }
         if (stop) return this.#trap?.received ? 'interrupted' : 'stopped';
         if (early) return 'early-stopped';
         if (done) return 'completed';
@@ -253,7 +273,7 @@ export class Trainer<B> {
     const st = this.#st;
     if (loss !== null) { this.#window.push(loss); if (this.#window.length > 50) this.#window.shift(); }
     const running = this.#window.length ? this.#window.reduce((a, b) => a + b, 0) / this.#window.length : null;
-    if (st.step % this.config.log.every === 0) {
+    if (st.step % this.config.log.every === 0 && this.#w) {
       const avgParts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v / Math.max(1, count)]));
       this.run.metrics.append({ split: 'train', step: st.step, epoch: st.epoch, loss, lr, gradNorm: gradNormValue, ...(skipped ? { skipped: true } : {}), ...avgParts, time: Date.now() / 1000 });
     }
@@ -262,6 +282,7 @@ export class Trainer<B> {
 
   async #evaluate(batchIndex: number): Promise<void> {
     if (!this.task.evaluate) return;
+    await this.#dp?.syncBuffers(this.task.model);
     const st = this.#st;
     const rng = torch.getRngState();
     const grad = torch.isGradEnabled();
@@ -277,7 +298,7 @@ export class Trainer<B> {
       rng.dispose();
     }
     st.lastEval = { ...m };
-    this.run.metrics.append({ split: 'eval', step: st.step, epoch: st.epoch, ...m, time: Date.now() / 1000 });
+    if (this.#w) this.run.metrics.append({ split: 'eval', step: st.step, epoch: st.epoch, ...m, time: Date.now() / 1000 });
     this.#emit({ type: 'eval', step: st.step, epoch: st.epoch, metrics: { ...m } });
     const value = (mon: MetricMonitor, field: string): number => {
       const v = m[mon.metric];
@@ -292,7 +313,7 @@ export class Trainer<B> {
   }
 
   #save(best: boolean): void {
-    const parts = { task: this.task, optimizer: this.optimizer!, scheduler: this.scheduler, source: this.o.data, config: this.config, versions: this.#versions };
+    const parts = { task: this.task, optimizer: this.optimizer!, scheduler: this.scheduler, source: this.#data, config: this.config, versions: this.#versions };
     const { content, release } = collect(parts, this.#st);
     try {
       this.run.metrics.flush();

@@ -1,0 +1,205 @@
+/**
+ * @module Data-parallel training (DDP by hand, over src/core/distributed.ts).
+ * The Trainer switches it on by itself when a process group with more than one
+ * rank exists (the CLI's `--nproc` launcher creates one), so every method runs
+ * under it unchanged:
+ * - start: rank 0's parameters and buffers are broadcast to every rank;
+ * - data: each rank takes every worldSize-th batch of the task's BatchSource
+ *   (ShardedSource): disjoint shares of one seeded order, so global step s
+ *   sees exactly the batches s*W .. s*W+W-1 that one process would;
+ * - after each accumulation cycle's backward: gradients are averaged across
+ *   ranks in buckets (after the backward pass, not overlapped with it: see
+ *   docs/distributed.md), together with the loss and the skip/stop flags, so
+ *   every rank steps, skips and stops alike;
+ * - floating buffers (BatchNorm running statistics) are averaged (or rank 0's
+ *   broadcast) before each evaluation and checkpoint; batch statistics inside
+ *   the forward pass stay per rank (no SyncBatchNorm);
+ * - only rank 0 writes (checkpoints, metrics, summaries, events).
+ */
+import * as torch from '../core/torch.js';
+import type { Tensor } from '../core/torch.js';
+import * as dist from '../core/distributed.js';
+import { ConfigError } from '../core/errors.js';
+import type { AnyModule } from '../core/nn/module.js';
+import type { BatchSource, SourceState } from './task.js';
+
+/** Options of the data-parallel mode. */
+export interface DataParallelOptions {
+  /** Gradient bucket size in MiB (PyTorch DDP's bucket_cap_mb; default 25). */
+  bucketMb?: number;
+  /** Floating buffers before evaluation and checkpoints: 'average' (default), 'broadcast' (rank 0's) or 'none'. */
+  buffers?: 'average' | 'broadcast' | 'none';
+}
+
+/** A sharded source's position: the rank's own batch index, plus the world size it was taken with. */
+export interface ShardedState extends SourceState { worldSize: number }
+
+type WithBatchAt<B> = BatchSource<B> & { batchAt(epoch: number, i: number): B };
+const hasBatchAt = <B>(s: BatchSource<B>): s is WithBatchAt<B> => typeof (s as Partial<WithBatchAt<B>>).batchAt === 'function';
+
+/**
+ * Rank r's share of a BatchSource: batches r, r+W, r+2W, ... of each epoch
+ * (the last numBatches % W batches of an epoch are dropped, so ranks stay in step).
+ * Sources with batchAt(epoch, i) (the DataLoader) build only their own batches;
+ * others are positioned with load() and read one batch at a time.
+ */
+export class ShardedSource<B> implements BatchSource<B> {
+  readonly numBatches: number;
+  #epoch = 0;
+  #index = 0;
+  #seed = 0;
+  constructor(readonly inner: BatchSource<B>, readonly rank: number, readonly worldSize: number) {
+    this.numBatches = Math.floor(inner.numBatches / worldSize);
+    if (this.numBatches < 1) throw new ConfigError(`data-parallel: the data source has ${inner.numBatches} batches per epoch, fewer than the ${worldSize} processes; use a smaller batch size or fewer processes`);
+    this.#seed = inner.state().seed;
+  }
+
+  /** The global batch index of this rank's batch j. */
+  globalIndex(j: number): number { return j * this.worldSize + this.rank; }
+
+  state(): ShardedState { return { epoch: this.#epoch, index: this.#index, seed: this.#seed, worldSize: this.worldSize }; }
+
+  load(s: SourceState): void {
+    const w = (s as Partial<ShardedState>).worldSize;
+    if (w !== undefined && w !== this.worldSize) throw new ConfigError(`data-parallel: this position was taken with ${w} processes; resume with --nproc ${w} (got ${this.worldSize})`);
+    if (w === undefined && s.index !== 0) throw new ConfigError(`data-parallel: a single-process position mid-epoch (batch ${s.index}) cannot be sharded; resume it without --nproc`);
+    if (!Number.isInteger(s.index) || s.index < 0 || s.index > this.numBatches) throw new ConfigError(`ShardedSource.load: state.index must be an integer in [0, ${this.numBatches}], got ${JSON.stringify(s.index)}`);
+    this.#seed = s.seed;
+    [this.#epoch, this.#index] = s.index === this.numBatches ? [s.epoch + 1, 0] : [s.epoch, s.index];
+    this.inner.load({ epoch: this.#epoch, index: 0, seed: s.seed });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
+    const epoch = this.#epoch;
+    while (this.#epoch === epoch && this.#index < this.numBatches) {
+      const j = this.#index;
+      const b = await this.#batch(epoch, this.globalIndex(j));
+      [this.#epoch, this.#index] = j + 1 === this.numBatches ? [epoch + 1, 0] : [epoch, j + 1];
+      yield b;
+    }
+  }
+
+  async #batch(epoch: number, i: number): Promise<B> {
+    if (hasBatchAt(this.inner)) return this.inner.batchAt(epoch, i);
+    this.inner.load({ epoch, index: i, seed: this.#seed });
+    const it = this.inner[Symbol.asyncIterator]();
+    const r = await it.next();
+    await it.return?.();
+    if (r.done) throw new Error(`data-parallel: the source yielded no batch ${i} of epoch ${epoch}`);
+    return r.value;
+  }
+}
+
+/** What each rank brings to the per-cycle agreement. */
+export interface CycleLocal { bad: string | null; stop: boolean; lossSum: number; count: number }
+/** What every rank leaves it with. */
+export interface CycleAgreed { bad: string | null; stop: boolean; lossSum: number; count: number; commMs: number }
+
+/** The data-parallel hooks the Trainer calls. */
+export class DataParallel {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly bucketBytes: number;
+  readonly buffers: 'average' | 'broadcast' | 'none';
+  /** Milliseconds spent in the gradient all-reduce (summed over steps; for the benchmark). */
+  commMs = 0;
+
+  constructor(o: DataParallelOptions = {}) {
+    this.rank = dist.getRank();
+    this.worldSize = dist.getWorldSize();
+    const mb = o.bucketMb ?? 25;
+    if (!(Number.isFinite(mb) && mb > 0)) throw new ConfigError(`data-parallel: bucketMb must be a number > 0, got ${mb}`);
+    this.bucketBytes = mb * 1024 * 1024;
+    this.buffers = o.buffers ?? 'average';
+    if (!['average', 'broadcast', 'none'].includes(this.buffers)) throw new ConfigError(`data-parallel: buffers must be 'average', 'broadcast' or 'none', got '${this.buffers}'`);
+  }
+
+  /** The DataParallel for the current process group, or null when there is none (or it has one rank). */
+  static fromProcessGroup(o?: DataParallelOptions): DataParallel | null {
+    return dist.isInitialized() && dist.getWorldSize() > 1 ? new DataParallel(o) : null;
+  }
+
+  /** Only rank 0 writes run files. */
+  get writer(): boolean { return this.rank === 0; }
+
+  shard<B>(src: BatchSource<B>): ShardedSource<B> { return new ShardedSource(src, this.rank, this.worldSize); }
+
+  /** Rank 0's parameters and buffers (the model's and any other trained tensors) on every rank. */
+  async start(model: AnyModule, params: Tensor[]): Promise<void> {
+    const all = [...new Set([...model.parameters(), ...model.buffers(), ...params])];
+    for (const group of this.#buckets(all)) await dist.broadcast(group, 0);
+  }
+
+  /**
+   * After a cycle's backward: agrees on skip/stop and the mean loss, then
+   * averages the gradients. A parameter whose gradient is missing on some
+   * ranks (unused there) gets zeros on those ranks first; one missing on all
+   * ranks stays missing.
+   */
+  async reduce(params: Tensor[], local: CycleLocal): Promise<CycleAgreed> {
+    const t0 = performance.now();
+    const grads = params.map((p) => p.grad);
+    try {
+      const flags = torch.tensor([local.bad ? 1 : 0, local.stop ? 1 : 0, local.lossSum, local.count, ...grads.map((g) => (g ? 1 : 0))], { dtype: 'float64' });
+      let f: number[];
+      try {
+        await dist.allReduce(flags, 'sum');
+        f = Array.from(flags.data() as Float64Array);
+      } finally {
+        flags.dispose();
+      }
+      const [badRanks, stopRanks, lossSum, count] = f as [number, number, number, number];
+      const bad = local.bad ?? (badRanks > 0 ? `non-finite values on ${badRanks} of ${this.worldSize} ranks` : null);
+      if (!bad) {
+        const live: Tensor[] = [];
+        grads.forEach((g, i) => {
+          const have = f[4 + i]!;
+          if (have === 0) return;
+          if (!g) {
+            const p = params[i]!;
+            const z = torch.noGrad(() => torch.zerosLike(p));
+            p.grad = z;
+            z.dispose();
+            grads[i] = p.grad;
+          }
+          live.push(grads[i]!);
+        });
+        await Promise.all(this.#buckets(live.reverse()).map((b) => dist.allReduce(b, 'avg')));
+      }
+      const commMs = performance.now() - t0;
+      this.commMs += commMs;
+      return { bad, stop: stopRanks > 0, lossSum, count, commMs };
+    } finally {
+      for (const g of grads) g?.dispose();
+    }
+  }
+
+  /** Floating buffers (BatchNorm running stats) made equal across ranks, per `buffers`. */
+  async syncBuffers(model: AnyModule): Promise<void> {
+    if (this.buffers === 'none') return;
+    const bufs = model.buffers();
+    const floating = bufs.filter((b) => torch.isFloating(b.dtype));
+    const other = bufs.filter((b) => !torch.isFloating(b.dtype));
+    if (this.buffers === 'average') await Promise.all(this.#buckets(floating).map((b) => dist.allReduce(b, 'avg')));
+    else await Promise.all(this.#buckets(floating).map((b) => dist.broadcast(b, 0)));
+    await Promise.all(this.#buckets(other).map((b) => dist.broadcast(b, 0)));
+  }
+
+  /** Tensors split into buckets of one dtype and at most bucketBytes each (order kept). */
+  #buckets(ts: Tensor[]): Tensor[][] {
+    const out: Tensor[][] = [];
+    const open = new Map<string, { list: Tensor[]; bytes: number }>();
+    for (const t of ts) {
+      const bytes = t.numel() * torch.DTYPE_SIZE[t.dtype];
+      let cur = open.get(t.dtype);
+      if (!cur || (cur.bytes > 0 && cur.bytes + bytes > this.bucketBytes)) {
+        cur = { list: [], bytes: 0 };
+        open.set(t.dtype, cur);
+        out.push(cur.list);
+      }
+      cur.list.push(t);
+      cur.bytes += bytes;
+    }
+    return out;
+  }
+}

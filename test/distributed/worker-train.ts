@@ -1,0 +1,23 @@
+/**
+ * @module A training worker for train.test.ts, driven by DP_OPTS (JSON):
+ * { runDir, batchSize, config, resume? (a checkpoint directory) }. With
+ * WORLD_SIZE set it joins the process group first, so the Trainer trains
+ * data-parallel. It prints one JSON line: rank, status, steps, the dataset
+ * indices of every batch it saw, and the final weights as arrays.
+ */
+import * as dist from '../../src/core/distributed.js';
+import { resume, train } from '../../src/train/index.js';
+import { makeDataset, makeLoader, TinyTask } from '../train/fixtures.js';
+
+interface Opts { runDir: string; batchSize: number; config: Record<string, unknown>; resume?: string }
+const o = JSON.parse(process.env['DP_OPTS'] ?? '{}') as Opts;
+const grouped = process.env['WORLD_SIZE'] !== undefined;
+if (grouped) await dist.initProcessGroup();
+const task = new TinyTask({ dropout: 0, jitter: false });
+const opts = { data: makeLoader(makeDataset(), o.batchSize), handleSignals: false };
+const r = o.resume
+  ? await resume(o.runDir, task, { ...opts, checkpoint: o.resume })
+  : await train(task, o.config, { ...opts, runDir: o.runDir });
+const weights = Object.fromEntries([...task.model.stateDict()].map(([k, t]) => [k, Array.from(t.data() as Float32Array)]));
+process.stdout.write(JSON.stringify({ rank: grouped ? dist.getRank() : 0, status: r.status, step: r.step, seen: task.seen, weights, ema: Array.from(task.ema!.data() as Float32Array) }) + '\n');
+if (grouped) dist.destroyProcessGroup();
