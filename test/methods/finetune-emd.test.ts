@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/core/torch.js';
 import { createModel } from '../../src/models/index.js';
-import { emd, euclideanDistances, similarityFromStats, domainSimilarity, classStats, type ClassStats } from '../../src/methods/finetune/index.js';
+import { autoGamma, classSpread, emd, euclideanDistances, similarityFromStats, domainSimilarity, classStats, type ClassStats } from '../../src/methods/finetune/index.js';
 import { makeSet, loaderOf } from './finetune-fixtures.js';
 
 /** A seeded uniform PRNG (mulberry32). */
@@ -106,16 +106,35 @@ test('EMD: input errors name the offending entry', () => {
 
 test('similarity = exp(-gamma * EMD) in (0, 1]: 1 for identical stats, gamma reported, count weights used', () => {
   const s: ClassStats = { means: [[0, 0], [3, 4]], counts: [30, 10], classes: [0, 1], dropped: [] };
-  const same = similarityFromStats(s, s);
+  const same = similarityFromStats(s, s, 0.01);
   assert.equal(same.emd, 0);
   assert.equal(same.similarity, 1);
   assert.equal(same.gamma, 0.01);
+  assert.equal(same.gammaRule, 'fixed');
   const t: ClassStats = { means: [[0, 0], [3, 4]], counts: [10, 30], classes: [0, 1], dropped: [] };
   const r = similarityFromStats(s, t, 0.5);
   assert.ok(Math.abs(r.emd - 0.5 * 5) < 1e-12, `weights .75/.25 vs .25/.75 move 0.5 of mass a distance 5, got ${r.emd}`);
   assert.ok(Math.abs(r.similarity - Math.exp(-0.5 * 2.5)) < 1e-12);
   assert.ok(r.similarity > 0 && r.similarity < 1);
-  assert.throws(() => similarityFromStats(s, t, 0), /gamma must be a finite number > 0/);
+  assert.throws(() => similarityFromStats(s, t, 0), /gamma must be 'auto' or a finite number > 0/);
+});
+
+test("gamma 'auto' = 1 / mean distance between source class means: scale-free, the default; needs two distinct means", () => {
+  const s: ClassStats = { means: [[0, 0], [3, 4], [0, 8]], counts: [1, 1, 1], classes: [0, 1, 2], dropped: [] };
+  const t: ClassStats = { means: [[1, 1], [2, 2]], counts: [1, 1], classes: [0, 1], dropped: [] };
+  assert.ok(Math.abs(classSpread(s) - (5 + 8 + 5) / 3) < 1e-12);
+  const r = similarityFromStats(s, t);
+  assert.equal(r.gammaRule, 'auto');
+  assert.ok(Math.abs(r.gamma - 3 / 18) < 1e-12 && Math.abs(r.sourceSpread - 6) < 1e-12);
+  assert.ok(Math.abs(r.similarity - Math.exp(-r.emd / 6)) < 1e-12);
+  // scaling every feature by 10 scales the EMD by 10 and leaves the similarity unchanged
+  const x10 = (c: ClassStats): ClassStats => ({ ...c, means: c.means.map((m) => m.map((v) => 10 * v)) });
+  const r10 = similarityFromStats(x10(s), x10(t));
+  assert.ok(Math.abs(r10.emd - 10 * r.emd) < 1e-9 && Math.abs(r10.similarity - r.similarity) < 1e-12);
+  const one: ClassStats = { means: [[1, 2]], counts: [5], classes: [0], dropped: [] };
+  assert.throws(() => autoGamma(one), /gamma 'auto' needs at least two distinct source class means/);
+  assert.throws(() => similarityFromStats(one, t), /give a number/);
+  assert.equal(similarityFromStats(one, t, 0.1).gammaRule, 'fixed');
 });
 
 test('domainSimilarity with a fixed small CNN: identical domains give 1, shifted data less; min counts drop classes; no leaks', () => {
@@ -133,6 +152,9 @@ test('domainSimilarity with a fixed small CNN: identical domains give 1, shifted
   const cs = classStats(model, loaderOf(src, 16, false), Math.max(...counts));
   assert.equal(cs.classes.length + cs.dropped.length, 3);
   assert.ok(cs.dropped.length >= 1 || new Set(counts).size === 1);
+  const l2 = domainSimilarity(model, loaderOf(src, 16, false), loaderOf(tgt, 16, false), { tap: 'block1' });
+  assert.equal(l2.featureDim, 4, 'the block1 tap has 4 channels, averaged over space');
+  assert.ok(l2.emd > 0 && l2.gammaRule === 'auto');
   assert.equal(torch.liveTensors(), before, 'tensors leaked by domainSimilarity');
   console.log(`similarity small_cnn(untrained, d=${far.featureDim}) shifted: emd=${far.emd.toFixed(4)} sim(gamma=0.01)=${far.similarity.toFixed(6)}`);
   model.dispose(); src.dispose(); tgt.dispose();

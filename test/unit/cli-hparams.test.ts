@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cellId, gridTable, parseHparams, runGrid, type HparamsArgs } from '../../src/cli/hparams.js';
-import { capPerClass, parseSimilarity, runSimilarity } from '../../src/cli/similarity.js';
+import { capPerClass, parseSimilarity, runSimilarity, type SimilarityArgs } from '../../src/cli/similarity.js';
 import { parseCli } from '../../src/cli/args.js';
 import { CliError } from '../../src/cli/flags.js';
 
@@ -43,8 +43,12 @@ test('parseSimilarity: --target required, comma lists, --gamma and --per-class-m
   assert.ok(p !== 'help');
   assert.equal(p.source, 'fmnist:source');
   assert.deepEqual(p.targets, ['fmnist:target-mid', 'textures:target-far']);
-  assert.equal(p.gamma, 0.01);
+  assert.equal(p.gamma, 'auto');
+  assert.equal(p.tap, 'pool');
   assert.equal(p.perClassMax, 500);
+  const g = parseSimilarity(['--target', 'fmnist:target-mid', '--gamma', '0.2', '--tap', 'layer2']);
+  assert.ok(g !== 'help' && g.gamma === 0.2 && g.tap === 'layer2');
+  assert.throws(() => parseSimilarity(['--target', 'fmnist:target-mid', '--tap', 'a b']), names('--tap'));
   const all = parseSimilarity(['--target', 'fmnist:target-mid', '--per-class-max', '0']);
   assert.ok(all !== 'help' && all.perClassMax === null);
   assert.throws(() => parseSimilarity(['--target', 'nope:x']), names('--target'));
@@ -99,7 +103,7 @@ test('runGrid: a tiny grid writes the table, summary and report; a second call r
 });
 
 test('runSimilarity on tiny data: EMD >= 0, similarity in (0, 1], a row per target', async () => {
-  const r = await runSimilarity({ source: 'fmnist:source', targets: ['fmnist:target-mid', 'fmnist:source'], weights: null, gamma: 0.01, perClassMax: 10, seed: 0, json: false }, () => {});
+  const r = await runSimilarity({ source: 'fmnist:source', targets: ['fmnist:target-mid', 'fmnist:source'], weights: null, gamma: 0.01, tap: 'pool', perClassMax: 10, seed: 0, json: false }, () => {});
   assert.equal(r.rows.length, 2);
   assert.equal(r.sourceImages, 50);
   for (const row of r.rows) {
@@ -109,4 +113,10 @@ test('runSimilarity on tiny data: EMD >= 0, similarity in (0, 1], a row per targ
   }
   assert.ok(r.rows[1]!.emd < 1e-6, 'a domain is at distance 0 from itself');
   assert.ok(Math.abs(r.rows[0]!.similarity - Math.exp(-0.01 * r.rows[0]!.emd)) < 1e-12);
+  const a: SimilarityArgs = { source: 'fmnist:source', targets: ['fmnist:target-mid'], weights: null, gamma: 'auto', tap: 'layer2', perClassMax: 4, seed: 0, json: false };
+  const auto = await runSimilarity(a, () => {});
+  assert.equal(auto.gammaRule, 'auto');
+  assert.equal(auto.featureDim, 32);
+  assert.ok(Math.abs(auto.gamma * auto.sourceSpread - 1) < 1e-12);
+  await assert.rejects(runSimilarity({ ...a, tap: 'nope' }, () => {}), names('--tap'));
 });

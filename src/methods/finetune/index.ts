@@ -20,7 +20,7 @@ import { pooledFeatures, type LabelledSource } from './similarity.js';
 export { defaultFinetuneConfig, validateFinetuneConfig, finetuneTrainConfig, type FinetuneConfig, type ResolvedFinetuneConfig, type Strategy } from './config.js';
 export { l2spPenalty, l2Penalty, squaredDistance } from './losses.js';
 export { emd, euclideanDistances, type EmdResult } from './emd.js';
-export { domainSimilarity, similarityFromStats, classStats, pooledFeatures, type LabelledSource, type ClassStats, type SimilarityOptions, type SimilarityResult } from './similarity.js';
+export { domainSimilarity, similarityFromStats, classStats, classSpread, autoGamma, pooledFeatures, type Gamma, type LabelledSource, type ClassStats, type SimilarityOptions, type SimilarityResult } from './similarity.js';
 
 /** A training batch: images, labels, and (with MixUp/CutMix) the partner labels and lambda. */
 export interface FinetuneBatch { x: Tensor; y: Tensor; yB?: Tensor | null; lambda?: number | null }

@@ -4,7 +4,8 @@
  * DomainSimilarityDemo.ipynb): pooled features of a FIXED backbone, one mean per class, class weights =
  * counts normalised to 1 within each domain, Euclidean ground distance between class means, exact EMD,
  * similarity = exp(-gamma * EMD). gamma = 0.01 is Cui et al.'s value, tuned for 2048-d JFT ResNet-101
- * features; with other backbones (64-d small CNN features) choose gamma so similarities spread over (0, 1).
+ * features. The default here is gamma 'auto' = 1 / (mean distance between the source's class means): EMD in
+ * units of the backbone's own between-class scale, so the similarity does not depend on the feature scale.
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
@@ -32,10 +33,15 @@ export interface ClassStats {
   dropped: number[];
 }
 
+/** gamma of exp(-gamma * EMD): a number, or 'auto' = 1 / (mean pairwise distance between the source's class means). */
+export type Gamma = number | 'auto';
+
 /** Options of domainSimilarity. */
 export interface SimilarityOptions {
-  /** Similarity = exp(-gamma * EMD); default 0.01 (Cui et al., tuned for 2048-d features). */
-  gamma?: number;
+  /** Similarity = exp(-gamma * EMD); default 'auto' (see Gamma); Cui et al. use 0.01 with 2048-d JFT features. */
+  gamma?: Gamma;
+  /** Feature tap (default 'pool', the penultimate features; a conv stage's map is averaged over space). */
+  tap?: string;
   /** Drop source classes with fewer examples (Cui et al.: 200 images); default 0 [R]. */
   sourceMinCount?: number;
   /** Drop target classes with fewer examples; default 0. */
@@ -46,15 +52,23 @@ export interface SimilarityOptions {
 export interface SimilarityResult {
   emd: number;
   similarity: number;
+  /** The gamma used (resolved when 'auto'). */
   gamma: number;
+  gammaRule: 'auto' | 'fixed';
+  /** Mean pairwise Euclidean distance between the source's class means (1 / gamma under 'auto'). */
+  sourceSpread: number;
   /** Feature dimension the distances were measured in. */
   featureDim: number;
   source: ClassStats;
   target: ClassStats;
 }
 
-/** Pooled features [N, featureDim] (float32) and int64 labels [N] of every batch, computed in eval mode without gradients (training flags restored). */
-export function pooledFeatures(model: FeatureModel, data: LabelledSource): { features: Tensor; labels: Tensor } {
+/**
+ * Pooled features [N, featureDim] (float32) and int64 labels [N] of every batch, computed in eval mode without
+ * gradients (training flags restored). `tap` (default 'pool') picks another feature tap; a [N, C, H, W] map is
+ * averaged over space.
+ */
+export function pooledFeatures(model: FeatureModel, data: LabelledSource, tap = 'pool'): { features: Tensor; labels: Tensor } {
   if (!(Number.isInteger(data.numBatches) && data.numBatches >= 1)) throw new ConfigError(`pooledFeatures: the data source has ${data.numBatches} batches; it needs at least 1`);
   const modes = model.modules().map((m) => m.training);
   model.eval();
@@ -65,7 +79,8 @@ export function pooledFeatures(model: FeatureModel, data: LabelledSource): { fea
       for (let i = 0; i < data.numBatches; i++) {
         const batch = data.batchAt(0, i);
         try {
-          fs.push(model.forwardPooled(batch.x).to('float32'));
+          const f = tap === 'pool' ? model.forwardPooled(batch.x) : model.forwardFeatures(batch.x, [tap]).get(tap)!;
+          fs.push((f.dim() > 2 ? f.flatten(2).mean(2) : f).to('float32'));
           ys.push(batch.y.to('int64'));
         } finally {
           torch.dispose(batch);
@@ -78,10 +93,10 @@ export function pooledFeatures(model: FeatureModel, data: LabelledSource): { fea
   }
 }
 
-/** Per-class means of the pooled features of a fixed backbone; classes with fewer than minCount examples are dropped. */
-export function classStats(model: FeatureModel, data: LabelledSource, minCount = 0): ClassStats {
+/** Per-class means of the pooled features (or those of `tap`) of a fixed backbone; classes with fewer than minCount examples are dropped. */
+export function classStats(model: FeatureModel, data: LabelledSource, minCount = 0, tap = 'pool'): ClassStats {
   if (!Number.isInteger(minCount) || minCount < 0) throw new ConfigError(`classStats: minCount must be an integer >= 0, got ${minCount}`);
-  const { features, labels } = pooledFeatures(model, data);
+  const { features, labels } = pooledFeatures(model, data, tap);
   try {
     const f = torch.tidy(() => features.to('float64').contiguous().data() as Float64Array);
     const d = features.size(1);
@@ -110,21 +125,41 @@ function statsFromSums(sums: Map<number, Float64Array>, counts: Map<number, numb
   };
 }
 
+/** Mean pairwise Euclidean distance between class means (NaN with fewer than two classes). */
+export function classSpread(s: ClassStats): number {
+  const D = euclideanDistances(s.means, s.means);
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < D.length; i++) for (let j = i + 1; j < D.length; j++) { sum += D[i]![j]!; n++; }
+  return n ? sum / n : NaN;
+}
+
+/** gamma 'auto' for a source: 1 / classSpread(source); ConfigError when it has fewer than two distinct class means. */
+export function autoGamma(source: ClassStats): number {
+  const s = classSpread(source);
+  if (!(s > 0)) throw new ConfigError(`similarity: gamma 'auto' needs at least two distinct source class means (got ${source.means.length} class(es)); give a number`);
+  return 1 / s;
+}
+
 /** EMD and exp(-gamma * EMD) between two domains' class statistics (weights = counts normalised to 1). */
-export function similarityFromStats(source: ClassStats, target: ClassStats, gamma = 0.01): SimilarityResult {
-  if (!(Number.isFinite(gamma) && gamma > 0)) throw new ConfigError(`similarity: gamma must be a finite number > 0, got ${gamma}`);
+export function similarityFromStats(source: ClassStats, target: ClassStats, gamma: Gamma = 'auto'): SimilarityResult {
+  if (gamma !== 'auto' && !(Number.isFinite(gamma) && gamma > 0)) throw new ConfigError(`similarity: gamma must be 'auto' or a finite number > 0, got ${gamma}`);
   for (const [name, s] of [['source', source], ['target', target]] as const) {
     if (!s.means.length) throw new ConfigError(`similarity: the ${name} domain has no class left (min count too high? dropped: ${s.dropped.join(', ')})`);
   }
   const norm = (c: number[]): number[] => { const t = c.reduce((a, b) => a + b, 0); return c.map((v) => v / t); };
   const D = euclideanDistances(source.means, target.means);
   const d = emd(norm(source.counts), norm(target.counts), D).distance;
-  return { emd: d, similarity: Math.exp(-gamma * d), gamma, featureDim: source.means[0]!.length, source, target };
+  const g = gamma === 'auto' ? autoGamma(source) : gamma;
+  return {
+    emd: d, similarity: Math.exp(-g * d), gamma: g, gammaRule: gamma === 'auto' ? 'auto' : 'fixed', sourceSpread: classSpread(source),
+    featureDim: source.means[0]!.length, source, target,
+  };
 }
 
 /** Domain similarity of source and target data under a fixed backbone's pooled features (Cui et al. 2018). */
 export function domainSimilarity(model: FeatureModel, source: LabelledSource, target: LabelledSource, o: SimilarityOptions = {}): SimilarityResult {
-  const s = classStats(model, source, o.sourceMinCount ?? 0);
-  const t = classStats(model, target, o.targetMinCount ?? 0);
-  return similarityFromStats(s, t, o.gamma ?? 0.01);
+  const s = classStats(model, source, o.sourceMinCount ?? 0, o.tap);
+  const t = classStats(model, target, o.targetMinCount ?? 0, o.tap);
+  return similarityFromStats(s, t, o.gamma ?? 'auto');
 }
