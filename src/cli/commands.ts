@@ -14,6 +14,7 @@ import { PREDICT_USAGE, parsePredict } from './predict-args.js';
 import { ANOMALY_USAGE, parseAnomaly } from './anomaly-args.js';
 import { ADVERSARIAL_USAGE, parseAdversarial } from './adversarial-args.js';
 import { ROBUSTNESS_USAGE, parseRobustness } from './robustness-args.js';
+import { SEMISUP_USAGE, parseSemisup } from './semisup-args.js';
 
 /** One subcommand. `parse` returns 'help' for --help; `run` returns the exit status. */
 export interface CommandSpec<O = any> {
@@ -83,6 +84,11 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'predict', usage: PREDICT_USAGE, parse: parsePredict,
     summary: 'Top classes of images (PNG/JPEG or IDX) from an exported .onnx model in ONNX Runtime',
     run: async (o) => (await import('./predict.js')).predictCommand(o),
+  }),
+  command({
+    name: 'semisup', usage: SEMISUP_USAGE, parse: parseSemisup,
+    summary: 'Semi-supervised transfer: AKC + ARC with FixMatch, MixMatch, ICT, Mean Teacher,\nPseudo Label or labelled data only (Abuduweili et al. 2021)',
+    run: async (o) => (await import('./semisup.js')).semisupCommand(o),
   }),
   command({
     name: 'bench', usage: BENCH_USAGE, parse: parseBench,

@@ -56,6 +56,8 @@ export interface SemisupConfig {
   emaDecay: number;
   /** EMA decay min(1 - 1/t, emaDecay) at step t [C: on for ict; R: default on for all, short runs]. */
   emaWarmup: boolean;
+  /** evaluate() also reports the raw (non-EMA) model's accuracy as rawAccuracy (a second pass over the eval data). */
+  evalRaw: boolean;
   /** Imprint the new head from the labelled set's pooled features before training [C: on]. */
   imprint: boolean;
   /** SGD (Nesterov) lr, momentum, weight decay (none on BatchNorm and biases) [C]. */
@@ -76,7 +78,7 @@ export interface SemisupConfig {
 export const defaultSemisupConfig: SemisupConfig = {
   algorithm: 'fixmatch', akc: false, arc: false, lambdaAkc: 1, lambdaArc: 50, akcThreshold: 0.7, arcThreshold: 0.7, akcScale: 100,
   tableSizeL: 128, tableSizeU: 128, arcMinTable: 20, regWarmup: 10, regWarmupIter: 100, coef: null, warmupIter: null,
-  threshold: 0.95, mixupAlpha: 0.75, sharpenT: 0.5, mixmatchK: 2, ema: true, emaDecay: 0.999, emaWarmup: true, imprint: true,
+  threshold: 0.95, mixupAlpha: 0.75, sharpenT: 0.5, mixmatchK: 2, ema: true, emaDecay: 0.999, emaWarmup: true, evalRaw: false, imprint: true,
   lr: 0.01, momentum: 0.9, weightDecay: 5e-4, numCycles: 7.9 / 16, batchSize: 16, mu: 3, stepsPerEpoch: 100, numClasses: null,
 };
 
@@ -107,7 +109,7 @@ const RULES: Record<keyof SemisupConfig, Check> = {
   coef: [(v) => v === null || (num(v) && v >= 0), 'a finite number >= 0 or null'],
   warmupIter: [(v) => v === null || (Number.isSafeInteger(v) && (v as number) >= 0), 'an integer >= 0 or null'],
   threshold: [(v) => num(v) && v >= 0 && v <= 1, 'a number in [0, 1]'], mixupAlpha: pos, sharpenT: unit, mixmatchK: int(1),
-  ema: bool, emaDecay: [(v) => num(v) && v >= 0 && v < 1, 'a number in [0, 1)'], emaWarmup: bool, imprint: bool,
+  ema: bool, emaDecay: [(v) => num(v) && v >= 0 && v < 1, 'a number in [0, 1)'], emaWarmup: bool, evalRaw: bool, imprint: bool,
   lr: pos, momentum: [(v) => num(v) && v > 0 && v < 1, 'a number in (0, 1) (Nesterov needs momentum > 0)'], weightDecay: nonNeg,
   numCycles: [(v) => num(v) && v > 0 && v <= 1, 'a number in (0, 1]'], batchSize: int(1), mu: int(1), stepsPerEpoch: int(1),
   numClasses: [(v) => v === null || (Number.isSafeInteger(v) && (v as number) >= 2), 'an integer >= 2 or null'],

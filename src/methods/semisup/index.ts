@@ -204,12 +204,12 @@ export class SemisupTask implements Task<SemisupBatch> {
     this.ema?.update(this.model, emaDecayAt(this.config.emaDecay, ctx.step, this.config.emaWarmup), this.teacherTrains);
   }
 
-  /** Accuracy and loss of the evaluated model (the EMA copy when config.ema), plus the raw model's accuracy. */
+  /** Accuracy and loss of the evaluated model (the EMA copy when config.ema), plus the raw model's accuracy with config.evalRaw. */
   evaluate(): Record<string, number> {
     const src = this.data.eval;
     if (!src) return {};
     const main = evaluateAccuracy(this.config.ema && this.ema ? this.ema.copy : this.model, src);
-    if (!(this.config.ema && this.ema)) return main;
+    if (!(this.config.ema && this.ema && this.config.evalRaw)) return main;
     return { ...main, rawAccuracy: evaluateAccuracy(this.model, src).accuracy };
   }
 

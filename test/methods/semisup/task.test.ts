@@ -15,7 +15,7 @@ import type { FeatureModel } from '../../../src/models/index.js';
 import { changed, makeSet, snapshot, tinyResNet, tmp } from '../finetune-fixtures.js';
 
 /** Loose gates and short warm-ups so that every term is active within a few steps. */
-const TINY: Partial<SemisupConfig> = { batchSize: 4, mu: 2, stepsPerEpoch: 3, akcThreshold: 1, arcThreshold: 1, regWarmup: 0, regWarmupIter: 2, arcMinTable: 4, tableSizeL: 8, tableSizeU: 8, warmupIter: 2, threshold: 0.3, lr: 0.05 };
+const TINY: Partial<SemisupConfig> = { batchSize: 4, mu: 2, stepsPerEpoch: 3, akcThreshold: 1, arcThreshold: 1, regWarmup: 0, regWarmupIter: 2, arcMinTable: 4, tableSizeL: 8, tableSizeU: 8, warmupIter: 2, threshold: 0.3, lr: 0.05, evalRaw: true };
 
 interface Fixture { lab: Dataset; unl: Dataset; ev: Dataset; source: FeatureModel }
 function fixture(): Fixture {
