@@ -9,6 +9,7 @@ import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
 import { REPORT_USAGE, parseReport } from './report.js';
 import { HPARAMS_USAGE, parseHparams } from './hparams.js';
 import { SIMILARITY_USAGE, parseSimilarity } from './similarity.js';
+import { JADCE_USAGE, parseJadce } from './jadce.js';
 import { EXPORT_USAGE, parseExport } from './export-args.js';
 import { PREDICT_USAGE, parsePredict } from './predict-args.js';
 import { ANOMALY_USAGE, parseAnomaly } from './anomaly-args.js';
@@ -89,6 +90,11 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'semisup', usage: SEMISUP_USAGE, parse: parseSemisup,
     summary: 'Semi-supervised transfer: AKC + ARC with FixMatch, MixMatch, ICT, Mean Teacher,\nPseudo Label or labelled data only (Abuduweili et al. 2021)',
     run: async (o) => (await import('./semisup.js')).semisupCommand(o),
+  }),
+  command({
+    name: 'jadce', usage: JADCE_USAGE, parse: parseJadce,
+    summary: 'Massive-access device detection and channel estimation: simulator, AMP/EM-AMP/ISTA/\nLISTA-GS baselines and the feature-aided adaptive-tuning network (train|eval|sweep)',
+    run: async (o) => (await import('./jadce-run.js')).jadceCommand(o),
   }),
   command({
     name: 'bench', usage: BENCH_USAGE, parse: parseBench,
