@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import { CliError, USAGE, parseCli, type Parsed } from './args.js';
 import { findCommand } from './commands.js';
+import { LAUNCH_USAGE, launch, parseLaunch, workerSetup } from './launch.js';
 
 /** This package's version, from package.json (dist/src/cli -> root). */
 function packageVersion(): string {
@@ -38,11 +39,15 @@ async function dispatch(p: Parsed): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
-    return await dispatch(parseCli(argv));
+    const multi = parseLaunch(argv); // --nproc: start the workers (src/cli/launch.ts)
+    if (multi?.rest.some((x) => x === '-h' || x === '--help')) process.stdout.write(LAUNCH_USAGE + '\n');
+    else if (multi) return await launch(multi);
+    const leave = multi ? null : await workerSetup(); // in a worker: join the process group first
+    try { return await dispatch(parseCli(multi?.rest ?? argv)); } finally { leave?.(); }
   } catch (e) {
     // usage errors and invalid configuration values (ConfigError names the field): a message, no stack, exit 2
     const usage = e instanceof CliError || e instanceof ConfigError;
-    const clean = usage || (e as Error)?.name === 'BackboneError'; // a bad weights file: the message names it
+    const clean = usage || (e as Error)?.name === 'BackboneError' || (e as Error)?.name === 'DistributedError'; // a bad weights file / a failed peer: the message names it
     const msg = clean ? (e as Error).message : ((e as Error).stack ?? String(e));
     process.stderr.write(`adaptune: ${msg}\n`);
     // --json promises one JSON object on stdout, failures included.
