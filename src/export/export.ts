@@ -5,6 +5,9 @@
  * module class (registry.ts); its libtorch twin is checked against model(sample) before anything is written.
  * Check the file in ONNX Runtime with verifyOnnx (verify.ts).
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { ConfigError } from '../core/errors.js';
@@ -53,7 +56,14 @@ export interface OnnxExport {
   metadata: Record<string, string>;
 }
 
-const ADAPTUNE_VERSION = '0.1.0';
+/** This package's version (package.json from src/export or dist/src/export), recorded as producer_version. */
+function packageVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../..', '../..']) {
+    try { return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string }).version; } catch { /* next */ }
+  }
+  return 'unknown';
+}
 
 function checkOptions(o: ExportOptions, channels: number): void {
   const bad = (field: string, want: string, got: unknown): never => { throw new ConfigError(`exportOnnx: options.${field} must be ${want}, got ${JSON.stringify(got)}`); };
@@ -139,7 +149,7 @@ export function exportOnnx(model: AnyModule, sampleInput: Tensor, options: Expor
       ...(options.sourceRun !== undefined ? { source_run: options.sourceRun } : {}),
       ...options.metadata,
     };
-    const bytes = encodeModel(g.toModel({ opset, graphName: model.constructor.name, producerVersion: ADAPTUNE_VERSION, metadata }));
+    const bytes = encodeModel(g.toModel({ opset, graphName: model.constructor.name, producerVersion: packageVersion(), metadata }));
     const ops: Record<string, number> = {};
     for (const n of g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
     const weights = g.initializers.reduce((a, t) => a + (t.dataType === 1 ? t.rawData.length / 4 : 0), 0);

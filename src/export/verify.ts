@@ -78,27 +78,30 @@ export async function verifyOnnx(model: AnyModule, bytes: Uint8Array, inputs: Ve
       batches.push({ name, batch: x.size(0), maxAbsDiff, top1Agreement: top1 });
     }
     const maxAbsDiff = Math.max(0, ...batches.map((b) => b.maxAbsDiff));
-    const timing = o.timingRuns ? await time(o.timingRuns, inputs, threads, () => session, feed, reference) : null;
+    let timing: VerifyTiming | null = null;
+    if (o.timingRuns) {
+      const x = inputs.reduce((a, b) => (b.x.size(0) > a.x.size(0) ? b : a)).x;
+      const f = feed(x);
+      const t = await time(o.timingRuns, () => session.run(f), () => torch.dispose(reference(x)));
+      timing = { batch: x.size(0), runs: o.timingRuns, threads, onnxruntimeMs: t[0], adaptuneMs: t[1] };
+    }
     return { ok: maxAbsDiff <= tolerance, tolerance, maxAbsDiff, batches, outputs: info.outputs, timing };
   } finally {
     await session.release();
   }
 }
 
-/** Median ms of `runs` forward passes (after one warm-up) of the largest input in both engines. */
-async function time(runs: number, inputs: VerifyInput[], threads: number, session: () => { run(f: never): Promise<unknown> },
-  feed: (x: Tensor) => unknown, reference: (x: Tensor) => Tensor[]): Promise<VerifyTiming> {
-  const x = inputs.reduce((a, b) => (b.x.size(0) > a.x.size(0) ? b : a)).x;
-  const f = feed(x) as never;
-  const ort: number[] = [];
-  const lt: number[] = [];
+/** Median ms of `runs` calls (after one warm-up) of each engine, interleaved. */
+async function time(runs: number, ort: () => Promise<unknown>, adaptune: () => void): Promise<[number, number]> {
+  const a: number[] = [];
+  const b: number[] = [];
   for (let i = 0; i <= runs; i++) {
     let t = performance.now();
-    await session().run(f);
-    if (i > 0) ort.push(performance.now() - t);
+    await ort();
+    if (i > 0) a.push(performance.now() - t);
     t = performance.now();
-    torch.dispose(reference(x));
-    if (i > 0) lt.push(performance.now() - t);
+    adaptune();
+    if (i > 0) b.push(performance.now() - t);
   }
-  return { batch: x.size(0), runs, threads, onnxruntimeMs: median(ort), adaptuneMs: median(lt) };
+  return [median(a), median(b)];
 }

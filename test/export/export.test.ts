@@ -199,3 +199,19 @@ test('activations, norms and layers beyond the zoo: GELU (exact, tanh), SiLU, So
   }
   m.dispose();
 });
+
+test('a FeatureModel with its head removed (Identity) exports its pooled features; an imprinted head exports as Gemm', async () => {
+  torch.manualSeed(7);
+  const m = createModel('cifar_resnet20', { width: 2, inChannels: 1, numClasses: 5 });
+  randomizeBn(m);
+  torch.noGrad(() => m.resetClassifier(0));
+  const a = await roundTrip(m, [1, 8, 8]);
+  assert.ok(a.r.ok, `max abs diff ${a.r.maxAbsDiff}`);
+  assert.equal(a.ops.Gemm, undefined);
+  assert.deepEqual((decodeModel(a.bytes).graph.output[0]!.type.tensorType.shape.dim), [{ dimParam: 'batch' }, { dimValue: m.featureDim }]);
+  torch.tidy(() => m.imprintClassifier(torch.randn([6, m.featureDim]), torch.tensor(BigInt64Array.from([0n, 1n, 2n, 0n, 1n, 2n])), { scale: 5 }));
+  const b = await roundTrip(m, [1, 8, 8], { classNames: ['x', 'y', 'z'] });
+  assert.ok(b.r.ok, `max abs diff ${b.r.maxAbsDiff}`);
+  assert.equal(b.ops.Gemm, 1);
+  m.dispose();
+});
