@@ -13,12 +13,13 @@ import { Linear, Identity, Flatten, Dropout } from '../core/nn/layers/linear.js'
 import { Sequential } from '../core/nn/layers/container.js';
 import type { AnyModule } from '../core/nn/module.js';
 import type { ExportContext, Value } from './context.js';
-import { float } from './graph.js';
+import { float, type AttrValue } from './graph.js';
 import { registerOnnxExporter } from './registry.js';
 
 type Pair = [number, number];
+/** A PyTorch int-or-pair argument; absent, null or [] (PyTorch's "stride = kernel") gives `def`. */
 const pair = (v: number | number[] | null | undefined, def: Pair): Pair =>
-  (v === undefined || v === null ? def : Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v, v]);
+  (v === undefined || v === null || (Array.isArray(v) && !v.length) ? def : Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v, v]);
 
 /** ONNX pads [top, left, bottom, right] of a conv (PyTorch 'same' puts the odd pixel at the end). */
 function convPads(c: Conv2d): number[] {
@@ -103,7 +104,7 @@ registerOnnxExporter(Linear, (m, x, ctx) => {
 });
 
 /** A module whose ONNX form is one node with fixed attributes. */
-function simple<M extends AnyModule>(cls: abstract new (...a: never[]) => M, opType: string, attrs: (m: M, x: Value) => Record<string, ReturnType<typeof float> | number> = () => ({})): void {
+function simple<M extends AnyModule>(cls: abstract new (...a: never[]) => M, opType: string, attrs: (m: M, x: Value) => Record<string, AttrValue> = () => ({})): void {
   registerOnnxExporter(cls, (m, x, ctx) => ctx.op(opType, [x], m.call(x.sample), attrs(m, x), ctx.pathOf(m)));
 }
 const axisOf = (dim: number, x: Value): number => (dim < 0 ? dim + x.sample.ndim : dim);
@@ -119,9 +120,10 @@ registerOnnxExporter(SiLU, (m, x, ctx) => {
   return ctx.op('Mul', [x.name, s], m.call(x.sample), {}, ctx.pathOf(m));
 });
 
-// ONNX Softplus has no threshold: above beta * x > threshold PyTorch returns x, and log1p(exp(t)) - t < 2.1e-9 for t > 20
+// ONNX Softplus has no threshold: where beta x > threshold PyTorch returns x, off by log1p(exp(-t)) < 3.1e-7 for t >= 15
 registerOnnxExporter(Softplus, (m, x, ctx) => {
   const p = ctx.pathOf(m);
+  if (m.threshold < 15) ctx.fail(m, `threshold ${m.threshold} < 15: ONNX Softplus has no threshold, and below 15 the linear branch differs by more than 3e-7`);
   if (m.beta === 1) return ctx.op('Softplus', [x], m.call(x.sample), {}, p);
   const beta = ctx.constant(`${p}.beta`, [m.beta], []);
   const bx = ctx.graph.addNode('Mul', [x.name, beta], {}, p)[0]!;

@@ -149,6 +149,8 @@ test('modules without an exact ONNX form fail with an error naming the module pa
     [new nn.Sequential(new nn.BatchNorm2d(2, { trackRunningStats: false })), /module '0' \(BatchNorm2d\): BatchNorm without running statistics/],
     [new nn.Sequential(new nn.MaxPool2d(2, { ceilMode: true })), /module '0' \(MaxPool2d\): ceilMode/],
     [new nn.Sequential(new nn.AdaptiveAvgPool2d([4, 4])), /module '0' \(AdaptiveAvgPool2d\): adaptive pooling from 6x6 to 4x4/],
+    [new nn.Sequential(new nn.AvgPool2d(2, { divisorOverride: 3 })), /module '0' \(AvgPool2d\): divisorOverride/],
+    [new nn.Sequential(new nn.ReLU(), new nn.Softplus(1, 5)), /module '1' \(Softplus\): threshold 5 < 15/],
   ];
   for (const [m, re] of cases) {
     assert.throws(() => exportOnnx(m, x), (e: unknown) => e instanceof UnsupportedModuleError && re.test(e.message), String(re));
