@@ -79,7 +79,8 @@ export class SemisupTask implements Task<SemisupBatch> {
     if (c.imprint) {
       if (!data.labelled) throw new ConfigError(`semisup config field 'method.imprint' is true but no labelled data was given (createSemisupTask(model, config, { labelled }))`);
       const { features, labels } = pooledFeatures(model, data.labelled);
-      try { model.imprintClassifier(features, labels, { numClasses: this.numClasses, normalizeFeatures: false }); } finally { torch.dispose(features, labels); }
+      // inside tidy: imprintClassifier leaves two scalar temporaries (labels.max()/min()) to the caller's scope
+      try { torch.tidy(() => { model.imprintClassifier(features, labels, { numClasses: this.numClasses, normalizeFeatures: false }); }); } finally { torch.dispose(features, labels); }
     } else if (model.numClasses !== this.numClasses) torch.noGrad(() => model.resetClassifier(this.numClasses));
     model.requiresGrad_(true);
     if (c.akc) {

@@ -147,3 +147,16 @@ test('resume through the engine (FixMatch + AKC + ARC) ends bit-identical: weigh
   for (const t of [full, a, b, other]) { t.dispose(); t.model.dispose(); }
   f.lab.dispose(); f.unl.dispose(); f.ev.dispose(); f.source.dispose();
 });
+
+test('no tensor leaks: a FixMatch + AKC + ARC run and MixMatch + ICT runs leave the live-tensor count where it was', async () => {
+  const f = fixture();
+  const before = torch.liveTensors();
+  for (const algorithm of ['fixmatch', 'mixmatch', 'ict'] as const) {
+    const c: Partial<SemisupConfig> = { ...TINY, algorithm, akc: true, arc: true };
+    const task = makeTask(f, c);
+    await train(task, engineConfig(c, 3), { data: sourceFor(f, c), runDir: tmp(`leak-${algorithm}`), handleSignals: false, scheduler: semisupScheduler(0.5) });
+    task.dispose(); task.model.dispose();
+  }
+  assert.equal(torch.liveTensors(), before);
+  f.lab.dispose(); f.unl.dispose(); f.ev.dispose(); f.source.dispose();
+});
