@@ -16,6 +16,8 @@ export interface Value { name: string; sample: Tensor }
 export interface ContextOptions {
   /** Fold eval-mode BatchNorm into the preceding convolution. */
   foldBn: boolean;
+  /** The graph's opset (exporters of ops newer than 13 check it). */
+  opset: number;
 }
 
 /** The graph under construction, the module paths of the model, and typed helpers for exporters. */

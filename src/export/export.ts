@@ -116,7 +116,7 @@ export function exportOnnx(model: AnyModule, sampleInput: Tensor, options: Expor
     if (names !== undefined && !(Array.isArray(names) && names.length === k && names.every((c) => typeof c === 'string'))) {
       throw new ConfigError(`exportOnnx: options.classNames must be ${k} strings (one per output), got ${JSON.stringify(names)}`);
     }
-    const ctx = new ExportContext(model, { foldBn: options.foldBn ?? false });
+    const ctx = new ExportContext(model, { foldBn: options.foldBn ?? false, opset });
     const g = ctx.graph;
     const inputShape = x.shape.slice(1);
     const inputName = g.addInput('input', ['batch', ...inputShape]);

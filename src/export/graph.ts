@@ -97,10 +97,10 @@ export class GraphBuilder {
     return name;
   }
 
-  /** The model: IR version 8 (opset <= 17) or 9, the default ONNX domain at `opset`, and metadata_props. */
+  /** The model: the IR version of the opset's ONNX release (8 up to opset 18, 9 for 19-20, 10 for 21), the default ONNX domain at `opset`, and metadata_props. */
   toModel(o: { opset: number; graphName: string; producerVersion: string; metadata: Record<string, string>; docString?: string }): ModelProto {
     return {
-      irVersion: o.opset <= 17 ? 8 : 9,
+      irVersion: o.opset <= 18 ? 8 : o.opset <= 20 ? 9 : 10,
       opsetImport: [{ domain: '', version: o.opset }],
       producerName: 'adaptune', producerVersion: o.producerVersion,
       graph: { name: o.graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },

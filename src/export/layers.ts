@@ -197,6 +197,7 @@ registerOnnxExporter(Flatten, (m, x, ctx) => {
 
 registerOnnxExporter(LayerNorm, (m, x, ctx) => {
   const p = ctx.pathOf(m);
+  if (ctx.options.opset < 17) ctx.fail(m, `LayerNormalization needs opset >= 17 (exporting at ${ctx.options.opset})`);
   const n = m.normalizedShape;
   const ones = (v: number): number[] => new Array(n.reduce((a, d) => a * d, 1)).fill(v);
   const ins = [m.weight ? ctx.param(m, 'weight', m.weight) : ctx.constant(`${p}.weight`, ones(1), n),

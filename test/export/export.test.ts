@@ -151,9 +151,10 @@ test('modules without an exact ONNX form fail with an error naming the module pa
     [new nn.Sequential(new nn.AdaptiveAvgPool2d([4, 4])), /module '0' \(AdaptiveAvgPool2d\): adaptive pooling from 6x6 to 4x4/],
     [new nn.Sequential(new nn.AvgPool2d(2, { divisorOverride: 3 })), /module '0' \(AvgPool2d\): divisorOverride/],
     [new nn.Sequential(new nn.ReLU(), new nn.Softplus(1, 5)), /module '1' \(Softplus\): threshold 5 < 15/],
+    [new nn.Sequential(new nn.LayerNorm(6)), /module '0' \(LayerNorm\): LayerNormalization needs opset >= 17 \(exporting at 13\)/],
   ];
   for (const [m, re] of cases) {
-    assert.throws(() => exportOnnx(m, x), (e: unknown) => e instanceof UnsupportedModuleError && re.test(e.message), String(re));
+    assert.throws(() => exportOnnx(m, x, { opset: 13 }), (e: unknown) => e instanceof UnsupportedModuleError && re.test(e.message), String(re));
     m.dispose();
   }
   x.dispose();
@@ -185,7 +186,7 @@ test('registerOnnxExporter: a custom module exports through its registered form;
   m.dispose();
 });
 
-test('activations, norms and layers beyond the zoo: GELU (exact, tanh), SiLU, Softplus, LeakyReLU, LayerNorm, BatchNorm1d, 3-D Linear', async () => {
+test('activations, norms and layers beyond the zoo (opset 21): GELU (exact, tanh), SiLU, Softplus, LeakyReLU, LayerNorm, BatchNorm1d, 3-D Linear', async () => {
   torch.manualSeed(6);
   const m = new nn.Sequential(
     new nn.Conv2d(2, 4, 3, { stride: 2, padding: 1, dilation: 1, groups: 2 }), new nn.GELU(), new nn.AvgPool2d(2, { countIncludePad: false, padding: 1 }),
@@ -194,7 +195,8 @@ test('activations, norms and layers beyond the zoo: GELU (exact, tanh), SiLU, So
     new nn.Linear(8, 3, { bias: false }), new nn.Tanh(), new nn.LogSoftmax(1),
   );
   randomizeBn(m);
-  const { r, ops } = await roundTrip(m, [2, 10, 10]);
+  const { r, ops, bytes } = await roundTrip(m, [2, 10, 10], { opset: 21 });
+  assert.deepEqual([decodeModel(bytes).irVersion, decodeModel(bytes).opsetImport[0]!.version], [10, 21]);
   assert.ok(r.ok, `max abs diff ${r.maxAbsDiff}`);
   for (const op of ['Erf', 'Tanh', 'Sigmoid', 'Softplus', 'LayerNormalization', 'BatchNormalization', 'MatMul', 'Reshape', 'LeakyRelu', 'LogSoftmax', 'AveragePool']) {
     assert.ok(ops[op], `graph has ${op}`);
