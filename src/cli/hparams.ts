@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { parseLabelsPerClass, parseTaskSpec, type LabelsPerClass, type TaskName } from '../data/tasks/spec.js';
 import { ConfigError } from '../core/errors.js';
 import { CliError, enumFlag, intFlag, noPositionals, numFlag, strictParse } from './flags.js';
+import type { CollectArgs, RecommendArgs } from './hparams-study.js';
+import { gammaFlag, tapFlag } from './similarity.js';
 
 export type GridRegularizer = 'l2' | 'l2-sp';
 
@@ -26,6 +28,9 @@ export interface HparamsArgs {
   /** Testing/smoke budget: evaluate on this many test images only (hidden flag --test-limit). */
   testLimit?: number;
 }
+
+/** What `adaptune hparams` parses to: a grid, or one of the study modes (--collect, --recommend). */
+export type HparamsOptions = HparamsArgs | CollectArgs | RecommendArgs;
 
 /** One cell's outcome. */
 export interface CellResult { id: string; elr: number; momentum: number; lr: number; regularizer: GridRegularizer; testAccuracy: number; testLoss: number; steps: number; elapsedSec: number; reused: boolean; dir: string }
@@ -58,6 +63,21 @@ Flags:
   --max-steps N             smoke tests: at most N steps per cell
   --test-limit N            smoke tests: evaluate on N test images (spread over the split)
   -h, --help                this help
+
+Study modes:
+  adaptune hparams --collect DIR[,DIR...] --study FILE [--source TASK] [--tap NAME]
+                   [--gamma G|auto] [--per-class-max N] [--weights FILE]
+      gathers the completed cells under the grid directories (any targets, seeds,
+      momenta, L2 / L2-SP; one epoch budget), computes each target's domain similarity
+      (as adaptune similarity; defaults fmnist:source, pool, auto, 500) and writes the
+      study file FILE (JSON).
+  adaptune hparams --recommend --data TASK [--study FILE] [--tolerance PP] [--weights FILE]
+      computes TASK's similarity with the study's source, tap and gamma, and prints the
+      effective-learning-rate range the study found best for the study target nearest
+      in similarity: every tested elr whose best seed-mean test accuracy (over momenta,
+      plain L2) is within PP points of the best (default 1), and whether L2-SP beat L2
+      there. Default study: the checked-in docs/results/hparams/study.json.
+  Both take --threads N and --json.
 `;
 
 const OPTIONS = {
@@ -65,7 +85,16 @@ const OPTIONS = {
   regularizer: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
   weights: { type: 'string' }, out: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
   'max-steps': { type: 'string' }, 'test-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  collect: { type: 'string' }, recommend: { type: 'boolean' }, study: { type: 'string' }, tolerance: { type: 'string' },
+  source: { type: 'string' }, tap: { type: 'string' }, gamma: { type: 'string' }, 'per-class-max': { type: 'string' },
 } as const;
+
+/** The flags each mode accepts (besides --help); any other given flag is an error naming it. */
+const MODE_FLAGS: Record<'grid' | 'collect' | 'recommend', readonly string[]> = {
+  grid: ['data', 'labels-per-class', 'elr', 'momentum', 'regularizer', 'epochs', 'batch-size', 'seed', 'weights', 'out', 'threads', 'json', 'max-steps', 'test-limit'],
+  collect: ['collect', 'study', 'source', 'tap', 'gamma', 'per-class-max', 'weights', 'threads', 'json'],
+  recommend: ['recommend', 'data', 'study', 'tolerance', 'weights', 'threads', 'json'],
+};
 
 /** A comma list of numbers, each checked by numFlag (errors name the flag); duplicates dropped. */
 function numList(name: string, v: string, r: { gt?: number; min?: number; lt?: number }): number[] {
@@ -74,14 +103,36 @@ function numList(name: string, v: string, r: { gt?: number; min?: number; lt?: n
   return [...new Set(parts.map((s) => numFlag(name, s, r)!))];
 }
 
+/** A --data / --source value as a TaskName (CliError naming the flag). */
+function taskFlag(flag: string, v: string): TaskName {
+  try { return parseTaskSpec(v).name; } catch (e) { if (e instanceof ConfigError) throw new CliError(`--${flag}: ${e.message}`); throw e; }
+}
+
 /** Parses `adaptune hparams` flags. */
-export function parseHparams(args: string[]): HparamsArgs | 'help' {
+export function parseHparams(args: string[]): HparamsOptions | 'help' {
   const { values: v, positionals } = strictParse('hparams', args, OPTIONS);
   if (v.help) return 'help';
   noPositionals('hparams', positionals);
+  if (v.collect !== undefined && v.recommend) throw new CliError('--collect and --recommend are separate modes; give one');
+  const mode = v.collect !== undefined ? 'collect' : v.recommend ? 'recommend' : 'grid';
+  const stray = Object.keys(v).find((k) => k !== 'help' && !MODE_FLAGS[mode].includes(k));
+  if (stray) throw new CliError(`--${stray} does not apply to ${mode === 'grid' ? 'a grid run' : `--${mode}`} (see adaptune hparams --help)`);
+  const threads = intFlag('threads', v.threads);
+  const common = { weights: v.weights ?? null, json: v.json === true, ...(threads !== undefined ? { threads } : {}) };
+  if (mode === 'collect') {
+    const dirs = v.collect!.split(',').map((d) => d.trim());
+    if (dirs.some((d) => !d)) throw new CliError(`--collect must be a comma list of grid directories, got '${v.collect}'`);
+    if (!v.study) throw new CliError('--collect needs --study FILE (the study file to write)');
+    const pcm = intFlag('per-class-max', v['per-class-max'], 0) ?? 500;
+    return { mode, dirs, study: v.study, source: taskFlag('source', v.source ?? 'fmnist:source'), tap: tapFlag(v.tap), gamma: gammaFlag(v.gamma), perClassMax: pcm === 0 ? null : pcm, ...common };
+  }
+  if (mode === 'recommend') {
+    if (v.data === undefined) throw new CliError('--recommend needs --data TASK (the target to advise on)');
+    return { mode, data: taskFlag('data', v.data), study: v.study ?? null, tolerance: (numFlag('tolerance', v.tolerance, { min: 0 }) ?? 1) / 100, ...common };
+  }
   let data: TaskName;
   let labelsPerClass: LabelsPerClass;
-  try { data = parseTaskSpec(v.data ?? 'fmnist:target-mid').name; } catch (e) { if (e instanceof ConfigError) throw new CliError(`--data: ${e.message}`); throw e; }
+  data = taskFlag('data', v.data ?? 'fmnist:target-mid');
   try { labelsPerClass = parseLabelsPerClass(v['labels-per-class'] ?? '100'); } catch (e) { if (e instanceof ConfigError) throw new CliError(`--labels-per-class: ${e.message}`); throw e; }
   const reg = enumFlag('regularizer', v.regularizer, ['l2', 'l2-sp', 'both'] as const) ?? 'l2';
   const out: HparamsArgs = {
@@ -93,7 +144,7 @@ export function parseHparams(args: string[]): HparamsArgs | 'help' {
     out: v.out ?? join('runs', `hparams-${data.replace(':', '-')}-${labelsPerClass}`),
     weights: v.weights ?? null, json: v.json === true,
   };
-  const opt = { epochs: intFlag('epochs', v.epochs), threads: intFlag('threads', v.threads), maxSteps: intFlag('max-steps', v['max-steps']), testLimit: intFlag('test-limit', v['test-limit']) };
+  const opt = { epochs: intFlag('epochs', v.epochs), threads, maxSteps: intFlag('max-steps', v['max-steps']), testLimit: intFlag('test-limit', v['test-limit']) };
   for (const [k, x] of Object.entries(opt)) if (x !== undefined) (out as unknown as Record<string, number>)[k] = x;
   return out;
 }
@@ -203,8 +254,20 @@ export async function runGrid(a: HparamsArgs, log: (s: string) => void = (s) => 
   return result;
 }
 
-/** `adaptune hparams`: runs the grid, prints the table (or one JSON object); returns the exit status. */
-export async function hparamsCommand(a: HparamsArgs): Promise<number> {
+/** `adaptune hparams`: runs the grid (or a study mode), prints the table (or one JSON object); returns the exit status. */
+export async function hparamsCommand(o: HparamsOptions): Promise<number> {
+  if ('mode' in o) {
+    const st = await import('./hparams-study.js');
+    if (o.mode === 'collect') {
+      const s = await st.runCollect(o);
+      process.stdout.write(o.json ? JSON.stringify(s) + '\n' : `wrote ${o.study}: ${s.targets.map((t) => `${t.target} (similarity ${t.similarity.toFixed(4)}, ${t.cells.length} cells)`).join(', ')}\n`);
+      return 0;
+    }
+    const r = await st.runRecommend(o);
+    process.stdout.write(o.json ? JSON.stringify(r) + '\n' : st.formatRecommendation(r) + '\n');
+    return 0;
+  }
+  const a = o;
   const r = await runGrid(a);
   if (a.json) process.stdout.write(JSON.stringify(r) + '\n');
   else process.stdout.write(`${r.table}\n\n${r.complete ? 'grid complete' : 'grid INCOMPLETE (run again to resume)'}: ${r.cells.length} cell(s); wrote ${join(r.out, 'results.md')}${r.report ? `, ${r.report}` : ''}\n`);

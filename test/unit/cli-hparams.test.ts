@@ -13,13 +13,13 @@ const names = (flag: string) => (e: unknown): boolean => e instanceof CliError &
 
 test('parseHparams: defaults, lists, regularizer both, errors name the flag', () => {
   const d = parseHparams([]);
-  assert.ok(d !== 'help');
+  assert.ok(d !== 'help' && !('mode' in d));
   assert.deepEqual(d.elrs, [0.01, 0.03, 0.1, 0.3]);
   assert.deepEqual(d.momenta, [0, 0.9]);
   assert.deepEqual(d.regularizers, ['l2']);
   assert.equal(d.labelsPerClass, 100);
   const b = parseHparams(['--elr', '0.1,0.1,0.3', '--momentum', '0.99', '--regularizer', 'both', '--epochs', '3']);
-  assert.ok(b !== 'help');
+  assert.ok(b !== 'help' && !('mode' in b));
   assert.deepEqual(b.elrs, [0.1, 0.3]);
   assert.deepEqual(b.regularizers, ['l2', 'l2-sp']);
   assert.equal(b.epochs, 3);

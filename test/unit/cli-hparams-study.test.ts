@@ -1,0 +1,141 @@
+/** `adaptune hparams --collect / --recommend`: flag parsing, the study file (read, checked, built from cell directories), the advice, and a recommendation end to end on a tiny synthetic study. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseHparams } from '../../src/cli/hparams.js';
+import { CliError } from '../../src/cli/flags.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { adviseTarget, buildStudy, defaultStudyPath, formatRecommendation, readCells, readStudy, recommendFromStudy, runRecommend, STUDY_FORMAT, type Study, type StudyCell } from '../../src/cli/hparams-study.js';
+import type { SimilarityReport } from '../../src/cli/similarity.js';
+
+const names = (flag: string) => (e: unknown): boolean => e instanceof CliError && (e as Error).message.includes(flag);
+const dir = mkdtempSync(join(tmpdir(), 'adaptune-study-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+/** Cells at the given elr -> accuracy (momentum 0.9, seed 0, plain L2). */
+const cells = (acc: Record<string, number>, extra: StudyCell[] = []): StudyCell[] => [
+  ...Object.entries(acc).map(([e, a]) => ({ elr: Number(e), momentum: 0.9, lr: Number(e) / 10, regularizer: 'l2', seed: 0, testAccuracy: a })), ...extra,
+];
+/** A tiny synthetic study: a similar target whose best elr is small, a dissimilar one whose best elr is large. */
+function study(similarity: { near: number; far: number; gamma?: number; perClassMax?: number }): Study {
+  return {
+    format: STUDY_FORMAT, labelsPerClass: 100, epochs: 3, backbone: { weights: 'w.safetensors', sha256: 'x' },
+    similarity: { source: 'fmnist:source', tap: 'pool', gamma: similarity.gamma ?? 0.1, gammaRule: 'auto', sourceSpread: 10, perClassMax: similarity.perClassMax ?? 500 },
+    targets: [
+      { target: 'fmnist:target-mid', emd: 1, similarity: similarity.near, cells: cells({ 0.01: 0.90, 0.03: 0.895, 0.1: 0.85 }, [
+        { elr: 0.01, momentum: 0.9, lr: 0.001, regularizer: 'l2-sp', seed: 0, testAccuracy: 0.92 },
+        { elr: 0.01, momentum: 0, lr: 0.01, regularizer: 'l2', seed: 0, testAccuracy: 0.70 },
+      ]) },
+      { target: 'textures:target-far', emd: 5, similarity: similarity.far, cells: cells({ 0.01: 0.5, 0.1: 0.7, 0.3: 0.8 }, [
+        { elr: 0.3, momentum: 0.9, lr: 0.03, regularizer: 'l2', seed: 1, testAccuracy: 0.76 },
+        { elr: 0.3, momentum: 0.9, lr: 0.03, regularizer: 'l2-sp', seed: 1, testAccuracy: 0.74 },
+      ]) },
+    ],
+  };
+}
+
+test('parseHparams study modes: --collect needs --study, --recommend needs --data, stray flags and both modes are errors', () => {
+  const c = parseHparams(['--collect', 'a, b', '--study', 's.json', '--gamma', '0.5', '--tap', 'layer2', '--per-class-max', '0']);
+  assert.ok(c !== 'help' && 'mode' in c && c.mode === 'collect');
+  assert.deepEqual(c.dirs, ['a', 'b']);
+  assert.equal(c.gamma, 0.5);
+  assert.equal(c.tap, 'layer2');
+  assert.equal(c.perClassMax, null);
+  const r = parseHparams(['--recommend', '--data', 'fmnist:target-shift', '--tolerance', '2']);
+  assert.ok(r !== 'help' && 'mode' in r && r.mode === 'recommend');
+  assert.equal(r.tolerance, 0.02);
+  assert.equal(r.study, null);
+  assert.throws(() => parseHparams(['--collect', 'a']), names('--study'));
+  assert.throws(() => parseHparams(['--recommend']), names('--data'));
+  assert.throws(() => parseHparams(['--recommend', '--data', 'x:y']), names('--data'));
+  assert.throws(() => parseHparams(['--recommend', '--data', 'fmnist:target-mid', '--elr', '0.1']), names('--elr'));
+  assert.throws(() => parseHparams(['--recommend', '--data', 'fmnist:target-mid', '--tolerance', '-1']), names('--tolerance'));
+  assert.throws(() => parseHparams(['--collect', 'a', '--study', 's', '--recommend']), names('--collect and --recommend'));
+  assert.throws(() => parseHparams(['--tolerance', '1']), names('--tolerance'));
+  assert.match(defaultStudyPath(), /docs[/\\]results[/\\]hparams[/\\]study\.json$/);
+});
+
+test('adviseTarget: best elr over momenta (seed means), the range within the tolerance, L2-SP minus L2 on matched cells', () => {
+  const s = study({ near: 0.8, far: 0.3 });
+  const near = adviseTarget(s.targets[0]!, 0.01);
+  assert.equal(near.bestElr, 0.01);
+  assert.deepEqual(near.elrRange, [0.01, 0.03]);
+  assert.equal(near.scores[0]!.momentum, 0.9, 'the better momentum at elr 0.01 is kept');
+  assert.ok(Math.abs(near.l2spMinusL2! - 0.02) < 1e-12);
+  assert.equal(near.pairs, 1);
+  assert.deepEqual(adviseTarget(s.targets[0]!, 0).elrRange, [0.01, 0.01]);
+  const far = adviseTarget(s.targets[1]!, 0.01);
+  assert.equal(far.bestElr, 0.3);
+  assert.equal(far.scores[2]!.seeds, 2);
+  assert.ok(Math.abs(far.scores[2]!.mean - 0.78) < 1e-12 && Math.abs(far.scores[2]!.spread - 0.04) < 1e-12);
+  assert.ok(Math.abs(far.l2spMinusL2! - -0.02) < 1e-12, 'matched on elr, momentum and seed');
+});
+
+test('recommendFromStudy: the nearest study target in similarity; flags extrapolation', () => {
+  const s = study({ near: 0.8, far: 0.3 });
+  const a = recommendFromStudy(s, { data: 'fmnist:target-shift', emd: 2, similarity: 0.7 }, 0.01);
+  assert.equal(a.nearest.target, 'fmnist:target-mid');
+  assert.ok(Math.abs(a.distance - 0.1) < 1e-12);
+  assert.equal(a.outside, false);
+  const b = recommendFromStudy(s, { data: 'fmnist:target-shift', emd: 9, similarity: 0.1 }, 0.01);
+  assert.equal(b.nearest.target, 'textures:target-far');
+  assert.equal(b.outside, true);
+  assert.deepEqual(b.targets.map((t) => t.target), ['fmnist:target-mid', 'textures:target-far']);
+  const text = formatRecommendation({ ...b, backboneMatches: false, study: 'x.json' });
+  assert.match(text, /effective learning rate: best 0\.3, range 0\.3 - 0\.3/);
+  assert.match(text, /outside the study's similarity range/);
+  assert.match(text, /not the study's backbone/);
+  assert.match(text, /regularizer: L2 \(L2-SP - L2 = -2\.0 points over 1 matched cell/);
+});
+
+test('readStudy checks the file and names the field; readCells + buildStudy gather completed cells by target', () => {
+  const f = join(dir, 'bad.json');
+  writeFileSync(f, JSON.stringify({ ...study({ near: 0.8, far: 0.3 }), format: 'x' }));
+  assert.throws(() => readStudy(f), (e: unknown) => e instanceof ConfigError && /field 'format'/.test((e as Error).message));
+  const s = study({ near: 0.8, far: 1.5 });
+  writeFileSync(f, JSON.stringify(s));
+  assert.throws(() => readStudy(f), /field 'targets\[1\]'/);
+  writeFileSync(f, '{');
+  assert.throws(() => readStudy(f), ConfigError);
+  // two grid directories: completed cells (two targets, two seeds), an interrupted one, a stray file
+  const write = (grid: string, id: string, summary: Record<string, unknown>, config: Record<string, unknown>): void => {
+    mkdirSync(join(dir, grid, id), { recursive: true });
+    writeFileSync(join(dir, grid, id, 'summary.json'), JSON.stringify(summary));
+    writeFileSync(join(dir, grid, id, 'config.json'), JSON.stringify(config));
+  };
+  const cell = (data: string, elr: number, acc: number) => ({ status: 'completed', data, elr, momentum: 0.9, lr: elr / 10, regularizer: 'l2', testAccuracy: acc, labelsPerClass: 100 });
+  write('g0', 'elr0.1-m0.9-l2', cell('fmnist:target-mid', 0.1, 0.9), { seed: 0, epochs: 3 });
+  write('g0', 'elr0.3-m0.9-l2', { status: 'running' }, { seed: 0, epochs: 3 });
+  write('g1', 'elr0.1-m0.9-l2', cell('fmnist:target-mid', 0.1, 0.8), { seed: 1, epochs: 3 });
+  write('g2', 'elr0.3-m0.9-l2', cell('textures:target-far', 0.3, 0.7), { seed: 0, epochs: 3 });
+  writeFileSync(join(dir, 'g0', 'results.md'), '');
+  const got = readCells([join(dir, 'g0'), join(dir, 'g1'), join(dir, 'g2')]);
+  assert.equal(got.epochs, 3);
+  assert.deepEqual(got.byTarget.get('fmnist:target-mid')!.map((c) => [c.seed, c.testAccuracy]), [[0, 0.9], [1, 0.8]]);
+  const sim: SimilarityReport = {
+    source: 'fmnist:source', sourceImages: 10, tap: 'pool', gamma: 0.2, gammaRule: 'auto', sourceSpread: 5, featureDim: 64, perClassMax: 2, weights: '/a/w.safetensors', elapsedSec: 0,
+    rows: [{ target: 'fmnist:target-mid', emd: 1, similarity: Math.exp(-0.2), images: 10, classes: 5 }, { target: 'textures:target-far', emd: 2, similarity: Math.exp(-0.4), images: 10, classes: 5 }],
+  };
+  const built = buildStudy(got, sim, 'abc');
+  writeFileSync(f, JSON.stringify(built));
+  assert.deepEqual(readStudy(f), built);
+  assert.equal(built.backbone.weights, 'w.safetensors');
+  assert.equal(built.targets[1]!.cells.length, 1);
+  write('g3', 'elr0.1-m0-l2', cell('fmnist:target-mid', 0.1, 0.5), { seed: 0, epochs: 5 });
+  assert.throws(() => readCells([join(dir, 'g0'), join(dir, 'g3')]), /mix epochs \(3, 5\)/);
+  assert.throws(() => readCells([join(dir, 'nope')]), /no such directory/);
+});
+
+test('runRecommend on a tiny synthetic study: computes the similarity with the study\'s source, tap and gamma', async () => {
+  const f = join(dir, 'tiny.json');
+  writeFileSync(f, JSON.stringify(study({ near: 0.99, far: 0.01, gamma: 1e-3, perClassMax: 4 })));
+  const r = await runRecommend({ mode: 'recommend', data: 'fmnist:target-mid', study: f, weights: null, tolerance: 0.01, json: false }, () => {});
+  assert.ok(r.emd > 0);
+  assert.ok(Math.abs(r.similarity - Math.exp(-1e-3 * r.emd)) < 1e-12, 'the study\'s gamma is used');
+  assert.equal(r.nearest.target, 'fmnist:target-mid', `similarity ${r.similarity} is nearest the 0.99 target`);
+  assert.deepEqual(r.nearest.elrRange, [0.01, 0.03]);
+  assert.equal(r.backboneMatches, false);
+  await assert.rejects(runRecommend({ mode: 'recommend', data: 'fmnist:target-mid', study: join(dir, 'none.json'), weights: null, tolerance: 0.01, json: false }, () => {}), /no study file/);
+});
