@@ -15,6 +15,9 @@ import { trainUnrolled, type StageLog } from './train.js';
 export const trainSimulator = (cfg: JadceConfig, seed: number): Simulator => new Simulator(cfg.scenario, 7 * seed + 1, seed);
 export const testSimulator = (cfg: JadceConfig, seed: number): Simulator => new Simulator(cfg.scenario, 7 * seed + 1_000_003, seed);
 
+/** ||Phi||_2^2 of i.i.d. CN(0, 1/L) L x N pilots, about (1 + sqrt(N / L))^2 (LISTA's step for resampled pilots). */
+const lipGuess = (cfg: JadceConfig): number => (1 + Math.sqrt(cfg.scenario.devices / cfg.scenario.pilotLength)) ** 2;
+
 /** One method's test row. */
 export interface EvalRow extends JadceMetrics {
   method: MethodName;
@@ -42,8 +45,7 @@ export function trainModels(cfg: JadceConfig, methods: readonly MethodName[], se
       if (name === 'lista') {
         const b = cfg.baselines;
         const kappa = defaultKappa(b.istaReg, sim.noiseVar, cfg.scenario.antennas, cfg.scenario.devices);
-        const lipGuess = (1 + Math.sqrt(cfg.scenario.devices / cfg.scenario.pilotLength)) ** 2;
-        const model = new ListaGS(b.listaLayers, b.listaWeights, sim.phi, kappa, lipGuess);
+        const model = new ListaGS(b.listaLayers, b.listaWeights, sim.phi, kappa, lipGuess(cfg));
         out.logs.lista = trainUnrolled(model, sim, cfg.train, log);
         out.models.lista = model;
       } else {
@@ -128,7 +130,7 @@ export function loadModels(file: string): { cfg: JadceConfig; seed: number; mode
   if ([...tensors.keys()].some((k) => k.startsWith('lista.'))) {
     const sim = trainSimulator(cfg, seed);
     const b = cfg.baselines;
-    const lista = new ListaGS(b.listaLayers, b.listaWeights, sim.phi, 1, (1 + Math.sqrt(cfg.scenario.devices / cfg.scenario.pilotLength)) ** 2);
+    const lista = new ListaGS(b.listaLayers, b.listaWeights, sim.phi, 1, lipGuess(cfg));
     sim.dispose();
     copyInto('lista', lista.params);
     models.lista = lista;

@@ -13,7 +13,11 @@ export class ListaGS implements Trainable {
   /** name -> learnable tensor (W_t as real/imag parts, log step, log theta). */
   readonly params = new Map<string, Tensor>();
 
-  /** Initialised as ISTA: W_t = Phi^H / ||Phi||^2 (full; needs the fixed pilots) or step 1/||Phi||^2 (tied); theta_t = kappa / ||Phi||^2. */
+  /**
+   * Initialised as ISTA with step mu = 1 / ||Phi||_2^2 (of the fixed Phi; lipschitzGuess = (1 + sqrt(N/L))^2 for resampled
+   * pilots): W_t = mu Phi^H (full; needs the fixed pilots) or a learned step on Phi^H (tied), theta_t = mu kappa. (A unit step,
+   * the matched filter, diverges: measured +160 dB after 10 layers at N = 200, L = 24.)
+   */
   constructor(layers: number, weights: 'full' | 'tied', phi: Tensor | null, kappa: number, lipschitzGuess: number) {
     this.layers = layers;
     this.weights = weights;
