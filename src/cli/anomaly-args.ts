@@ -7,7 +7,7 @@ const DEFECT_CATEGORIES = SYNTHETIC_CATEGORIES;
 
 /** Options of `adaptune anomaly`. */
 export interface AnomalyArgs {
-  data: 'synthetic' | 'mvtec';
+  data: 'synthetic' | 'mvtec' | 'fmnist';
   categories: string[];
   /** MVTec root (the folder holding the category folders). */
   root: string | null;
@@ -17,6 +17,7 @@ export interface AnomalyArgs {
   finetune: boolean;
   toEnd: boolean;
   segment: boolean;
+  baselines: boolean;
   epochs?: number;
   lr?: number;
   patience?: number;
@@ -49,14 +50,21 @@ AUROC and TPR at 5% FPR on the test split. Optionally:
               forgetting-aware validation: held-out normal images vs the same images made
               anomalous (MixUp, CutMix, CutPaste, Cutout, AugMix-style); the epoch with the best
               validation AUROC is kept (epoch 0 = the pre-trained model), early stop on patience
+  --baselines image AUROC of the variants on the same features: ledoit-wolf, empirical (+1e-3 I),
+              npca-0.99, npca-0.95, pca-0.99, sed (diagonal), l2 (Euclidean)
   --segment   PaDiM-style per-location Gaussians on mid-level maps: pixel AUROC, PRO (FPR <= 0.3)
               and PNG overlays (image | ground truth | score map) under OUT/<category>/overlays/
 
 Data:
-  --data synthetic|mvtec  synthetic (default): procedural textures with planted scratches, blobs,
+  --data synthetic|mvtec|fmnist
+                          synthetic (default): procedural textures with planted scratches, blobs,
                           pasted patches and colour defects, pixel masks, seeded, no download;
-                          mvtec: an MVTec-AD tree (--root DIR), resized to --size
-  --category LIST         comma list; synthetic: ${DEFECT_CATEGORIES.join(', ')} or all (default grating)
+                          mvtec: an MVTec-AD tree (--root DIR), resized to --size;
+                          fmnist: one-class Fashion-MNIST (Debian's files): normal = class c in 5..9
+                          (never seen by the bundled backbone), training = its 6000 training images,
+                          test = its 1000 test images + 1000 drawn (seeded) from the other classes 5..9
+  --category LIST         comma list; synthetic: ${DEFECT_CATEGORIES.join(', ')} or all (default grating);
+                          fmnist: normal classes among 5..9 or all (default all)
   --root DIR              MVTec-AD root (holds <category>/train/good, test/, ground_truth/)
   --size N                MVTec images are resized to N x N (default 28, the bundled backbone's)
   --train-size N          synthetic: normal training images (default 200)
@@ -88,7 +96,7 @@ Output:
 
 const OPTIONS = {
   data: { type: 'string' }, category: { type: 'string' }, root: { type: 'string' }, size: { type: 'string' }, weights: { type: 'string' },
-  finetune: { type: 'boolean' }, 'to-end': { type: 'boolean' }, segment: { type: 'boolean' }, epochs: { type: 'string' }, lr: { type: 'string' },
+  finetune: { type: 'boolean' }, baselines: { type: 'boolean' }, 'to-end': { type: 'boolean' }, segment: { type: 'boolean' }, epochs: { type: 'string' }, lr: { type: 'string' },
   patience: { type: 'string' }, objective: { type: 'string' }, bn: { type: 'string' }, covariance: { type: 'string' }, projection: { type: 'string' },
   stages: { type: 'string' }, 'batch-size': { type: 'string' }, 'val-fraction': { type: 'string' }, 'train-size': { type: 'string' },
   'test-good': { type: 'string' }, 'test-defect': { type: 'string' }, overlays: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' },
@@ -107,20 +115,26 @@ export function parseAnomaly(args: string[]): AnomalyArgs | 'help' {
   const { values: v, positionals } = strictParse('anomaly', args, OPTIONS);
   if (v.help) return 'help';
   noPositionals('anomaly', positionals);
-  const data = enumFlag('data', v.data, ['synthetic', 'mvtec'] as const) ?? 'synthetic';
+  const data = enumFlag('data', v.data, ['synthetic', 'mvtec', 'fmnist'] as const) ?? 'synthetic';
   if (data === 'mvtec' && v.root === undefined) throw new CliError('--data mvtec needs --root DIR (the folder holding the category folders)');
   if (data === 'mvtec' && v.category === undefined) throw new CliError('--data mvtec needs --category NAME[,NAME...] (e.g. bottle)');
-  let categories = list('category', v.category ?? 'grating');
+  let categories = list('category', v.category ?? (data === 'fmnist' ? 'all' : 'grating'));
+  if (data === 'fmnist') {
+    if (categories.includes('all')) categories = ['5', '6', '7', '8', '9'];
+    const bad = categories.find((c) => !/^[5-9]$/.test(c));
+    if (bad) throw new CliError(`--category must be normal classes among 5..9 or all for --data fmnist, got '${bad}'`);
+    if (v.segment) throw new CliError('--segment needs pixel masks: use --data synthetic or mvtec');
+  }
   if (data === 'synthetic') {
     if (categories.includes('all')) categories = [...DEFECT_CATEGORIES];
     const bad = categories.find((c) => !DEFECT_CATEGORIES.includes(c));
     if (bad) throw new CliError(`--category must be among ${DEFECT_CATEGORIES.join(', ')} or all for --data synthetic, got '${bad}'`);
-    if (v.root !== undefined || v.size !== undefined) throw new CliError('--root and --size apply to --data mvtec only');
   }
+  if (data !== 'mvtec' && (v.root !== undefined || v.size !== undefined)) throw new CliError('--root and --size apply to --data mvtec only');
   if (v['to-end'] && !v.finetune) throw new CliError('--to-end applies to --finetune only');
   const out: AnomalyArgs = {
     data, categories, root: v.root ?? null, size: intFlag('size', v.size) ?? null, weights: v.weights ?? null,
-    finetune: v.finetune === true, toEnd: v['to-end'] === true, segment: v.segment === true,
+    finetune: v.finetune === true, baselines: v.baselines === true, toEnd: v['to-end'] === true, segment: v.segment === true,
     epochs: intFlag('epochs', v.epochs), lr: numFlag('lr', v.lr, { min: 0 }), patience: intFlag('patience', v.patience),
     objective: enumFlag('objective', v.objective, ['mahalanobis', 'euclidean'] as const), bn: enumFlag('bn', v.bn, ['frozen', 'train'] as const),
     covariance: enumFlag('covariance', v.covariance, ['ledoit-wolf', 'empirical', 'diagonal', 'identity'] as const),

@@ -7,10 +7,11 @@ import { DataLoader } from '../data/loader.js';
 import { Rng } from '../data/rng.js';
 import { generateDefectSet } from '../data/defects.js';
 import { loadMvtec } from '../data/folders.js';
+import { loadFashionMnist } from '../data/idx.js';
 import type { FeatureModel } from '../models/index.js';
 import { defaultTrainConfig, loadConfigFile, mergeConfig, newRunDir, train, validateConfig, type TrainConfig } from '../train/index.js';
 import {
-  collect, createAnomalyFinetuneTask, GaussianAD, imageMetrics, Padim, segmentationMetrics, validateAnomalyFinetuneConfig, writeOverlay,
+  collect, compareBaselines, createAnomalyFinetuneTask, GaussianAD, imageMetrics, Padim, segmentationMetrics, validateAnomalyFinetuneConfig, writeOverlay,
   type EpochRecord, type GaussianADOptions, type ImageMetrics,
 } from '../methods/anomaly/index.js';
 import type { AnomalyArgs } from './anomaly-args.js';
@@ -32,16 +33,33 @@ interface FinetuneRow {
   oracleEpoch: number; oracleTestAuroc: number; history: EpochRecord[]; status: string; runDir: string;
 }
 /** One category's results. */
-export interface AnomalyRow { category: string; trainImages: number; valImages: number; testImages: number; gaussianAD: ImageMetrics; finetune?: FinetuneRow; segmentation?: { pretrained: SegmentRow; finetuned?: SegmentRow } }
+export interface AnomalyRow { category: string; trainImages: number; valImages: number; testImages: number; gaussianAD: ImageMetrics; baselines?: Record<string, ImageMetrics>; finetune?: FinetuneRow; segmentation?: { pretrained: SegmentRow; finetuned?: SegmentRow } }
 /** What the command reports. */
 export interface AnomalyReport { data: string; weights: string; seed: number; config: TrainConfig; rows: AnomalyRow[]; outDir: string; elapsedSec: number; command: string }
 
 /** Loads one category: normal training images and the labelled test split with masks. */
 async function loadCategory(a: AnomalyArgs, category: string, channels: 1 | 3): Promise<{ train: Dataset; test: Dataset }> {
+  if (a.data === 'fmnist') return fmnistOneClass(Number(category), a.seed);
   if (a.data === 'synthetic') return generateDefectSet({ category, seed: a.seed, train: a.trainSize, testGood: a.testGood, testDefect: a.testDefect });
   const spec = { root: resolve(a.root!), category, size: [a.size ?? 28, a.size ?? 28] as [number, number], channels };
   const train = (await loadMvtec({ ...spec, split: 'train' })).dataset;
   return { train, test: (await loadMvtec({ ...spec, split: 'test' })).dataset };
+}
+
+/** One-class Fashion-MNIST (spec 2(e)): normal class c; test = its 1000 test images + 1000 drawn from the other classes 5..9. */
+function fmnistOneClass(c: number, seed: number): { train: Dataset; test: Dataset } {
+  const tr = loadFashionMnist({ split: 'train' });
+  const te = loadFashionMnist({ split: 'test' });
+  try {
+    const ytr = tr.labelArray(), yte = te.labelArray();
+    const normal = [...ytr.keys()].filter((i) => ytr[i] === c);
+    const good = [...yte.keys()].filter((i) => yte[i] === c);
+    const others = [...yte.keys()].filter((i) => yte[i]! >= 5 && yte[i] !== c);
+    const bad = Rng.derive(seed, 'anomaly-fmnist', c).permutation(others.length).slice(0, good.length).map((k) => others[k]!);
+    const idx = [...good, ...bad];
+    const relabel = { labels: idx.map((_, k) => (k < good.length ? 0 : 1)), classes: ['good', 'anomalous'] };
+    return { train: tr.subset(normal, { labels: normal.map(() => 0), classes: relabel.classes }), test: te.subset(idx, relabel) };
+  } finally { tr.dispose(); te.dispose(); }
 }
 
 const plain = (ds: Dataset, seed: number): DataLoader => new DataLoader(ds, { batchSize: 256, seed, shuffle: false, prefetch: false });
@@ -138,6 +156,7 @@ export async function runAnomaly(a: AnomalyArgs, o: { argv?: string[]; quiet?: b
       log(`anomaly ${category}: ${data.train.length} normal training images (${fit.length} fit + ${val.length} validation), ${data.test.length} test images`);
       const row: AnomalyRow = { category, trainImages: data.train.length, valImages: val.length, testImages: data.test.length, gaussianAD: await gaussianMetrics(model, adOpts, data.train, data.test, a.seed) };
       log(`  Gaussian AD: image AUROC ${row.gaussianAD.auroc.toFixed(4)}`);
+      if (a.baselines) row.baselines = await compareBaselines(model, plain(data.train, a.seed), plain(data.test, a.seed), m.stages ?? undefined);
       const catDir = join(outDir, category);
       if (a.segment) row.segmentation = { pretrained: await segment(model, data.train, data.test, a.seed, a.finetune ? null : { dir: join(catDir, 'overlays'), n: a.overlays }) };
       if (a.finetune) {
@@ -151,7 +170,7 @@ export async function runAnomaly(a: AnomalyArgs, o: { argv?: string[]; quiet?: b
       model.dispose();
     }
   }
-  const report: AnomalyReport = { data: a.data === 'synthetic' ? 'synthetic' : `mvtec:${resolve(a.root!)}`, weights, seed: a.seed, config, rows, outDir, elapsedSec: (Date.now() - t0) / 1000, command: commandLine(o.argv) };
+  const report: AnomalyReport = { data: a.data === 'mvtec' ? `mvtec:${resolve(a.root!)}` : a.data, weights, seed: a.seed, config, rows, outDir, elapsedSec: (Date.now() - t0) / 1000, command: commandLine(o.argv) };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
   return report;
 }
@@ -165,6 +184,9 @@ export async function anomalyCommand(a: AnomalyArgs): Promise<number> {
   for (const x of r.rows) {
     const s = x.segmentation;
     lines.push(`${x.category.padEnd(14)} ${f(x.gaussianAD.auroc).padStart(8)} ${f(x.finetune?.selected.auroc).padStart(8)} ${String(x.finetune?.selectedEpoch ?? '-').padStart(5)} ${f(x.finetune?.last.auroc).padStart(8)} ${f(s?.pretrained.pixelAuroc).padStart(9)} ${f(s?.pretrained.pro).padStart(7)} ${f(s?.finetuned?.pixelAuroc).padStart(7)} ${f(s?.finetuned?.pro).padStart(7)}`);
+  }
+  for (const x of r.rows) {
+    if (x.baselines) lines.push(`${x.category}: ${Object.entries(x.baselines).map(([k, v]) => `${k} ${f(v.auroc)}`).join(', ')}`);
   }
   lines.push('', `results: ${join(r.outDir, 'results.json')} (${r.elapsedSec.toFixed(1)} s)`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -1,7 +1,7 @@
 /** @module Evaluation helpers: image-level metrics of a fitted GaussianAD, and pixel-level metrics of a fitted Padim on a test set with masks. */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
-import type { BatchSource, GaussianAD } from './detector.js';
+import { GaussianAD, type BatchSource, type GaussianADOptions } from './detector.js';
 import type { Padim } from './segment.js';
 import { proScore, rocAuc, tprAtFpr } from './metrics.js';
 
@@ -11,10 +11,62 @@ export interface ImageMetrics { auroc: number; tprAt5: number; stages: Record<st
 /** Scores a labelled source (y 1 = anomalous) with a fitted detector. */
 export async function imageMetrics(ad: GaussianAD, test: BatchSource): Promise<ImageMetrics> {
   const r = await ad.scoreAll(test);
+  return metricsOf(r.combined, r.stages, r.labels);
+}
+
+/** Metrics of scores (combined and per stage) against labels. */
+function metricsOf(combined: ArrayLike<number>, stages: Record<string, ArrayLike<number>>, labels: ArrayLike<number>): ImageMetrics {
   return {
-    auroc: rocAuc(r.combined, r.labels), tprAt5: tprAtFpr(r.combined, r.labels, 0.05).tpr,
-    stages: Object.fromEntries(Object.entries(r.stages).map(([s, v]) => [s, rocAuc(v, r.labels)])),
+    auroc: rocAuc(combined, labels), tprAt5: tprAtFpr(combined, labels, 0.05).tpr,
+    stages: Object.fromEntries(Object.entries(stages).map(([s, v]) => [s, rocAuc(v, labels)])),
   };
+}
+
+/** The variants of the ICPR paper's Table 1 and the spec's ablations: Ledoit-Wolf, empirical + eps I, NPCA, PCA, SED, L2. */
+export const BASELINES: Record<string, GaussianADOptions> = {
+  'ledoit-wolf': {}, empirical: { covariance: 'empirical' }, 'npca-0.99': { projection: 'npca', varianceThreshold: 0.99 },
+  'npca-0.95': { projection: 'npca', varianceThreshold: 0.95 }, 'pca-0.99': { projection: 'pca', varianceThreshold: 0.99 },
+  sed: { covariance: 'diagonal' }, l2: { covariance: 'identity' },
+};
+
+/** Pooled features per stage of every batch of a source (eval mode, no grad), and its labels. */
+async function pooled(ad: GaussianAD, src: BatchSource): Promise<{ feats: Map<string, Tensor>; labels: number[] }> {
+  const parts = new Map<string, Tensor[]>(ad.stages.map((s) => [s, []]));
+  const labels: number[] = [];
+  const was = ad.model.training;
+  ad.model.eval();
+  try {
+    for await (const b of src as AsyncIterable<{ x: Tensor; y?: Tensor }>) {
+      torch.noGrad(() => { for (const [k, v] of ad.features(b.x)) parts.get(k)!.push(v); });
+      if (b.y) labels.push(...Array.from(b.y.data() as ArrayLike<number | bigint>, Number));
+      torch.dispose(b);
+    }
+  } finally { if (was) ad.model.train(true); }
+  const feats = torch.tidy(() => new Map([...parts].map(([k, v]) => [k, torch.cat(v, 0)])));
+  torch.dispose([...parts.values()]);
+  return { feats, labels };
+}
+
+/** Every BASELINES variant fitted on the same pooled features of `train` and scored on `test` (one feature pass each). */
+export async function compareBaselines(model: GaussianAD['model'], train: BatchSource, test: BatchSource, stages?: string[]): Promise<Record<string, ImageMetrics>> {
+  const probe = new GaussianAD(model, stages ? { stages } : {});
+  const tr = await pooled(probe, train);
+  const te = await pooled(probe, test);
+  try {
+    const out: Record<string, ImageMetrics> = {};
+    for (const [name, o] of Object.entries(BASELINES)) {
+      const ad = new GaussianAD(model, { ...o, stages: probe.stages });
+      try {
+        ad.fitFeatures(tr.feats);
+        torch.tidy(() => {
+          const r = ad.scoreFeatures(te.feats);
+          const st = Object.fromEntries([...r.stages].map(([k, v]) => [k, v.data() as Float64Array]));
+          out[name] = metricsOf(r.combined.data() as Float64Array, st, te.labels);
+        });
+      } finally { ad.dispose(); }
+    }
+    return out;
+  } finally { torch.dispose([...tr.feats.values(), ...te.feats.values()]); }
 }
 
 /** Pixel-level results of segmentation, and the image AUROC of the maps' maxima. */

@@ -15,4 +15,4 @@ export { defaultAnomalyFinetuneConfig, validateAnomalyFinetuneConfig, type Anoma
 export { AnomalyFinetuneTask, createAnomalyFinetuneTask, collect, type SyncSource, type AnomalyFinetuneData, type EpochRecord } from './finetune.js';
 export { Padim, defaultPadimLayers, gaussianBlur, type PadimOptions } from './segment.js';
 export { writeOverlay, overlayPixels, jet, type OverlayInput } from './overlay.js';
-export { imageMetrics, segmentationMetrics, type ImageMetrics, type SegmentationMetrics } from './evaluate.js';
+export { imageMetrics, segmentationMetrics, compareBaselines, BASELINES, type ImageMetrics, type SegmentationMetrics } from './evaluate.js';

@@ -17,17 +17,18 @@ test('parseAnomaly: defaults, all categories, errors name the flag', () => {
   assert.deepEqual([a.data, a.categories, a.finetune, a.segment, a.seed, a.valFraction], ['synthetic', ['grating'], false, false, 0, 0.2]);
   assert.deepEqual((parseAnomaly(['--category', 'all']) as AnomalyArgs).categories, [...DEFECT_CATEGORIES]);
   assert.equal(parseAnomaly(['-h']), 'help');
+  assert.deepEqual((parseAnomaly(['--data', 'fmnist']) as AnomalyArgs).categories, ['5', '6', '7', '8', '9']);
   const bad: [string[], RegExp][] = [
     [['--category', 'carpet'], /--category/], [['--data', 'mvtec'], /--root/], [['--data', 'mvtec', '--root', '/x'], /--category/],
     [['--to-end'], /--finetune/], [['--lr', '-1'], /--lr/], [['--val-fraction', '1'], /--val-fraction/], [['--objective', 'l1'], /--objective/],
-    [['--size', '32'], /mvtec only/], [['--bogus'], /unknown flag --bogus/], [['x'], /positional/],
+    [['--size', '32'], /mvtec only/], [['--data', 'fmnist', '--category', '3'], /5\.\.9/], [['--data', 'fmnist', '--segment'], /masks/], [['--bogus'], /unknown flag --bogus/], [['x'], /positional/],
   ];
   for (const [argv, re] of bad) assert.throws(() => parseAnomaly(argv), (e: Error) => e instanceof CliError && re.test(e.message), argv.join(' '));
 });
 
 test('runAnomaly: a tiny synthetic run with fine-tuning and segmentation writes results and overlays', async () => {
   const out = mkdtempSync(join(tmpdir(), 'adaptune-anomaly-cli-'));
-  const argv = ['anomaly', '--finetune', '--segment', '--epochs', '2', '--lr', '1e-3', '--train-size', '20', '--test-good', '6', '--test-defect', '6', '--overlays', '2', '--batch-size', '8', '--threads', '1', '--out', out];
+  const argv = ['anomaly', '--finetune', '--segment', '--baselines', '--epochs', '2', '--lr', '1e-3', '--train-size', '20', '--test-good', '6', '--test-defect', '6', '--overlays', '2', '--batch-size', '8', '--threads', '1', '--out', out];
   const a = parseAnomaly(argv.slice(1)) as AnomalyArgs;
   const r = await runAnomaly(a, { argv, quiet: true });
   const row = r.rows[0]!;
@@ -37,6 +38,8 @@ test('runAnomaly: a tiny synthetic run with fine-tuning and segmentation writes 
     assert.ok(v >= 0 && v <= 1, String(v));
   }
   assert.deepEqual(Object.keys(row.gaussianAD.stages), ['stem', 'layer1', 'layer2', 'layer3']);
+  assert.deepEqual(Object.keys(row.baselines!), ['ledoit-wolf', 'empirical', 'npca-0.99', 'npca-0.95', 'pca-0.99', 'sed', 'l2']);
+  assert.equal(row.baselines!['ledoit-wolf']!.auroc, row.gaussianAD.auroc, 'the same features and fit give the same AUROC');
   assert.equal(row.finetune!.history[0]!.epoch, 0);
   assert.ok(row.finetune!.history.length >= 2);
   assert.equal(r.config.optim.name, 'adam');
