@@ -62,6 +62,26 @@ test('finetune from --weights with a tiny budget, then --resume continues the sa
   assert.equal(again.data, 'fmnist:target-mid');
 });
 
+test('finetune --method adafilter with a tiny budget reports the gate statistics, records the method and resumes as adafilter', async () => {
+  const weights = join(root, 'export', 'b.safetensors');
+  const out = join(root, 'af');
+  const argv = ['finetune', '--method', 'adafilter', '--weights', weights, '--labels-per-class', '10', '--gate', 'gru', '--stages', 'layer3',
+    '--set', 'maxSteps=2', '--set', 'checkpoint.every=1', '--out', out];
+  const r = await runFinetune(args<FinetuneArgs>(argv), { ...quiet, argv });
+  assert.deepEqual([r.method, r.strategy, r.steps], ['adafilter', 'adafilter', 2]);
+  assert.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
+  const layers = Object.keys(r.gates!.perLayer);
+  assert.ok(layers.length === 7 && layers.every((p) => p.startsWith('layer3.')), layers.join());
+  assert.ok(r.gates!.fraction >= 0 && r.gates!.fraction <= 1 && r.gates!.perClass.length === 5);
+  const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { optim: { lr: number }; method: { gate: string; stages: string[]; numClasses: number } };
+  assert.deepEqual([cfg.method.gate, cfg.method.stages, cfg.method.numClasses, cfg.optim.lr], ['gru', ['layer3'], 5, 0.01]);
+  assert.ok(!existsSync(join(out, 'weights.safetensors')), 'an AdaFilter model is no plain backbone');
+  const again = await runFinetune(args<FinetuneArgs>(['finetune', '--resume', out]), quiet);
+  assert.deepEqual([again.method, again.steps], ['adafilter', 2]);
+  await assert.rejects(runFinetune(args<FinetuneArgs>(['finetune', '--method', 'adafilter', '--weights', weights, '--set', 'method.bogus=1', '--out', join(root, 'af-bad')]), quiet),
+    /unknown adafilter config field 'method\.bogus'/);
+});
+
 test('quickstart --quick: four strategies, a table, a run directory with sub-runs, summary.json and results.md', { skip: !existsSync(defaultBackbonePath()) }, async () => {
   const out = join(root, 'qs');
   const r = await runQuickstart(args<QuickstartArgs>(['quickstart', '--quick', '--out', out, '--labels-per-class', '10']), quiet);

@@ -200,3 +200,19 @@ test('stages: only the chosen stages are gated; bad stage names and double wrapp
   assert.throws(() => createAdafilterTask(tinyResNet(), { gatedBn: false, bnStats: 'masked' }), /method\.bnStats/);
   task.dispose(); model.dispose();
 });
+
+test('the gate network learns through the straight-through estimator once F differs from S (at creation F = S: no gate gradient)', () => {
+  const model = tinyResNet();
+  const task = createAdafilterTask(model, { numClasses: 3 });
+  const x = input(4);
+  const y = torch.tensor([0, 1, 2, 0]).to('int64');
+  const gradSums = (): [string, number][] => task.gates.namedParameters().filter(([n]) => n.endsWith('weight'))
+    .map(([n, p]) => [n, torch.tidy(() => Number(p.grad?.abs().sum().item() ?? 0))]);
+  torch.tidy(() => task.loss({ x, y }).loss.backward());
+  assert.deepEqual(gradSums().filter(([, v]) => v !== 0), [], 'dL/dg = (dL/dy) (yF - yS) is exactly 0 while the copies equal the originals');
+  model.zeroGrad();
+  perturbTuned(task.layers);
+  torch.tidy(() => task.loss({ x, y }).loss.backward());
+  assert.deepEqual(gradSums().filter(([, v]) => !(v > 0)), [], 'every projection, the shared cell and every head get a gradient');
+  task.dispose(); model.dispose(); x.dispose(); y.dispose();
+});
