@@ -60,9 +60,12 @@ function bnStats(ctx: ExportContext, bn: BatchNorm1d | BatchNorm2d): { scale: Fl
 /**
  * conv followed by an eval-mode BatchNorm2d: one Conv with W' = W * s and b' = (b - mean) * s + beta,
  * s = gamma / sqrt(var + eps) (computed in float64) when ctx.options.foldBn; else Conv then BatchNormalization.
+ * Modules that replaced the pair at run time (e.g. a gated conv and an Identity) are exported one by one.
  */
 export function convBn(ctx: ExportContext, conv: Conv2d, bn: BatchNorm2d, x: Value): Value {
-  if (!ctx.options.foldBn) return ctx.module(bn, ctx.module(conv, x));
+  // only an exact Conv2d + BatchNorm2d pair folds; a module a method put in their place goes through its own exporter
+  const exact = conv.constructor === Conv2d && bn.constructor === BatchNorm2d;
+  if (!ctx.options.foldBn || !exact) return ctx.module(bn, ctx.module(conv, x));
   const sample = bn.call(conv.call(x.sample));
   const { scale, shift } = bnStats(ctx, bn);
   const w = conv.weight.detach().to('float64').contiguous().data() as Float64Array;

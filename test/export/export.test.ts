@@ -219,3 +219,34 @@ test('a FeatureModel with its head removed (Identity) exports its pooled feature
   assert.equal(b.ops.Gemm, 1);
   m.dispose();
 });
+
+/** Stands in for a method's module swapped into a block at run time (as a gated conv replaces conv1 and an Identity bn1). */
+class Scaled extends nn.Module {
+  constructor(readonly inner: nn.Conv2d) { super(); this.registerModule('inner', inner); }
+  forward(x: Tensor): Tensor { return this.inner.call(x).mul(0.5); }
+}
+
+test('a module swapped into a ResNet block is exported through its own exporter (error naming it when it has none), BN folding or not', async () => {
+  torch.manualSeed(8);
+  const m = createModel('cifar_resnet20', { width: 2, inChannels: 1, numClasses: 3 });
+  randomizeBn(m);
+  const block = m.getSubmodule('layer2.0') as unknown as Record<string, nn.AnyModule> & nn.AnyModule;
+  const swapped = new Scaled(block.conv1 as nn.Conv2d);
+  block.registerModule('conv1', swapped);
+  block.conv1 = swapped;
+  const x = torch.rand([1, 1, 8, 8]);
+  for (const foldBn of [false, true]) {
+    assert.throws(() => exportOnnx(m, x, { foldBn }), /module 'layer2\.0\.conv1' \(Scaled\): no ONNX exporter/);
+  }
+  registerOnnxExporter(Scaled, (s, v, ctx) => {
+    const y = ctx.module(s.inner, v);
+    return ctx.op('Mul', [y, ctx.constant(`${ctx.pathOf(s)}.half`, [0.5], [])], s.call(v.sample));
+  });
+  for (const foldBn of [false, true]) {
+    const { r, ops } = await roundTrip(m, [1, 8, 8], { foldBn });
+    assert.ok(r.ok, `foldBn=${foldBn}: max abs diff ${r.maxAbsDiff}`);
+    assert.equal(ops.BatchNormalization ?? 0, foldBn ? 1 : 21, 'only the swapped pair keeps its BatchNormalization when folding');
+  }
+  x.dispose();
+  m.dispose();
+});
