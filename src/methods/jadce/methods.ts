@@ -1,13 +1,12 @@
 /** @module The method table: the baselines (MMV-AMP, EM-MMV-AMP, group-ISTA, FISTA), LISTA-GS and the network with its ablations; each maps a batch of slots to (X_hat, detected support), with its multiply-add count. */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
-import { mmvAmp } from './amp.js';
+import { mmvAmp, reestimate } from './amp.js';
 import type { JadceConfig, NetConfig, TrainSchedule } from './config.js';
 import { defaultKappa, detectRows, groupIsta } from './ista.js';
 import type { ListaGS } from './lista.js';
 import type { FaatNet } from './network.js';
 import { lift } from './reduce.js';
-import { reestimate } from './amp.js';
 import type { Slots } from './simulate.js';
 
 export const BASELINE_METHODS = ['amp', 'em-amp', 'ista', 'fista'] as const;
