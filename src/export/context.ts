@@ -1,7 +1,8 @@
 /**
  * @module ExportContext: what an exporter sees while a model is turned into an ONNX graph. Every value is a
  * pair {name, sample}: the ONNX value name and the libtorch tensor of the same value on the sample input,
- * so exporters know shapes, and the finished graph's sample can be checked against model(sample).
+ * so exporters know shapes, and the finished graph's sample can be checked against model(sample). Exporters
+ * compute samples with forward() (not call()), so a forward hook that changes outputs shows up in that check.
  */
 import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';

@@ -157,13 +157,14 @@ export function exportOnnx(model: AnyModule, sampleInput: Tensor, options: Expor
   })));
 }
 
-/** The exporters' libtorch twin of the graph must reproduce model(sample); else an exporter does not mirror forward(). */
+/** The exporters' libtorch twin (built from forward(), without hooks) must reproduce model.call(sample). */
 function checkTwin(model: AnyModule, twin: Tensor, ref: Tensor): void {
   const same = twin.shape.length === ref.shape.length && twin.shape.every((d, i) => d === ref.shape[i]);
   const diff = same ? Number(twin.sub(ref).abs().max().item()) : Infinity;
   const scale = same ? Number(ref.abs().max().item()) : 0;
   if (!(diff <= 1e-5 * (1 + scale))) {
     throw new Error(`exportOnnx: the exporters' graph for ${model.constructor.name} does not reproduce its forward() on the sample ` +
-      `(shape [${twin.shape.join(', ')}] vs [${ref.shape.join(', ')}], max abs diff ${diff}); an exporter is out of date with its module`);
+      `(shape [${twin.shape.join(', ')}] vs [${ref.shape.join(', ')}], max abs diff ${diff}): a forward hook changes outputs (hooks are not ` +
+      'exported; remove them first) or an exporter does not mirror its module');
   }
 }

@@ -66,7 +66,7 @@ export function convBn(ctx: ExportContext, conv: Conv2d, bn: BatchNorm2d, x: Val
   // only an exact Conv2d + BatchNorm2d pair folds; a module a method put in their place goes through its own exporter
   const exact = conv.constructor === Conv2d && bn.constructor === BatchNorm2d;
   if (!ctx.options.foldBn || !exact) return ctx.module(bn, ctx.module(conv, x));
-  const sample = bn.call(conv.call(x.sample));
+  const sample = bn.forward(conv.forward(x.sample));
   const { scale, shift } = bnStats(ctx, bn);
   const w = conv.weight.detach().to('float64').contiguous().data() as Float64Array;
   const per = w.length / scale.length;
@@ -78,7 +78,7 @@ export function convBn(ctx: ExportContext, conv: Conv2d, bn: BatchNorm2d, x: Val
 }
 
 registerOnnxExporter(Conv2d, (m, x, ctx) =>
-  convNode(ctx, m, x, ctx.param(m, 'weight', m.weight), m.bias ? ctx.param(m, 'bias', m.bias) : null, m.call(x.sample), ctx.pathOf(m)));
+  convNode(ctx, m, x, ctx.param(m, 'weight', m.weight), m.bias ? ctx.param(m, 'bias', m.bias) : null, m.forward(x.sample), ctx.pathOf(m)));
 
 const batchNorm = (m: BatchNorm1d | BatchNorm2d, x: Value, ctx: ExportContext): Value => {
   requireRunningStats(ctx, m);
@@ -88,14 +88,14 @@ const batchNorm = (m: BatchNorm1d | BatchNorm2d, x: Value, ctx: ExportContext): 
     m.bias ? ctx.param(m, 'bias', m.bias) : ctx.constant(`${ctx.pathOf(m)}.bias`, new Array(n).fill(0)),
     ctx.param(m, 'running_mean', m.runningMean), ctx.param(m, 'running_var', m.runningVar),
   ];
-  return ctx.op('BatchNormalization', [x, ...ins], m.call(x.sample), { epsilon: float(m.eps) }, ctx.pathOf(m));
+  return ctx.op('BatchNormalization', [x, ...ins], m.forward(x.sample), { epsilon: float(m.eps) }, ctx.pathOf(m));
 };
 registerOnnxExporter(BatchNorm2d, batchNorm);
 registerOnnxExporter(BatchNorm1d, batchNorm);
 
 registerOnnxExporter(Linear, (m, x, ctx) => {
   const p = ctx.pathOf(m);
-  const y = m.call(x.sample);
+  const y = m.forward(x.sample);
   if (x.sample.ndim === 2) {
     const ins = [x.name, ctx.param(m, 'weight', m.weight), ...(m.bias ? [ctx.param(m, 'bias', m.bias)] : [])];
     return ctx.op('Gemm', ins, y, { transB: 1 }, p);
@@ -108,7 +108,7 @@ registerOnnxExporter(Linear, (m, x, ctx) => {
 
 /** A module whose ONNX form is one node with fixed attributes. */
 function simple<M extends AnyModule>(cls: abstract new (...a: never[]) => M, opType: string, attrs: (m: M, x: Value) => Record<string, AttrValue> = () => ({})): void {
-  registerOnnxExporter(cls, (m, x, ctx) => ctx.op(opType, [x], m.call(x.sample), attrs(m, x), ctx.pathOf(m)));
+  registerOnnxExporter(cls, (m, x, ctx) => ctx.op(opType, [x], m.forward(x.sample), attrs(m, x), ctx.pathOf(m)));
 }
 const axisOf = (dim: number, x: Value): number => (dim < 0 ? dim + x.sample.ndim : dim);
 simple(ReLU, 'Relu');
@@ -120,18 +120,18 @@ simple(LogSoftmax, 'LogSoftmax', (m, x) => ({ axis: axisOf(m.dim, x) }));
 
 registerOnnxExporter(SiLU, (m, x, ctx) => {
   const s = ctx.graph.addNode('Sigmoid', [x.name], {}, ctx.pathOf(m))[0]!;
-  return ctx.op('Mul', [x.name, s], m.call(x.sample), {}, ctx.pathOf(m));
+  return ctx.op('Mul', [x.name, s], m.forward(x.sample), {}, ctx.pathOf(m));
 });
 
 // ONNX Softplus has no threshold: where beta x > threshold PyTorch returns x, off by log1p(exp(-t)) < 3.1e-7 for t >= 15
 registerOnnxExporter(Softplus, (m, x, ctx) => {
   const p = ctx.pathOf(m);
   if (m.threshold < 15) ctx.fail(m, `threshold ${m.threshold} < 15: ONNX Softplus has no threshold, and below 15 the linear branch differs by more than 3e-7`);
-  if (m.beta === 1) return ctx.op('Softplus', [x], m.call(x.sample), {}, p);
+  if (m.beta === 1) return ctx.op('Softplus', [x], m.forward(x.sample), {}, p);
   const beta = ctx.constant(`${p}.beta`, [m.beta], []);
   const bx = ctx.graph.addNode('Mul', [x.name, beta], {}, p)[0]!;
   const sp = ctx.graph.addNode('Softplus', [bx], {}, p)[0]!;
-  return ctx.op('Div', [sp, beta], m.call(x.sample), {}, p);
+  return ctx.op('Div', [sp, beta], m.forward(x.sample), {}, p);
 });
 
 // opset 17 has no Gelu: 0.5 x (1 + erf(x / sqrt 2)), or the tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
@@ -149,7 +149,7 @@ registerOnnxExporter(GELU, (m, x, ctx) => {
     inner = node('Erf', [node('Div', [x.name, c('sqrt2', Math.SQRT2)])]);
   }
   const half = node('Mul', [x.name, c('half', 0.5)]);
-  return ctx.op('Mul', [half, node('Add', [inner, c('one', 1)])], m.call(x.sample), {}, p);
+  return ctx.op('Mul', [half, node('Add', [inner, c('one', 1)])], m.forward(x.sample), {}, p);
 });
 
 registerOnnxExporter(MaxPool2d, (m, x, ctx) => {
@@ -157,7 +157,7 @@ registerOnnxExporter(MaxPool2d, (m, x, ctx) => {
   if (o.ceilMode) ctx.fail(m, 'ceilMode pooling is not exported (its window rule differs between PyTorch and ONNX at the border)');
   const k = pair(m.kernelSize, [1, 1]);
   const pad = pair(o.padding, [0, 0]);
-  return ctx.op('MaxPool', [x], m.call(x.sample), {
+  return ctx.op('MaxPool', [x], m.forward(x.sample), {
     kernel_shape: k, strides: pair(o.stride, k), pads: [...pad, ...pad], dilations: pair(o.dilation, [1, 1]),
   }, ctx.pathOf(m));
 });
@@ -168,14 +168,14 @@ registerOnnxExporter(AvgPool2d, (m, x, ctx) => {
   if (o.divisorOverride !== undefined && o.divisorOverride !== null) ctx.fail(m, 'divisorOverride has no ONNX AveragePool form');
   const k = pair(m.kernelSize, [1, 1]);
   const pad = pair(o.padding, [0, 0]);
-  return ctx.op('AveragePool', [x], m.call(x.sample), {
+  return ctx.op('AveragePool', [x], m.forward(x.sample), {
     kernel_shape: k, strides: pair(o.stride, k), pads: [...pad, ...pad], count_include_pad: o.countIncludePad === false ? 0 : 1,
   }, ctx.pathOf(m));
 });
 
 // output 1x1: GlobalAveragePool; otherwise uniform windows (input size divisible by output size): AveragePool
 registerOnnxExporter(AdaptiveAvgPool2d, (m, x, ctx) => {
-  const y = m.call(x.sample);
+  const y = m.forward(x.sample);
   const p = ctx.pathOf(m);
   const [h, w] = x.sample.shape.slice(-2) as Pair;
   const [oh, ow] = y.shape.slice(-2) as Pair;
@@ -190,7 +190,7 @@ registerOnnxExporter(Flatten, (m, x, ctx) => {
   const nd = x.sample.ndim;
   const start = m.startDim < 0 ? m.startDim + nd : m.startDim;
   const end = m.endDim < 0 ? m.endDim + nd : m.endDim;
-  const y = m.call(x.sample);
+  const y = m.forward(x.sample);
   if (start === 1 && end === nd - 1) return ctx.op('Flatten', [x], y, { axis: 1 }, ctx.pathOf(m));
   if (start < 1) ctx.fail(m, `flattening the batch dimension (startDim ${m.startDim}) would fix the batch size`);
   // Reshape: 0 copies the (dynamic) batch dim, the flattened run becomes -1, the rest stays as in the sample
@@ -205,7 +205,7 @@ registerOnnxExporter(LayerNorm, (m, x, ctx) => {
   const ones = (v: number): number[] => new Array(n.reduce((a, d) => a * d, 1)).fill(v);
   const ins = [m.weight ? ctx.param(m, 'weight', m.weight) : ctx.constant(`${p}.weight`, ones(1), n),
     m.bias ? ctx.param(m, 'bias', m.bias) : ctx.constant(`${p}.bias`, ones(0), n)];
-  return ctx.op('LayerNormalization', [x, ...ins], m.call(x.sample), { axis: -n.length, epsilon: float(m.eps) }, p);
+  return ctx.op('LayerNormalization', [x, ...ins], m.forward(x.sample), { axis: -n.length, epsilon: float(m.eps) }, p);
 });
 
 // Identity, and Dropout (the identity in eval mode, which exportOnnx sets)
