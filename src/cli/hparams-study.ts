@@ -147,6 +147,9 @@ export function buildStudy(cells: ReturnType<typeof readCells>, sim: SimilarityR
   };
 }
 
+/** Where --collect writes the study's figure: FILE with .svg for .json. */
+export const studySvgPath = (file: string): string => `${file.replace(/\.json$/i, '')}.svg`;
+
 /** sha256 of a file (hex). */
 async function sha256(file: string): Promise<string> {
   const { createHash } = await import('node:crypto');
@@ -163,6 +166,8 @@ export async function runCollect(a: CollectArgs, log = toStderr): Promise<Study>
   const study = buildStudy(cells, sim, await sha256(sim.weights));
   mkdirSync(dirname(resolve(a.study)), { recursive: true });
   writeFileSync(a.study, JSON.stringify(study, null, 1) + '\n');
+  const { studySvg } = await import('./hparams-plot.js');
+  writeFileSync(studySvgPath(a.study), studySvg(study));
   return study;
 }
 

@@ -70,7 +70,8 @@ Study modes:
       gathers the completed cells under the grid directories (any targets, seeds,
       momenta, L2 / L2-SP; one epoch budget), computes each target's domain similarity
       (as adaptune similarity; defaults fmnist:source, pool, auto, 500) and writes the
-      study file FILE (JSON).
+      study file FILE (JSON) and its figure (FILE with .svg: accuracy vs elr per
+      target and momentum, L2-SP, best elr vs similarity).
   adaptune hparams --recommend --data TASK [--study FILE] [--tolerance PP] [--weights FILE]
       computes TASK's similarity with the study's source, tap and gamma, and prints the
       effective-learning-rate range the study found best for the study target nearest
@@ -260,7 +261,7 @@ export async function hparamsCommand(o: HparamsOptions): Promise<number> {
     const st = await import('./hparams-study.js');
     if (o.mode === 'collect') {
       const s = await st.runCollect(o);
-      process.stdout.write(o.json ? JSON.stringify(s) + '\n' : `wrote ${o.study}: ${s.targets.map((t) => `${t.target} (similarity ${t.similarity.toFixed(4)}, ${t.cells.length} cells)`).join(', ')}\n`);
+      process.stdout.write(o.json ? JSON.stringify(s) + '\n' : `wrote ${o.study} and ${st.studySvgPath(o.study)}: ${s.targets.map((t) => `${t.target} (similarity ${t.similarity.toFixed(4)}, ${t.cells.length} cells)`).join(', ')}\n`);
       return 0;
     }
     const r = await st.runRecommend(o);

@@ -9,6 +9,7 @@ import { CliError } from '../../src/cli/flags.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { adviseTarget, buildStudy, defaultStudyPath, formatRecommendation, readCells, readStudy, recommendFromStudy, runRecommend, STUDY_FORMAT, type Study, type StudyCell } from '../../src/cli/hparams-study.js';
 import type { SimilarityReport } from '../../src/cli/similarity.js';
+import { studySvg } from '../../src/cli/hparams-plot.js';
 
 const names = (flag: string) => (e: unknown): boolean => e instanceof CliError && (e as Error).message.includes(flag);
 const dir = mkdtempSync(join(tmpdir(), 'adaptune-study-'));
@@ -138,4 +139,16 @@ test('runRecommend on a tiny synthetic study: computes the similarity with the s
   assert.deepEqual(r.nearest.elrRange, [0.01, 0.03]);
   assert.equal(r.backboneMatches, false);
   await assert.rejects(runRecommend({ mode: 'recommend', data: 'fmnist:target-mid', study: join(dir, 'none.json'), weights: null, tolerance: 0.01, json: false }, () => {}), /no study file/);
+});
+
+test('studySvg: one panel per target plus best elr vs similarity; a line per momentum, L2-SP squares, seed bars; well-formed tags', () => {
+  const svg = studySvg(study({ near: 0.8, far: 0.3 }));
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="900"/);
+  assert.equal((svg.match(/<polyline /g) ?? []).length, 3, 'mid: m=0 and m=0.9 lines (one point each is still a polyline); far: m=0.9');
+  assert.equal((svg.match(/<rect x=[^>]*stroke="#000"/g) ?? []).length, 2, 'an L2-SP square per target');
+  assert.equal((svg.match(/<line x1="([\d.]+)" x2="\1" y1/g) ?? []).length, 1, 'one min..max bar (far, elr 0.3, two seeds)');
+  assert.match(svg, /best elr vs similarity/);
+  assert.doesNotMatch(svg, /NaN|undefined/);
+  const open = (svg.match(/<(text|svg)\b/g) ?? []).length, close = (svg.match(/<\/(text|svg)>/g) ?? []).length;
+  assert.equal(open, close);
 });
