@@ -56,7 +56,8 @@ export async function runPredict(a: PredictArgs): Promise<PredictReport> {
   const t0 = performance.now();
   let bytes: Buffer;
   try { bytes = readFileSync(a.model); } catch (e) { throw new CliError(`${a.model}: cannot read (${(e as Error).message})`); }
-  const info = parseOnnxInfo(readOnnxMetadata(bytes), a.model);
+  let info;
+  try { info = parseOnnxInfo(readOnnxMetadata(bytes, a.model), a.model); } catch (e) { throw new CliError(`${(e as Error).message}; adaptune predict runs files written by adaptune export`); }
   const [lo, hi] = info.inputRange;
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: a.threads ?? 1, interOpNumThreads: 1 });

@@ -31,9 +31,10 @@ export interface OnnxModelInfo {
 /** Keys exportOnnx owns (extra metadata may not use them). */
 export const RESERVED_KEYS = ['adaptune.format', 'model', 'input_shape', 'input_range', 'normalization', 'bn_folded', 'outputs', 'class_names', 'source_run'];
 
-/** The metadata_props of an .onnx file (path or bytes) as a plain record. */
-export function readOnnxMetadata(src: string | Uint8Array): Record<string, string> {
-  const m = decodeModel(typeof src === 'string' ? readFileSync(src) : src);
+/** The metadata_props of an .onnx file (path or bytes) as a plain record; `where` names it in errors. */
+export function readOnnxMetadata(src: string | Uint8Array, where = typeof src === 'string' ? src : 'model'): Record<string, string> {
+  let m;
+  try { m = decodeModel(typeof src === 'string' ? readFileSync(src) : src); } catch (e) { throw new Error(`${where}: not an ONNX model (${(e as Error).message})`); }
   return Object.fromEntries((m.metadataProps ?? []).map((e) => [e.key, e.value]));
 }
 

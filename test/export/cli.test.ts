@@ -83,4 +83,6 @@ test('pretrain -> finetune -> export --run -> predict (IDX and PNG) with tiny bu
   assert.equal(js.classes.length, 5);
   writeFileSync(join(root, 'not.onnx'), new Uint8Array([8, 8, 18, 0]));
   await assert.rejects(runPredict({ model: join(root, 'not.onnx'), images: p.images, top: 1, json: false }), /not exported by adaptune/);
+  writeFileSync(join(root, 'bad.onnx'), 'x');
+  await assert.rejects(runPredict({ model: join(root, 'bad.onnx'), images: p.images, top: 1, json: false }), /bad.onnx: not an ONNX model/);
 });
