@@ -12,7 +12,7 @@ export function freePort(): Promise<number> {
 }
 
 /** What one worker left behind. */
-export interface WorkerResult { rank: number; code: number | null; stdout: string; stderr: string; ms: number }
+export interface WorkerResult { rank: number; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
 
 /** The last stdout line of a worker as JSON. */
 export function lastJson<T = Record<string, unknown>>(r: WorkerResult): T {
@@ -32,6 +32,6 @@ export async function launch(script: string, args: string[], n: number, env: Rec
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('close', (code) => res({ rank: rank ?? 0, code, stdout, stderr, ms: Date.now() - t0 }));
+    child.on('close', (code, signal) => res({ rank: rank ?? 0, code, signal, stdout, stderr, ms: Date.now() - t0 }));
   })));
 }

@@ -2,8 +2,8 @@
  * @module A worker for collectives.test.ts: joins a group from the torchrun
  * environment, runs each collective on rank-dependent values and prints one
  * JSON line with what it got (or the error). Modes (argv[2]): 'ok', 'timeout'
- * (rank 0 skips the barrier, so rank 1's times out), 'die' (rank 1 exits before
- * the all-reduce).
+ * (rank 0 skips the barrier, so rank 1's times out), 'die' (rank 1 kills itself
+ * with SIGKILL before the all-reduce).
  */
 import * as torch from '../../src/core/torch.js';
 import * as dist from '../../src/core/distributed.js';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       if (rank !== 0) await dist.barrier();
       else await new Promise((r) => setTimeout(r, 4000));
     } else if (mode === 'die') {
-      if (rank === 1) process.exit(3);
+      if (rank === 1) process.kill(process.pid, 'SIGKILL');
       const t = torch.ones([4]);
       await dist.allReduce(t);
       out['sum'] = Array.from(t.data() as Float32Array);
