@@ -73,21 +73,29 @@ export function pooledFeatures(model: FeatureModel, data: LabelledSource, tap = 
   const modes = model.modules().map((m) => m.training);
   model.eval();
   try {
-    return torch.noGrad(() => torch.tidy(() => {
+    return torch.noGrad(() => {
+      // one scope per batch, so that only the features outlive it (not every batch's activations)
       const fs: Tensor[] = [];
       const ys: Tensor[] = [];
-      for (let i = 0; i < data.numBatches; i++) {
-        const batch = data.batchAt(0, i);
-        try {
-          const f = tap === 'pool' ? model.forwardPooled(batch.x) : model.forwardFeatures(batch.x, [tap]).get(tap)!;
-          fs.push((f.dim() > 2 ? f.flatten(2).mean(2) : f).to('float32'));
-          ys.push(batch.y.to('int64'));
-        } finally {
-          torch.dispose(batch);
+      try {
+        for (let i = 0; i < data.numBatches; i++) {
+          const batch = data.batchAt(0, i);
+          try {
+            const r = torch.tidy(() => {
+              const f = tap === 'pool' ? model.forwardPooled(batch.x) : model.forwardFeatures(batch.x, [tap]).get(tap)!;
+              return { f: (f.dim() > 2 ? f.flatten(2).mean(2) : f).to('float32'), y: batch.y.to('int64') };
+            });
+            fs.push(r.f);
+            ys.push(r.y);
+          } finally {
+            torch.dispose(batch);
+          }
         }
+        return torch.tidy(() => ({ features: torch.cat(fs, 0), labels: torch.cat(ys, 0) }));
+      } finally {
+        torch.dispose(fs, ys);
       }
-      return { features: torch.cat(fs, 0), labels: torch.cat(ys, 0) };
-    }));
+    });
   } finally {
     model.modules().forEach((m, i) => { m.training = modes[i]!; });
   }
