@@ -89,9 +89,9 @@ export class GateNetwork extends Module<[number, Tensor], Tensor> {
   }
 }
 
-/** 1[a > 0] (= 1[sigmoid(a) > 0.5]) in eval; in training the straight-through estimate of the configured kind. */
+/** 1[sigmoid(a) > 0.5] in eval (the 'st' forward value exactly); in training the straight-through estimate of the configured kind. */
 export function binarize(a: Tensor, training: boolean, o: { binarize: 'st' | 'gumbel'; temperature: number }): Tensor {
-  if (!training) return a.gt(0).to(a.dtype);
+  if (!training) return torch.sigmoid(a).gt(0.5).to(a.dtype);
   let y: Tensor;
   if (o.binarize === 'gumbel') {
     const u = torch.clamp(torch.randLike(a), 1e-6, 1 - 1e-6);
