@@ -46,6 +46,8 @@ Commands:
 ${table}
 
 Every command takes --json (ONE JSON object on stdout; progress goes to stderr).
+Training commands also take --nproc N [--nnodes --node-rank --master-addr --master-port]:
+data-parallel workers over libtorch's c10d/Gloo (torchrun conventions; docs/distributed.md).
 Exit status: 0 success, 1 failure, 2 usage or configuration error.
 `;
 }
