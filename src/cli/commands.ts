@@ -63,7 +63,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
   }),
   command({
     name: 'anomaly', usage: ANOMALY_USAGE, parse: parseAnomaly,
-    summary: 'Gaussian anomaly detection, its Mahalanobis fine-tuning with forgetting-aware\nvalidation, and PaDiM-style segmentation (procedural defect set or MVTec-AD)',
+    summary: 'Gaussian anomaly detection, its Mahalanobis fine-tuning with forgetting-aware\nvalidation, PaDiM-style segmentation (procedural defects, MVTec-AD, one-class FMNIST)',
     run: async (o) => (await import('./anomaly.js')).anomalyCommand(o),
   }),
   command({
