@@ -24,6 +24,9 @@ export const ADVERSARIAL_DEFAULTS = {
   },
 } as const;
 
+/** Batch size of the monitor and the final evaluation (PGD keeps a graph per step: this bounds the memory). */
+const EVAL_BATCH = 100;
+
 /** The command's arguments a resumed run needs again (saved as cli.json). */
 type SavedArgs = Pick<AdversarialArgs, 'data' | 'labelsPerClass' | 'valImages' | 'testSteps' | 'testRestarts' | 'testLimit' | 'gapImages'> & { batchSize: number; weights: string };
 
@@ -68,7 +71,7 @@ const spread = (d: Dataset, n: number | undefined): Dataset | null => (n !== und
 /** Clean, FGSM and PGD-k (restarts) accuracy of the model on a dataset. */
 function robustRow(task: AdversarialTask, d: Dataset, k: number, restarts: number, seed: number): RobustRow {
   const c = task.config;
-  const r: RobustnessReport = evaluateRobustness(task.model, new DataLoader(d, { batchSize: 250, seed, shuffle: false, prefetch: false }), { eps: c.eps, norm: c.norm, steps: [k], restarts, seed });
+  const r: RobustnessReport = evaluateRobustness(task.model, new DataLoader(d, { batchSize: EVAL_BATCH, seed, shuffle: false, prefetch: false }), { eps: c.eps, norm: c.norm, steps: [k], restarts, seed });
   return { clean: r.clean, fgsm: r.fgsm, pgd: r.pgd[0]!.accuracy, pgdSteps: k, restarts, images: r.examples, maskingFlags: r.maskingFlags };
 }
 
@@ -126,10 +129,12 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
   if (!a.resume) { new RunDir(dir); writeFileSync(join(dir, 'cli.json'), JSON.stringify({ ...args, command }, null, 2) + '\n'); }
   const logFile = join(dir, 'log.txt');
   logLine(logFile, `$ ${command}`);
-  const prev = a.resume ? (readSummary(dir)['cost'] as RunCost | undefined) : undefined;
+  // wall time of earlier sessions: our cost record, else the engine's elapsedSec (a process killed after training, before its report)
+  const saved = a.resume ? readSummary(dir) : {};
+  const prevWall = (saved['cost'] as RunCost | undefined)?.wallSec ?? (typeof saved['elapsedSec'] === 'number' ? saved['elapsedSec'] : 0);
   try {
     const loaders = taskLoaders(task, args.batchSize, config.seed);
-    const val = task.val ? new DataLoader(task.val, { batchSize: 250, seed: config.seed, shuffle: false, prefetch: false }) : null;
+    const val = task.val ? new DataLoader(task.val, { batchSize: EVAL_BATCH, seed: config.seed, shuffle: false, prefetch: false }) : null;
     const adv = createAdversarialTask(model, method, { eval: val });
     const opts = { data: loaders.train, onEvent: runLogger(logFile, { quiet: o.quiet ?? false, every: 10 }), handleSignals: o.handleSignals ?? true, scheduler: adv.lrScheduler };
     const t0 = Date.now();
@@ -138,7 +143,7 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
     const cost: RunCost = {
       trainForwardPasses: adv.cost.forwardExamples, trainBackwardPasses: adv.cost.backwardExamples,
       monitorForwardPasses: adv.evalCost.forwardExamples, monitorBackwardPasses: adv.evalCost.backwardExamples,
-      wallSec: (Date.now() - t0) / 1000 + (prev?.wallSec ?? 0), monitorSec: adv.evalSeconds,
+      wallSec: (Date.now() - t0) / 1000 + prevWall, monitorSec: adv.evalSeconds,
     };
     const base = {
       runDir: dir, data: args.data, init: method.init, loss: method.loss, eps: method.eps, norm: method.norm, schedule: method.schedule.name, weights: args.weights, head: keepHead ? 'kept' as const : 'new' as const,
