@@ -1,5 +1,5 @@
 /** @module `adaptune jadce` runner: config layering (defaults < --config < flags), train, eval and sweep. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import {
@@ -37,6 +37,7 @@ export async function jadceCommand(a: JadceArgs): Promise<number> {
     const cfg = await layered(a);
     const methods = (a.methods ?? ['lista', 'net']) as MethodName[];
     const out = resolve(a.out!);
+    if (existsSync(join(out, 'models.safetensors'))) throw new CliError(`${out} already holds trained models (models.safetensors); choose another --out`);
     mkdirSync(out, { recursive: true });
     const tr = trainModels(cfg, methods, a.seed, log);
     try {
