@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import * as torch from '../../../src/core/torch.js';
 import {
   akcLoss, cosineFactor, EmaModel, emaDecayAt, entropyGate, FeatureTable, gaussianKernel, linearWarmup, maskedCrossEntropy, meanTeacherLoss, mmd2,
-  pseudoLabelLoss, sharpen, softmaxMse, validateSemisupConfig, withBatchStatsOnly,
+  ictLoss, mixmatchLoss, pseudoLabelLoss, sharpen, softmaxMse, validateSemisupConfig, withBatchStatsOnly,
 } from '../../../src/methods/semisup/index.js';
 import type { FeatureModel } from '../../../src/models/index.js';
+import { Rng } from '../../../src/data/rng.js';
 import { tinyResNet } from '../finetune-fixtures.js';
 
 const t = (rows: number[][]) => torch.tensor(Float32Array.from(rows.flat()), { shape: [rows.length, rows[0]!.length] });
@@ -157,4 +158,23 @@ test('config: defaults resolved per algorithm; errors name the field and the ran
   assert.throws(() => validateSemisupConfig({ tau: 1 }), /unknown semisup config field 'method\.tau'/);
   assert.throws(() => validateSemisupConfig({ algorithm: 'supervised', coef: 1 }), /'method\.coef' must be 0 or null/);
   assert.throws(() => validateSemisupConfig({ algorithm: 'mixmatch', mixmatchK: 1 }), /'method\.mixmatchK' must be >= 2/);
+});
+
+test('ICT and MixMatch on a tiny batch: mixing identical examples is a no-op (ICT = softmax MSE to the teacher); MixMatch gives finite positive losses whose gradient reaches the model', () => {
+  const m = tinyResNet(5);
+  m.train();
+  torch.tidy(() => {
+    const x = torch.rand([1, 1, 8, 8]).repeat([4, 1, 1, 1]);
+    const teacher = t([[2, 0, -1], [2, 0, -1], [2, 0, -1], [2, 0, -1]]);
+    const r = ictLoss(m, x, teacher, 0.75, new Rng(3));
+    const want = withBatchStatsOnly(m, () => softmaxMse(m.call(x), torch.softmax(teacher, 1)));
+    near(val(r.loss), val(want), 1e-5, 'ict');
+    const xl = torch.rand([2, 1, 8, 8]);
+    const yl = torch.tensor(Int32Array.from([0, 2])).to('int64');
+    const mm = mixmatchLoss(m, xl, yl, [torch.rand([3, 1, 8, 8]), torch.rand([3, 1, 8, 8])], 3, 0.5, 0.75, new Rng(4));
+    assert.ok(Number.isFinite(val(mm.lx)) && val(mm.lx) > 0 && Number.isFinite(val(mm.lu.loss)));
+    mm.lx.add(mm.lu.loss).backward();
+    assert.ok(m.parameters().some((p) => p.grad !== null), 'gradient reaches the model');
+  });
+  m.dispose();
 });
