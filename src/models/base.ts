@@ -150,8 +150,9 @@ export abstract class FeatureModel extends Module<[Tensor], Tensor> {
     }
     const scale = o.scale ?? 1;
     if (!(scale > 0)) throw new RangeError(`imprintClassifier: scale must be > 0, got ${scale}`);
-    const maxLabel = labels.numel() ? Number(labels.max().item()) : -1;
-    const minLabel = labels.numel() ? Number(labels.min().item()) : 0;
+    const scalar = (f: () => Tensor): number => torch.tidy(() => Number(f().item()));
+    const maxLabel = labels.numel() ? scalar(() => labels.max()) : -1;
+    const minLabel = labels.numel() ? scalar(() => labels.min()) : 0;
     const k = o.numClasses ?? maxLabel + 1;
     if (!Number.isInteger(k) || k < 1 || maxLabel >= k || minLabel < 0) {
       throw new RangeError(`imprintClassifier: labels must lie in [0, ${k - 1}] (numClasses ${k}), got [${minLabel}, ${maxLabel}]`);

@@ -91,3 +91,14 @@ test('imprintClassifier validates shapes, labels and empty classes', () => {
   assert.equal(m.numClasses, 10, 'head untouched after failed imprints');
   m.dispose();
 });
+
+test('imprintClassifier leaves no temporary tensors behind (only the new head\'s parameters)', () => {
+  const m = createModel('small_cnn', { channels: [2, 3], globalPool: true });
+  const feats = torch.randn([6, 3]);
+  const labels = torch.tensor([0, 1, 2, 0, 1, 2]);
+  m.imprintClassifier(feats, labels);
+  const before = torch.liveTensors();
+  for (let i = 0; i < 3; i++) m.imprintClassifier(feats, labels); // each call replaces the head
+  assert.equal(torch.liveTensors(), before);
+  feats.dispose(); labels.dispose(); m.dispose();
+});
