@@ -40,18 +40,19 @@ function series(cells: StudyCell[], keep: (c: StudyCell) => boolean): { elr: num
   });
 }
 
-/** The study's figure (SVG text). */
+/** The study's figure (SVG text); target panels from the most to the least similar. */
 export function studySvg(study: Study): string {
   const out: string[] = [];
-  const all = study.targets.flatMap((t) => t.cells);
+  const targets = [...study.targets].sort((a, b) => b.similarity - a.similarity);
+  const all = targets.flatMap((t) => t.cells);
   const elrs = [...new Set(all.map((c) => c.elr))].sort((a, b) => a - b);
   const xr: [number, number] = [elrs[0]! / 1.5, elrs[elrs.length - 1]! * 1.5];
   const acc = all.map((c) => 100 * c.testAccuracy);
   const y: [number, number] = [Math.max(0, Math.floor(Math.min(...acc) / 10) * 10), 100];
   const yt = Array.from({ length: Math.floor((y[1] - y[0]) / 10) + 1 }, (_, i) => y[0] + 10 * i);
   const momenta = [...new Set(all.filter((c) => c.regularizer === 'l2').map((c) => c.momentum))].sort((a, b) => a - b);
-  const panels = study.targets.length + 1;
-  study.targets.forEach((t, k) => {
+  const panels = targets.length + 1;
+  targets.forEach((t, k) => {
     const { X, Y } = axes(out, k * W, 0, { title: `${t.target} (sim ${t.similarity.toFixed(3)})`, xl: 'effective lr', yl: 'test accuracy (%)', x: xr, y, logX: true, xt: elrs, yt });
     momenta.forEach((m, i) => {
       const s = series(t.cells, (c) => c.regularizer === 'l2' && c.momentum === m);
@@ -62,12 +63,13 @@ export function studySvg(study: Study): string {
     });
     for (const p of series(t.cells, (c) => c.regularizer === 'l2-sp')) out.push(`<rect x="${f(X(p.elr) - 4)}" y="${f(Y(p.mean) - 4)}" width="8" height="8" fill="none" stroke="#000"/>`);
   });
-  const adv = study.targets.map((t) => adviseTarget(t, 0));
+  const adv = targets.map((t) => adviseTarget(t, 0));
   const sims = adv.map((a) => a.similarity);
   const sr: [number, number] = [Math.min(...sims) - 0.02, Math.max(...sims) + 0.02];
-  const { X, Y } = axes(out, study.targets.length * W, 0, { title: 'best elr vs similarity', xl: `similarity (gamma ${study.similarity.gamma.toPrecision(3)}, tap ${study.similarity.tap})`, yl: 'best effective lr (log)', x: sr, y: [Math.log10(xr[0]), Math.log10(xr[1])], logX: false, xt: [sr[0] + 0.02, sr[1] - 0.02].map((v) => Number(v.toFixed(3))), yt: [] });
-  for (const e of elrs) out.push(`<text x="${f(study.targets.length * W + M.l - 4)}" y="${f(Y(Math.log10(e)) + 4)}" text-anchor="end">${e}</text>`);
-  for (const a of adv) out.push(`<circle cx="${f(X(a.similarity))}" cy="${f(Y(Math.log10(a.bestElr)))}" r="4" fill="#000"/><text x="${f(X(a.similarity) + 6)}" y="${f(Y(Math.log10(a.bestElr)) - 6)}">${esc(a.target.split(':')[1]!)}</text>`);
+  const { X, Y } = axes(out, targets.length * W, 0, { title: 'best elr vs similarity', xl: `similarity (gamma ${study.similarity.gamma.toPrecision(3)}, tap ${study.similarity.tap})`, yl: 'best effective lr (log)', x: sr, y: [Math.log10(xr[0]), Math.log10(xr[1])], logX: false, xt: [sr[0] + 0.02, sr[1] - 0.02].map((v) => Number(v.toFixed(3))), yt: [] });
+  for (const e of elrs) out.push(`<text x="${f(targets.length * W + M.l - 4)}" y="${f(Y(Math.log10(e)) + 4)}" text-anchor="end">${e}</text>`);
+  // labels alternate above and below their point, so that neighbours with the same best elr stay readable
+  adv.forEach((a, i) => out.push(`<circle cx="${f(X(a.similarity))}" cy="${f(Y(Math.log10(a.bestElr)))}" r="4" fill="#000"/><text x="${f(X(a.similarity))}" y="${f(Y(Math.log10(a.bestElr)) + (i % 2 ? 16 : -8))}" text-anchor="middle">${esc(a.target.split(':')[1]!)}</text>`));
   const legend = momenta.map((m, i) => `<tspan fill="${COLORS[i % COLORS.length]}">● m=${m}</tspan>`).join('  ');
   out.push(`<text x="8" y="${H + 14}">${legend}  <tspan>□ L2-SP</tspan>  bars: min..max over seeds; ${study.epochs} epochs, ${study.labelsPerClass} labels/class</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${panels * W}" height="${H + 22}" font-family="sans-serif" font-size="10"><rect width="100%" height="100%" fill="#fff"/>${out.join('')}</svg>\n`;
