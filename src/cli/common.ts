@@ -72,8 +72,10 @@ export function sidecarPath(weights: string): string {
 /** Writes the model's state dict as safetensors and the sidecar next to it (sha256 of the written file); returns the sidecar. */
 export function writeWeights(model: FeatureModel, file: string, info: Omit<Sidecar, 'format' | 'weights' | 'sha256' | 'versions' | 'created'>): Sidecar {
   saveSafetensors(file, model.stateDict(), { format: 'pt', model: info.model.name });
+  // the head may have changed (a fine-tuned model): record the class count the weights hold
+  const config = 'numClasses' in info.model.config ? { ...info.model.config, numClasses: model.numClasses } : info.model.config;
   const sidecar: Sidecar = {
-    format: 'adaptune-backbone/1', weights: file.split('/').pop()!, sha256: sha256File(file), ...info,
+    format: 'adaptune-backbone/1', weights: file.split('/').pop()!, sha256: sha256File(file), ...info, model: { ...info.model, config },
     versions: collectVersions(), created: new Date().toISOString(),
   };
   writeFileSync(sidecarPath(file), JSON.stringify(sidecar, null, 2) + '\n');

@@ -44,12 +44,12 @@ export interface FinetuneReport {
 interface SavedArgs { data: string; labelsPerClass: number | 'all'; batchSize: number; weights: string; method?: FinetuneMethod }
 
 /** AdaFilter's layering: defaults < file < flags < --set, resolved by adafilterTrainConfig (method options validated). */
-async function adafilterConfig(defaults: Record<string, unknown>, file: string | null, flags: Record<string, unknown>, set: string[]): Promise<TrainConfig> {
+export async function adafilterConfig(defaults: Record<string, unknown>, file: string | null, flags: Record<string, unknown>, set: string[]): Promise<TrainConfig> {
   return adafilterTrainConfig({}, mergeConfig(defaults, file ? await loadConfigFile(file) : {}, flags, parseOverrides(set)));
 }
 
 /** supervisedRun's AdaFilter counterpart: wraps `model`, trains (or resumes), evaluates on `test` (accuracy and the gate statistics). */
-async function adafilterRun(o: { model: FeatureModel; config: TrainConfig; train: DataLoader; test: DataLoader; runDir: string; onEvent: (e: TrainEvent) => void; resumeDir: string | null; handleSignals?: boolean }): Promise<SupervisedRun & { gates: GateReport }> {
+export async function adafilterRun(o: { model: FeatureModel; config: TrainConfig; train: DataLoader; test: DataLoader; runDir: string; onEvent: (e: TrainEvent) => void; resumeDir: string | null; handleSignals?: boolean }): Promise<SupervisedRun & { gates: GateReport }> {
   const t0 = Date.now();
   const task = createAdafilterTask(o.model, o.config.method as Record<string, unknown>, { eval: o.test });
   const opts = { data: o.train, onEvent: o.onEvent, handleSignals: o.handleSignals ?? true };

@@ -1,7 +1,8 @@
 /**
- * @module `adaptune quickstart`: a complete small transfer experiment on the bundled backbone. Four runs on the
- * same target (linear probe, full fine-tuning, full + L2-SP, from scratch) with fixed budgets, a results table
- * on stdout, and a run directory with one sub-run per strategy, summary.json and results.md.
+ * @module `adaptune quickstart`: a complete small transfer experiment on the bundled backbone. Five runs on the
+ * same target (linear probe, full fine-tuning, full + L2-SP, AdaFilter, from scratch) with fixed budgets; then
+ * the robustness of the best fine-tuned model (FGSM, PGD) and its export to ONNX, verified in ONNX Runtime. A
+ * results table on stdout, and a run directory with one sub-run per strategy, best.onnx, summary.json, results.md.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,12 +11,15 @@ import { loadTask, type BenchmarkTask } from '../data/tasks/index.js';
 import type { FinetuneConfig } from '../methods/finetune/index.js';
 import type { QuickstartArgs } from './args-train.js';
 import { defaultBackbonePath, loadBackbone } from './backbone.js';
-import { applyThreads, commandLine, runLogger, taskLoaders } from './common.js';
+import { applyThreads, commandLine, runLogger, taskLoaders, writeWeights } from './common.js';
+import { parseExport, type ExportArgs } from './export-args.js';
+import { adafilterConfig, adafilterRun } from './finetune.js';
 import { progress } from './io.js';
+import { parseRobustness, type RobustnessArgs } from './robustness-args.js';
 import { layeredConfig, supervisedRun } from './runconfig.js';
 
-/** One strategy of the experiment: its finetune options and budget. */
-export interface QuickstartPlan { id: string; label: string; trains: string; method: Partial<FinetuneConfig>; epochs: number }
+/** One strategy of the experiment: its method ('finetune' unless said), its options and budget. */
+export interface QuickstartPlan { id: string; label: string; trains: string; method: Partial<FinetuneConfig> | Record<string, unknown>; epochs: number; kind?: 'adafilter' }
 
 /**
  * The four runs, 30 epochs each (7 steps of 32 per epoch at 50 labels/class: 210 steps): about 1 minute in all on
@@ -27,6 +31,7 @@ export const QUICKSTART_PLANS: readonly QuickstartPlan[] = [
   { id: 'linear-probe', label: 'linear probe', trains: 'head only (backbone frozen, BN eval)', epochs: 30, method: { strategy: 'linear-probe', elr: 1, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
   { id: 'full', label: 'full fine-tuning (L2)', trains: 'all weights, L2 1e-4 towards 0', epochs: 30, method: { strategy: 'full', elr: 0.3, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
   { id: 'full-l2sp', label: 'full fine-tuning (L2-SP)', trains: 'all weights, L2-SP alpha 0.01 / beta 1e-4', epochs: 30, method: { strategy: 'full', elr: 1, momentum: 0.9, regularizer: 'l2-sp', alpha: 0.01, beta: 1e-4 } },
+  { id: 'adafilter', label: 'AdaFilter', trains: 'per-example gated filters (LSTM gate, gated BN)', epochs: 30, kind: 'adafilter', method: {} },
   { id: 'scratch', label: 'from scratch', trains: 'all weights from random init, L2 1e-4', epochs: 30, method: { strategy: 'scratch', elr: 0.3, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
 ];
 
@@ -34,6 +39,13 @@ export const QUICKSTART_PLANS: readonly QuickstartPlan[] = [
 export const QUICKSTART_BATCH = 32;
 /** --quick: optimizer steps per strategy and test images. */
 export const QUICK_BUDGET = { steps: 3, testImages: 500 } as const;
+/** The robustness check of the best fine-tuned model: L-inf eps on [0,1] inputs, PGD steps and test images (--quick: fewer). */
+export const ROBUSTNESS_CHECK = { eps: 0.1, steps: 10, images: 500, quickSteps: 3, quickImages: 100 } as const;
+
+/** Robustness of the best fine-tuned model (adaptune robustness on part of the test split). */
+export interface QuickstartRobustness { strategy: string; eps: number; images: number; clean: number; fgsm: number; pgd: { steps: number; accuracy: number }; maskingFlags: string[]; seconds: number }
+/** The ONNX export of the best fine-tuned model (adaptune export --run). */
+export interface QuickstartExport { strategy: string; file: string; bytes: number; maxAbsDiff: number; ok: boolean; seconds: number }
 
 /** One row of the results table. */
 export interface QuickstartRow {
@@ -45,7 +57,7 @@ export interface QuickstartRow {
 export interface QuickstartResult {
   runDir: string; data: string; labelsPerClass: number | 'all'; seed: number; quick: boolean;
   trainImages: number; testImages: number; backbone: { file: string; sha256: string; model: string; sourceTask: unknown; sourceTestAccuracy: number | null };
-  rows: QuickstartRow[]; wallSec: number; command: string;
+  rows: QuickstartRow[]; robustness: QuickstartRobustness | null; export: QuickstartExport | null; wallSec: number; command: string;
   /** 'interrupted' after SIGINT/SIGTERM (the rows so far; the interrupted run's row included). */
   status: 'completed' | 'interrupted';
 }
@@ -90,20 +102,30 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
       const { model, sidecar } = loadBackbone(file, { numClasses: task.numClasses });
       side = sidecar;
       const sub = join(runDir, plan.id);
-      const config = await layeredConfig({
+      const base = {
         seed: a.seed, epochs: plan.epochs, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false },
         checkpoint: { atEpochEnd: false, keep: 1 }, log: { every: 5 }, method: { ...plan.method, numClasses: task.numClasses, head: 'reinit' },
-      }, null, a.quick ? { maxSteps: QUICK_BUDGET.steps } : {}, []);
+      };
+      const budget = a.quick ? { maxSteps: QUICK_BUDGET.steps } : {};
+      const config = plan.kind === 'adafilter' ? await adafilterConfig(base, null, budget, []) : await layeredConfig(base, null, budget, []);
       const loaders = taskLoaders(sets, QUICKSTART_BATCH, a.seed);
       try {
         const tEval = { start: 0 };
-        const r = await supervisedRun({
-          model, config, ...loaders, runDir: sub, handleSignals: o.handleSignals,
-          onEvent: ((log) => (e) => { if (e.type === 'end') tEval.start = Date.now(); log(e); })(runLogger(join(sub, 'log.txt'), { quiet, every: 20 })),
-        });
+        const run = {
+          model, config, ...loaders, runDir: sub, handleSignals: o.handleSignals, resumeDir: null,
+          onEvent: ((log: ReturnType<typeof runLogger>) => (e: Parameters<ReturnType<typeof runLogger>>[0]) => { if (e.type === 'end') tEval.start = Date.now(); log(e); })(runLogger(join(sub, 'log.txt'), { quiet, every: 20 })),
+        };
+        const r = plan.kind === 'adafilter' ? await adafilterRun(run) : await supervisedRun(run);
         r.task.dispose();
         const evalSec = (Date.now() - tEval.start) / 1000;
-        const res = (config.method as { resolved: { lr: number; elr: number } }).resolved;
+        const res = plan.kind === 'adafilter'
+          ? { lr: config.optim.lr, elr: config.optim.lr / (1 - (config.optim as { momentum: number }).momentum) }
+          : (config.method as { resolved: { lr: number; elr: number } }).resolved;
+        // plain fine-tuned backbones get their weights (with sidecar) for robustness and export; AdaFilter's stay in checkpoints/
+        if (plan.kind !== 'adafilter') writeWeights(model, join(sub, 'weights.safetensors'), {
+          model: sidecar.model, task: { name: a.data, labelsPerClass: a.labelsPerClass, seed: a.seed },
+          training: { steps: r.result.step, batchSize: QUICKSTART_BATCH, method: config.method, from: file }, sourceTestAccuracy: null, command, elapsedSec: r.elapsedSec,
+        });
         rows.push({
           id: plan.id, label: plan.label, trains: plan.trains, epochs: Math.round((100 * r.result.step) / loaders.train.numBatches) / 100, steps: r.result.step, lr: res.lr, elr: res.elr,
           testAccuracy: r.test.accuracy, testLoss: r.test.loss, trainSec: r.elapsedSec - evalSec, evalSec, runDir: sub,
@@ -115,18 +137,57 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
       }
     }
   } finally {
-    say.done();
     sets.dispose();
     task.dispose();
+  }
+  let robustness: QuickstartRobustness | null = null;
+  let exported: QuickstartExport | null = null;
+  try {
+    const best = interrupted ? null : bestPlainRow(rows);
+    if (best) {
+      if (!quiet) say(`robustness of the best fine-tuned model (${best.label}): FGSM and PGD, L-inf eps ${ROBUSTNESS_CHECK.eps}`, true);
+      robustness = await checkRobustness(best, a);
+      if (!quiet) say(`exporting it to ONNX (verified in ONNX Runtime)`, true);
+      exported = await exportBest(best, runDir, a.threads);
+    }
+  } finally {
+    say.done();
   }
   const result: QuickstartResult = {
     runDir, data: a.data, labelsPerClass: a.labelsPerClass, seed: a.seed, quick: a.quick, ...sizes,
     backbone: { file, sha256: side!.sha256, model: `${side!.model.name} ${JSON.stringify(side!.model.config)}`, sourceTask: side!.task['name'], sourceTestAccuracy: side!.sourceTestAccuracy },
-    rows, wallSec: (Date.now() - t0) / 1000, command, status: interrupted ? 'interrupted' : 'completed',
+    rows, robustness, export: exported, wallSec: (Date.now() - t0) / 1000, command, status: interrupted ? 'interrupted' : 'completed',
   };
   writeFileSync(join(runDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(runDir, 'results.md'), formatResults(result));
   return result;
+}
+
+/** The fine-tuned row with the best test accuracy among those with a plain weights file (not scratch, not AdaFilter). */
+function bestPlainRow(rows: QuickstartRow[]): QuickstartRow | null {
+  const plain = rows.filter((r) => r.id !== 'scratch' && r.id !== 'adafilter');
+  return plain.length ? plain.reduce((b, r) => (r.testAccuracy > b.testAccuracy ? r : b)) : null;
+}
+
+/** `adaptune robustness` on part of the test split (spread over it), defaults from the command's own parser. */
+async function checkRobustness(best: QuickstartRow, a: QuickstartArgs): Promise<QuickstartRobustness> {
+  const { runRobustness } = await import('./robustness.js');
+  const steps = a.quick ? ROBUSTNESS_CHECK.quickSteps : ROBUSTNESS_CHECK.steps;
+  const images = a.quick ? ROBUSTNESS_CHECK.quickImages : ROBUSTNESS_CHECK.images;
+  const args = parseRobustness(['--weights', join(best.runDir, 'weights.safetensors'), '--data', a.data, '--eps', String(ROBUSTNESS_CHECK.eps),
+    '--steps', String(steps), '--limit', String(images), '--seed', String(a.seed)]) as RobustnessArgs & { dataGiven: boolean };
+  const r = await runRobustness(args);
+  const pgd = r.pgd[r.pgd.length - 1]!;
+  return { strategy: best.id, eps: ROBUSTNESS_CHECK.eps, images: r.examples, clean: r.clean, fgsm: r.fgsm, pgd, maskingFlags: r.maskingFlags, seconds: r.seconds };
+}
+
+/** `adaptune export --run <best>` to RUN_DIR/best.onnx (verified in ONNX Runtime before it is written). */
+async function exportBest(best: QuickstartRow, runDir: string, threads: number | undefined): Promise<QuickstartExport> {
+  const { runExport } = await import('./export.js');
+  const out = join(runDir, 'best.onnx');
+  const args = parseExport(['--run', best.runDir, '--out', out, ...(threads ? ['--threads', String(threads)] : [])]) as ExportArgs;
+  const r = await runExport(args, () => {});
+  return { strategy: best.id, file: out, bytes: r.fileBytes, maxAbsDiff: r.verification.maxAbsDiff, ok: r.verification.ok, seconds: r.elapsedSec };
 }
 
 /** The results as Markdown (the table quickstart prints and writes to results.md). */
@@ -137,7 +198,14 @@ export function formatResults(r: QuickstartResult): string {
     + `Backbone: ${r.backbone.model} pre-trained on ${String(r.backbone.sourceTask)} (source test accuracy ${r.backbone.sourceTestAccuracy === null ? '?' : pct(r.backbone.sourceTestAccuracy)})\n\n`;
   const lines = ['| strategy | trains | epochs | steps | lr (elr) | test accuracy | train s | eval s |', '|---|---|---:|---:|---|---:|---:|---:|'];
   for (const x of r.rows) lines.push(`| ${x.label} | ${x.trains} | ${x.epochs} | ${x.steps} | ${+x.lr.toPrecision(3)} (${+x.elr.toPrecision(3)}) | ${pct(x.testAccuracy)} | ${x.trainSec.toFixed(1)} | ${x.evalSec.toFixed(1)} |`);
-  return `${head}${lines.join('\n')}\n\nTotal wall time ${r.wallSec.toFixed(1)} s. Run directory: ${r.runDir}\n`;
+  const rb = r.robustness;
+  const robust = rb ? `\nRobustness of ${rb.strategy} (${rb.images} test images, L-inf eps ${rb.eps} on [0,1] inputs): clean ${pct(rb.clean)}, FGSM ${pct(rb.fgsm)}, `
+    + `PGD-${rb.pgd.steps} ${pct(rb.pgd.accuracy)}${rb.maskingFlags.length ? ` (gradient-masking flags: ${rb.maskingFlags.join('; ')})` : ''}. `
+    + `Standard fine-tuning is not robust; adaptune adversarial fine-tunes for it.\n` : '';
+  const ex = r.export;
+  const onnx = ex ? `ONNX: ${ex.strategy} exported to ${ex.file} (${(ex.bytes / 1024).toFixed(0)} KiB); ONNX Runtime vs adaptune max abs diff ${ex.maxAbsDiff.toExponential(1)}. `
+    + `Try: adaptune predict ${ex.file} IMAGE.png\n` : '';
+  return `${head}${lines.join('\n')}\n${robust}${onnx}\nTotal wall time ${r.wallSec.toFixed(1)} s. Run directory: ${r.runDir}\n`;
 }
 
 /** `adaptune quickstart`: prints the table (or one JSON object with --json); returns the exit status. */

@@ -2,16 +2,20 @@
 
 export const QUICKSTART_USAGE = `Usage: adaptune quickstart [flags]
 
-A complete small transfer experiment, about 1 minute on 2 CPU cores. The bundled
+A complete small transfer experiment, about 1.5 minutes on 2 idle CPU cores. The bundled
 backbone (assets/backbones/, a cifar_resnet20 w16 pre-trained on fmnist:source) gets a
-new head for the target task and is trained in four ways, 30 epochs of batch 32 each
+new head for the target task and is trained in five ways, 30 epochs of batch 32 each
 (SGD momentum 0.9, cosine schedule, crop + flip):
   linear-probe   backbone frozen (BN in eval), head trained (elr 1)
   full           every weight trains, plain L2 1e-4 (elr 0.3)
-  full-l2sp      every weight trains, L2-SP towards the pre-trained weights (alpha 0.01, beta 1e-4; elr 0.3)
-  scratch        same architecture from random init, plain L2 1e-4 (elr 1): the baseline
-Each is evaluated on the task's full test split. Prints a table of test accuracy and time,
-and writes the run directory (one sub-run per strategy, summary.json, results.md).
+  full-l2sp      every weight trains, L2-SP towards the pre-trained weights (alpha 0.01, beta 1e-4; elr 1)
+  adafilter      AdaFilter: per-example gated filters, LSTM gate, gated BN (lr 0.01, gate and head x10)
+  scratch        same architecture from random init, plain L2 1e-4 (elr 0.3): the baseline
+Each is evaluated on the task's full test split. The best of linear-probe/full/full-l2sp
+(by test accuracy) is then attacked (clean, FGSM and PGD-10 accuracy, L-inf eps 0.1, 500
+test images) and exported to OUT/best.onnx, verified in ONNX Runtime. Prints a table of
+test accuracy and time, and writes the run directory (one sub-run per strategy,
+best.onnx, summary.json, results.md).
 
 Flags:
   --data TASK               target task (default fmnist:target-mid; also fmnist:target-shift,
@@ -19,7 +23,7 @@ Flags:
   --labels-per-class N      10, 50, 100 or all (default 50)
   --seed N                  seed of the label budget, init and data order (default 0)
   --out DIR                 run directory (default runs/quickstart-<timestamp>)
-  --quick                   a tiny budget (a few steps per strategy, 500 test images): a smoke test
+  --quick                   a tiny budget (3 steps per strategy, 500 test images, PGD-3 on 100): a smoke test
   --threads N               libtorch intra-op threads (default: ADAPTUNE_NUM_THREADS or the cores)
   --json                    print ONE JSON object with the table on stdout (progress stays on stderr)
   -h, --help                this help
