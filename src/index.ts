@@ -6,6 +6,7 @@ export * as io from './core/io/index.js';
 export * as data from './data/index.js';
 export * as models from './models/index.js';
 export * as train from './train/index.js';
+export * as distributed from './core/distributed.js';
 export { Tensor } from './core/torch.js';
 export * from './core/errors.js';
 export * as finetune from './methods/finetune/index.js';
