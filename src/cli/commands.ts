@@ -33,23 +33,13 @@ function command<O>(spec: CommandSpec<O>): CommandSpec<O> { return spec; }
 export const COMMAND_SPECS: CommandSpec[] = [
   command({
     name: 'quickstart', usage: QUICKSTART_USAGE, parse: parseQuickstart,
-    summary: 'A complete small transfer experiment on the bundled backbone: linear probe,\nfull fine-tuning, full + L2-SP and from scratch on fmnist:target-mid (~1 min)',
+    summary: 'A complete small transfer experiment on the bundled backbone (~1.5 min): linear probe,\nfull fine-tuning, L2-SP, AdaFilter and scratch on fmnist:target-mid; robustness; ONNX export',
     run: async (o) => (await import('./quickstart.js')).quickstartCommand(o),
   }),
   command({
     name: 'finetune', usage: FINETUNE_USAGE, parse: parseFinetune,
     summary: 'Fine-tune the bundled backbone (or --weights FILE) on a benchmark task',
     run: async (o) => (await import('./finetune.js')).finetuneCommand(o),
-  }),
-  command({
-    name: 'pretrain', usage: PRETRAIN_USAGE, parse: parsePretrain,
-    summary: 'Train a backbone on a task (default fmnist:source) and export its weights',
-    run: async (o) => (await import('./pretrain.js')).pretrainCommand(o),
-  }),
-  command({
-    name: 'report', usage: REPORT_USAGE, parse: parseReport,
-    summary: 'An HTML page of one run or a comparison of runs (plots, heat-map, table)',
-    run: async (o) => (await import('./report.js')).reportCommand(o),
   }),
   command({
     name: 'hparams', usage: HPARAMS_USAGE, parse: parseHparams,
@@ -62,11 +52,6 @@ export const COMMAND_SPECS: CommandSpec[] = [
     run: async (o) => (await import('./similarity.js')).similarityCommand(o),
   }),
   command({
-    name: 'anomaly', usage: ANOMALY_USAGE, parse: parseAnomaly,
-    summary: 'Gaussian anomaly detection, its Mahalanobis fine-tuning with forgetting-aware\nvalidation, PaDiM-style segmentation (procedural defects, MVTec-AD, one-class FMNIST)',
-    run: async (o) => (await import('./anomaly.js')).anomalyCommand(o),
-  }),
-  command({
     name: 'adversarial', usage: ADVERSARIAL_USAGE, parse: parseAdversarial,
     summary: 'PGD adversarial fine-tuning (slow-start-fast-decay) or training from scratch,\nwith a held-out robust-accuracy monitor and cost accounting',
     run: async (o) => (await import('./adversarial.js')).adversarialCommand(o),
@@ -75,6 +60,21 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'robustness', usage: ROBUSTNESS_USAGE, parse: parseRobustness,
     summary: 'Clean, FGSM and PGD-k accuracy of weights, with a gradient-masking check',
     run: async (o) => (await import('./robustness.js')).robustnessCommand(o),
+  }),
+  command({
+    name: 'semisup', usage: SEMISUP_USAGE, parse: parseSemisup,
+    summary: 'Semi-supervised transfer: AKC + ARC with FixMatch, MixMatch, ICT, Mean Teacher,\nPseudo Label or labelled data only (Abuduweili et al. 2021)',
+    run: async (o) => (await import('./semisup.js')).semisupCommand(o),
+  }),
+  command({
+    name: 'anomaly', usage: ANOMALY_USAGE, parse: parseAnomaly,
+    summary: 'Gaussian anomaly detection, its Mahalanobis fine-tuning with forgetting-aware\nvalidation, PaDiM-style segmentation (procedural defects, MVTec-AD, one-class FMNIST)',
+    run: async (o) => (await import('./anomaly.js')).anomalyCommand(o),
+  }),
+  command({
+    name: 'jadce', usage: JADCE_USAGE, parse: parseJadce,
+    summary: 'Massive-access device detection and channel estimation: simulator, AMP/EM-AMP/ISTA/\nLISTA-GS baselines and the feature-aided adaptive-tuning network (train|eval|sweep)',
+    run: async (o) => (await import('./jadce-run.js')).jadceCommand(o),
   }),
   command({
     name: 'export', usage: EXPORT_USAGE, parse: parseExport,
@@ -87,14 +87,14 @@ export const COMMAND_SPECS: CommandSpec[] = [
     run: async (o) => (await import('./predict.js')).predictCommand(o),
   }),
   command({
-    name: 'semisup', usage: SEMISUP_USAGE, parse: parseSemisup,
-    summary: 'Semi-supervised transfer: AKC + ARC with FixMatch, MixMatch, ICT, Mean Teacher,\nPseudo Label or labelled data only (Abuduweili et al. 2021)',
-    run: async (o) => (await import('./semisup.js')).semisupCommand(o),
+    name: 'pretrain', usage: PRETRAIN_USAGE, parse: parsePretrain,
+    summary: 'Train a backbone on a task (default fmnist:source) and export its weights',
+    run: async (o) => (await import('./pretrain.js')).pretrainCommand(o),
   }),
   command({
-    name: 'jadce', usage: JADCE_USAGE, parse: parseJadce,
-    summary: 'Massive-access device detection and channel estimation: simulator, AMP/EM-AMP/ISTA/\nLISTA-GS baselines and the feature-aided adaptive-tuning network (train|eval|sweep)',
-    run: async (o) => (await import('./jadce-run.js')).jadceCommand(o),
+    name: 'report', usage: REPORT_USAGE, parse: parseReport,
+    summary: 'An HTML page of one run or a comparison of runs (plots, heat-map, table)',
+    run: async (o) => (await import('./report.js')).reportCommand(o),
   }),
   command({
     name: 'bench', usage: BENCH_USAGE, parse: parseBench,
