@@ -21,3 +21,4 @@ export { createProgress, formatDuration, type ProgressOptions } from './progress
 export { buildOptimizer, buildScheduler } from './build.js';
 export { SummaryWriter, metricsToTensorBoard, tensorboardListener, crc32c, maskCrc, frameRecord, encodeScalarEvent, encodeFileVersionEvent, ProtoWriter, type SummaryWriterOptions } from './tensorboard.js';
 export { writeReport, buildReport, type ReportOptions, type ReportResult } from './report/index.js';
+export { overBatches, evaluateClassifier, type LabelledBatches } from './evaluate.js';

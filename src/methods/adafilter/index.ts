@@ -11,7 +11,7 @@ import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { crossEntropy } from '../../core/nn/losses.js';
 import type { FeatureModel } from '../../models/index.js';
-import type { LossOutput, ParamGroupSpec, StepContext, Task } from '../../train/index.js';
+import { evaluateClassifier, type LossOutput, type ParamGroupSpec, type StepContext, type Task } from '../../train/index.js';
 import { validateAdafilterConfig, type AdafilterConfig } from './config.js';
 import type { GateNetwork } from './gate.js';
 import type { GatedConv } from './gated.js';
@@ -111,37 +111,16 @@ export class AdafilterTask implements Task<AdafilterBatch> {
   evaluate(): Record<string, number> {
     const src = this.data.eval;
     if (!src) return {};
-    const modes = this.model.modules().map((m) => m.training);
-    this.model.eval();
     const stats = new GateStats(this.layers.map((l) => l.outChannels), this.model.numClasses);
     this.gates.onGate = (l, g) => stats.addLayer(l, g);
-    let correct = 0;
-    let n = 0;
-    let lossSum = 0;
+    let r: { accuracy: number; loss: number };
     try {
-      torch.noGrad(() => {
-        for (let i = 0; i < src.numBatches; i++) {
-          const b = src.batchAt(0, i);
-          try {
-            torch.tidy(() => {
-              const out = this.model.call(b.x);
-              const y = b.y.to('int64');
-              stats.endBatch(y.data() as BigInt64Array);
-              correct += Number(out.argmax(1).eq(y).sum().item());
-              lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
-              n += y.size(0);
-            });
-          } finally {
-            torch.dispose(b);
-          }
-        }
-      });
+      r = evaluateClassifier(this.model, src, (y) => stats.endBatch(y.data() as BigInt64Array));
     } finally {
       this.gates.onGate = null;
-      this.model.modules().forEach((m, i) => { m.training = modes[i]!; });
     }
     const s = (this.lastGateSummary = stats.summary());
-    const out: Record<string, number> = { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, ft_fraction: s.fraction, gate_entropy: s.entropy };
+    const out: Record<string, number> = { accuracy: r.accuracy, loss: r.loss, ft_fraction: s.fraction, gate_entropy: s.entropy };
     this.paths.forEach((p, i) => { out[`ft/${p}`] = s.perLayer[i]!; });
     s.perClass.forEach((v, k) => { if (v !== null) out[`ft_class/${k}`] = v; });
     return out;

@@ -12,7 +12,7 @@ import type { AnyModule } from '../../core/nn/module.js';
 import { BatchNorm1d, BatchNorm2d } from '../../core/nn/layers/norm.js';
 import { crossEntropy } from '../../core/nn/losses.js';
 import type { FeatureModel } from '../../models/index.js';
-import type { LossOutput, ParamGroupSpec, StepContext, Task, TaskState } from '../../train/index.js';
+import { evaluateClassifier, type LossOutput, type ParamGroupSpec, type StepContext, type Task, type TaskState } from '../../train/index.js';
 import { validateFinetuneConfig, type FinetuneConfig, type ResolvedFinetuneConfig } from './config.js';
 import { l2Penalty, l2spPenalty } from './losses.js';
 import { pooledFeatures, type LabelledSource } from './similarity.js';
@@ -148,34 +148,9 @@ export class FinetuneTask implements Task<FinetuneBatch> {
 
   /** Top-1 accuracy and mean cross entropy (no smoothing) over data.eval; {} when none was given. */
   evaluate(): Record<string, number> {
-    const src = this.data.eval;
-    if (!src) return {};
-    const modes = this.model.modules().map((m) => m.training);
-    this.model.eval();
-    let correct = 0;
-    let n = 0;
-    let lossSum = 0;
-    try {
-      torch.noGrad(() => {
-        for (let i = 0; i < src.numBatches; i++) {
-          const b = src.batchAt(0, i);
-          try {
-            torch.tidy(() => {
-              const out = this.model.call(b.x);
-              const y = b.y.to('int64');
-              correct += Number(out.argmax(1).eq(y).sum().item());
-              lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
-              n += y.size(0);
-            });
-          } finally {
-            torch.dispose(b);
-          }
-        }
-      });
-    } finally {
-      this.model.modules().forEach((m, i) => { m.training = modes[i]!; });
-    }
-    return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0 };
+    if (!this.data.eval) return {};
+    const { accuracy, loss } = evaluateClassifier(this.model, this.data.eval);
+    return { accuracy, loss };
   }
 
   /** The L2-SP reference, so that a resumed run regularises towards the same w^0. */
