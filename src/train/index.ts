@@ -22,3 +22,4 @@ export { buildOptimizer, buildScheduler } from './build.js';
 export { SummaryWriter, metricsToTensorBoard, tensorboardListener, crc32c, maskCrc, frameRecord, encodeScalarEvent, encodeFileVersionEvent, ProtoWriter, type SummaryWriterOptions } from './tensorboard.js';
 export { writeReport, buildReport, type ReportOptions, type ReportResult } from './report/index.js';
 export { overBatches, evaluateClassifier, type LabelledBatches } from './evaluate.js';
+export { checkMethodFields, isPlainObject, isFiniteNumber, nonNegative, type FieldCheck } from './method-config.js';

@@ -5,6 +5,7 @@
  * reconstructions (the paper gives no code and few details); README.md lists them with their defaults.
  */
 import { ConfigError } from '../../core/errors.js';
+import { checkMethodFields, isFiniteNumber, isPlainObject, nonNegative, type FieldCheck } from '../../train/method-config.js';
 import { makeConfig, mergeConfig, type TrainConfig } from '../../train/index.js';
 
 /** The gate network's core: one LSTMCell or GRUCell shared by every gated layer, or a per-layer MLP (no recurrence). */
@@ -61,11 +62,11 @@ export const defaultAdafilterConfig: AdafilterConfig = {
   numClasses: null, head: 'reinit', lr: 0.01, momentum: 0.9, gateLrScale: 10, headLrScale: 10, weightDecay: 1e-4, gateWeightDecay: 1e-3,
 };
 
-type Check = [(v: unknown) => boolean, string];
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+type Check = FieldCheck;
+const num = isFiniteNumber;
 const oneOf = (...xs: string[]): Check => [(v) => typeof v === 'string' && xs.includes(v), `one of ${xs.map((x) => `'${x}'`).join(', ')}`];
 const posInt: Check = [(v) => Number.isSafeInteger(v) && (v as number) >= 1, 'an integer >= 1'];
-const nonNeg: Check = [(v) => num(v) && v >= 0, 'a finite number >= 0'];
+const nonNeg = nonNegative;
 const RULES: Record<keyof AdafilterConfig, Check> = {
   stages: [(v) => v === null || (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0)), 'a non-empty array of stage names or null'],
   gate: oneOf('lstm', 'gru', 'mlp'),
@@ -89,18 +90,11 @@ const RULES: Record<keyof AdafilterConfig, Check> = {
   gateWeightDecay: nonNeg,
 };
 
-const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isPlain = isPlainObject;
 
 /** Fills defaults and checks every field; errors name 'method.<field>', the allowed range and the value. */
 export function validateAdafilterConfig(partial: unknown = {}): AdafilterConfig {
-  if (!isPlain(partial)) throw new ConfigError(`adafilter config must be an object, got ${JSON.stringify(partial)}`);
-  for (const k of Object.keys(partial)) {
-    if (!(k in RULES)) throw new ConfigError(`unknown adafilter config field 'method.${k}' (known: ${Object.keys(RULES).join(', ')})`);
-  }
-  const c = { ...defaultAdafilterConfig, ...partial } as Record<string, unknown>;
-  for (const [k, [ok, range]] of Object.entries(RULES)) {
-    if (!ok(c[k])) throw new ConfigError(`adafilter config field 'method.${k}' must be ${range}, got ${JSON.stringify(c[k])}`);
-  }
+  const c = checkMethodFields('adafilter', partial, defaultAdafilterConfig, RULES);
   const f = c as unknown as AdafilterConfig;
   if (f.bnStats === 'masked' && !f.gatedBn) throw new ConfigError(`adafilter config field 'method.bnStats' 'masked' needs method.gatedBn true (there is one BN without gated BN)`);
   return { ...f, stages: f.stages ? [...f.stages] : null };

@@ -5,6 +5,7 @@
  * settings and the method options into an engine TrainConfig (one config object for library and CLI).
  */
 import { ConfigError } from '../../core/errors.js';
+import { checkMethodFields, isFiniteNumber, isPlainObject, nonNegative, type FieldCheck } from '../../train/method-config.js';
 import { makeConfig, mergeConfig, type TrainConfig } from '../../train/index.js';
 
 /** Which parameters train. */
@@ -61,8 +62,8 @@ export interface ResolvedFinetuneConfig extends FinetuneConfig {
   resolved: { lr: number; elr: number; momentum: number };
 }
 
-type Check = [(v: unknown) => boolean, string];
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+type Check = FieldCheck;
+const num = isFiniteNumber;
 const oneOf = (...xs: string[]): Check => [(v) => typeof v === 'string' && xs.includes(v), `one of ${xs.map((x) => `'${x}'`).join(', ')}`];
 const RULES: Record<keyof FinetuneConfig, Check> = {
   strategy: oneOf('full', 'linear-probe', 'partial', 'scratch'),
@@ -84,7 +85,7 @@ const RULES: Record<keyof FinetuneConfig, Check> = {
   momentum: [(v) => num(v) && v >= 0 && v < 1, 'a number in [0, 1)'],
 };
 
-const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isPlain = isPlainObject;
 
 /** Fills defaults, checks every field and the cross-field rules, and resolves lr = elr * (1 - momentum) (or elr = lr / (1 - momentum)). */
 export function validateFinetuneConfig(partial: unknown = {}): ResolvedFinetuneConfig {
@@ -92,13 +93,7 @@ export function validateFinetuneConfig(partial: unknown = {}): ResolvedFinetuneC
   const given = { ...partial };
   delete given['resolved']; // written by finetuneTrainConfig; recomputed here
   if ('lr' in given && given['lr'] !== null && !('elr' in given)) given['elr'] = null; // giving lr alone replaces the default elr
-  for (const k of Object.keys(given)) {
-    if (!(k in RULES)) throw new ConfigError(`unknown finetune config field 'method.${k}' (known: ${Object.keys(RULES).join(', ')})`);
-  }
-  const c = { ...defaultFinetuneConfig, ...given } as Record<string, unknown>;
-  for (const [k, [ok, range]] of Object.entries(RULES)) {
-    if (!ok(c[k])) throw new ConfigError(`finetune config field 'method.${k}' must be ${range}, got ${JSON.stringify(c[k])}`);
-  }
+  const c = checkMethodFields('finetune', given, defaultFinetuneConfig, RULES);
   const f = c as unknown as FinetuneConfig;
   if ((f.elr === null) === (f.lr === null)) {
     throw new ConfigError(`finetune config fields 'method.elr' and 'method.lr': give exactly one (got elr=${f.elr}, lr=${f.lr}); lr = elr * (1 - momentum)`);

@@ -6,6 +6,7 @@
  * [C]; the reconstructions [R] are listed in README.md.
  */
 import { ConfigError } from '../../core/errors.js';
+import { checkMethodFields, isFiniteNumber, isPlainObject, nonNegative, type FieldCheck } from '../../train/method-config.js';
 import { LambdaLR, type LRScheduler } from '../../core/optim/lr_scheduler.js';
 import type { Optimizer, ParamGroup } from '../../core/optim/optimizer.js';
 import { makeConfig, mergeConfig, type TrainConfig } from '../../train/index.js';
@@ -95,11 +96,11 @@ export const ALGORITHM_DEFAULTS: Record<Algorithm, { coef: number; warmupIter: n
 /** The validated config with coef and warmupIter resolved. */
 export interface ResolvedSemisupConfig extends SemisupConfig { coef: number; warmupIter: number }
 
-type Check = [(v: unknown) => boolean, string];
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+type Check = FieldCheck;
+const num = isFiniteNumber;
 const bool: Check = [(v) => typeof v === 'boolean', 'true or false'];
 const int = (min: number): Check => [(v) => Number.isSafeInteger(v) && (v as number) >= min, `an integer >= ${min}`];
-const nonNeg: Check = [(v) => num(v) && v >= 0, 'a finite number >= 0'];
+const nonNeg = nonNegative;
 const pos: Check = [(v) => num(v) && v > 0, 'a finite number > 0'];
 const unit: Check = [(v) => num(v) && v > 0 && v <= 1, 'a number in (0, 1]'];
 const RULES: Record<keyof SemisupConfig, Check> = {
@@ -115,18 +116,11 @@ const RULES: Record<keyof SemisupConfig, Check> = {
   numClasses: [(v) => v === null || (Number.isSafeInteger(v) && (v as number) >= 2), 'an integer >= 2 or null'],
 };
 
-const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isPlain = isPlainObject;
 
 /** Fills defaults, checks every field (ConfigError naming 'method.<field>'), resolves coef and warmupIter. */
 export function validateSemisupConfig(partial: unknown = {}): ResolvedSemisupConfig {
-  if (!isPlain(partial)) throw new ConfigError(`semisup config must be an object, got ${JSON.stringify(partial)}`);
-  for (const k of Object.keys(partial)) {
-    if (!(k in RULES)) throw new ConfigError(`unknown semisup config field 'method.${k}' (known: ${Object.keys(RULES).join(', ')})`);
-  }
-  const c = { ...defaultSemisupConfig, ...partial } as Record<string, unknown>;
-  for (const [k, [ok, range]] of Object.entries(RULES)) {
-    if (!ok(c[k])) throw new ConfigError(`semisup config field 'method.${k}' must be ${range}, got ${JSON.stringify(c[k])}`);
-  }
+  const c = checkMethodFields('semisup', partial, defaultSemisupConfig, RULES);
   const f = c as unknown as SemisupConfig;
   if (f.algorithm === 'supervised' && f.coef !== null && f.coef !== 0) throw new ConfigError(`semisup config field 'method.coef' must be 0 or null with algorithm 'supervised' (it has no SSL loss), got ${f.coef}`);
   if (f.algorithm === 'mixmatch' && f.mixmatchK < 2) throw new ConfigError(`semisup config field 'method.mixmatchK' must be >= 2 for mixmatch (the label guess averages K views), got ${f.mixmatchK}`);
