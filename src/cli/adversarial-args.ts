@@ -37,6 +37,10 @@ export interface AdversarialArgs {
   weightDecay?: number;
   /** Held-out images (taken from the training split) for the robust-overfitting monitor; 0 = no monitor. */
   valImages: number;
+  /** Train on this many images per class, drawn with the seed from what is left after the hold-out (null: all of them). */
+  trainPerClass: number | null;
+  /** Monitor key of the best checkpoint: 'robust-then-clean' (default; ties broken by clean accuracy) or 'robust'. */
+  select: 'robust' | 'robust-then-clean';
   evalSteps?: number;
   evalEvery?: number;
   /** Final test: PGD steps, restarts, and at most this many test images (spread over the split). */
@@ -65,6 +69,8 @@ Data and model:
   --data TASK               task (default fmnist:source); the head is kept when TASK
                             is the weights' own task, else a new head is trained
   --labels-per-class N      10, 50, 100 or all (default all)
+  --train-per-class N       train on N images per class, drawn with --seed from the training split
+                            after the --val-images hold-out (default: all of them)
   --weights FILE            weights with an adaptune sidecar (default: the bundled backbone)
   --init MODE               finetune (default) or scratch (every layer re-initialised)
 Attack used in training:
@@ -96,6 +102,8 @@ Monitor and evaluation:
                             (default 500; 0 = no monitor, the last weights are kept)
   --eval-steps K            PGD steps of the monitor (default 10)
   --eval-every N            also run the monitor every N steps (default 0: epoch ends only)
+  --select S                which checkpoint to keep: robust-then-clean (default: best held-out
+                            robust accuracy, ties broken by clean accuracy) or robust (first best)
   --test-steps K            PGD steps of the final test evaluation (default 20)
   --test-restarts R         its restarts (default 1)
   --test-limit N            evaluate on N test images, spread over the split (default all)
@@ -118,7 +126,7 @@ const OPTIONS = {
   data: S, 'labels-per-class': S, weights: S, init: S, loss: S, norm: S, eps: S, steps: S, 'step-size': S, 'bn-mode': S, 'trades-beta': S,
   schedule: S, 'warmup-fraction': S, 'warmup-shape': S, 'start-factor': S, 'decay-shape': S, 'decay-rate': S,
   lr: S, momentum: S, 'weight-decay': S, epochs: S, 'max-steps': S, 'batch-size': S,
-  'val-images': S, 'eval-steps': S, 'eval-every': S, 'test-steps': S, 'test-restarts': S, 'test-limit': S, 'gap-images': S, 'compare-to': S,
+  'val-images': S, 'train-per-class': S, select: S, 'eval-steps': S, 'eval-every': S, 'test-steps': S, 'test-restarts': S, 'test-limit': S, 'gap-images': S, 'compare-to': S,
   config: S, set: { type: 'string', multiple: true }, seed: S, out: S, resume: S, threads: S, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -144,8 +152,10 @@ export function parseAdversarial(args: string[]): AdversarialArgs | 'help' {
     weights: v.weights ?? null, resume: v.resume ?? null, config: v.config ?? null, set, out: v.out ?? null, json: v.json === true,
     valImages: intFlag('val-images', v['val-images'], 0) ?? 500, testSteps: intFlag('test-steps', v['test-steps']) ?? 20,
     testRestarts: intFlag('test-restarts', v['test-restarts']) ?? 1, gapImages: intFlag('gap-images', v['gap-images'], 0) ?? 0,
-    compareTo: v['compare-to'] ?? null,
+    compareTo: v['compare-to'] ?? null, trainPerClass: intFlag('train-per-class', v['train-per-class']) ?? null,
+    select: enumFlag('select', v.select, ['robust', 'robust-then-clean'] as const) ?? 'robust-then-clean',
   };
+  if (out.select === 'robust' && out.valImages === 0) throw new CliError('--select needs the monitor; it cannot be combined with --val-images 0');
   const opt: Partial<AdversarialArgs> = {
     seed: intFlag('seed', v.seed, 0), epochs: intFlag('epochs', v.epochs), maxSteps: intFlag('max-steps', v['max-steps']), batchSize: intFlag('batch-size', v['batch-size']),
     threads: intFlag('threads', v.threads), init: enumFlag('init', v.init, ['finetune', 'scratch'] as const), loss: enumFlag('loss', v.loss, ['pgd', 'trades', 'fast'] as const),

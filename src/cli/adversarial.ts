@@ -5,6 +5,7 @@ import * as torch from '../core/torch.js';
 import { DataLoader } from '../data/loader.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadTask } from '../data/tasks/index.js';
+import { labelBudget } from '../data/splits.js';
 import { createAdversarialTask, evaluateRobustness, validateAdversarialConfig, type AdversarialConfig, type AdversarialTask, type RobustnessReport } from '../methods/adversarial/index.js';
 import { CheckpointReader, Checkpoints, loadConfigFile, makeConfig, mergeConfig, newRunDir, parseOverrides, resume, RunDir, train, type TrainConfig } from '../train/index.js';
 import type { AdversarialArgs } from './adversarial-args.js';
@@ -19,7 +20,7 @@ export const ADVERSARIAL_DEFAULTS = {
   batchSize: 128,
   config: {
     seed: 0, epochs: 3, optim: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }, scheduler: { name: 'none', interval: 'step' },
-    eval: { every: 0, atEpochEnd: true }, checkpoint: { atEpochEnd: true, keep: 1, monitor: 'robust_accuracy', mode: 'max' }, log: { every: 5 },
+    eval: { every: 0, atEpochEnd: true }, checkpoint: { atEpochEnd: true, keep: 1, monitor: 'robust_then_clean', mode: 'max' }, log: { every: 5 },
     method: { init: 'finetune', eps: 0.1, steps: 7, evalSteps: 10 },
   },
 } as const;
@@ -28,7 +29,7 @@ export const ADVERSARIAL_DEFAULTS = {
 const EVAL_BATCH = 100;
 
 /** The command's arguments a resumed run needs again (saved as cli.json). */
-type SavedArgs = Pick<AdversarialArgs, 'data' | 'labelsPerClass' | 'valImages' | 'testSteps' | 'testRestarts' | 'testLimit' | 'gapImages'> & { batchSize: number; weights: string };
+type SavedArgs = Pick<AdversarialArgs, 'data' | 'labelsPerClass' | 'valImages' | 'testSteps' | 'testRestarts' | 'testLimit' | 'gapImages'> & { batchSize: number; weights: string; trainPerClass?: number | null };
 
 /** One robustness row of the report. */
 export interface RobustRow { clean: number; fgsm: number; pgd: number; pgdSteps: number; restarts: number; images: number; maskingFlags: string[] }
@@ -37,7 +38,9 @@ export interface AdversarialReport {
   runDir: string; data: string; init: string; loss: string; eps: number; norm: string; schedule: string; weights: string; head: 'kept' | 'new';
   steps: number; epochs: number; status: string; exitCode: number;
   /** The checkpoint the monitor selected (null without a monitor: the last weights). */
-  best: { step: number; robustAccuracy: number } | null;
+  best: { step: number; robustAccuracy: number; accuracy: number | null } | null;
+  /** Training images per class when --train-per-class drew a subset (null: the whole training split). */
+  trainPerClass: number | null; trainImages: number;
   /** Monitor rows (held-out split) from metrics.jsonl. */
   monitor: { step: number; epoch: number; accuracy: number; robustAccuracy: number }[];
   /** Test robustness of the selected weights (null when the run was interrupted), of the last weights when they differ, and on training images (--gap-images). */
@@ -50,7 +53,7 @@ export async function adversarialConfig(a: AdversarialArgs): Promise<TrainConfig
   const schedule = defined({ name: a.schedule, warmupFraction: a.warmupFraction, warmupShape: a.warmupShape, startFactor: a.startFactor, decayShape: a.decayShape, decayRate: a.decayRate });
   const flags = defined({
     seed: a.seed, epochs: a.epochs, maxSteps: a.maxSteps, optim: defined({ lr: a.lr, momentum: a.momentum, weightDecay: a.weightDecay }),
-    eval: defined({ every: a.evalEvery }), ...(a.valImages === 0 ? { checkpoint: { monitor: null } } : {}),
+    eval: defined({ every: a.evalEvery }), ...(a.valImages === 0 ? { checkpoint: { monitor: null } } : a.select === 'robust' ? { checkpoint: { monitor: 'robust_accuracy' } } : {}),
     method: defined({ init: a.init, loss: a.loss, norm: a.norm, eps: a.eps, steps: a.steps, stepSize: a.stepSize, bnMode: a.bnMode, tradesBeta: a.tradesBeta, evalSteps: a.evalSteps, ...(Object.keys(schedule).length ? { schedule } : {}) }),
   });
   let merged: Record<string, unknown> = {};
@@ -83,14 +86,32 @@ function monitorRows(dir: string): AdversarialReport['monitor'] {
     .filter((m) => typeof m['robust_accuracy'] === 'number').map((m) => ({ step: m['step']!, epoch: m['epoch']!, accuracy: m['accuracy']!, robustAccuracy: m['robust_accuracy']! }));
 }
 
+/** The monitor row of the selected step (robust and clean accuracy). */
+function selected(rows: AdversarialReport['monitor'], step: number): NonNullable<AdversarialReport['best']> {
+  const r = rows.filter((m) => m.step === step).pop();
+  if (!r) throw new Error(`adversarial: the best checkpoint is at step ${step}, but metrics.jsonl has no monitor row there`);
+  return { step, robustAccuracy: r.robustAccuracy, accuracy: r.accuracy };
+}
+
+/** perClass training images per class drawn with the seed (labelBudget), or the dataset itself when null. */
+function trainSubset(d: Dataset, perClass: number | null, seed: number, numClasses: number): Dataset {
+  if (perClass === null) return d;
+  const labels = d.labelArray();
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const v of labels) counts[v]!++;
+  const least = Math.min(...counts);
+  if (perClass > least) throw new CliError(`--train-per-class ${perClass}: the training split (after --val-images) has only ${least} images in its smallest class`);
+  return d.subset(labelBudget(labels, { perClass, seed, numClasses }).labelled);
+}
+
 /** Loads the best checkpoint's model weights into the task's model; returns its pointer, or null without one. */
-function loadBest(task: AdversarialTask, dir: string): { step: number; value: number } | null {
+function loadBest(task: AdversarialTask, dir: string): { step: number; value: number; key: string } | null {
   const root = join(dir, 'checkpoints');
   const p = new Checkpoints(root).pointer('best');
   if (!p || typeof p.value !== 'number') return null;
   const tensors = new CheckpointReader(join(root, p.checkpoint)).tensors('model');
   try { task.model.loadStateDict(tensors); } finally { for (const t of tensors.values()) t.dispose(); }
-  return { step: p.step, value: p.value };
+  return { step: p.step, value: p.value, key: p.metric ?? 'robust_accuracy' };
 }
 
 /** Runs (or resumes) an adversarial training; `argv` is recorded as the exact command. */
@@ -108,7 +129,7 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
   } else {
     config = await adversarialConfig(a);
     if (runDir) checkFreshRunDir(runDir);
-    args = { data: a.data, labelsPerClass: a.labelsPerClass, batchSize: a.batchSize ?? ADVERSARIAL_DEFAULTS.batchSize, weights: resolve(a.weights ?? defaultBackbonePath()), valImages: a.valImages, testSteps: a.testSteps, testRestarts: a.testRestarts, testLimit: a.testLimit, gapImages: a.gapImages };
+    args = { data: a.data, labelsPerClass: a.labelsPerClass, batchSize: a.batchSize ?? ADVERSARIAL_DEFAULTS.batchSize, weights: resolve(a.weights ?? defaultBackbonePath()), valImages: a.valImages, testSteps: a.testSteps, testRestarts: a.testRestarts, testLimit: a.testLimit, gapImages: a.gapImages, trainPerClass: a.trainPerClass };
   }
   const scratchRun = a.compareTo ? readRunCost(resolve(a.compareTo)) : null;
   if (scratchRun && scratchRun.init !== 'scratch') throw new CliError(`--compare-to ${a.compareTo}: that run has init '${scratchRun.init}'; the cost ratio is measured against a from-scratch run (--init scratch)`);
@@ -133,7 +154,9 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
   const saved = a.resume ? readSummary(dir) : {};
   const prevWall = (saved['cost'] as RunCost | undefined)?.wallSec ?? (typeof saved['elapsedSec'] === 'number' ? saved['elapsedSec'] : 0);
   try {
-    const loaders = taskLoaders(task, args.batchSize, config.seed);
+    const trainSet = trainSubset(task.train, args.trainPerClass ?? null, config.seed, task.numClasses);
+    if (trainSet !== task.train) owned.push(trainSet);
+    const loaders = taskLoaders({ train: trainSet, test: task.test }, args.batchSize, config.seed);
     const val = task.val ? new DataLoader(task.val, { batchSize: EVAL_BATCH, seed: config.seed, shuffle: false, prefetch: false }) : null;
     const adv = createAdversarialTask(model, method, { eval: val });
     const opts = { data: loaders.train, onEvent: runLogger(logFile, { quiet: o.quiet ?? false, every: 10 }), handleSignals: o.handleSignals ?? true, scheduler: adv.lrScheduler };
@@ -148,7 +171,7 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
     const base = {
       runDir: dir, data: args.data, init: method.init, loss: method.loss, eps: method.eps, norm: method.norm, schedule: method.schedule.name, weights: args.weights, head: keepHead ? 'kept' as const : 'new' as const,
       steps: result.step, epochs: Math.round((100 * result.step) / loaders.train.numBatches) / 100, status: result.status, exitCode: result.exitCode,
-      monitor: monitorRows(dir), cost, pretrain: method.init === 'finetune' ? pretrainCost(sidecar.training, sidecar.elapsedSec) : null,
+      trainPerClass: args.trainPerClass ?? null, trainImages: trainSet.length, monitor: monitorRows(dir), cost, pretrain: method.init === 'finetune' ? pretrainCost(sidecar.training, sidecar.elapsedSec) : null,
     };
     const ratio = (): CostRatio | null => (scratchRun ? costRatio(resolve(a.compareTo!), scratchRun.cost, cost, base.pretrain) : null);
     if (result.status !== 'completed' && result.status !== 'early-stopped') {
@@ -160,18 +183,18 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
     const seed = config.seed;
     const test = spread(task.test, args.testLimit);
     if (test) owned.push(test);
-    const gap = args.gapImages > 0 ? spread(task.train, args.gapImages) : null;
+    const gap = args.gapImages > 0 ? spread(trainSet, args.gapImages) ?? trainSet : null;
     if (gap) owned.push(gap);
     const ptr = val ? new Checkpoints(join(dir, 'checkpoints')).pointer('best') : null;
     const testLast = ptr && ptr.step !== result.step ? robustRow(adv, test ?? task.test, args.testSteps, args.testRestarts, seed) : null;
     const best = val ? loadBest(adv, dir) : null;
     const report: AdversarialReport = {
-      ...base, best: best ? { step: best.step, robustAccuracy: best.value } : null,
+      ...base, best: best ? selected(base.monitor, best.step) : null,
       test: robustRow(adv, test ?? task.test, args.testSteps, args.testRestarts, seed), testLast, train: gap ? robustRow(adv, gap, args.testSteps, args.testRestarts, seed) : null,
       costRatio: ratio(), elapsedSec: (Date.now() - t0) / 1000, command,
     };
     writeWeights(model, join(dir, 'weights.safetensors'), {
-      model: sidecar.model, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed }, training: { steps: result.step, batchSize: args.batchSize, method, from: args.weights, selected: best ? `best robust_accuracy at step ${best.step}` : 'last' },
+      model: sidecar.model, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed }, training: { steps: result.step, batchSize: args.batchSize, method, from: args.weights, selected: best ? `best ${best.key} at step ${best.step}` : 'last' },
       sourceTestAccuracy: null, command, elapsedSec: cost.wallSec,
     });
     new RunDir(dir).writeSummary({ ...readSummary(dir), ...report });
@@ -192,7 +215,8 @@ export function formatAdversarial(r: AdversarialReport): string {
   const c = r.cost;
   const lines = [
     `adversarial ${r.status}: ${r.loss} ${r.init} on ${r.data}, ${r.norm} eps ${r.eps}, schedule ${r.schedule}, ${r.steps} steps (${r.epochs} epochs)`,
-    ...(r.best ? [`selected: step ${r.best.step} (held-out robust accuracy ${pct(r.best.robustAccuracy)})`] : []),
+    ...(r.trainPerClass !== null ? [`training images: ${r.trainImages} (${r.trainPerClass} per class, drawn with the seed)`] : []),
+    ...(r.best ? [`selected: step ${r.best.step} (held-out robust accuracy ${pct(r.best.robustAccuracy)}${r.best.accuracy !== null ? `, clean ${pct(r.best.accuracy)}` : ''})`] : []),
     ...(r.test ? [row('test', r.test)] : ['test: not evaluated (run interrupted; --resume continues it)']),
     ...(r.testLast ? [row('test (last weights)', r.testLast)] : []),
     ...(r.train ? [row('train images', r.train), `train-test robust gap: ${(100 * (r.train.pgd - r.test!.pgd)).toFixed(2)} points`] : []),

@@ -59,6 +59,10 @@ test('held-out evaluation reports clean and robust accuracy; config errors name 
   const ev = task.evaluate();
   assert.equal(torch.liveTensors(), before);
   assert.ok(ev['robust_accuracy']! <= ev['accuracy']!);
+  // robust_then_clean = robust + clean / (n + 1): same integer part in units of 1/n as robust accuracy, clean accuracy below it
+  const n = ds.length;
+  assert.equal(Math.floor(ev['robust_then_clean']! * n + 1e-9), Math.round(ev['robust_accuracy']! * n));
+  assert.ok(Math.abs(ev['robust_then_clean']! - ev['robust_accuracy']! - ev['accuracy']! / (n + 1)) < 1e-12);
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ eps: -1 }, /'method\.eps'/], [{ steps: 0 }, /'method\.steps'/], [{ loss: 'free' }, /'method\.loss'/], [{ bnMode: 'frozen' }, /'method\.bnMode'/],
     [{ epz: 1 }, /'method\.epz'/], [{ schedule: { name: 'slow-start-fast-decay', decayRate: -1 } }, /'method\.schedule\.decayRate'/],
