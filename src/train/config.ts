@@ -54,6 +54,12 @@ export interface TrainConfig {
     /** Evaluate every N optimizer steps (0: never by steps). */
     every: number;
     atEpochEnd: boolean;
+    /**
+     * Evaluate the final weights when the run completes between scheduled evaluations (maxSteps ending
+     * mid-epoch, or a step count that is not a multiple of every), so that they are a candidate for
+     * checkpoint.monitor and earlyStop. Only when evaluation is on (every > 0 or atEpochEnd).
+     */
+    atEnd: boolean;
   };
   earlyStop: {
     /** Metric returned by evaluate() (null: no early stopping). */
@@ -104,7 +110,7 @@ export const defaultTrainConfig: TrainConfig = {
     name: 'none', interval: 'step', stepSize: 1, gamma: 0.1, milestones: [], tMax: null, etaMin: 0,
     startFactor: 1 / 3, endFactor: 1, totalIters: 5, maxLr: null, pctStart: 0.3,
   },
-  eval: { every: 0, atEpochEnd: true },
+  eval: { every: 0, atEpochEnd: true, atEnd: true },
   earlyStop: { metric: null, mode: 'min', patience: 3, minDelta: 0 },
   checkpoint: { every: 0, atEpochEnd: true, keep: 3, monitor: null, mode: 'min' },
   guard: { nonFinite: 'stop', maxSkips: 10, onLoad: 'refuse' },
@@ -133,7 +139,7 @@ const RULES: Record<string, Rule> = {
   'scheduler.etaMin': { t: 'num', min: 0 }, 'scheduler.startFactor': { t: 'num', gt: 0, max: 1 },
   'scheduler.endFactor': { t: 'num', min: 0, max: 1 }, 'scheduler.totalIters': { t: 'int', min: 1 },
   'scheduler.maxLr': { t: 'num', gt: 0, nullable: true }, 'scheduler.pctStart': { t: 'num', min: 0, max: 1 },
-  'eval.every': { t: 'int', min: 0 }, 'eval.atEpochEnd': { t: 'bool' },
+  'eval.every': { t: 'int', min: 0 }, 'eval.atEpochEnd': { t: 'bool' }, 'eval.atEnd': { t: 'bool' },
   'earlyStop.metric': { t: 'str', nullable: true }, 'earlyStop.mode': { t: 'enum', values: ['min', 'max'] },
   'earlyStop.patience': { t: 'int', min: 1 }, 'earlyStop.minDelta': { t: 'num', min: 0 },
   'checkpoint.every': { t: 'int', min: 0 }, 'checkpoint.atEpochEnd': { t: 'bool' }, 'checkpoint.keep': { t: 'int', min: 1 },

@@ -249,9 +249,11 @@ export class Trainer<B> {
           const ended = this.#ctx(i - 1, micro, len); // ctx.epoch: the epoch that ended
           st.epoch++;
           await this.task.onEpochEnd?.(ended);
-          if (c.eval.atEpochEnd && !evaluated) await this.#evaluate(i - 1);
+          if (c.eval.atEpochEnd && !evaluated) { await this.#evaluate(i - 1); evaluated = true; }
           if (this.scheduler && c.scheduler.interval === 'epoch') this.scheduler.step();
         }
+        // the final weights are always a candidate for the monitor when evaluation is on
+        if (c.eval.atEnd && !evaluated && st.step >= total && (c.eval.every > 0 || c.eval.atEpochEnd)) { await this.#evaluate(i - 1); evaluated = true; }
         await tick(); // lets pending signal handlers run before the stop decision
         const improved = this.#improvedAt === st.step;
         const early = this.#early !== null && this.#early.bad >= c.earlyStop.patience;

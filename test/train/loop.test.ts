@@ -172,7 +172,26 @@ test('a task-built scheduler replaces config.scheduler, and setTrainMode replace
   assert.deepEqual(lengths, [5]);
   const base = lrs[0]!;
   lrs.forEach((lr, i) => assert.ok(Math.abs(lr - base / (i + 1)) < 1e-12, `step ${i}: lr ${lr}`)); // the lr each step used
-  // train at start, then eval/train around each of the two evaluations
-  assert.deepEqual(modes, [true, false, true, false, true]);
+  // train at start, then eval/train around each evaluation: steps 2 and 4, and the final step 5 (eval.atEnd)
+  assert.deepEqual(modes, [true, false, true, false, true, false, true]);
   task.dispose(); ds.dispose();
+});
+
+test('eval.atEnd: a run that ends between scheduled evaluations evaluates its final weights, which the monitor can select', async () => {
+  const ds = makeDataset();
+  const evalSteps = async (atEnd: boolean, cfg: Record<string, unknown>): Promise<{ steps: number[]; best: unknown }> => {
+    const task = new TinyTask({ evalSequence: [0.5, 0.4, 0.3, 0.2] });
+    const dir = tmp(`atend-${atEnd}`);
+    const r = await train(task, tinyConfig({ accumulate: 1, checkpoint: { monitor: 'score', mode: 'min', atEpochEnd: false }, ...cfg, eval: { ...(cfg['eval'] as object), atEnd } }), { data: makeLoader(ds), runDir: dir, handleSignals: false });
+    task.dispose();
+    const steps = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"split":"eval"')).map((l) => (JSON.parse(l) as { step: number }).step);
+    return { steps, best: r.best };
+  };
+  // maxSteps 3 with evaluation every 2 steps: step 2, then the final step 3
+  assert.deepEqual(await evalSteps(true, { maxSteps: 3, eval: { every: 2, atEpochEnd: false } }), { steps: [2, 3], best: { metric: 'score', value: 0.4, step: 3 } });
+  assert.deepEqual(await evalSteps(false, { maxSteps: 3, eval: { every: 2, atEpochEnd: false } }), { steps: [2], best: { metric: 'score', value: 0.5, step: 2 } });
+  // a run that already evaluates at its last step is not evaluated twice; no evaluation configured, none added
+  assert.deepEqual((await evalSteps(true, { maxSteps: 4, eval: { every: 2, atEpochEnd: false } })).steps, [2, 4]);
+  assert.deepEqual((await evalSteps(true, { maxSteps: 3, eval: { every: 0, atEpochEnd: false }, checkpoint: { monitor: null, atEpochEnd: false } })).steps, []);
+  ds.dispose();
 });
