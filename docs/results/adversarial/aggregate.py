@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Tables and the robust-accuracy plot of docs/results/adversarial.md from `adaptune adversarial --json` reports.
+
+usage: python3 aggregate.py RUNS_DIR OUT_DIR [SCRATCH_RUN_NAME]
+RUNS_DIR holds NAME.json for each run. Prints markdown tables; writes OUT_DIR/monitor.svg (held-out robust
+accuracy against training images seen). The cost ratio is SCRATCH's training passes / the run's (default
+B-piecewise-s0), computed from the exact pass counts in the reports. Standard library only.
+"""
+import glob, json, os, statistics as st, sys
+
+RUNS, OUT = sys.argv[1], sys.argv[2]
+REF = sys.argv[3] if len(sys.argv) > 3 else 'B-piecewise-s0'
+runs = {os.path.basename(f)[:-5]: json.load(open(f)) for f in sorted(glob.glob(os.path.join(RUNS, '*.json')))}
+ref = runs.get(REF)
+pct = lambda x: f'{100 * x:.1f}'
+
+print('| run | steps (epochs) | selected step | held-out clean / PGD-10 at it | test clean | test FGSM | test PGD-20x2 | last weights: test clean / PGD | train PGD-20x2 (gap) | train passes | wall s (monitor) | ratio vs ' + REF + ': passes; wall |')
+print('|---|---|---|---|---|---|---|---|---|---|---|---|')
+for name, r in runs.items():
+    t, c = r.get('test'), r['cost']
+    b = r.get('best')
+    last = r.get('testLast')
+    tr = r.get('train')
+    gap = f"{pct(tr['pgd'])} ({100 * (tr['pgd'] - t['pgd']):+.1f})" if tr and t else '-'
+    passes = c['trainForwardPasses'] + c['trainBackwardPasses']
+    ratio = '-'
+    if ref and name != REF:
+        rp = ref['cost']['trainForwardPasses'] + ref['cost']['trainBackwardPasses']
+        rw = ref['cost']['wallSec'] - ref['cost']['monitorSec']
+        ratio = f"{rp / passes:.2f}x; {rw / (c['wallSec'] - c['monitorSec']):.2f}x"
+    print(f"| {name} | {r['steps']} ({r['epochs']}) | {b['step'] if b else 'last'} | {pct(b['accuracy']) if b and b.get('accuracy') is not None else '-'} / {pct(b['robustAccuracy']) if b else '-'} | "
+          f"{pct(t['clean'])} | {pct(t['fgsm'])} | {pct(t['pgd'])} | {(pct(last['clean']) + ' / ' + pct(last['pgd'])) if last else '-'} | {gap} | {passes} | "
+          f"{c['wallSec'] - c['monitorSec']:.0f} ({c['monitorSec']:.0f}) | {ratio} |")
+
+# grouped means over seeds (name minus the -sN suffix)
+groups = {}
+for name, r in runs.items():
+    groups.setdefault(name.rsplit('-s', 1)[0], []).append(r)
+print('\n| arm | seeds | test clean % | test PGD-20x2 % | train-test robust gap (pp) |')
+print('|---|---|---|---|---|')
+for g, rs in groups.items():
+    rs = [r for r in rs if r.get('test')]
+    if not rs:
+        continue
+    def f(xs):
+        xs = [100 * x for x in xs]
+        return f'{st.mean(xs):.1f}' + (f' ± {st.stdev(xs):.1f}' if len(xs) > 1 else '')
+    gaps = [r['train']['pgd'] - r['test']['pgd'] for r in rs if r.get('train')]
+    print(f"| {g} | {len(rs)} | {f([r['test']['clean'] for r in rs])} | {f([r['test']['pgd'] for r in rs])} | {f(gaps) if gaps else '-'} |")
+
+print('\nmonitor rows (step: clean / robust %):')
+for name, r in runs.items():
+    print(f"- {name}: " + '; '.join(f"{m['step']}: {pct(m['accuracy'])} / {pct(m['robustAccuracy'])}" for m in r['monitor']))
+
+# plot: held-out robust accuracy against training images (steps x batch 128)
+os.makedirs(OUT, exist_ok=True)
+W, H, L = 760, 360, 60
+xmax = max(m['step'] for r in runs.values() for m in r['monitor']) * 128
+X = lambda s: L + (W - L - 200) * s * 128 / xmax
+Y = lambda a: H - 30 - (H - 60) * a / 0.8
+pal = ['#e41a1c', '#377eb8', '#4daf4a', '#984ea3', '#ff7f00', '#a65628', '#f781bf', '#999999', '#66c2a5', '#fc8d62', '#8da0cb', '#e78ac3', '#a6d854', '#ffd92f']
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="10">',
+       '<text x="60" y="14">held-out robust accuracy (PGD-10, 200 images) against training images seen</text>']
+for a in [0, 0.2, 0.4, 0.6, 0.8]:
+    svg.append(f'<line x1="{L}" x2="{W - 200}" y1="{Y(a):.1f}" y2="{Y(a):.1f}" stroke="#ddd"/><text x="25" y="{Y(a) + 4:.1f}">{int(100 * a)}%</text>')
+for k in range(0, 6):
+    s = xmax * k / 5 / 128
+    svg.append(f'<text x="{X(s) - 10:.1f}" y="{H - 12}">{int(s * 128 / 1000)}k</text>')
+for i, (name, r) in enumerate(runs.items()):
+    pts = [(X(m['step']), Y(m['robustAccuracy'])) for m in r['monitor']]
+    if not pts:
+        continue
+    col = pal[i % len(pal)]
+    svg.append(f'<polyline fill="none" stroke="{col}" stroke-width="1.5" points="' + ' '.join(f'{x:.1f},{y:.1f}' for x, y in pts) + '"/>')
+    svg.append(f'<text x="{W - 190}" y="{30 + 14 * i}" fill="{col}">{name}</text>')
+svg.append('</svg>')
+open(os.path.join(OUT, 'monitor.svg'), 'w').write('\n'.join(svg))
