@@ -71,7 +71,8 @@ for i, (name, r) in enumerate(runs.items()):
     if not pts:
         continue
     col = pal[i % len(pal)]
-    svg.append(f'<polyline fill="none" stroke="{col}" stroke-width="1.5" points="' + ' '.join(f'{x:.1f},{y:.1f}' for x, y in pts) + '"/>')
-    svg.append(f'<text x="{W - 190}" y="{30 + 14 * i}" fill="{col}">{name}</text>')
+    dash = ' stroke-dasharray="5,3"' if i >= len(pal) else ''  # colours repeat after the palette: dashed then
+    svg.append(f'<polyline fill="none" stroke="{col}"{dash} stroke-width="1.5" points="' + ' '.join(f'{x:.1f},{y:.1f}' for x, y in pts) + '"/>')
+    svg.append(f'<line x1="{W - 198}" x2="{W - 192}" y1="{26 + 14 * i}" y2="{26 + 14 * i}" stroke="{col}"{dash} stroke-width="2"/><text x="{W - 190}" y="{30 + 14 * i}" fill="{col}">{name}{" (dashed)" if dash else ""}</text>')
 svg.append('</svg>')
 open(os.path.join(OUT, 'monitor.svg'), 'w').write('\n'.join(svg))
