@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as torch from '../core/torch.js';
+import { DataError } from '../core/errors.js';
 import { DataLoader } from '../data/loader.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadTask } from '../data/tasks/index.js';
@@ -96,12 +97,12 @@ function selected(rows: AdversarialReport['monitor'], step: number): NonNullable
 /** perClass training images per class drawn with the seed (labelBudget), or the dataset itself when null. */
 function trainSubset(d: Dataset, perClass: number | null, seed: number, numClasses: number): Dataset {
   if (perClass === null) return d;
-  const labels = d.labelArray();
-  const counts = new Array<number>(numClasses).fill(0);
-  for (const v of labels) counts[v]!++;
-  const least = Math.min(...counts);
-  if (perClass > least) throw new CliError(`--train-per-class ${perClass}: the training split (after --val-images) has only ${least} images in its smallest class`);
-  return d.subset(labelBudget(labels, { perClass, seed, numClasses }).labelled);
+  try {
+    return d.subset(labelBudget(d.labelArray(), { perClass, seed, numClasses }).labelled);
+  } catch (e) {
+    if (e instanceof DataError) throw new CliError(`--train-per-class ${perClass}: the training split after --val-images is too small (${e.message})`);
+    throw e;
+  }
 }
 
 /** Loads the best checkpoint's model weights into the task's model; returns its pointer, or null without one. */
@@ -183,8 +184,9 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
     const seed = config.seed;
     const test = spread(task.test, args.testLimit);
     if (test) owned.push(test);
-    const gap = args.gapImages > 0 ? spread(trainSet, args.gapImages) ?? trainSet : null;
-    if (gap) owned.push(gap);
+    const gapSubset = args.gapImages > 0 ? spread(trainSet, args.gapImages) : null;
+    if (gapSubset) owned.push(gapSubset);
+    const gap = args.gapImages > 0 ? gapSubset ?? trainSet : null; // trainSet is owned elsewhere: never pushed twice
     const ptr = val ? new Checkpoints(join(dir, 'checkpoints')).pointer('best') : null;
     const testLast = ptr && ptr.step !== result.step ? robustRow(adv, test ?? task.test, args.testSteps, args.testRestarts, seed) : null;
     const best = val ? loadBest(adv, dir) : null;

@@ -70,7 +70,7 @@ test('config layering: flags over the file, a named schedule replaces the one be
 
 test('adversarial: fine-tuning and scratch runs count passes exactly, monitor and select the best checkpoint, report the measured cost ratio; --resume keeps counting', async () => {
   const scratchDir = join(root, 'scratch');
-  const s = await runAdversarial(adv([...tiny, '--init', 'scratch', '--schedule', 'piecewise', '--max-steps', '4', '--eval-every', '2', '--out', scratchDir]), quiet);
+  const s = await runAdversarial(adv([...tiny, '--init', 'scratch', '--schedule', 'piecewise', '--max-steps', '4', '--eval-every', '2', '--gap-images', '100', '--out', scratchDir]), quiet);
   assert.equal(s.status, 'completed');
   assert.equal(s.steps, 4);
   // PGD-2 training: 2 attack passes + 1 training pass, forward and backward, per example
@@ -84,6 +84,7 @@ test('adversarial: fine-tuning and scratch runs count passes exactly, monitor an
   assert.equal(s.best!.accuracy, clean);
   assert.equal(s.best!.step, s.monitor.find((m) => m.robustAccuracy === top && m.accuracy === clean)!.step);
   assert.equal(s.trainImages, 40, '50 labelled images less the 10 held out');
+  assert.equal(s.train!.images, 40, '--gap-images above the training set attacks all of it');
   assert.equal(s.pretrain, null);
   assert.equal(s.test!.images, 20);
   assert.ok(s.test!.pgd <= s.test!.clean);
@@ -98,7 +99,7 @@ test('adversarial: fine-tuning and scratch runs count passes exactly, monitor an
   assert.equal(f.train!.images, 8);
   assert.deepEqual([f.trainPerClass, f.trainImages], [4, 20]);
   assert.match(formatAdversarial(f), /training images: 20 \(4 per class/);
-  await assert.rejects(runAdversarial(adv([...tiny, '--max-steps', '1', '--train-per-class', '9', '--out', join(root, 'y')]), quiet), /--train-per-class 9: .* only 8 images in its smallest class/);
+  await assert.rejects(runAdversarial(adv([...tiny, '--max-steps', '1', '--train-per-class', '9', '--out', join(root, 'y')]), quiet), /--train-per-class 9: the training split after --val-images is too small \(labelBudget: class \d has 8 examples, fewer than perClass=9\)/);
   const lrs = readFileSync(join(ftDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"split":"train"')).map((l) => (JSON.parse(l) as { lr: number }).lr);
   assert.deepEqual(lrs.map((x) => +x.toFixed(10)), [0.05 * 0.01, 0.05 * 1].map((x) => +x.toFixed(10)), 'the slow-start-fast-decay lr the engine logged');
   assert.ok(existsSync(join(ftDir, 'weights.safetensors')) && existsSync(join(ftDir, 'weights.json')));
