@@ -6,10 +6,9 @@
 // requested from outside the folder, a screenshot kept (path printed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { torch } from '../../src/index.js';
@@ -21,6 +20,7 @@ import {
 } from '../../src/export/index.js';
 import { loadBackbone, defaultBackbonePath } from '../../src/cli/backbone.js';
 import { runPredict } from '../../src/cli/predict.js';
+import { launch, runPage } from './web-page.js';
 
 torch.setNumThreads(1);
 const root = mkdtempSync(join(tmpdir(), 'adaptune-web-'));
@@ -195,105 +195,35 @@ test('the page pipeline (its preprocess.js + onnxruntime-web from the folder, in
   }
 });
 
-const CHROMIUM = process.env['ADAPTUNE_CHROMIUM'] ?? '/usr/bin/chromium';
-
-/** playwright-core and Debian's chromium, or the reason the browser test is skipped. */
-async function browser(): Promise<typeof import('playwright-core').chromium | string> {
-  if (!existsSync(CHROMIUM)) return `chromium is not installed at ${CHROMIUM} (apt-get install -y --no-install-recommends chromium); skipping the browser check`;
-  try { return (await import('playwright-core')).chromium; } catch { return 'playwright-core is not installed (npm install)'; }
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.onnx': 'application/octet-stream', '.txt': 'text/plain',
-};
-
-/** A static server of `dir` on 127.0.0.1 at a port the OS picks (the listening socket is kept until close). */
-async function serve(dir: string): Promise<{ origin: string; served: string[]; server: Server }> {
-  const served: string[] = [];
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(dir, path === '/' ? 'index.html' : path);
-    served.push(path);
-    if (!file.startsWith(dir) || !existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as { port: number }).port;
-  return { origin: `http://127.0.0.1:${port}`, served, server };
-}
-
-/** Picks `files` through the page's file input and returns each image's probabilities, by file name. */
-async function classifyInPage(page: import('playwright-core').Page, files: string[]): Promise<Map<string, number[]>> {
-  const before = await page.locator('#results .result').count();
-  await page.setInputFiles('#pick', files);
-  await page.waitForFunction(`document.querySelectorAll('#results .result').length === ${before + files.length} && document.body.dataset.busy === 'false'`, undefined, { timeout: 60_000 });
-  const rows = await page.$$eval('#results .result', (els) => els.map((e) => [e.getAttribute('data-name'), e.getAttribute('data-probabilities')] as const));
-  return new Map(rows.map(([n, p]) => [n!, JSON.parse(p!) as number[]]));
-}
-
-test('the page in headless Chromium: served from 127.0.0.1, classifies generated images like predict (max diff <= 1e-4), loads nothing from outside its folder', { timeout: 240_000 }, async (t) => {
-  const chromium = await browser();
-  if (typeof chromium === 'string') { t.skip(chromium); return; }
+test('the page in headless Chromium: served from 127.0.0.1 and from file://, classifies generated images like predict (max diff <= 1e-4), loads nothing from outside its folder', { timeout: 240_000 }, async (t) => {
+  const b = await launch();
+  if (typeof b === 'string') { t.skip(b); return; }
   const { files, models: m, webs } = await prepared();
   const artifacts = process.env['ADAPTUNE_ARTIFACTS'] ?? mkdtempSync(join(tmpdir(), 'adaptune-web-artifacts-'));
   mkdirSync(artifacts, { recursive: true });
-  const b = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--allow-file-access-from-files'] });
   try {
     for (const [kind, web] of Object.entries(webs)) {
       const want = await predicted(kind === 'rgb' ? m.rgb : m.grey, files);
-      const { origin, served, server } = await serve(web.dir);
-      try {
-        const ctx = await b.newContext({ viewport: { width: 900, height: 1000 } });
-        const page = await ctx.newPage();
-        const outside: string[] = [];
-        const errors: string[] = [];
-        await ctx.route('**/*', (route) => {
-          const url = route.request().url();
-          if (url.startsWith(origin + '/') || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
-          outside.push(url);
-          return route.abort();
-        });
-        page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
-        page.on('pageerror', (e) => errors.push(String(e)));
-        await page.goto(origin + '/');
-        await page.waitForFunction(`document.body.dataset.ready !== 'false'`, undefined, { timeout: 60_000 });
-        assert.equal(await page.getAttribute('body', 'data-ready'), 'true', `the page did not start: ${await page.textContent('#status')}`);
-        const got = await classifyInPage(page, files);
-        let worst = 0;
-        for (const f of files) {
-          const name = f.split('/').pop()!;
-          assert.ok(got.has(name), `${kind}: no result for ${name}`);
-          worst = Math.max(worst, maxDiff(got.get(name)!, want.get(f)!));
-        }
-        console.log(`# ${kind}: Chromium page vs predict, ${files.length} images: max |dp| = ${worst.toExponential(2)}`);
-        assert.ok(worst <= 1e-4, `${kind}: max probability difference between the page and predict ${worst}`);
-        const text = await page.textContent('#results');
-        assert.match(text!, /inference \d+\.\d ms/);
-        assert.deepEqual(outside, [], 'requests outside the folder');
-        assert.deepEqual(errors, [], 'console errors');
-        assert.ok(served.every((p) => existsSync(join(web.dir, p === '/' ? 'index.html' : p))), `served: ${served.join(', ')}`);
-        const shot = join(artifacts, `web-${kind}.png`);
-        await page.screenshot({ path: shot, fullPage: true });
-        console.log(`# screenshot: ${shot}`);
-        await ctx.close();
-      } finally {
-        server.close();
-      }
+      const shot = join(artifacts, `web-${kind}.png`);
+      const r = await runPage(b, web.dir, files, { screenshot: shot });
+      assert.equal(r.probabilities.size, files.length, `${kind}: ${r.status}`);
+      let worst = 0;
+      for (const f of files) worst = Math.max(worst, maxDiff(r.probabilities.get(basename(f))!, want.get(f)!));
+      console.log(`# ${kind}: Chromium page vs predict, ${files.length} images: max |dp| = ${worst.toExponential(2)}; screenshot: ${shot}`);
+      assert.ok(worst <= 1e-4, `${kind}: max probability difference between the page and predict ${worst}`);
+      assert.match(r.text, /decode \+ preprocess \d+\.\d ms · inference \d+\.\d ms/);
+      assert.deepEqual(r.outside, [], 'requests outside the folder');
+      assert.deepEqual(r.errors, [], 'console errors');
+      assert.deepEqual([...new Set(r.served)].sort(), ['/', '/model.json', '/model.onnx', '/ort-wasm-simd-threaded.wasm', '/ort.wasm.bundle.min.mjs', '/page.js', '/preprocess.js']);
     }
-    // from file:// (Chromium allows it with --allow-file-access-from-files)
-    const ctx = await b.newContext();
-    const page = await ctx.newPage();
-    const outside: string[] = [];
-    page.on('request', (q) => { if (!q.url().startsWith(pathToFileURL(webs.rgb.dir).href) && !q.url().startsWith('blob:')) outside.push(q.url()); });
-    await page.goto(pathToFileURL(join(webs.rgb.dir, 'index.html')).href);
-    await page.waitForFunction(`document.body.dataset.ready !== 'false'`, undefined, { timeout: 60_000 });
-    assert.equal(await page.getAttribute('body', 'data-ready'), 'true', `file://: ${await page.textContent('#status')}`);
-    const got = await classifyInPage(page, files.slice(0, 2));
-    const want = await predicted(m.rgb, files.slice(0, 2));
-    for (const f of files.slice(0, 2)) assert.ok(maxDiff(got.get(f.split('/').pop()!)!, want.get(f)!) <= 1e-4);
-    assert.deepEqual(outside, []);
-    await ctx.close();
+    // from file://, which Chromium allows with --allow-file-access-from-files
+    const two = files.slice(0, 2);
+    const r = await runPage(b, webs.rgb.dir, two, { via: 'file' });
+    assert.equal(r.probabilities.size, 2, `file://: ${r.status}`);
+    const want = await predicted(m.rgb, two);
+    for (const f of two) assert.ok(maxDiff(r.probabilities.get(basename(f))!, want.get(f)!) <= 1e-4);
+    assert.deepEqual(r.outside, []);
+    assert.deepEqual(r.served, [], 'nothing from the server');
   } finally {
     await b.close();
   }
