@@ -20,6 +20,7 @@ import {
 } from '../../src/export/index.js';
 import { loadBackbone, defaultBackbonePath } from '../../src/cli/backbone.js';
 import { runPredict } from '../../src/cli/predict.js';
+import { decodeAll } from '../../src/data/decode.js';
 import { launch, runPage } from './web-page.js';
 
 torch.setNumThreads(1);
@@ -47,7 +48,7 @@ function pattern(w: number, h: number, seed: number, channels: 3 | 4 = 3): Buffe
   return d;
 }
 
-/** Generated PNGs of several sizes (same as the input, smaller, larger, other aspect), one grey, one with alpha. */
+/** Generated PNGs of several sizes (same as the input, smaller, larger, other aspect), one grey, one with alpha; a JPEG. */
 async function images(dir: string): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const specs: [string, number, number, 1 | 3 | 4][] = [
@@ -62,7 +63,9 @@ async function images(dir: string): Promise<string[]> {
     await sharp(raw, { raw: { width: w, height: h, channels: c } }).png().toFile(file);
     files.push(file);
   }
-  return files;
+  const jpeg = join(dir, 'photo.jpg');
+  await sharp(pattern(48, 40, 9), { raw: { width: 48, height: 40, channels: 3 } }).jpeg({ quality: 85, chromaSubsampling: '4:2:0' }).toFile(jpeg);
+  return [...files, jpeg];
 }
 
 /** Test models, exported: a tiny random RGB ResNet-18 (ImageNet normalisation in the graph, shorter side 36 +
@@ -187,6 +190,19 @@ test('the page pipeline (its preprocess.js + onnxruntime-web from the folder, in
       const p = pre.softmax(out[cfg.logits]!.data as Float32Array);
       worst = Math.max(worst, maxDiff(p, want.get(f)!));
       spread = Math.max(spread, Math.max(...p) - Math.min(...p));
+    }
+    let sharpResize = 0;
+    if (kind === 'grey') {
+      // control: sharp's own resize (the image-folder loaders' decodeAll) instead of the shared kernel is visibly different
+      for (const f of files) {
+        const { images: u8 } = await decodeAll([f], { size: [28, 28], channels: 1 }, 'fail');
+        const x = Float32Array.from(u8.data() as Uint8Array, (v) => v / 255);
+        u8.dispose();
+        const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [1, 1, 28, 28]) });
+        sharpResize = Math.max(sharpResize, maxDiff(pre.softmax(out[cfg.logits]!.data as Float32Array), want.get(f)!));
+      }
+      console.log(`# grey: with sharp's resize instead, max |dp| would be ${sharpResize.toExponential(2)}`);
+      assert.ok(sharpResize > 1e-3, 'the comparison is sensitive to the resize');
     }
     await session.release();
     console.log(`# ${kind}: page pipeline in Node vs predict, ${files.length} images: max |dp| = ${worst.toExponential(2)}`);
