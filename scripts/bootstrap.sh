@@ -9,7 +9,7 @@ TESTS=0
 for a in "$@"; do
   case "$a" in
     --quiet) QUIET=1 ;;
-    --tests) TESTS=1 ;;  # also what the test suite uses: Chromium for the HTML-report test
+    --tests) TESTS=1 ;;  # also what the test suite uses: Chromium for the HTML-report and web-page tests
   esac
 done
 say() { [ "$QUIET" = 1 ] || echo "bootstrap: $*"; }
@@ -40,16 +40,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 1b. Test-only: headless Chromium renders the HTML report in its test. Best effort: the
-# test skips with a message where Chromium cannot be installed.
+# 1b. Test-only: headless Chromium renders the HTML report and the exported web page in their tests. Best effort: the
+# tests skip with a message where Chromium cannot be installed.
 if [ "$TESTS" = 1 ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
   SUDO=()
   if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=(sudo); fi
   if [ "$(id -u)" = 0 ] || [ "${#SUDO[@]}" -gt 0 ]; then
-    note "installing chromium (for the report test)"
+    note "installing chromium (for the report and web-page tests)"
     DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
       || { "${SUDO[@]}" apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; } \
-      || note "chromium could not be installed: the HTML-report test will be skipped"
+      || note "chromium could not be installed: the HTML-report and web-page browser tests will be skipped"
   fi
 fi
 

@@ -19,6 +19,8 @@ export interface ExportArgs {
   timingRuns: number;
   seed: number;
   json: boolean;
+  /** Also write a static web page folder here (exportWeb); null: none. */
+  web: string | null;
   threads?: number;
 }
 
@@ -46,6 +48,8 @@ Flags:
   --tolerance T         largest max abs difference accepted (default 1e-4)
   --timing-runs N       also time N forward passes of the image batch in both engines (default 0)
   --seed S              seed of the random inputs (default 0)
+  --web DIR             also write DIR: a static web page that classifies images in
+                        the browser (onnxruntime-web, the model, predict's preprocessing)
   --threads N           intra-op threads of libtorch and ONNX Runtime
   --json                print ONE JSON object on stdout
   -h, --help            this help
@@ -54,7 +58,7 @@ Flags:
 const OPTIONS = {
   run: { type: 'string' }, weights: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, 'fold-bn': { type: 'boolean' },
   softmax: { type: 'boolean' }, mean: { type: 'string' }, std: { type: 'string' }, opset: { type: 'string' }, 'verify-images': { type: 'string' },
-  tolerance: { type: 'string' }, 'timing-runs': { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+  tolerance: { type: 'string' }, 'timing-runs': { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, web: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -87,6 +91,7 @@ export function parseExport(args: string[]): ExportArgs | 'help' {
     foldBn: v['fold-bn'] === true, softmax: v.softmax === true, normalize, opset,
     verifyImages: intFlag('verify-images', v['verify-images'], 0) ?? 64, tolerance: numFlag('tolerance', v.tolerance, { gt: 0 }) ?? 1e-4,
     timingRuns: intFlag('timing-runs', v['timing-runs'], 0) ?? 0, seed: intFlag('seed', v.seed, 0) ?? 0, json: v.json === true,
+    web: v.web === undefined ? null : resolve(v.web),
   };
   const threads = intFlag('threads', v.threads);
   if (threads !== undefined) out.threads = threads;

@@ -8,7 +8,7 @@ import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { toFloat } from '../data/transforms/base.js';
 import { loadTask } from '../data/tasks/index.js';
-import { exportOnnx, verifyOnnx, type VerifyInput, type VerifyResult } from '../export/index.js';
+import { exportOnnx, exportWeb, verifyOnnx, type VerifyInput, type VerifyResult, type WebExport } from '../export/index.js';
 import type { ExportArgs } from './export-args.js';
 import { defaultBackbonePath, loadBackbone } from './backbone.js';
 import { applyThreads } from './common.js';
@@ -18,7 +18,7 @@ import { CliError } from './flags.js';
 export interface ExportReport {
   out: string; fileBytes: number; weights: string; weightsSha256: string; model: string; task: string;
   classNames: string[] | null; inputShape: number[]; opset: number; foldBn: boolean; outputs: string[];
-  ops: Record<string, number>; nodes: number; parameters: number; verification: VerifyResult; elapsedSec: number;
+  ops: Record<string, number>; nodes: number; parameters: number; verification: VerifyResult; web: WebExport | null; elapsedSec: number;
 }
 
 /** A verification failure: the file was not written. */
@@ -61,10 +61,11 @@ export async function runExport(a: ExportArgs, log: (s: string) => void = (s) =>
     }
     mkdirSync(dirname(a.out), { recursive: true });
     writeFileSync(a.out, e.bytes);
+    const web = a.web ? exportWeb(e.bytes, a.web) : null;
     return {
       out: a.out, fileBytes: e.bytes.length, weights, weightsSha256: sidecar.sha256, model: `${sidecar.model.name} ${JSON.stringify(sidecar.model.config)}`, task: taskName,
       classNames, inputShape: e.inputShape, opset: e.opset, foldBn: a.foldBn, outputs: e.outputNames, ops: e.ops, nodes: e.nodes, parameters: e.weights,
-      verification, elapsedSec: (performance.now() - t0) / 1000,
+      verification, web, elapsedSec: (performance.now() - t0) / 1000,
     };
   } finally {
     torch.dispose(owned);
@@ -87,6 +88,7 @@ export async function exportCommand(a: ExportArgs): Promise<number> {
     const t = v.timing;
     lines.push(`time per forward pass of ${t.batch} images (median of ${t.runs}, ${t.threads} thread${t.threads === 1 ? '' : 's'}): ONNX Runtime ${t.onnxruntimeMs.toFixed(2)} ms, adaptune ${t.adaptuneMs.toFixed(2)} ms`);
   }
+  if (r.web) lines.push(`web page: ${r.web.dir} (${r.web.files.length} files, ${(r.web.totalBytes / 2 ** 20).toFixed(1)} MiB); serve it, e.g. npx http-server ${r.web.dir} -a 127.0.0.1`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }

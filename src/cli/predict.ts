@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { DataError } from '../core/errors.js';
-import { decodeAll } from '../data/decode.js';
 import { readIdx } from '../data/idx.js';
-import { parseOnnxInfo, readOnnxMetadata } from '../export/metadata.js';
+import { parseOnnxInfo, preprocessingOf, readOnnxMetadata } from '../export/metadata.js';
+import { imageInput } from '../export/image.js';
+import { softmax, type Preprocessing } from '../export/preprocess.js';
 import type { ImageRef, PredictArgs } from './predict-args.js';
 import { CliError } from './flags.js';
 
@@ -19,12 +20,14 @@ export interface Prediction { image: string; top: { index: number; name: string;
 /** What runPredict returns. */
 export interface PredictReport { model: string; classes: string[]; inputShape: number[]; predictions: Prediction[]; elapsedMs: number }
 
-/** uint8 [n, C, H, W] images of one argument (resized files; IDX images must have the model's size). */
-async function loadImages(ref: ImageRef, [c, h, w]: number[]): Promise<{ images: Tensor; names: string[] }> {
+/**
+ * float32 [n, C, H, W] graph input of one argument: an image file through the shared preprocessing (the same
+ * code as the page of exportWeb); IDX images (which must have the model's size) scaled to the input range.
+ */
+async function loadImages(ref: ImageRef, [c, h, w]: number[], pre: () => Preprocessing, [lo, hi]: [number, number]): Promise<{ x: Tensor; names: string[] }> {
   if (ref.kind === 'file') {
     if (c !== 1 && c !== 3) throw new CliError(`the model takes ${c}-channel input; image files can feed 1 or 3 channels only`);
-    const { images } = await decodeAll([ref.file], { size: [h!, w!], channels: c }, 'fail');
-    return { images, names: [ref.label] };
+    return { x: torch.tensor(await imageInput(ref.file, pre()), { shape: [1, c, h!, w!] }), names: [ref.label] };
   }
   const { dims, dtype, tensor } = readIdx(ref.file);
   try {
@@ -32,23 +35,14 @@ async function loadImages(ref: ImageRef, [c, h, w]: number[]): Promise<{ images:
     if (dims[1] !== h || dims[2] !== w) throw new DataError(`${ref.file}: images are ${dims[1]}x${dims[2]}, the model takes ${h}x${w}`);
     const bad = ref.indices.find((i) => i >= dims[0]!);
     if (bad !== undefined) throw new CliError(`image '${ref.label}': index ${bad} out of range (the file has ${dims[0]} images)`);
-    const images = torch.tidy(() => {
+    const x = torch.tidy(() => {
       const sel = tensor.indexSelect(0, torch.tensor(BigInt64Array.from(ref.indices.map(BigInt)))).unsqueeze(1);
-      return c === 1 ? sel.contiguous() : sel.expand([-1, c!, -1, -1]).contiguous();
+      return (c === 1 ? sel : sel.expand([-1, c!, -1, -1])).to('float32').mul((hi - lo) / 255).add(lo).contiguous();
     });
-    return { images, names: ref.indices.map((i) => `${ref.label.replace(/@[^@]*$/, '')}@${i}`) };
+    return { x, names: ref.indices.map((i) => `${ref.label.replace(/@[^@]*$/, '')}@${i}`) };
   } finally {
     tensor.dispose();
   }
-}
-
-/** Softmax of one row of logits (max subtracted). */
-function softmaxRow(d: Float32Array, off: number, k: number): number[] {
-  let m = -Infinity;
-  for (let j = 0; j < k; j++) m = Math.max(m, d[off + j]!);
-  const e = Array.from({ length: k }, (_, j) => Math.exp(d[off + j]! - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
 }
 
 /** Loads the model and the images, runs ONNX Runtime, returns the top classes of every image. */
@@ -58,16 +52,14 @@ export async function runPredict(a: PredictArgs): Promise<PredictReport> {
   try { bytes = readFileSync(a.model); } catch (e) { throw new CliError(`${a.model}: cannot read (${(e as Error).message})`); }
   let info;
   try { info = parseOnnxInfo(readOnnxMetadata(bytes, a.model), a.model); } catch (e) { throw new CliError(`${(e as Error).message}; adaptune predict runs files written by adaptune export`); }
-  const [lo, hi] = info.inputRange;
+  const pre = (): Preprocessing => { try { return preprocessingOf(info, a.model); } catch (e) { throw new CliError((e as Error).message); } };
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: a.threads ?? 1, interOpNumThreads: 1 });
   try {
     const predictions: Prediction[] = [];
     let classes: string[] = info.classNames ?? [];
     for (const ref of a.images) {
-      const { images, names } = await loadImages(ref, info.inputShape);
-      const x = torch.tidy(() => images.to('float32').mul((hi - lo) / 255).add(lo).contiguous());
-      images.dispose();
+      const { x, names } = await loadImages(ref, info.inputShape, pre, info.inputRange);
       const input = new ort.Tensor('float32', x.data() as Float32Array, x.shape);
       x.dispose();
       const out = (await session.run({ [session.inputNames[0]!]: input }))['logits']!;
@@ -75,7 +67,7 @@ export async function runPredict(a: PredictArgs): Promise<PredictReport> {
       if (!classes.length) classes = Array.from({ length: k }, (_, i) => String(i));
       const d = out.data as Float32Array;
       names.forEach((image, r) => {
-        const p = softmaxRow(d, r * k, k);
+        const p = softmax(d, r * k, k);
         const order = p.map((_, i) => i).sort((i, j) => p[j]! - p[i]!).slice(0, a.top);
         predictions.push({ image, top: order.map((i) => ({ index: i, name: classes[i] ?? String(i), probability: p[i]! })) });
       });

@@ -15,6 +15,7 @@ import type { AnyModule } from '../core/nn/module.js';
 import { ExportContext, type Value } from './context.js';
 import { encodeModel } from './proto.js';
 import { ONNX_FORMAT, RESERVED_KEYS, type Normalization } from './metadata.js';
+import type { ResizeSpec } from './preprocess.js';
 import './layers.js';
 import './models.js';
 
@@ -34,6 +35,8 @@ export interface ExportOptions {
   classNames?: string[];
   /** Where the weights came from: a run directory, a weights file, a command (recorded as source_run). */
   sourceRun?: string;
+  /** How images are brought to the input size, recorded as resize (default fill: stretched to [H, W]). */
+  resize?: ResizeSpec;
   /** Extra metadata_props (keys other than the reserved ones). */
   metadata?: Record<string, string>;
 }
@@ -76,6 +79,8 @@ function checkOptions(o: ExportOptions, channels: number): void {
   }
   const r = o.inputRange;
   if (r !== undefined && !(Array.isArray(r) && r.length === 2 && r.every(Number.isFinite) && r[0] < r[1])) bad('inputRange', '[lo, hi] with lo < hi', r);
+  const z = o.resize;
+  if (z !== undefined && !(z?.mode === 'fill' || (z?.mode === 'shorter' && Number.isInteger(z.size) && z.size >= 1))) bad('resize', "{ mode: 'fill' } or { mode: 'shorter', size: integer >= 1 }", z);
   for (const k of Object.keys(o.metadata ?? {})) if (RESERVED_KEYS.includes(k)) bad(`metadata.${k}`, 'not a reserved key (set it through its own option)', k);
 }
 
@@ -119,6 +124,10 @@ export function exportOnnx(model: AnyModule, sampleInput: Tensor, options: Expor
     const ctx = new ExportContext(model, { foldBn: options.foldBn ?? false, opset });
     const g = ctx.graph;
     const inputShape = x.shape.slice(1);
+    const z = options.resize;
+    if (z?.mode === 'shorter' && !(x.ndim === 4 && z.size >= Math.max(x.size(2), x.size(3)))) {
+      throw new ConfigError(`exportOnnx: options.resize.size (${z.size}) must be at least the input's height and width (input [${inputShape.join(', ')}]) for the center crop`);
+    }
     const inputName = g.addInput('input', ['batch', ...inputShape]);
     let v: Value = { name: inputName, sample: x };
     if (normalize) {
@@ -147,6 +156,7 @@ export function exportOnnx(model: AnyModule, sampleInput: Tensor, options: Expor
       outputs: JSON.stringify(outputNames),
       ...(options.classNames ? { class_names: JSON.stringify(options.classNames) } : {}),
       ...(options.sourceRun !== undefined ? { source_run: options.sourceRun } : {}),
+      ...(options.resize ? { resize: JSON.stringify(options.resize) } : {}),
       ...options.metadata,
     };
     const bytes = encodeModel(g.toModel({ opset, graphName: model.constructor.name, producerVersion: packageVersion(), metadata }));

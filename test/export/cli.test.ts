@@ -1,5 +1,6 @@
 // The whole deployment path with tiny budgets: pretrain (width 4, 2 steps) -> finetune (2 steps) -> adaptune export
-// --run (verified in ONNX Runtime) -> adaptune predict on IDX images and a PNG of the same image; flag errors.
+// --run --web (verified in ONNX Runtime) -> adaptune predict on IDX images and PNGs, and the web page in headless
+// Chromium on the same PNGs (where chromium is installed); flag errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { runExport } from '../../src/cli/export.js';
 import { runPredict, type PredictReport } from '../../src/cli/predict.js';
 import { parseOnnxInfo, readOnnxMetadata } from '../../src/export/index.js';
 import { ROOT } from '../helpers.js';
+import { launch, runPage } from './web-page.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-export-'));
 const args = <T>(argv: string[]): T => (parseCli(argv) as unknown as { options: T }).options;
@@ -40,13 +42,14 @@ test('export and predict flags: errors name the flag', () => {
   assert.ok(e !== 'help' && e.foldBn && e.normalize?.std[0] === 0.4 && e.out.endsWith('r/model.onnx') && e.verifyImages === 64);
 });
 
-test('pretrain -> finetune -> export --run -> predict (IDX and PNG) with tiny budgets', { skip: !existsSync(IMAGES) }, async () => {
+test('pretrain -> finetune -> export --run --web -> predict (IDX and PNG) and the page in Chromium, with tiny budgets', { skip: !existsSync(IMAGES) }, async () => {
   const pt = join(root, 'pt');
   const weights = join(root, 'b.safetensors');
   await runPretrain(args<PretrainArgs>(['pretrain', '--labels-per-class', '10', '--width', '4', '--batch-size', '16', '--set', 'maxSteps=2', '--out', pt, '--export', weights, '--seed', '1']), quiet);
   const ft = join(root, 'ft');
   await runFinetune(args<FinetuneArgs>(['finetune', '--weights', weights, '--labels-per-class', '10', '--set', 'maxSteps=2', '--out', ft]), quiet);
-  const ex = parseExport(['--run', ft, '--fold-bn', '--verify-images', '8', '--mean', '0.3', '--std', '0.35', '--threads', '1']);
+  const web = join(root, 'web');
+  const ex = parseExport(['--run', ft, '--fold-bn', '--verify-images', '8', '--mean', '0.3', '--std', '0.35', '--threads', '1', '--web', web]);
   assert.ok(ex !== 'help');
   const r = await runExport(ex, () => {});
   assert.equal(r.out, join(ft, 'model.onnx'));
@@ -59,22 +62,45 @@ test('pretrain -> finetune -> export --run -> predict (IDX and PNG) with tiny bu
   assert.deepEqual(info.normalization, { mean: [0.3], std: [0.35] });
   assert.equal(info.sourceRun, ft);
   assert.equal(info.props.task, 'fmnist:target-mid');
+  assert.equal(r.web?.dir, web);
+  assert.deepEqual(r.web?.classNames, info.classNames);
+  assert.ok(existsSync(join(web, 'model.onnx')) && existsSync(join(web, 'ort-wasm-simd-threaded.wasm')) && existsSync(join(web, 'index.html')));
 
   // image 3 of the IDX file, also as a PNG: same pixels, same prediction
   const raw = gunzipSync(readFileSync(IMAGES));
   const png = join(root, 'img3.png');
   await sharp(raw.subarray(16 + 3 * 784, 16 + 4 * 784), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(png);
-  const p = parsePredict([r.out, `${IMAGES}@0-3`, png, '--top', '2']);
+  const big = join(root, 'img3-big-rgb.png');
+  await sharp(png).resize(45, 38, { kernel: 'nearest' }).toColourspace('srgb').png().toFile(big);
+  const p = parsePredict([r.out, `${IMAGES}@0-3`, png, big, '--top', '2']);
   assert.ok(p !== 'help');
   const pr = await runPredict(p);
-  assert.equal(pr.predictions.length, 5);
-  assert.deepEqual(pr.predictions.map((x) => x.image.split('/').pop()), ['t10k-images-idx3-ubyte.gz@0', 't10k-images-idx3-ubyte.gz@1', 't10k-images-idx3-ubyte.gz@2', 't10k-images-idx3-ubyte.gz@3', 'img3.png'].map((s) => s.split('/').pop()));
+  assert.equal(pr.predictions.length, 6);
+  assert.deepEqual(pr.predictions.map((x) => x.image.split('/').pop()), ['t10k-images-idx3-ubyte.gz@0', 't10k-images-idx3-ubyte.gz@1', 't10k-images-idx3-ubyte.gz@2', 't10k-images-idx3-ubyte.gz@3', 'img3.png', 'img3-big-rgb.png'].map((s) => s.split('/').pop()));
   for (const x of pr.predictions) {
     assert.equal(x.top.length, 2);
     assert.ok(x.top[0]!.probability >= x.top[1]!.probability && info.classNames!.includes(x.top[0]!.name));
   }
   assert.deepEqual(pr.predictions[4]!.top.map((t) => t.index), pr.predictions[3]!.top.map((t) => t.index));
   assert.ok(Math.abs(pr.predictions[4]!.top[0]!.probability - pr.predictions[3]!.top[0]!.probability) < 1e-5);
+
+  // the fine-tuned model's web page in headless Chromium gives predict's probabilities on both PNGs
+  const b = await launch();
+  if (typeof b === 'string') console.log(`# ${b}`);
+  else {
+    try {
+      const all = parsePredict([r.out, png, big, '--top', '5']);
+      assert.ok(all !== 'help');
+      const want = (await runPredict(all)).predictions;
+      const page = await runPage(b, web, [png, big]);
+      assert.deepEqual(page.outside, []);
+      for (const w of want) {
+        const got = page.probabilities.get(w.image.split('/').pop()!);
+        assert.ok(got, `the page classified ${w.image}: ${page.status}`);
+        for (const t of w.top) assert.ok(Math.abs(got[t.index]! - t.probability) <= 1e-4, `${w.image} class ${t.name}: page ${got[t.index]}, predict ${t.probability}`);
+      }
+    } finally { await b.close(); }
+  }
 
   // the command itself: --json prints exactly one JSON object
   const out = execFileSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'predict', r.out, `${IMAGES}@5`, '--json'], { encoding: 'utf8' });
