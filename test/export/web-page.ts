@@ -10,14 +10,14 @@ import type { Browser, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env['ADAPTUNE_CHROMIUM'] ?? '/usr/bin/chromium';
 
-/** Launches headless chromium (file:// reads allowed), or returns why the browser checks are skipped. */
-export async function launch(): Promise<Browser | string> {
+/** Launches headless chromium (file:// reads allowed unless fileAccess is false), or returns why the browser checks are skipped. */
+export async function launch(fileAccess = true): Promise<Browser | string> {
   if (!existsSync(CHROMIUM)) return `chromium is not installed at ${CHROMIUM} (apt-get install -y --no-install-recommends chromium); skipping the browser check`;
   let chromium;
   try { chromium = (await import('playwright-core')).chromium; } catch { return 'playwright-core is not installed (npm install)'; }
   return chromium.launch({
     executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--allow-file-access-from-files'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(fileAccess ? ['--allow-file-access-from-files'] : [])],
   });
 }
 

@@ -243,4 +243,13 @@ test('the page in headless Chromium: served from 127.0.0.1 and from file://, cla
   } finally {
     await b.close();
   }
+  // without that permission the page says how to serve the folder
+  const strict = await launch(false);
+  assert.ok(typeof strict !== 'string');
+  try {
+    const r = await runPage(strict, webs.rgb.dir, [], { via: 'file' });
+    assert.match(r.status, /serve this folder instead, e\.g\. npx http-server DIR/);
+  } finally {
+    await strict.close();
+  }
 });
