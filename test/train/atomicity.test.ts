@@ -1,0 +1,134 @@
+/**
+ * Crash safety proved by fault injection, not by a kill campaign: node:fs is patched (and the ESM bindings
+ * synced) so that a write fails half-way; atomicWrite, saveSafetensors and saveCheckpoint must then leave the
+ * old bytes and no temp file, and on success publish by rename (the temp file's / directory's inode becomes
+ * the target's), never by writing in place or copying.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../../src/core/torch.js';
+import { CheckpointError } from '../../src/core/errors.js';
+import { saveSafetensors } from '../../src/core/io/safetensors.js';
+import { atomicWrite, atomicWriteJson } from '../../src/train/atomic.js';
+import { CheckpointReader, saveCheckpoint } from '../../src/train/checkpoint.js';
+
+const root = mkdtempSync(join(tmpdir(), 'adaptune-atomic-'));
+process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+const dirOf = (tag: string): string => { const d = join(root, tag); mkdirSync(d); return d; };
+
+type Fs = typeof fs;
+/** Runs fn with some node:fs functions replaced (ESM named imports included), restoring them afterwards. */
+function withPatchedFs<R>(patch: Partial<{ [K in keyof Fs]: (orig: Fs[K]) => Fs[K] }>, fn: () => R): R {
+  const saved = new Map<string, unknown>();
+  const f = fs as unknown as Record<string, unknown>;
+  for (const [k, wrap] of Object.entries(patch)) { saved.set(k, f[k]); f[k] = (wrap as (o: unknown) => unknown)(f[k]); }
+  syncBuiltinESMExports();
+  try { return fn(); } finally {
+    for (const [k, v] of saved) f[k] = v;
+    syncBuiltinESMExports();
+  }
+}
+
+/** writeSync that writes `after` bytes in total (across calls), then fails with ENOSPC. */
+function failingWrite(after: number): (orig: Fs['writeSync']) => Fs['writeSync'] {
+  let written = 0;
+  return (orig) => ((fd: number, buf: Uint8Array | string, off?: number, len?: number, pos?: number | null) => {
+    if (typeof buf === 'string') throw new Error('test: string writes not expected');
+    const o = off ?? 0;
+    const n = Math.min(len ?? buf.length - o, after - written);
+    if (n <= 0) throw Object.assign(new Error('ENOSPC: no space left on device (injected)'), { code: 'ENOSPC' });
+    written += n;
+    return orig(fd, buf, o, n, pos ?? null);
+  }) as Fs['writeSync'];
+}
+
+test('atomicWrite: a write that fails half-way leaves the old bytes and no temp file', () => {
+  const d = dirOf('aw-fail');
+  const p = join(d, 'state.json');
+  writeFileSync(p, 'old bytes, complete\n');
+  const err = (() => { try { withPatchedFs({ writeSync: failingWrite(5) }, () => atomicWrite(p, 'new bytes that will not fit\n')); } catch (e) { return e as NodeJS.ErrnoException; } return null; })();
+  assert.ok(err && err.code === 'ENOSPC', `the injected failure surfaces: ${String(err)}`);
+  assert.equal(readFileSync(p, 'utf8'), 'old bytes, complete\n', 'old bytes untouched');
+  assert.deepEqual(readdirSync(d), ['state.json'], 'no temp file left');
+});
+
+test('atomicWrite: success publishes the fsynced temp file by rename in the same directory', () => {
+  const d = dirOf('aw-ok');
+  const p = join(d, 'x.json');
+  writeFileSync(p, 'old');
+  const oldIno = statSync(p).ino;
+  const renames: [string, string][] = [];
+  let tmpIno = -1;
+  withPatchedFs({ renameSync: (orig) => ((a: string, b: string) => { tmpIno = statSync(a).ino; renames.push([a, b]); return orig(a, b); }) as Fs['renameSync'] }, () => atomicWriteJson(p, { a: 1 }));
+  assert.equal(renames.length, 1, 'exactly one rename');
+  assert.equal(renames[0]![1], p);
+  assert.notEqual(renames[0]![0], p);
+  assert.equal(join(renames[0]![0], '..'), d, 'temp file next to the target (same filesystem)');
+  assert.equal(statSync(p).ino, tmpIno, 'the target is the renamed temp file');
+  assert.notEqual(statSync(p).ino, oldIno, 'not rewritten in place');
+  assert.deepEqual(JSON.parse(readFileSync(p, 'utf8')), { a: 1 });
+  assert.deepEqual(readdirSync(d), ['x.json']);
+});
+
+test('saveSafetensors: a failure part-way leaves the previous file byte-identical and no temp file', () => {
+  const d = dirOf('st-fail');
+  const p = join(d, 'w.safetensors');
+  const a = torch.arange(0, 64, 1, { dtype: 'float32' });
+  saveSafetensors(p, { a });
+  const before = readFileSync(p);
+  const b = torch.ones([64]);
+  assert.throws(() => withPatchedFs({ writeSync: failingWrite(40) }, () => saveSafetensors(p, { a: b })), /ENOSPC/);
+  assert.deepEqual(readFileSync(p), before);
+  assert.deepEqual(readdirSync(d), ['w.safetensors']);
+  torch.dispose([a, b]);
+});
+
+const content = (v: number) => ({ tensors: { model: new Map([['w', torch.full([4], v)]]) }, json: { state: { v } } });
+const disposeContent = (c: ReturnType<typeof content>) => torch.dispose([...c.tensors.model.values()]);
+
+test('saveCheckpoint: an injected write failure leaves the old checkpoint byte-identical and no temp directory', () => {
+  const parent = dirOf('ck-fail');
+  const ck = join(parent, 'step-1');
+  const c1 = content(1);
+  saveCheckpoint(ck, c1, { step: 1 });
+  const files = readdirSync(ck).sort();
+  const bytes = files.map((f) => readFileSync(join(ck, f)));
+  const c2 = content(2);
+  for (const after of [3, 100, 400]) { // in the safetensors file, the JSON, the manifest
+    const err = (() => { try { withPatchedFs({ writeSync: failingWrite(after) }, () => saveCheckpoint(ck, c2, { step: 2 })); } catch (e) { return e; } return null; })();
+    assert.ok(err instanceof CheckpointError && /ENOSPC/.test(err.message), `fails after ${after} bytes: ${String(err)}`);
+    assert.deepEqual(readdirSync(parent), ['step-1'], `no temp or trash directory left (failure after ${after} bytes)`);
+    assert.deepEqual(readdirSync(ck).sort(), files);
+    files.forEach((f, i) => assert.deepEqual(readFileSync(join(ck, f)), bytes[i], `${f} unchanged`));
+    assert.equal(new CheckpointReader(ck).json<{ v: number }>('state').v, 1);
+  }
+  disposeContent(c1); disposeContent(c2);
+});
+
+test('saveCheckpoint: the published checkpoint is the renamed temp directory (same inode), complete before the rename', () => {
+  const parent = dirOf('ck-rename');
+  const ck = join(parent, 'step-7');
+  let tmpDir = '';
+  let tmpIno = -1;
+  let listed: string[] = [];
+  const c = content(7);
+  saveCheckpoint(ck, c, { step: 7, onPhase: (phase, t) => {
+    if (phase === 'rename') { tmpDir = t; tmpIno = statSync(t).ino; listed = readdirSync(t).sort(); }
+  } });
+  assert.ok(tmpDir.startsWith(join(parent, '.tmp-')), `temp directory next to the target: ${tmpDir}`);
+  assert.deepEqual(listed, ['manifest.json', 'model.safetensors', 'state.json'], 'complete, manifest included, before the rename');
+  assert.equal(statSync(ck).ino, tmpIno, 'the checkpoint directory is the temp directory, renamed (not a copy)');
+  assert.deepEqual(readdirSync(parent), ['step-7'], 'temp directory gone');
+  assert.equal(new CheckpointReader(ck).manifest.step, 7);
+  // replacing an existing checkpoint also publishes by rename, and leaves no trash behind
+  const c2 = content(8);
+  saveCheckpoint(ck, c2, { step: 8, onPhase: (phase, t) => { if (phase === 'rename') tmpIno = statSync(t).ino; } });
+  assert.equal(statSync(ck).ino, tmpIno);
+  assert.deepEqual(readdirSync(parent), ['step-7']);
+  assert.equal(new CheckpointReader(ck).json<{ v: number }>('state').v, 8);
+  disposeContent(c); disposeContent(c2);
+});
