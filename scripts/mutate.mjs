@@ -26,7 +26,7 @@ export const AREAS = {
   'core-io': { src: ['src/core/io/safetensors.ts'], tests: ['test/native/safetensors', 'test/unit/mutants-safetensors'] },
   'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-'] },
   'adversarial': { src: ['src/methods/adversarial/schedules.ts', 'src/methods/adversarial/attacks.ts', 'src/methods/adversarial/index.ts'], tests: ['test/methods/adversarial', 'test/unit/mutants-adversarial'] },
-  'anomaly': { src: ['src/methods/anomaly/gaussian.ts', 'src/methods/anomaly/stats.ts', 'src/methods/anomaly/metrics.ts'], tests: ['test/methods/anomaly/stats', 'test/methods/anomaly/metrics', 'test/methods/anomaly/detector', 'test/unit/mutants-anomaly'] },
+  'anomaly': { src: ['src/methods/anomaly/gaussian.ts', 'src/methods/anomaly/segment.ts', 'src/methods/anomaly/stats.ts', 'src/methods/anomaly/metrics.ts'], tests: ['test/methods/anomaly/stats', 'test/methods/anomaly/metrics', 'test/methods/anomaly/detector', 'test/unit/mutants-anomaly'] },
   'semisup': { src: ['src/methods/semisup/losses.ts', 'src/methods/semisup/index.ts', 'src/methods/semisup/ema.ts', 'src/methods/semisup/table.ts'], tests: ['test/methods/semisup/losses', 'test/methods/semisup/task', 'test/unit/mutants-semisup'] },
   'finetune': { src: ['src/methods/finetune/losses.ts', 'src/methods/finetune/emd.ts', 'src/methods/finetune/similarity.ts'], tests: ['test/methods/finetune'] },
   'adafilter': { src: ['src/methods/adafilter/gate.ts', 'src/methods/adafilter/gated.ts', 'src/methods/adafilter/stats.ts'], tests: ['test/methods/adafilter'] },
