@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as dist from '../../src/core/distributed.js';
 import { lastJson, launch } from './helpers.js';
+import { needs } from '../require.js';
 
 const WORKER = fileURLToPath(new URL('./worker-collectives.js', import.meta.url));
-const skip = dist.isAvailable() ? false : 'distributed support not built (install libgloo-dev and rebuild the addon)';
+const skip = needs('distributed support (Gloo: install libgloo-dev and rebuild the addon)', dist.isAvailable());
 
 interface Out { rank: number; world: number; sum: number[]; avg: number[]; max: number[]; bucket1: number[]; bucket2: number[]; bcast: number[]; gather: number[][];
   error?: { name: string; message: string; rank: number; timedOut: boolean; isTyped: boolean } }

@@ -18,6 +18,7 @@ import { runExport } from '../../src/cli/export.js';
 import { runPredict, type PredictReport } from '../../src/cli/predict.js';
 import { parseOnnxInfo, readOnnxMetadata } from '../../src/export/index.js';
 import { ROOT } from '../helpers.js';
+import { needs } from '../require.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-export-'));
 const args = <T>(argv: string[]): T => (parseCli(argv) as unknown as { options: T }).options;
@@ -40,7 +41,7 @@ test('export and predict flags: errors name the flag', () => {
   assert.ok(e !== 'help' && e.foldBn && e.normalize?.std[0] === 0.4 && e.out.endsWith('r/model.onnx') && e.verifyImages === 64);
 });
 
-test('pretrain -> finetune -> export --run -> predict (IDX and PNG) with tiny budgets', { skip: !existsSync(IMAGES) }, async () => {
+test('pretrain -> finetune -> export --run -> predict (IDX and PNG) with tiny budgets', { skip: needs(`Fashion-MNIST (${IMAGES}, Debian's dataset-fashion-mnist)`, existsSync(IMAGES)) }, async () => {
   const pt = join(root, 'pt');
   const weights = join(root, 'b.safetensors');
   await runPretrain(args<PretrainArgs>(['pretrain', '--labels-per-class', '10', '--width', '4', '--batch-size', '16', '--set', 'maxSteps=2', '--out', pt, '--export', weights, '--seed', '1']), quiet);
