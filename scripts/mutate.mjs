@@ -3,8 +3,9 @@
  * Mutation testing for node's test runner (StrykerJS has no node:test runner): parses a TS source file with the
  * TypeScript compiler API, makes one small change at a time (arithmetic, comparison, logical and boolean
  * operators, numeric constants, Math.min/max, negations, if-conditions, statement deletion), transpiles just
- * that file into its place under dist/, runs the area's compiled test files, and records each mutant as
- * killed (tests fail), timeout (counted as killed) or survived. dist/ is restored afterwards (also on Ctrl-C).
+ * that file into its place in a scratch copy of dist/ (a temp directory whose other entries link to the
+ * checkout, so the checkout's dist/ is never touched and a tsc run meanwhile does not disturb it), runs the area's
+ * compiled test files there, and records each mutant as killed (tests fail), timeout (counted as killed) or survived.
  *
  * Usage (after `npx tsc -p tsconfig.json`):
  *   node scripts/mutate.mjs <area> [--max N] [--seed S] [--file src/x.ts] [--lines 10-40] [--out DIR]
@@ -14,9 +15,11 @@
  * --max N samples N mutants per area (seeded, reproducible) when it has more; the report says so.
  * Reports: DIR/<area>.json and DIR/<area>.md (default DIR: mutation/, git-ignored).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 /** Areas: source files and the compiled test files that guard them (never the whole suite). */
@@ -103,9 +106,23 @@ export function mutantsOf(file, text) {
 const apply = (text, m) => text.slice(0, m.start) + m.text + text.slice(m.end);
 const transpile = (src, text) => ts.transpileModule(text, { fileName: src, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false } }).outputText;
 
+/** A scratch root: dist/ copied, every other top-level entry of the checkout linked. Removed on exit. */
+let scratch = null;
+function scratchRoot() {
+  if (scratch) return scratch;
+  scratch = mkdtempSync(join(tmpdir(), 'adaptune-mutate-'));
+  process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  for (const e of readdirSync('.')) {
+    if (e === 'dist' || e === '.git' || e === 'mutation') continue;
+    symlinkSync(resolve(e), join(scratch, e));
+  }
+  cpSync('dist', join(scratch, 'dist'), { recursive: true });
+  return scratch;
+}
+
 function runTests(files, timeoutS) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--test', '--test-reporter=dot', ...files], { encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', env: { ...process.env, ADAPTUNE_NUM_THREADS: process.env.ADAPTUNE_NUM_THREADS ?? '1' } });
+  const r = spawnSync(process.execPath, ['--test', '--test-reporter=dot', ...files], { cwd: scratchRoot(), encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', env: { ...process.env, ADAPTUNE_NUM_THREADS: process.env.ADAPTUNE_NUM_THREADS ?? '1' } });
   const seconds = (Date.now() - t0) / 1000;
   if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL') return { status: 'timeout', seconds };
   return { status: r.status === 0 ? 'survived' : 'killed', seconds, tail: `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => /not ok|Error|assert/.test(l)).slice(0, 3).join(' | ') };
@@ -119,21 +136,17 @@ function sample(arr, n, seed) {
   return a.map((e) => e[2]);
 }
 
-const backups = new Map();
-function restoreAll() { for (const [dist, bak] of backups) { copyFileSync(bak, dist); unlinkSync(bak); } backups.clear(); }
-process.on('SIGINT', () => { restoreAll(); process.exit(130); });
-process.on('SIGTERM', () => { restoreAll(); process.exit(143); });
-function install(src, text) {
-  const dist = distOf(src);
-  if (!backups.has(dist)) { const bak = `${dist}.mutate-bak`; copyFileSync(dist, bak); backups.set(dist, bak); }
-  writeFileSync(dist, transpile(src, text));
-}
+/** Writes the transpiled text of src into the scratch copy of dist. */
+function install(src, text) { writeFileSync(join(scratchRoot(), distOf(src)), transpile(src, text)); }
 
 function main() {
   const args = process.argv.slice(2);
   const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
   if (args[0] === '--list') {
-    for (const [a, v] of Object.entries(AREAS)) console.log(`${a}\n  src: ${v.src.join(' ')}\n  tests: ${testFiles(v.tests).join(' ')}`);
+    for (const [a, v] of Object.entries(AREAS)) {
+      const n = v.src.reduce((k, f) => k + mutantsOf(f, readFileSync(f, 'utf8')).length, 0);
+      console.log(`${a}: ${n} mutants\n  src: ${v.src.join(' ')}\n  tests: ${testFiles(v.tests).join(' ')}`);
+    }
     return 0;
   }
   if (args[0] === '--apply') {
@@ -148,12 +161,12 @@ function main() {
       text = text.replace(pairs[i], pairs[i + 1]);
     }
     const files = testFiles(tests.length ? tests : Object.values(AREAS).find((a) => a.src.includes(src))?.tests ?? []);
-    try {
+    {
       install(src, text);
       const r = runTests(files, 600);
       console.log(`${src}: ${pairs.filter((_, i) => i % 2 === 0).map((f, i) => `'${f}' -> '${pairs[2 * i + 1]}'`).join(', ')}: ${r.status.toUpperCase()} (${r.seconds.toFixed(1)} s; tests: ${files.join(' ')})${r.tail ? `\n  ${r.tail}` : ''}`);
       return r.status === 'survived' ? 1 : 0;
-    } finally { restoreAll(); }
+    }
   }
   const area = args[0];
   const spec = AREAS[area];
@@ -173,7 +186,7 @@ function main() {
   const total = all.length;
   if (max > 0 && all.length > max) all = sample(all, max, seed);
   const results = [];
-  try {
+  {
     // baseline: the transpiled (unmutated) sources must pass
     for (const src of new Set(all.map((m) => m.src))) install(src, readFileSync(src, 'utf8'));
     const base = runTests(files, 900);
@@ -188,7 +201,7 @@ function main() {
       results.push({ src: m.src, line: m.line, op: m.op, orig: m.orig, repl: m.text, status: r.status, seconds: r.seconds });
       console.log(`  ${r.status.padEnd(8)} ${m.src}:${m.line} ${m.op}  [${m.orig.slice(0, 60).replace(/\s+/g, ' ')}]`);
     }
-  } finally { restoreAll(); }
+  }
   const killed = results.filter((r) => r.status !== 'survived').length;
   const summary = { area, tests: files, generated: total, run: results.length, sampled: results.length < total, seed, killed, survived: results.length - killed, score: results.length ? killed / results.length : null, results };
   mkdirSync(outDir, { recursive: true });
@@ -200,4 +213,4 @@ function main() {
   console.log(`${area}: killed ${killed}/${results.length}${summary.sampled ? ` (sampled from ${total})` : ''}; report ${join(outDir, `${area}.md`)}`);
   return 0;
 }
-process.exitCode = main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = main();
