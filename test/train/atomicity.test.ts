@@ -7,13 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/core/torch.js';
 import { CheckpointError } from '../../src/core/errors.js';
 import { saveSafetensors } from '../../src/core/io/safetensors.js';
-import { atomicWrite, atomicWriteJson } from '../../src/train/atomic.js';
+import { atomicWrite, atomicWriteJson, fsyncPath, sha256File, writeDurable } from '../../src/train/atomic.js';
 import { CheckpointReader, saveCheckpoint } from '../../src/train/checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-atomic-'));
@@ -131,4 +132,42 @@ test('saveCheckpoint: the published checkpoint is the renamed temp directory (sa
   assert.deepEqual(readdirSync(parent), ['step-7']);
   assert.equal(new CheckpointReader(ck).json<{ v: number }>('state').v, 8);
   disposeContent(c); disposeContent(c2);
+});
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+test('writeDurable / atomicWrite / sha256File close every descriptor, also when the write fails', { skip: process.platform !== 'linux' && 'counts /proc/self/fd' }, () => {
+  const d = dirOf('fds');
+  const p = join(d, 'f.json');
+  atomicWrite(p, 'warm-up');
+  const before = openFds();
+  for (let i = 0; i < 20; i++) {
+    writeDurable(join(d, `w${i}`), `x${i}`);
+    atomicWrite(p, `v${i}`);
+    sha256File(p);
+    assert.throws(() => withPatchedFs({ writeSync: failingWrite(0) }, () => atomicWrite(p, 'never')), /ENOSPC/);
+  }
+  assert.equal(openFds(), before, 'no descriptor leaked');
+});
+
+test('fsyncPath: a directory fsync refused as unsupported (EINVAL, EPERM, EISDIR, EBADF) is ignored; a real I/O error surfaces', () => {
+  const d = dirOf('fsync');
+  const failWith = (code: string) => (() => { throw Object.assign(new Error(`${code} (injected)`), { code }); }) as unknown as Fs['fsyncSync'];
+  for (const code of ['EINVAL', 'EPERM', 'EISDIR', 'EBADF']) {
+    const before = openFds();
+    withPatchedFs({ fsyncSync: () => failWith(code) }, () => fsyncPath(d));
+    assert.equal(openFds(), before, `descriptor closed after ${code}`);
+  }
+  assert.throws(() => withPatchedFs({ fsyncSync: () => failWith('EIO') }, () => fsyncPath(d)), /EIO/);
+  fsyncPath(join(d, 'does-not-exist')); // nothing to sync: no error
+});
+
+test('sha256File: hash and size of empty, small and multi-chunk (> 4 MiB) files', () => {
+  const d = dirOf('sha');
+  const cases: [string, Buffer][] = [['empty', Buffer.alloc(0)], ['abc', Buffer.from('abc')], ['big', Buffer.alloc((4 << 20) + 123, 7)]];
+  for (const [name, buf] of cases) {
+    writeFileSync(join(d, name), buf);
+    assert.deepEqual(sha256File(join(d, name)), { sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length }, name);
+  }
+  assert.equal(sha256File(join(d, 'abc')).sha256, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'the FIPS 180-2 vector');
 });
