@@ -15,7 +15,7 @@ import * as torch from '../../src/core/torch.js';
 import { CheckpointError } from '../../src/core/errors.js';
 import { saveSafetensors } from '../../src/core/io/safetensors.js';
 import { atomicWrite, atomicWriteJson, fsyncPath, sha256File, writeDurable } from '../../src/train/atomic.js';
-import { CheckpointReader, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { CheckpointReader, MANIFEST_VERSION, saveCheckpoint } from '../../src/train/checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-atomic-'));
 process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
@@ -170,4 +170,23 @@ test('sha256File: hash and size of empty, small and multi-chunk (> 4 MiB) files'
     assert.deepEqual(sha256File(join(d, name)), { sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length }, name);
   }
   assert.equal(sha256File(join(d, 'abc')).sha256, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'the FIPS 180-2 vector');
+});
+
+test('atomicWrite surfaces the original error when the temp file cannot even be created; atomicWriteJson writes 2-space JSON and a newline', () => {
+  const missing = join(root, 'no-such-dir', 'x.json');
+  assert.throws(() => atomicWrite(missing, 'x'), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.syscall === 'open');
+  const d = dirOf('json');
+  atomicWriteJson(join(d, 'v.json'), { a: [1, { b: 2 }] });
+  assert.equal(readFileSync(join(d, 'v.json'), 'utf8'), '{\n  "a": [\n    1,\n    {\n      "b": 2\n    }\n  ]\n}\n');
+});
+
+test('saveCheckpoint creates missing parent directories; the manifest is format version 1 (what existing checkpoints carry)', () => {
+  const ck = join(root, 'fresh', 'nested', 'step-3');
+  const c = content(3);
+  saveCheckpoint(ck, c, { step: 3 });
+  const m = new CheckpointReader(ck).manifest;
+  assert.equal(m.version, 1);
+  assert.equal(MANIFEST_VERSION, 1);
+  assert.equal(m.step, 3);
+  disposeContent(c);
 });
