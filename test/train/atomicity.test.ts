@@ -15,7 +15,7 @@ import * as torch from '../../src/core/torch.js';
 import { CheckpointError } from '../../src/core/errors.js';
 import { saveSafetensors } from '../../src/core/io/safetensors.js';
 import { atomicWrite, atomicWriteJson, fsyncPath, sha256File, writeDurable } from '../../src/train/atomic.js';
-import { CheckpointReader, MANIFEST_VERSION, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { CheckpointReader, MANIFEST_VERSION, saveCheckpoint, verifyCheckpoint } from '../../src/train/checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-atomic-'));
 process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
@@ -188,5 +188,47 @@ test('saveCheckpoint creates missing parent directories; the manifest is format 
   assert.equal(m.version, 1);
   assert.equal(MANIFEST_VERSION, 1);
   assert.equal(m.step, 3);
+  disposeContent(c);
+});
+
+test('verifyCheckpoint: an edited manifest (valid JSON, files intact) fails its own SHA-256 check', () => {
+  const ck = join(root, 'edited', 'step-5');
+  const c = content(5);
+  saveCheckpoint(ck, c, { step: 5 });
+  const mf = join(ck, 'manifest.json');
+  const m = JSON.parse(readFileSync(mf, 'utf8')) as { step: number };
+  m.step = 50;
+  writeFileSync(mf, JSON.stringify(m, null, 1) + '\n');
+  assert.throws(() => verifyCheckpoint(ck), (e: unknown) => e instanceof CheckpointError && /manifest\.json fails its own SHA-256 check/.test(e.message) && e.message.startsWith(ck));
+  disposeContent(c);
+});
+
+test('verifyCheckpoint: a re-signed manifest listing a path, a hidden file or a pickle is refused by name', () => {
+  const ck = join(root, 'forged', 'step-6');
+  const c = content(6);
+  saveCheckpoint(ck, c, { step: 6 });
+  const mf = join(ck, 'manifest.json');
+  const orig = JSON.parse(readFileSync(mf, 'utf8')) as { format: string; version: number; step: number; created: string; files: Record<string, unknown>; self: string };
+  for (const name of ['../escape.json', '.hidden.json', 'weights.pt']) {
+    const m = { ...orig, files: { ...orig.files, [name]: { sha256: '0'.repeat(64), bytes: 1 } } };
+    m.self = createHash('sha256').update(JSON.stringify({ format: m.format, version: m.version, step: m.step, created: m.created, files: m.files })).digest('hex');
+    writeFileSync(mf, JSON.stringify(m, null, 1) + '\n');
+    assert.throws(() => verifyCheckpoint(ck), (e: unknown) => e instanceof CheckpointError && e.message.includes(`lists '${name}', which is not a plain safetensors/JSON file name`), name);
+  }
+  disposeContent(c);
+});
+
+test('verifyCheckpoint: a truncated file is reported with both sizes; a same-size change by its hash', () => {
+  const ck = join(root, 'trunc', 'step-2');
+  const c = content(2);
+  saveCheckpoint(ck, c, { step: 2 });
+  const f = join(ck, 'state.json');
+  const bytes = readFileSync(f);
+  writeFileSync(f, bytes.subarray(0, bytes.length - 3));
+  assert.throws(() => verifyCheckpoint(ck), new RegExp(`'state\\.json' has ${bytes.length - 3} bytes, the manifest says ${bytes.length} \\(truncated or modified\\)`));
+  const flipped = Buffer.from(bytes);
+  flipped[2] = flipped[2]! ^ 1;
+  writeFileSync(f, flipped);
+  assert.throws(() => verifyCheckpoint(ck), /'state\.json' fails its SHA-256 check/);
   disposeContent(c);
 });
