@@ -232,3 +232,50 @@ test('verifyCheckpoint: a truncated file is reported with both sizes; a same-siz
   assert.throws(() => verifyCheckpoint(ck), /'state\.json' fails its SHA-256 check/);
   disposeContent(c);
 });
+
+test('verifyCheckpoint and CheckpointReader name each problem: no directory, no manifest, foreign format, no file list, an unlisted file, an absent entry', () => {
+  const resign = (m: Record<string, unknown>): void => {
+    m['self'] = createHash('sha256').update(JSON.stringify({ format: m['format'], version: m['version'], step: m['step'], created: m['created'], files: m['files'] })).digest('hex');
+  };
+  assert.throws(() => verifyCheckpoint(join(root, 'nowhere')), /nowhere: not a checkpoint directory/);
+  const bare = dirOf('bare');
+  writeFileSync(join(bare, 'state.json'), '{}');
+  assert.throws(() => verifyCheckpoint(bare), /no manifest\.json \(an incomplete or foreign checkpoint\)/);
+  const ck = join(root, 'named', 'step-4');
+  const c = content(4);
+  saveCheckpoint(ck, c, { step: 4 });
+  const mf = join(ck, 'manifest.json');
+  const good = readFileSync(mf, 'utf8');
+  const edit = (f: (m: Record<string, unknown>) => void): void => { const m = JSON.parse(good) as Record<string, unknown>; f(m); resign(m); writeFileSync(mf, JSON.stringify(m)); };
+  edit((m) => { m['format'] = 'other.tool'; });
+  assert.throws(() => verifyCheckpoint(ck), /manifest\.json: format is "other\.tool", expected "adaptune\.checkpoint"/);
+  edit((m) => { m['version'] = 2; });
+  assert.throws(() => verifyCheckpoint(ck), /version 2 is not supported/);
+  edit((m) => { delete m['files']; });
+  assert.throws(() => verifyCheckpoint(ck), /manifest\.json: no file list/);
+  writeFileSync(mf, good);
+  writeFileSync(join(ck, 'extra.json'), '{}');
+  assert.throws(() => verifyCheckpoint(ck), /'extra\.json' is not listed in manifest\.json/);
+  fs.rmSync(join(ck, 'extra.json'));
+  const r = new CheckpointReader(ck);
+  assert.throws(() => r.json('absent'), /no absent\.json/);
+  assert.throws(() => r.tensors('absent'), /no absent\.safetensors/);
+  assert.throws(() => r.header('absent'), /no absent\.safetensors/);
+  assert.deepEqual(r.header('model').tensors.get('w')!.shape, [4]);
+  disposeContent(c);
+});
+
+test('saveCheckpoint: a failure creating the temp directory is a CheckpointError carrying the cause, nothing left behind', () => {
+  const parent = dirOf('ck-mkdir');
+  const c = content(1);
+  const err = (() => {
+    try {
+      withPatchedFs({ mkdirSync: (orig) => ((p: fs.PathLike, o?: fs.MakeDirectoryOptions) => { if (String(p).includes('.tmp-')) throw Object.assign(new Error('EACCES (injected)'), { code: 'EACCES' }); return orig(p, o); }) as Fs['mkdirSync'] },
+        () => saveCheckpoint(join(parent, 'step-1'), c, { step: 1 }));
+    } catch (e) { return e; }
+    return null;
+  })();
+  assert.ok(err instanceof CheckpointError && /EACCES/.test(err.message), String(err));
+  assert.deepEqual(readdirSync(parent), []);
+  disposeContent(c);
+});
