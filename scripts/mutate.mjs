@@ -8,7 +8,7 @@
  * compiled test files there, and records each mutant as killed (tests fail), timeout (counted as killed) or survived.
  *
  * Usage (after `npx tsc -p tsconfig.json`):
- *   node scripts/mutate.mjs <area> [--max N] [--seed S] [--file src/x.ts] [--lines 10-40] [--out DIR]
+ *   node scripts/mutate.mjs <area> [--max N] [--seed S] [--file src/x.ts] [--lines 10-40] [--out DIR] [--tests prefix ...]
  *   node scripts/mutate.mjs --list                       areas, files and test files
  *   node scripts/mutate.mjs --apply src/x.ts FROM TO [FROM TO ...] [--tests prefix ...]   one hand-made mutant
  *     (each FROM replaced once; exit 0 when killed, 1 when it survives)
@@ -28,9 +28,10 @@ export const AREAS = {
   'train-resume': { src: ['src/train/checkpoints.ts', 'src/train/state.ts'], tests: ['test/train/resume', 'test/train/checkpoint', 'test/train/atomicity'] },
   'core-io': { src: ['src/core/io/safetensors.ts'], tests: ['test/native/safetensors', 'test/unit/mutants-safetensors'] },
   'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-'] },
-  'adversarial': { src: ['src/methods/adversarial/schedules.ts', 'src/methods/adversarial/attacks.ts', 'src/methods/adversarial/index.ts'], tests: ['test/methods/adversarial', 'test/unit/mutants-adversarial'] },
-  'anomaly': { src: ['src/methods/anomaly/gaussian.ts', 'src/methods/anomaly/segment.ts', 'src/methods/anomaly/stats.ts', 'src/methods/anomaly/metrics.ts'], tests: ['test/methods/anomaly/stats', 'test/methods/anomaly/metrics', 'test/methods/anomaly/detector', 'test/unit/mutants-anomaly'] },
-  'semisup': { src: ['src/methods/semisup/losses.ts', 'src/methods/semisup/index.ts', 'src/methods/semisup/ema.ts', 'src/methods/semisup/table.ts'], tests: ['test/methods/semisup/losses', 'test/methods/semisup/task', 'test/unit/mutants-semisup'] },
+  // the method areas use their fast test files (the end-to-end training tests take minutes each; --tests adds them)
+  'adversarial': { src: ['src/methods/adversarial/schedules.ts', 'src/methods/adversarial/attacks.ts'], tests: ['test/methods/adversarial.test', 'test/unit/mutants-adversarial'] },
+  'anomaly': { src: ['src/methods/anomaly/gaussian.ts', 'src/methods/anomaly/segment.ts', 'src/methods/anomaly/stats.ts'], tests: ['test/methods/anomaly/stats', 'test/methods/anomaly/detector', 'test/unit/mutants-anomaly'] },
+  'semisup': { src: ['src/methods/semisup/losses.ts', 'src/methods/semisup/ema.ts', 'src/methods/semisup/table.ts'], tests: ['test/methods/semisup/losses', 'test/unit/mutants-semisup'] },
   'finetune': { src: ['src/methods/finetune/losses.ts', 'src/methods/finetune/emd.ts', 'src/methods/finetune/similarity.ts'], tests: ['test/methods/finetune'] },
   'adafilter': { src: ['src/methods/adafilter/gate.ts', 'src/methods/adafilter/gated.ts', 'src/methods/adafilter/stats.ts'], tests: ['test/methods/adafilter'] },
   'jadce': { src: ['src/methods/jadce/ista.ts', 'src/methods/jadce/amp.ts', 'src/methods/jadce/metrics.ts', 'src/methods/jadce/complex.ts'], tests: ['test/methods/jadce'] },
@@ -176,7 +177,8 @@ function main() {
   const only = opt('--file', null);
   const lines = opt('--lines', null)?.split('-').map(Number);
   const outDir = opt('--out', 'mutation');
-  const files = testFiles(spec.tests);
+  const ti = args.indexOf('--tests');
+  const files = testFiles(ti >= 0 ? args.slice(ti + 1) : spec.tests);
   if (!files.length) { console.error(`mutate: no compiled test files for ${area} (run npx tsc -p tsconfig.json)`); return 2; }
   let all = [];
   for (const src of spec.src.filter((s) => !only || s === only)) {
