@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as torch from '../../src/core/torch.js';
 import { Linear } from '../../src/core/nn/layers/linear.js';
-import { createAdversarialTask, lambdaFor, project, scheduleFn } from '../../src/methods/adversarial/index.js';
+import { createAdversarialTask, fgsm, lambdaFor, pgd, project, scheduleFn } from '../../src/methods/adversarial/index.js';
 
 const near = (got: number, want: number, tol: number, what: string): void => assert.ok(Math.abs(got - want) <= tol, `${what}: got ${got}, want ${want}`);
 
@@ -126,4 +126,65 @@ test('TRADES on a linear model: kl is the batch mean of KL(p_clean || p_adv), lo
   near(Number(out.loss.item()), ceWant + 6 * klWant, 1e-4, 'loss = ce + beta kl');
   torch.dispose([x, y, out.loss, ...Object.values(out.parts!).filter((v): v is torch.Tensor => typeof v !== 'number')]);
   model.dispose();
+});
+
+/** A Linear(4, 3) with fixed weights, and the input gradient of CE at x for label y, in plain JS. */
+const W2 = [[1.5, -2, 0.5, 1], [-1, 1, 2, -0.5], [0.3, 0.7, -1.2, 2]];
+const B2 = [0.1, -0.2, 0.05];
+function linearModel(): Linear {
+  const m = new Linear(4, 3);
+  torch.noGrad(() => { m.weight.copy_(torch.tensor(W2)); m.bias!.copy_(torch.tensor(B2)); });
+  return m;
+}
+function ceGrad(x: number[], y: number): number[] {
+  const z = W2.map((w, k) => w.reduce((s, wi, i) => s + wi * x[i]!, B2[k]!));
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  const r = e.map((v, k) => v / s - (k === y ? 1 : 0));
+  return x.map((_, i) => r.reduce((acc, rk, k) => acc + rk * W2[k]![i]!, 0));
+}
+const XS = [[0.2, 0.8, 0.5, 0.4], [0.9, 0.15, 0.3, 0.6], [0.5, 0.5, 0.5, 0.5]];
+const YS = [0, 1, 2];
+
+test('FGSM and one-step PGD on a linear model: x + eps sign(grad) (L-inf), x + step grad/|grad| projected onto the ball (L2), clipped to [0, 1]', () => {
+  const model = linearModel();
+  const x = torch.tensor(XS);
+  const y = torch.tensor(YS, { dtype: 'int64' });
+  const rowsOf = (t: torch.Tensor): number[][] => { const f = Array.from(t.data() as Float32Array); return XS.map((_, i) => f.slice(i * 4, i * 4 + 4)); };
+  const fg = fgsm(model, x, y, { eps: 0.1 });
+  rowsOf(fg).forEach((r, i) => {
+    const g = ceGrad(XS[i]!, YS[i]!);
+    r.forEach((v, j) => near(v, Math.min(1, Math.max(0, XS[i]![j]! + 0.1 * Math.sign(g[j]!))), 1e-6, `fgsm[${i}][${j}]`));
+  });
+  for (const [step, eps] of [[0.05, 0.2], [0.5, 0.2]] as const) { // the step inside the ball, then beyond it
+    const adv = pgd(model, x, y, { eps, norm: 'l2', steps: 1, stepSize: step, randomStart: false });
+    rowsOf(adv).forEach((r, i) => {
+      const g = ceGrad(XS[i]!, YS[i]!);
+      const n = Math.hypot(...g);
+      const len = Math.min(step, eps);
+      r.forEach((v, j) => near(v, Math.min(1, Math.max(0, XS[i]![j]! + len * g[j]! / n)), 1e-5, `pgd-l2 step ${step} eps ${eps} [${i}][${j}]`));
+    });
+    adv.dispose();
+  }
+  const zero = pgd(model, x, y, { eps: 0, steps: 3 });
+  rowsOf(zero).forEach((r, i) => r.forEach((v, j) => assert.equal(v, Math.fround(XS[i]![j]!), 'eps 0 leaves x')));
+  torch.dispose([fg, zero, x, y]);
+  model.dispose();
+});
+
+test('project (fast-check): the result lies in the ball and keeps x + delta in [0, 1]; a delta already inside both is unchanged', () => {
+  fc.assert(fc.property(
+    fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+    fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+    fc.double({ min: 0.01, max: 1, noNaN: true }), fc.constantFrom('linf' as const, 'l2' as const),
+    (xv, dv, eps, norm) => torch.tidy(() => {
+      const d = Array.from(project(torch.tensor([xv]), torch.tensor([dv]), eps, norm).data() as Float32Array);
+      const size = norm === 'linf' ? Math.max(...d.map(Math.abs)) : Math.hypot(...d);
+      assert.ok(size <= eps * (1 + 1e-5) + 1e-6, `${norm} size ${size} > eps ${eps}`);
+      d.forEach((v, i) => assert.ok(xv[i]! + v >= -1e-6 && xv[i]! + v <= 1 + 1e-6, 'x + delta in [0, 1]'));
+      const inBall = (norm === 'linf' ? Math.max(...dv.map(Math.abs)) : Math.hypot(...dv)) <= eps * 0.999;
+      const inBox = dv.every((v, i) => xv[i]! + v >= 0 && xv[i]! + v <= 1);
+      if (inBall && inBox) d.forEach((v, i) => near(v, Math.fround(dv[i]!), 1e-6, 'unchanged'));
+    })), { numRuns: 300, seed: 23 });
 });
