@@ -10,6 +10,7 @@ import { runFinetune } from '../../src/cli/finetune.js';
 import { runQuickstart, formatResults, QUICKSTART_PLANS } from '../../src/cli/quickstart.js';
 import { defaultBackbonePath, loadBackbone } from '../../src/cli/backbone.js';
 import { sha256File, sidecarPath } from '../../src/cli/common.js';
+import { needs } from '../require.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-cli-'));
 const args = <T>(argv: string[]): T => (parseCli(argv) as unknown as { options: T }).options;
@@ -82,7 +83,7 @@ test('finetune --method adafilter with a tiny budget reports the gate statistics
     /unknown adafilter config field 'method\.bogus'/);
 });
 
-test('quickstart --quick: five strategies, a table, a run directory with sub-runs, robustness of the best, best.onnx, summary.json and results.md', { skip: !existsSync(defaultBackbonePath()) }, async () => {
+test('quickstart --quick: five strategies, a table, a run directory with sub-runs, robustness of the best, best.onnx, summary.json and results.md', { skip: needs(`the bundled backbone ${defaultBackbonePath()}`, existsSync(defaultBackbonePath())) }, async () => {
   const out = join(root, 'qs');
   const r = await runQuickstart(args<QuickstartArgs>(['quickstart', '--quick', '--out', out, '--labels-per-class', '10']), quiet);
   assert.deepEqual(r.rows.map((x) => x.id), QUICKSTART_PLANS.map((p) => p.id));

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { torch, DataError, ConfigError } from '../../src/index.js';
 import { readIdx, readIdxDataset, loadFashionMnist, Dataset, validateLabels, FASHION_MNIST_ROOT } from '../../src/data/index.js';
+import { needs } from '../require.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'adaptune-idx-'));
 
@@ -97,7 +98,7 @@ test('in-memory tensors: shape and dtype checks', () => {
   assert.equal(torch.liveTensors(), base);
 });
 
-test('real Fashion-MNIST t10k: 10000 x 1 x 28 x 28, 1000 per class', { skip: !existsSync(FASHION_MNIST_ROOT) && 'Fashion-MNIST not installed' }, () => {
+test('real Fashion-MNIST t10k: 10000 x 1 x 28 x 28, 1000 per class', { skip: needs(`Fashion-MNIST (${FASHION_MNIST_ROOT}, Debian's dataset-fashion-mnist)`, existsSync(FASHION_MNIST_ROOT)) }, () => {
   const ds = loadFashionMnist({ split: 'test' });
   assert.deepEqual(ds.images.shape, [10000, 1, 28, 28]);
   assert.equal(ds.images.dtype, 'uint8');

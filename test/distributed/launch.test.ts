@@ -55,18 +55,17 @@ test('the workers get the torchrun environment', async () => {
   assert.notEqual(o.argv[1], 'x');
 });
 
-test('a worker that dies makes the launcher stop the others and fail, naming the rank', async () => {
+test('a worker that dies makes the launcher stop the others and fail, naming the rank', { timeout: 120_000 }, async () => {
   const lines: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((s: string) => { lines.push(String(s)); return true; }) as typeof process.stderr.write;
-  const t0 = Date.now();
   let code: number;
   try {
+    // rank 0 never exits on its own (worker-launch.ts): launch() returning at all shows the launcher stopped it
     code = await launch({ nproc: 2, nnodes: 1, nodeRank: 0, masterAddr: '127.0.0.1', masterPort: 29778, rest: ['die'] }, WORKER);
   } finally {
     process.stderr.write = write;
   }
   assert.equal(code, 3);
-  assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
   assert.ok(lines.some((l) => /worker rank 1 \(pid \d+\) exited with code 3; stopping the other workers/.test(l)), lines.join(''));
 });

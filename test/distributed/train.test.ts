@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url';
 import * as dist from '../../src/core/distributed.js';
 import { tmp } from '../train/fixtures.js';
 import { lastJson, launch } from './helpers.js';
+import { needs } from '../require.js';
 
 const WORKER = fileURLToPath(new URL('./worker-train.js', import.meta.url));
-const skip = dist.isAvailable() ? false : 'distributed support not built (install libgloo-dev and rebuild the addon)';
+const skip = needs('distributed support (Gloo: install libgloo-dev and rebuild the addon)', dist.isAvailable());
 const CONFIG = { seed: 3, epochs: 2, optim: { name: 'sgd', lr: 0.1, momentum: 0.9 }, checkpoint: { every: 1, keep: 20 }, log: { tensorboard: false } };
 
 interface Out { rank: number; status: string; step: number; seen: number[][]; weights: Record<string, number[]>; ema: number[] }

@@ -1,7 +1,7 @@
 /**
  * @module A stand-in command for launch.test.ts (no libtorch): 'env' prints
  * the launcher's variables and argv as JSON; 'die' makes rank 1 exit with
- * code 3 at once while the others wait a minute (the launcher must stop them).
+ * code 3 at once while the others wait forever (the launcher must stop them).
  */
 const mode = process.argv[2];
 const rank = Number(process.env['RANK']);
@@ -10,5 +10,5 @@ if (mode === 'env') {
   process.stdout.write(JSON.stringify({ env: Object.fromEntries(keys.map((k) => [k, process.env[k]])), argv: process.argv.slice(3) }) + '\n');
 } else if (mode === 'die') {
   if (rank === 1) process.exit(3);
-  setTimeout(() => undefined, 60_000);
+  setInterval(() => undefined, 60_000);
 }

@@ -20,6 +20,7 @@ import { runPredict, type PredictReport } from '../../src/cli/predict.js';
 import { parseOnnxInfo, readOnnxMetadata } from '../../src/export/index.js';
 import { ROOT } from '../helpers.js';
 import { launch, runPage } from './web-page.js';
+import { needs, REQUIRE_ALL } from '../require.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-export-'));
 const args = <T>(argv: string[]): T => (parseCli(argv) as unknown as { options: T }).options;
@@ -42,7 +43,7 @@ test('export and predict flags: errors name the flag', () => {
   assert.ok(e !== 'help' && e.foldBn && e.normalize?.std[0] === 0.4 && e.out.endsWith('r/model.onnx') && e.verifyImages === 64);
 });
 
-test('pretrain -> finetune -> export --run --web -> predict (IDX and PNG) and the page in Chromium, with tiny budgets', { skip: !existsSync(IMAGES) }, async () => {
+test('pretrain -> finetune -> export --run --web -> predict (IDX and PNG) and the page in Chromium, with tiny budgets', { skip: needs(`Fashion-MNIST (${IMAGES}, Debian's dataset-fashion-mnist)`, existsSync(IMAGES)) }, async () => {
   const pt = join(root, 'pt');
   const weights = join(root, 'b.safetensors');
   await runPretrain(args<PretrainArgs>(['pretrain', '--labels-per-class', '10', '--width', '4', '--batch-size', '16', '--set', 'maxSteps=2', '--out', pt, '--export', weights, '--seed', '1']), quiet);
@@ -86,7 +87,7 @@ test('pretrain -> finetune -> export --run --web -> predict (IDX and PNG) and th
 
   // the fine-tuned model's web page in headless Chromium gives predict's probabilities on both PNGs
   const b = await launch();
-  if (typeof b === 'string') console.log(`# ${b}`);
+  if (typeof b === 'string') { if (REQUIRE_ALL) throw new Error(`Chromium is required under ADAPTUNE_REQUIRE_ALL=1: ${b}`); console.log(`# ${b}`); }
   else {
     try {
       const all = parsePredict([r.out, png, big, '--top', '5']);

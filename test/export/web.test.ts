@@ -22,6 +22,7 @@ import { loadBackbone, defaultBackbonePath } from '../../src/cli/backbone.js';
 import { runPredict } from '../../src/cli/predict.js';
 import { decodeAll } from '../../src/data/decode.js';
 import { launch, runPage } from './web-page.js';
+import { skipOrFail } from '../require.js';
 
 torch.setNumThreads(1);
 const root = mkdtempSync(join(tmpdir(), 'adaptune-web-'));
@@ -213,7 +214,7 @@ test('the page pipeline (its preprocess.js + onnxruntime-web from the folder, in
 
 test('the page in headless Chromium: served from 127.0.0.1 and from file://, classifies generated images like predict (max diff <= 1e-4), loads nothing from outside its folder', { timeout: 240_000 }, async (t) => {
   const b = await launch();
-  if (typeof b === 'string') { t.skip(b); return; }
+  if (typeof b === 'string') { skipOrFail(t, 'Chromium', b); return; }
   const { files, models: m, webs } = await prepared();
   const artifacts = process.env['ADAPTUNE_ARTIFACTS'] ?? mkdtempSync(join(tmpdir(), 'adaptune-web-artifacts-'));
   mkdirSync(artifacts, { recursive: true });

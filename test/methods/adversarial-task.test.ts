@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/core/torch.js';
 import { train } from '../../src/train/index.js';
-import { createAdversarialTask, pgd, ceObjective, scheduleFn, type AdversarialConfig } from '../../src/methods/adversarial/index.js';
+import { createAdversarialTask, pgd, ceObjective, type AdversarialConfig } from '../../src/methods/adversarial/index.js';
 import { loaderOf, makeSet, tinyCnn, tmp } from './finetune-fixtures.js';
 
 const ds = makeSet(64, 4);
@@ -40,8 +40,11 @@ test('PGD adversarial training through train() reduces the adversarial loss; the
   const ev = task.evaluate();
   assert.equal(ev['train_fwd_passes'], 24 * 16 * 4);
   const s = await fit({ totalSteps: 10 }, 10, 0.05);
-  const f = scheduleFn({});
-  assert.deepEqual(s.lrs.map((v) => Math.round(v * 1e12)), [...Array(10).keys()].map((i) => Math.round(0.05 * f(i / 10) * 1e12)));
+  // default slow-start-fast-decay over T = 10 steps, by hand: linear warm-up 0.01 -> 1 over steps 0-4 (0.01 + 0.99 i / 5),
+  // then exp(-5 u) with u = (i - 5) / 5, i.e. exp(-(i - 5)); lr = 0.05 x factor
+  const want = [0.01, 0.208, 0.406, 0.604, 0.802, 1, Math.exp(-1), Math.exp(-2), Math.exp(-3), Math.exp(-4)].map((f) => 0.05 * f);
+  assert.equal(s.lrs.length, 10);
+  s.lrs.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-12, `lr at step ${i}: ${v}, want ${want[i]}`));
 });
 
 test('TRADES and fast FGSM run through train() and reduce the adversarial loss', async () => {

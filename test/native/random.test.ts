@@ -9,6 +9,7 @@ import { torch } from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { fixture } from '../helpers.js';
 import { assertSame } from './ops-harness.js';
+import { needs } from '../require.js';
 
 const fx = fixture('ops_random');
 const SEEDED: Record<string, () => Tensor> = {
@@ -37,7 +38,7 @@ const SEEDED: Record<string, () => Tensor> = {
 // Same seed, same numbers is promised for the same libtorch version: the fixtures come from
 // Debian's 1.13 (on libtorch 2.11, float64 randn with seed 1234 was seen to differ).
 const sameLibtorch = torch.version().libtorch.startsWith('1.13.');
-const otherVersion = sameLibtorch ? false : `fixtures are from libtorch 1.13, this is ${torch.version().libtorch}`;
+const otherVersion = needs(`libtorch 1.13, the fixtures' version (this is ${torch.version().libtorch})`, sameLibtorch);
 for (const seed of [0, 1234]) {
   for (const [name, f] of Object.entries(SEEDED)) {
     test(`manualSeed(${seed}) then ${name} equals PyTorch`, { skip: otherVersion }, () => {

@@ -1,7 +1,7 @@
 /** safetensors: PyTorch-written files load bit-exactly, ours are byte-identical to the reference layout, malformed files give SafetensorsError naming the file. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { torch, io, SafetensorsError } from '../../src/index.js';
@@ -92,8 +92,17 @@ for (const [what, make, msg] of cases) {
   });
 }
 
-test('save refuses a complex128 tensor and writes nothing partial', () => {
+test('save refuses a complex128 tensor and writes nothing partial: no new file, no temp file, an existing file keeps its bytes', () => {
   const t = torch.zeros([2], { dtype: 'complex128' });
-  assert.throws(() => io.saveSafetensors(join(tmp, 'c128.safetensors'), { t }), SafetensorsError);
-  t.dispose();
+  const ok = torch.ones([3]);
+  const dir = mkdtempSync(join(tmpdir(), 'adaptune-st-c128-'));
+  assert.throws(() => io.saveSafetensors(join(dir, 'c128.safetensors'), { t }), SafetensorsError);
+  assert.deepEqual(readdirSync(dir), [], 'nothing written');
+  const old = join(dir, 'old.safetensors');
+  io.saveSafetensors(old, { ok });
+  const before = readFileSync(old);
+  assert.throws(() => io.saveSafetensors(old, { ok, t }), SafetensorsError);
+  assert.deepEqual(readFileSync(old), before, 'the previous file is untouched');
+  assert.deepEqual(readdirSync(dir), ['old.safetensors'], 'no temp file');
+  torch.dispose([t, ok]);
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildPlots, chooseHeatmap, escapeHtml, jsonForScript, loadRuns, thin, varyingKeys, writeReport } from '../../src/train/report/index.js';
+import { skipOrFail } from '../require.js';
 
 const made: string[] = [];
 process.on('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
@@ -83,7 +84,7 @@ async function browser(): Promise<{ chromium: typeof import('playwright-core').c
 
 test('the report renders in headless Chromium: every plot an SVG with marks, escaped text, no console error, no network', { timeout: 60_000 }, async (t) => {
   const b = await browser();
-  if (typeof b === 'string') { t.skip(b); return; }
+  if (typeof b === 'string') { skipOrFail(t, 'Chromium (/usr/bin/chromium) with playwright-core', b); return; }
   const out = join(tmp('out'), 'sub', 'report.html');
   const res = writeReport(grid(), out, { title: `Grid <b>report</b>` });
   const single = writeReport([grid()[0]!], join(tmp('one'), 'one.html'));

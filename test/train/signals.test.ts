@@ -75,7 +75,9 @@ test('SIGTERM: graceful, exit 0 with a checkpoint (R15 figure)', { timeout: 60_0
 
 test('a second SIGINT exits at once with 130 and no final save', { timeout: 60_000 }, async () => {
   const dir = tmp('sigint2');
-  const out = await interrupt(dir, ['SIGINT', 'SIGINT'], 2, 400, { delayMs: 100, gapMs: 60 });
+  // both signals must reach the child while its JS is blocked in a step (then the handler sees two, in order):
+  // a 2 s step and signals 100 ms and 300 ms into it leave a margin of seconds on a loaded machine
+  const out = await interrupt(dir, ['SIGINT', 'SIGINT'], 2, 2000, { delayMs: 100, gapMs: 200 });
   assert.equal(out.code, 130, out.stderr);
   assert.match(out.stderr, /second SIGINT/);
   assert.doesNotMatch(out.stdout, /DONE/);

@@ -1,7 +1,6 @@
-/** TensorBoard event files: CRC32C vectors, a round-trip decoder (framing, both CRCs, protobuf fields), python's reader when present. */
+/** TensorBoard event files: CRC32C vectors and a round-trip decoder (framing, both CRCs, protobuf fields). The check with TensorBoard's own reader needs its Python package, which no Debian package provides, so it is a manual step (docs/testing.md). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -146,27 +145,6 @@ test('tensorboardListener writes live scalars from TrainEvents and closes on end
   assert.throws(() => tb.writer.addScalar('x', 1, 1), /closed/);
   const got = readRecords(tb.writer.file).slice(1).map((e) => `${e.values[0]!.tag}@${e.step}=${e.values[0]!.simpleValue}`);
   assert.deepEqual(got, ['train/loss@1=0.5', 'train/lr@1=' + Math.fround(0.1), 'eval/acc@2=0.25']);
-});
-
-test('TensorBoard itself reads the file (python3 + tensorboard)', (t) => {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import tensorboard'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    t.skip('python3 with the tensorboard package is not installed (pip install tensorboard to run this check)');
-    return;
-  }
-  const dir = tmp('py');
-  const w = new SummaryWriter(dir, { wallTime: 1700000000 });
-  w.addScalar('train/loss', 0.5, 7, 1700000001);
-  w.addScalar('eval/acc', 0.25, 9, 1700000002);
-  w.close();
-  const py = `
-import sys, json
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-a = EventAccumulator(sys.argv[1]); a.Reload()
-print(json.dumps({t: [[e.step, e.value] for e in a.Scalars(t)] for t in a.Tags()['scalars']}))`;
-  const r = spawnSync('/usr/bin/python3', ['-c', py, dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { 'train/loss': [[7, 0.5]], 'eval/acc': [[9, 0.25]] });
 });
 
 test('train() writes TensorBoard event files next to metrics.jsonl by default (log.tensorboard)', async () => {

@@ -8,6 +8,7 @@ import * as torch from '../../src/core/torch.js';
 import { createModel } from '../../src/models/index.js';
 import { BackboneError, defaultBackbonePath, loadBackbone, loadDefaultBackbone } from '../../src/cli/backbone.js';
 import { sha256File, sidecarPath, writeWeights } from '../../src/cli/common.js';
+import { needs } from '../require.js';
 
 const INFO = { task: { name: 'fmnist:source' }, training: {}, sourceTestAccuracy: 0.5, command: 'adaptune pretrain (test)', elapsedSec: 1 };
 
@@ -59,7 +60,7 @@ test('a checksum mismatch is a clear error naming the file; a missing sidecar or
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('the bundled backbone verifies and loads with a 5-way head (skipped until assets/backbones is committed)', { skip: !existsSync(defaultBackbonePath()) }, () => {
+test('the bundled backbone verifies and loads with a 5-way head ', { skip: needs(`the bundled backbone ${defaultBackbonePath()}`, existsSync(defaultBackbonePath())) }, () => {
   const { model, sidecar } = loadDefaultBackbone(5);
   assert.equal(sidecar.model.name, 'cifar_resnet20');
   assert.equal(model.numClasses, 5);

@@ -1,6 +1,8 @@
 /** Argument parsing of `adaptune pretrain`, `finetune` and `quickstart` (no native code). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { syncBuiltinESMExports } from 'node:module';
+import util from 'node:util';
 import { CliError, parseCli, USAGE } from '../../src/cli/args.js';
 import { MODEL_NAMES, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from '../../src/cli/args-train.js';
 import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from '../../src/cli/usage.js';
@@ -111,9 +113,23 @@ test('help for each command, from the command and from help <cmd>', () => {
   }
 });
 
+/** The option table each command hands to util.parseArgs (captured by patching node:util, ESM bindings synced). */
+function parserTable(cmd: string): string[] {
+  const u = util as unknown as { parseArgs: typeof util.parseArgs };
+  const orig = u.parseArgs;
+  const seen: string[] = [];
+  u.parseArgs = ((cfg: Parameters<typeof util.parseArgs>[0]) => { seen.push(...Object.keys(cfg?.options ?? {})); return orig(cfg); }) as typeof util.parseArgs;
+  syncBuiltinESMExports();
+  try { parseCli([cmd, '--help']); } finally { u.parseArgs = orig; syncBuiltinESMExports(); }
+  return [...new Set(seen)];
+}
+
 test('every flag a parser accepts is in its help text, and the help names no flag the parser rejects', () => {
   const texts = { pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE, quickstart: QUICKSTART_USAGE } as const;
   for (const [cmd, text] of Object.entries(texts)) {
+    const table = parserTable(cmd);
+    assert.ok(table.length > 4, `${cmd}: the parser's option table was captured (${table.join(', ')})`);
+    for (const name of table) assert.match(text, new RegExp(`--${name}(?![a-z-])`), `${cmd} accepts --${name}, which its help does not mention`);
     const flags = [...new Set(text.match(/--[a-z][a-z-]*/g) ?? [])];
     assert.ok(flags.length > 4, cmd);
     for (const f of flags) {

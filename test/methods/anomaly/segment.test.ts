@@ -1,4 +1,4 @@
-/** PaDiM-style segmentation: a planted bright square is where the score map peaks; pixel AUROC/PRO high; statistics equal the explicit per-location mean/covariance; overlays; no leaks. */
+/** PaDiM-style segmentation end to end: a planted bright square is where the score map peaks; pixel AUROC/PRO high; overlays; no leaks. (The per-location mean, covariance and distance are checked against an explicit computation in test/unit/mutants-anomaly.test.ts.) */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

@@ -1,0 +1,190 @@
+/**
+ * The adversarial method's equations on hand-computed cases (each would fail on a plausible one-token bug):
+ * the schedules inside their warm-up and decay phases, the L2/L-inf projection inside and outside the ball,
+ * TRADES' batch-mean KL on a linear model (expected value computed in plain JS from the model's weights), and
+ * fast-check invariants of the schedules.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as torch from '../../src/core/torch.js';
+import { Linear } from '../../src/core/nn/layers/linear.js';
+import { createAdversarialTask, fgsm, lambdaFor, pgd, project, scheduleFn } from '../../src/methods/adversarial/index.js';
+
+const near = (got: number, want: number, tol: number, what: string): void => assert.ok(Math.abs(got - want) <= tol, `${what}: got ${got}, want ${want}`);
+
+test('slow-start-fast-decay: hand-computed factors in the warm-up and in each decay shape', () => {
+  const def = scheduleFn({});
+  // linear warm-up from 0.01 over half the run, then exp(-5 u), u = (p - 0.5) / 0.5
+  near(def(0), 0.01, 1e-15, 'p=0');
+  near(def(0.25), 0.01 + 0.99 * 0.5, 1e-15, 'p=0.25');
+  near(def(0.5), 1, 1e-15, 'p=0.5');
+  near(def(0.6), Math.exp(-1), 1e-15, 'p=0.6: exp(-5 * 0.2)');
+  near(def(0.75), Math.exp(-2.5), 1e-15, 'p=0.75: exp(-5 * 0.5)');
+  near(def(0.9), Math.exp(-4), 1e-15, 'p=0.9: exp(-5 * 0.8)');
+  near(def(1), Math.exp(-5), 1e-15, 'p=1');
+  const cosW = scheduleFn({ warmupShape: 'cosine', warmupFraction: 0.4, startFactor: 0.1 });
+  near(cosW(0.1), 0.1 + 0.9 * (1 - Math.SQRT1_2) / 2, 1e-12, 'cosine warm-up at u = 1/4');
+  const cos = scheduleFn({ decayShape: 'cosine', minFactor: 0.2, warmupFraction: 0.5 });
+  near(cos(0.75), 0.6, 1e-12, 'cosine decay half-way: 0.2 + 0.8 * 0.5');
+  near(cos(1), 0.2, 1e-12, 'cosine decay ends at minFactor');
+  near(cos(0.625), 0.2 + 0.8 * (1 + Math.SQRT1_2) / 2, 1e-12, 'cosine decay at u = 1/4');
+  const lin = scheduleFn({ decayShape: 'linear', minFactor: 0.1, decayFraction: 0.5, warmupFraction: 0.5 });
+  near(lin(0.6), 0.6, 1e-12, 'linear decay at u = 0.2 over half the rest');
+  near(lin(0.9), 0.1, 1e-12, 'linear decay floored at minFactor');
+  const noWarm = scheduleFn({ warmupFraction: 0, decayRate: 2 });
+  near(noWarm(0.5), Math.exp(-1), 1e-15, 'no warm-up: exp(-2 * 0.5)');
+});
+
+test('piecewise, cyclic and lambdaFor: hand-computed factors', () => {
+  const pw = scheduleFn({ name: 'piecewise' });
+  assert.deepEqual([0, 0.49, 0.5, 0.74, 0.75, 1].map(pw), [1, 1, 0.1, 0.1, 0.01, 0.01]);
+  const cy = scheduleFn({ name: 'cyclic', cycles: 2, peakAt: 0.4 });
+  near(cy(0.1), 0.5, 1e-12, 'cycle 1 rising'); near(cy(0.2), 1, 1e-12, 'peak'); near(cy(0.35), 0.5, 1e-12, 'cycle 1 falling');
+  near(cy(0.6), 0.5, 1e-12, 'cycle 2 rising'); near(cy(1), 0, 1e-12, 'end');
+  const l = lambdaFor({ name: 'cyclic', cycles: 1, peakAt: 0.5 }, 8);
+  assert.deepEqual([0, 2, 4, 6, 8].map(l), [0, 0.5, 1, 0.5, 0]);
+  assert.throws(() => lambdaFor({}, 0), /totalSteps/);
+});
+
+test('schedule invariants (fast-check): factors in [0, 1]; warm-up non-decreasing, decay non-increasing, continuous at the switch', () => {
+  const spec = fc.record({
+    warmupFraction: fc.double({ min: 0, max: 0.95, noNaN: true }), warmupShape: fc.constantFrom('linear' as const, 'cosine' as const),
+    startFactor: fc.double({ min: 0, max: 1, noNaN: true }), decayShape: fc.constantFrom('exponential' as const, 'linear' as const, 'cosine' as const),
+    decayRate: fc.double({ min: 0, max: 20, noNaN: true }), minFactor: fc.double({ min: 0, max: 1, noNaN: true }), decayFraction: fc.double({ min: 0.05, max: 1, noNaN: true }),
+  });
+  fc.assert(fc.property(spec, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (s, a, b) => {
+    const f = scheduleFn(s);
+    const [p, q] = a <= b ? [a, b] : [b, a];
+    for (const x of [p, q]) assert.ok(f(x) >= -1e-12 && f(x) <= 1 + 1e-12, `factor ${f(x)} at ${x}`);
+    if (q < s.warmupFraction) assert.ok(f(p) <= f(q) + 1e-12, 'warm-up decreases');
+    if (p >= s.warmupFraction) assert.ok(f(p) >= f(q) - 1e-12, 'decay increases');
+    if (s.warmupFraction > 0) near(f(s.warmupFraction), 1, 1e-9, 'factor 1 at the end of the warm-up');
+    if (s.decayShape !== 'exponential' && s.decayFraction === 1) near(f(1), s.minFactor, 1e-9, 'ends at minFactor');
+  }), { numRuns: 300, seed: 23 });
+});
+
+test('project L2: a delta inside the ball is unchanged, one outside is scaled onto the sphere; L-inf clamps; x + delta stays in [0, 1]', () => {
+  torch.tidy(() => {
+    const x = torch.full([3, 2], 0.5);
+    const delta = torch.tensor([[0.03, 0.04], [0.3, 0.4], [0, 0]]); // norms 0.05 (inside), 0.5 (outside), 0
+    const got = Array.from(project(x, delta, 0.1, 'l2').data() as Float32Array);
+    const want = [0.03, 0.04, 0.06, 0.08, 0, 0];
+    got.forEach((v, i) => near(v, want[i]!, 1e-6, `l2[${i}]`));
+    const li = Array.from(project(x, torch.tensor([[0.05, -0.3], [0.2, -0.01], [0, 0]]), 0.1, 'linf').data() as Float32Array);
+    [0.05, -0.1, 0.1, -0.01, 0, 0].forEach((w, i) => near(li[i]!, w, 1e-6, `linf[${i}]`));
+    const edge = Array.from(project(torch.tensor([[0.95, 0.02]]), torch.tensor([[0.1, -0.1]]), 0.2, 'linf').data() as Float32Array);
+    near(edge[0]!, 0.05, 1e-6, 'clipped at 1'); near(edge[1]!, -0.02, 1e-6, 'clipped at 0');
+  });
+});
+
+test('TRADES on a linear model: kl is the batch mean of KL(p_clean || p_adv), loss = CE(clean) + beta kl', () => {
+  torch.manualSeed(3);
+  const W = [[1.5, -2, 0.5, 1], [-1, 1, 2, -0.5], [0.3, 0.7, -1.2, 2]];
+  const bias = [0.1, -0.2, 0.05];
+  const model = new Linear(4, 3);
+  torch.noGrad(() => { model.weight.copy_(torch.tensor(W)); model.bias!.copy_(torch.tensor(bias)); });
+  const inputs: number[][][] = [];
+  model.registerForwardPreHook((_m, input) => {
+    const t = input[0];
+    const rows = t.size(0);
+    const flat = Array.from(torch.tidy(() => t.detach().contiguous().data() as Float32Array));
+    inputs.push(Array.from({ length: rows }, (_, i) => flat.slice(i * 4, i * 4 + 4)));
+  });
+  const task = createAdversarialTask(model, { loss: 'trades', init: 'finetune', eps: 0.3, steps: 3, tradesBeta: 6, schedule: { name: 'constant' } });
+  const xs = [[0.2, 0.8, 0.5, 0.1], [0.9, 0.1, 0.3, 0.6], [0.4, 0.4, 0.7, 0.2], [0.5, 0.6, 0.1, 0.9]];
+  const ys = [0, 1, 2, 1];
+  const x = torch.tensor(xs);
+  const y = torch.tensor(ys, { dtype: 'int64' });
+  const out = task.loss({ x, y });
+  const kl = Number((out.parts!['kl'] as torch.Tensor).item());
+  const ce = Number((out.parts!['ce_clean'] as torch.Tensor).item());
+  const xa = inputs[inputs.length - 1]!; // the last forward is the one on the adversarial examples
+  const clean = inputs[inputs.length - 2]!;
+  assert.deepEqual(clean.map((r) => r.map((v) => Math.fround(v))), xs.map((r) => r.map((v) => Math.fround(v))), 'second-last forward is on the clean batch');
+  const probs = (v: number[]): number[] => {
+    const z = W.map((w, k) => w.reduce((s, wi, i) => s + wi * v[i]!, bias[k]!));
+    const m = Math.max(...z);
+    const e = z.map((zi) => Math.exp(zi - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    return e.map((ei) => ei / s);
+  };
+  let klWant = 0;
+  let ceWant = 0;
+  xs.forEach((xi, i) => {
+    const pc = probs(xi);
+    const pa = probs(xa[i]!);
+    klWant += pc.reduce((s, p, k) => s + p * (Math.log(p) - Math.log(pa[k]!)), 0);
+    ceWant -= Math.log(pc[ys[i]!]!);
+    assert.ok(Math.max(...xa[i]!.map((v, j) => Math.abs(v - xi[j]!))) <= 0.3 + 1e-6, 'adversarial example inside the L-inf ball');
+  });
+  klWant /= xs.length;
+  ceWant /= xs.length;
+  assert.ok(klWant > 1e-3, `the attack found a non-trivial KL (${klWant})`);
+  near(kl, klWant, 1e-5 * Math.max(1, klWant), 'kl (batch mean of per-example sums)');
+  near(ce, ceWant, 1e-5, 'clean cross entropy');
+  near(Number(out.loss.item()), ceWant + 6 * klWant, 1e-4, 'loss = ce + beta kl');
+  torch.dispose([x, y, out.loss, ...Object.values(out.parts!).filter((v): v is torch.Tensor => typeof v !== 'number')]);
+  model.dispose();
+});
+
+/** A Linear(4, 3) with fixed weights, and the input gradient of CE at x for label y, in plain JS. */
+const W2 = [[1.5, -2, 0.5, 1], [-1, 1, 2, -0.5], [0.3, 0.7, -1.2, 2]];
+const B2 = [0.1, -0.2, 0.05];
+function linearModel(): Linear {
+  const m = new Linear(4, 3);
+  torch.noGrad(() => { m.weight.copy_(torch.tensor(W2)); m.bias!.copy_(torch.tensor(B2)); });
+  return m;
+}
+function ceGrad(x: number[], y: number): number[] {
+  const z = W2.map((w, k) => w.reduce((s, wi, i) => s + wi * x[i]!, B2[k]!));
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  const r = e.map((v, k) => v / s - (k === y ? 1 : 0));
+  return x.map((_, i) => r.reduce((acc, rk, k) => acc + rk * W2[k]![i]!, 0));
+}
+const XS = [[0.2, 0.8, 0.5, 0.4], [0.9, 0.15, 0.3, 0.6], [0.5, 0.5, 0.5, 0.5]];
+const YS = [0, 1, 2];
+
+test('FGSM and one-step PGD on a linear model: x + eps sign(grad) (L-inf), x + step grad/|grad| projected onto the ball (L2), clipped to [0, 1]', () => {
+  const model = linearModel();
+  const x = torch.tensor(XS);
+  const y = torch.tensor(YS, { dtype: 'int64' });
+  const rowsOf = (t: torch.Tensor): number[][] => { const f = Array.from(t.data() as Float32Array); return XS.map((_, i) => f.slice(i * 4, i * 4 + 4)); };
+  const fg = fgsm(model, x, y, { eps: 0.1 });
+  rowsOf(fg).forEach((r, i) => {
+    const g = ceGrad(XS[i]!, YS[i]!);
+    r.forEach((v, j) => near(v, Math.min(1, Math.max(0, XS[i]![j]! + 0.1 * Math.sign(g[j]!))), 1e-6, `fgsm[${i}][${j}]`));
+  });
+  for (const [step, eps] of [[0.05, 0.2], [0.5, 0.2]] as const) { // the step inside the ball, then beyond it
+    const adv = pgd(model, x, y, { eps, norm: 'l2', steps: 1, stepSize: step, randomStart: false });
+    rowsOf(adv).forEach((r, i) => {
+      const g = ceGrad(XS[i]!, YS[i]!);
+      const n = Math.hypot(...g);
+      const len = Math.min(step, eps);
+      r.forEach((v, j) => near(v, Math.min(1, Math.max(0, XS[i]![j]! + len * g[j]! / n)), 1e-5, `pgd-l2 step ${step} eps ${eps} [${i}][${j}]`));
+    });
+    adv.dispose();
+  }
+  const zero = pgd(model, x, y, { eps: 0, steps: 3 });
+  rowsOf(zero).forEach((r, i) => r.forEach((v, j) => assert.equal(v, Math.fround(XS[i]![j]!), 'eps 0 leaves x')));
+  torch.dispose([fg, zero, x, y]);
+  model.dispose();
+});
+
+test('project (fast-check): the result lies in the ball and keeps x + delta in [0, 1]; a delta already inside both is unchanged', () => {
+  fc.assert(fc.property(
+    fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+    fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+    fc.double({ min: 0.01, max: 1, noNaN: true }), fc.constantFrom('linf' as const, 'l2' as const),
+    (xv, dv, eps, norm) => torch.tidy(() => {
+      const d = Array.from(project(torch.tensor([xv]), torch.tensor([dv]), eps, norm).data() as Float32Array);
+      const size = norm === 'linf' ? Math.max(...d.map(Math.abs)) : Math.hypot(...d);
+      assert.ok(size <= eps * (1 + 1e-5) + 1e-6, `${norm} size ${size} > eps ${eps}`);
+      d.forEach((v, i) => assert.ok(xv[i]! + v >= -1e-6 && xv[i]! + v <= 1 + 1e-6, 'x + delta in [0, 1]'));
+      const inBall = (norm === 'linf' ? Math.max(...dv.map(Math.abs)) : Math.hypot(...dv)) <= eps * 0.999;
+      const inBox = dv.every((v, i) => xv[i]! + v >= 0 && xv[i]! + v <= 1);
+      if (inBall && inBox) d.forEach((v, i) => near(v, Math.fround(dv[i]!), 1e-6, 'unchanged'));
+    })), { numRuns: 300, seed: 23 });
+});

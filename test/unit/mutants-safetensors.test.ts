@@ -1,0 +1,84 @@
+/**
+ * safetensors invariants: the header-length bound is exact (a header that ends 1..8 bytes past the file is
+ * refused as such), round trips of random tensor maps (fast-check) keep names, dtypes, shapes, bytes and
+ * metadata with an 8-aligned header, and every truncation of a valid file is a SafetensorsError naming the file.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import * as torch from '../../src/core/torch.js';
+import { SafetensorsError } from '../../src/core/errors.js';
+import { loadSafetensors, readSafetensorsHeader, saveSafetensors } from '../../src/core/io/safetensors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'adaptune-stprop-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+test('header length bound: a header ending 1..8 bytes past the end of the file is refused as past the end; one that fits exactly is read', () => {
+  const header = Buffer.from('{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}');
+  const p = join(dir, 'bound');
+  for (const over of [1, 2, 7, 8]) {
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length + over)); // claims `over` bytes more than the file holds
+    writeFileSync(p, Buffer.concat([len, header]));
+    assert.throws(() => readSafetensorsHeader(p), (e: unknown) => e instanceof SafetensorsError && e.message.startsWith(p) && /header length \d+ is past the end of the \d+-byte file/.test(e.message), `over by ${over}`);
+  }
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(p, Buffer.concat([len, header]));
+  assert.deepEqual(readSafetensorsHeader(p).tensors.get('a')!.shape, [0]);
+});
+
+const DTYPES = ['float32', 'float64', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool', 'float16'] as const;
+const entry = fc.record({
+  dtype: fc.constantFrom(...DTYPES),
+  shape: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 3 }),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+const tensorMap = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s !== '__metadata__'), entry, { minKeys: 0, maxKeys: 5 });
+const meta = fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 16 }), { maxKeys: 3 });
+
+function make(e: { dtype: (typeof DTYPES)[number]; shape: number[]; seed: number }): torch.Tensor {
+  return torch.tidy(() => {
+    const g = new torch.Generator(e.seed);
+    const r = torch.randn(e.shape, { generator: g }).mul(50);
+    return e.dtype === 'bool' ? r.gt(0) : r.to(e.dtype);
+  });
+}
+
+test('round trip (fast-check): names, dtypes, shapes, bytes and metadata survive; the header is 8-aligned; truncations are SafetensorsErrors', () => {
+  let n = 0;
+  fc.assert(fc.property(tensorMap, meta, (spec, rawMeta) => {
+    const metadata: Record<string, string> = { ...rawMeta }; // fast-check's dictionaries have a null prototype
+    const p = join(dir, `rt-${n++}.safetensors`);
+    const tensors = new Map(Object.entries(spec).map(([k, e]) => [k, make(e)]));
+    try {
+      saveSafetensors(p, tensors, metadata);
+      const bytes = readFileSync(p);
+      const hlen = Number(bytes.readBigUInt64LE(0));
+      assert.equal(hlen % 8, 0, 'header padded to 8 bytes');
+      const back = loadSafetensors(p);
+      try {
+        assert.deepEqual([...back.tensors.keys()].sort(), [...tensors.keys()].sort());
+        assert.deepEqual({ ...back.metadata }, metadata);
+        for (const [k, t] of tensors) {
+          const u = back.tensors.get(k)!;
+          assert.equal(u.dtype, t.dtype, k);
+          assert.deepEqual(u.shape, t.shape, k);
+          assert.deepEqual(Buffer.from(u.bytes()), Buffer.from(t.bytes()), `${k}: bytes`);
+        }
+      } finally { torch.dispose([...back.tensors.values()]); }
+      // any strict prefix of the file is refused with a SafetensorsError naming it
+      for (const cut of new Set([0, 7, 8, 8 + Math.floor(hlen / 2), 8 + hlen - 1, bytes.length - 1].filter((c) => c >= 0 && c < bytes.length))) {
+        if (cut === 8 + hlen && bytes.length === 8 + hlen) continue;
+        writeFileSync(p, bytes.subarray(0, cut));
+        assert.throws(() => torch.dispose([...loadSafetensors(p).tensors.values()]), (e: unknown) => e instanceof SafetensorsError && e.message.startsWith(p), `prefix of ${cut} of ${bytes.length} bytes`);
+      }
+    } finally {
+      torch.dispose([...tensors.values()]);
+      rmSync(p, { force: true });
+    }
+  }), { numRuns: 60, seed: 23 });
+});

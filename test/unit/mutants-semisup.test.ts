@@ -1,0 +1,52 @@
+/**
+ * AKC's entropy gate inside the task, against an explicit computation: the gate is 1[H(p_source) <= akcThreshold
+ * log K] on the frozen source model's logits (not arcThreshold, not absent), and the AKC term is the gate-weighted
+ * mean of sum_c (f_target - f_source)^2 / akcScale. Thresholds are chosen so the gate is partial.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../../src/core/torch.js';
+import type { StepContext } from '../../src/train/index.js';
+import { createSemisupTask } from '../../src/methods/semisup/index.js';
+import { tinyResNet } from '../methods/finetune-fixtures.js';
+
+const rows = (t: torch.Tensor): number[][] => { const [r, c] = t.shape as [number, number]; const f = Array.from(torch.tidy(() => t.detach().to('float64').contiguous().data() as Float64Array)); return Array.from({ length: r }, (_, i) => f.slice(i * c, i * c + c)); };
+const entropyOf = (z: number[]): number => { const m = Math.max(...z); const e = z.map((v) => Math.exp(v - m)); const s = e.reduce((a, b) => a + b, 0); return -e.reduce((h, v) => h + (v / s) * Math.log(v / s), 0); };
+
+test('AKC gate: uses akcThreshold on the source entropy (partial gate), independent of arcThreshold; the AKC term is the gated mean distance', () => {
+  const source = tinyResNet(12);
+  torch.noGrad(() => source.resetClassifier(4));
+  source.eval(); // as the task keeps it
+  const gen = new torch.Generator(2);
+  const xl = torch.tidy(() => torch.rand([4, 1, 8, 8], { generator: gen }).mul(3));
+  const uw = torch.tidy(() => torch.rand([8, 1, 8, 8], { generator: gen }).mul(3));
+  const yl = torch.tensor([0, 1, 2, 0], { dtype: 'int64' });
+  const all = torch.cat([xl, uw], 0);
+  const src = torch.noGrad(() => source.forwardFeatures(all, ['pool', 'logits']));
+  const K = 4;
+  const h = rows(src.get('logits')!).map((z) => entropyOf(z) / Math.log(K)); // normalised entropies in [0, 1]
+  const sorted = [...h].sort((a, b) => a - b);
+  assert.ok(sorted[0]! < sorted[sorted.length - 1]!, 'entropies differ');
+  const fs = rows(src.get('pool')!);
+  for (const q of [3, 8]) { // thresholds between sorted entropies: 4 and 9 of 12 examples pass
+    const tau = (sorted[q]! + sorted[q + 1]!) / 2;
+    const gate: number[] = h.map((v) => (v <= tau ? 1 : 0));
+    for (const arcThreshold of [0.01, 1]) {
+      const model = tinyResNet(11);
+      const task = createSemisupTask(model, { algorithm: 'supervised', akc: true, arc: false, akcThreshold: tau, arcThreshold, imprint: false, ema: false, numClasses: 3, akcScale: 7, lambdaAkc: 1, regWarmupIter: 0 }, { source });
+      task.setTrainMode(false); // deterministic target features (BatchNorm in eval mode)
+      const ft = rows(torch.noGrad(() => model.forwardFeatures(all, ['pool'])).get('pool')!);
+      const out = task.loss({ xl, yl, u: [uw] } as never, { step: 0 } as unknown as StepContext);
+      const gateAkc = out.parts!['gate_akc'] as number;
+      assert.ok(Math.abs(gateAkc - (q + 1) / 12) < 1e-6, `gate_akc ${gateAkc} with akcThreshold ${tau.toFixed(3)}, arcThreshold ${arcThreshold}`);
+      const per = ft.map((r, i) => r.reduce((s, v, c) => s + (v - fs[i]![c]!) ** 2, 0) / 7);
+      const want = per.reduce((s, v, i) => s + v * gate[i]!, 0) / Math.max(1, gate.reduce((a, b) => a + b, 0));
+      const got = Number((out.parts!['akc'] as torch.Tensor).item());
+      assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(1, want), `akc ${got} vs ${want}`);
+      torch.dispose([out.loss, ...Object.values(out.parts!).filter((v): v is torch.Tensor => typeof v !== 'number')]);
+      task.dispose(); model.dispose();
+    }
+  }
+  torch.dispose([xl, uw, yl, all, ...src.values()]);
+  source.dispose();
+});
