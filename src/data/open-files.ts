@@ -37,6 +37,13 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** Every image under `dir` (recursively, sorted); a DataError naming the folder when it has none. */
+export function imagesUnder(dir: string): string[] {
+  const f = walk(dir);
+  if (f.length === 0) throw new DataError(`${dir}: no ${IMAGE_EXTENSIONS.join('/')} files`);
+  return f;
+}
+
 /** True when `dir` exists and is a folder. */
 export const isDir = (dir: string): boolean => existsSync(dir) && statSync(dir).isDirectory();
 

@@ -2,11 +2,15 @@
  * @module data.open(spec, options): one string for every kind of data.
  *  - a built-in task (`fmnist:source`, `fmnist:target-mid`, `fmnist:target-shift`, `textures:target-far`):
  *    delegated to loadTask (same images, label budget and seeded val split);
- *  - `imagefolder:DIR`: DIR/train/<class>/ (optional DIR/val/, DIR/test/), or DIR/<class>/ only
+ *  - `imagefolder:DIR`: DIR/train/<class>/ (optional DIR/val/, DIR/test/ and DIR/unlabeled/, images without
+ *    labels, which join the images beyond the label budget in `unlabelled` under the one class 'unlabeled'), or DIR/<class>/ only
  *    (then a seeded class-stratified test split of testFraction); `csv:FILE`: `path,label[,split]` rows, paths
  *    relative to the CSV (without a split column, as a class-folder-only layout);
  *  - `mvtec:DIR`: an MVTec-AD category folder (train/good, test/<defect>, ground_truth/<defect>): train = normal
- *    images, test = good (0) / anomalous (1) with masks, val = valFraction of the normal training images.
+ *    images, test = good (0) / anomalous (1) with masks, val = valFraction of the normal training images;
+ *  - `anomaly:DIR`: plain folders, no masks: DIR/normal/ and DIR/anomalous/ (test = a seeded testFraction of the
+ *    normal images + every anomalous one), or DIR/train/ (normal) with DIR/test/good/ and DIR/test/<other>/
+ *    (anomalous); val = valFraction of the normal training images; classes good (0), anomalous (1).
  * Labelled data: labelsPerClass per class (seeded; the rest is `unlabelled`), then the validation split: the
  * folder's val/ or a seeded class-stratified valFraction of the labelled images, at least one per class.
  * Before any pixel is decoded every file's header is read (sharp), so an unreadable file, an empty class folder or
@@ -23,7 +27,7 @@ import { stratifiedSplit } from './splits.js';
 import { loadTask, TASK_NAMES, type BenchmarkTask } from './tasks/index.js';
 import { describePreprocessing, type Preprocessing, type PreprocessingOptions } from './preprocess.js';
 import { FileImageSet } from './stream.js';
-import { budget, classFolders, csvList, holdOut, isDir, pick, scanImages, type ImageScan, type LabelledFiles } from './open-files.js';
+import { budget, classFolders, csvList, holdOut, imagesUnder, isDir, pick, scanImages, type ImageScan, type LabelledFiles } from './open-files.js';
 
 /** A split: in memory, or streamed from files. */
 export type ImageSet = Dataset | FileImageSet;
@@ -51,7 +55,7 @@ export interface OpenOptions {
 /** What open() returns; the caller owns the datasets (dispose()). */
 export interface OpenedData {
   spec: string;
-  kind: 'task' | 'imagefolder' | 'csv' | 'mvtec';
+  kind: 'task' | 'imagefolder' | 'csv' | 'mvtec' | 'anomaly';
   classes: string[];
   numClasses: number;
   train: ImageSet;
@@ -68,7 +72,7 @@ export interface OpenedData {
 }
 
 /** The spec kinds and their syntax, for help texts. */
-export const DATA_SPEC_HELP = [...TASK_NAMES, 'imagefolder:DIR', 'csv:FILE', 'mvtec:DIR'];
+export const DATA_SPEC_HELP = [...TASK_NAMES, 'imagefolder:DIR', 'csv:FILE', 'mvtec:DIR', 'anomaly:DIR'];
 
 function checkOptions(o: OpenOptions): Required<Omit<OpenOptions, 'preprocessing' | 'root'>> & Pick<OpenOptions, 'preprocessing' | 'root'> {
   const bad = (f: string, allowed: string, v: unknown): never => { throw new ConfigError(`data.open options.${f} must be ${allowed}, got ${JSON.stringify(v)}`); };
@@ -120,16 +124,17 @@ async function materialise(f: LabelledFiles, classes: string[], source: string, 
 }
 
 /** Splits class-labelled files into train / val / test / unlabelled (see the module doc) and decodes them. */
-async function openFiles(spec: string, kind: 'imagefolder' | 'csv', where: string, classes: string[], sets: { train: LabelledFiles; val: LabelledFiles | null; test: LabelledFiles | null; unlabelled: LabelledFiles | null }, o: ReturnType<typeof checkOptions>): Promise<OpenedData> {
+async function openFiles(spec: string, kind: 'imagefolder' | 'csv' | 'anomaly', where: string, classes: string[], sets: { train: LabelledFiles; val: LabelledFiles | null; test: LabelledFiles | null; unlabelled: LabelledFiles | null }, o: ReturnType<typeof checkOptions>, trainClasses = classes): Promise<OpenedData> {
   let { train: pool, test } = sets;
   const record: Record<string, unknown> = { testFrom: test ? 'folder' : `held out (${o.testFraction})`, valFrom: sets.val ? 'folder' : o.valFraction > 0 ? `held out (${o.valFraction})` : 'none' };
-  if (!test) { const h = holdOut(pool.labels, classes, o.testFraction, o.seed, 'test', where); test = pick(pool, h.held); pool = pick(pool, h.keep); }
-  const b = budget(pool.labels, classes, o.labelsPerClass, o.seed, where);
+  if (!test) { const h = holdOut(pool.labels, trainClasses, o.testFraction, o.seed, 'test', where); test = pick(pool, h.held); pool = pick(pool, h.keep); }
+  const b = budget(pool.labels, trainClasses, o.labelsPerClass, o.seed, where);
   let train = pick(pool, b.labelled);
   const unl = pick(pool, b.unlabelled);
   let val = sets.val;
-  if (!val && o.valFraction > 0) { const h = holdOut(train.labels, classes, o.valFraction, o.seed, 'val', where); val = pick(train, h.held); train = pick(train, h.keep); }
-  const unlabelled = sets.unlabelled ? { files: [...unl.files, ...sets.unlabelled.files], labels: [...unl.labels, ...sets.unlabelled.labels] } : unl;
+  if (!val && o.valFraction > 0) { const h = holdOut(train.labels, trainClasses, o.valFraction, o.seed, 'val', where); val = pick(train, h.held); train = pick(train, h.keep); }
+  // an unlabeled/ folder has no labels: the pool (folder + images beyond the budget) gets the one class 'unlabeled'
+  const unlabelled = sets.unlabelled ? { files: [...unl.files, ...sets.unlabelled.files], labels: [...unl.files, ...sets.unlabelled.files].map(() => 0) } : unl;
   const all = [train, val, test, unlabelled].flatMap((s) => s?.files ?? []);
   const scan = await scanImages(all, o.onCorrupt, o.concurrency);
   const okSet = new Set(all.filter((_, i) => scan.ok[i]));
@@ -138,13 +143,13 @@ async function openFiles(spec: string, kind: 'imagefolder' | 'csv', where: strin
   const p = describePreprocessing({ ...o.preprocessing, channelAdapt });
   const made: ImageSet[] = [];
   try {
-    const m = async (s: LabelledFiles | null, name: string): Promise<ImageSet | null> => {
+    const m = async (s: LabelledFiles | null, name: string, cls = classes): Promise<ImageSet | null> => {
       if (!s || s.files.length === 0) return null;
-      const r = await materialise(keep(s), classes, `${where} (${name})`, p, o);
+      const r = await materialise(keep(s), cls, `${where} (${name})`, p, o);
       made.push(r);
       return r;
     };
-    const parts = { train: (await m(train, 'train'))!, val: await m(val, 'val'), test: (await m(test, 'test'))!, unlabelled: await m(unlabelled, 'unlabelled') };
+    const parts = { train: (await m(train, 'train'))!, val: await m(val, 'val'), test: (await m(test, 'test'))!, unlabelled: await m(unlabelled, 'unlabelled', sets.unlabelled ? ['unlabeled'] : classes) };
     return opened(spec, kind, parts, classes, p, scan, null, record);
   } catch (e) {
     for (const s of made) s.dispose();
@@ -161,7 +166,10 @@ async function openImageFolder(spec: string, dir: string, o: ReturnType<typeof c
   }
   const { classes, files: train } = classFolders(join(root, 'train'));
   const sub = (n: string): LabelledFiles | null => (isDir(join(root, n)) ? classFolders(join(root, n), classes).files : null);
-  return openFiles(spec, 'imagefolder', root, classes, { train, val: sub('val'), test: sub('test'), unlabelled: null }, o);
+  const unl = ['unlabeled', 'unlabelled'].map((n) => join(root, n)).find(isDir);
+  const unlabelled = unl ? { files: imagesUnder(unl), labels: [] as number[] } : null;
+  if (unlabelled) unlabelled.labels = unlabelled.files.map(() => 0);
+  return openFiles(spec, 'imagefolder', root, classes, { train, val: sub('val'), test: sub('test'), unlabelled }, o);
 }
 
 async function openCsv(spec: string, file: string, o: ReturnType<typeof checkOptions>): Promise<OpenedData> {
@@ -198,6 +206,29 @@ async function openMvtec(spec: string, dir: string, o: ReturnType<typeof checkOp
   }
 }
 
+/** anomaly:DIR (see the module doc): normal images only in train/val, good (0) and anomalous (1) in test. */
+async function openAnomaly(spec: string, dir: string, o: ReturnType<typeof checkOptions>): Promise<OpenedData> {
+  const root = resolve(dir);
+  const as = (files: string[], label: number): LabelledFiles => ({ files, labels: files.map(() => label) });
+  let normal: LabelledFiles;
+  let test: LabelledFiles;
+  if (isDir(join(root, 'normal')) && isDir(join(root, 'anomalous'))) {
+    const n = as(imagesUnder(join(root, 'normal')), 0);
+    const h = holdOut(n.labels, ['good'], o.testFraction, o.seed, 'test', root);
+    normal = pick(n, h.keep);
+    const t = pick(n, h.held);
+    const bad = imagesUnder(join(root, 'anomalous'));
+    test = { files: [...t.files, ...bad], labels: [...t.labels, ...bad.map(() => 1)] };
+  } else if (isDir(join(root, 'train')) && isDir(join(root, 'test'))) {
+    normal = as(imagesUnder(join(root, 'train')), 0);
+    const t = classFolders(join(root, 'test'));
+    if (!t.classes.includes('good')) throw new DataError(`${join(root, 'test')}: no good/ folder of normal test images`);
+    test = { files: t.files.files, labels: t.files.labels.map((l) => (t.classes[l] === 'good' ? 0 : 1)) };
+    if (!test.labels.includes(1)) throw new DataError(`${join(root, 'test')}: no anomalous test images (a folder beside good/)`);
+  } else throw new DataError(`${root}: expected normal/ and anomalous/, or train/ and test/ (test/good/ and test/<defect>/)`);
+  return openFiles(spec, 'anomaly', root, ['good', 'anomalous'], { train: normal, val: null, test, unlabelled: null }, { ...o, labelsPerClass: 'all' }, ['good']);
+}
+
 /** Opens a data spec (see the module doc). */
 export async function open(spec: string, options: OpenOptions): Promise<OpenedData> {
   const o = checkOptions(options);
@@ -208,6 +239,7 @@ export async function open(spec: string, options: OpenOptions): Promise<OpenedDa
   if (kind === 'imagefolder') return openImageFolder(spec, arg, o);
   if (kind === 'csv') return openCsv(spec, arg, o);
   if (kind === 'mvtec') return openMvtec(spec, arg, o);
+  if (kind === 'anomaly') return openAnomaly(spec, arg, o);
   if (kind === 'fmnist' || kind === 'textures') return openTask(spec, o);
   throw new ConfigError(`data spec ${JSON.stringify(spec)}: unknown kind ${JSON.stringify(kind)}; allowed: ${DATA_SPEC_HELP.join(', ')}`);
 }

@@ -119,3 +119,24 @@ export function trainTransform(p: Preprocessing): { transform: Transform; mix: B
   const mix = a === 'mixup' ? new MixUp({ alpha: 1 }) : a === 'cutmix' ? new CutMix({ alpha: 1 }) : null;
   return { transform: new Compose(t), mix };
 }
+
+/** The metadata key a Preprocessing is recorded under (ONNX metadata_props, weights sidecars). */
+export const PREPROCESSING_KEY = 'adaptune.preprocessing';
+
+/** `{ 'adaptune.preprocessing': JSON }`, for exportOnnx's `metadata` option (and `normalize: p.normalization`). */
+export function preprocessingMetadata(p: Preprocessing): Record<string, string> {
+  return { [PREPROCESSING_KEY]: JSON.stringify(p) };
+}
+
+/** Reads a recorded Preprocessing back (a JSON string or object), validated; ConfigError naming `where` and the field. */
+export function parsePreprocessing(v: unknown, where = 'preprocessing'): Preprocessing {
+  let o: unknown = v;
+  if (typeof v === 'string') { try { o = JSON.parse(v); } catch { throw new ConfigError(`${where}: not valid JSON`); } }
+  const r = o as Partial<Preprocessing> | null;
+  if (!r || typeof r !== 'object' || r.format !== 'adaptune-preprocessing/1') throw new ConfigError(`${where}: not an adaptune-preprocessing/1 description`);
+  try {
+    return describePreprocessing({ imageSize: r.imageSize, resizeTo: r.resizeTo, channels: r.channels, normalization: r.normalization, augment: r.augment, cropPadding: r.cropPadding, channelAdapt: r.channelAdapt });
+  } catch (e) {
+    throw new ConfigError(`${where}: ${(e as Error).message}`);
+  }
+}

@@ -130,6 +130,12 @@ test('DIR/train, val, test: the folder splits are used; labelsPerClass budget; u
   assert.deepEqual((d.test as data.Dataset).classCounts(), [2, 2, 2]);
   assert.deepEqual((d.unlabelled as data.Dataset).classCounts(), [2, 2, 2]);
   d.dispose();
+  mkdirSync(join(dir, 'unlabeled', 'batch1'), { recursive: true });
+  for (let i = 0; i < 4; i++) await image(join(dir, 'unlabeled', i < 2 ? 'batch1' : '', `${i}`), 'rgb-jpg', 10, 14, [5, 5, 5]);
+  const u = await data.open(`imagefolder:${dir}`, { seed: 3, labelsPerClass: 3, preprocessing: { imageSize: 8 } });
+  assert.deepEqual([(u.unlabelled as data.Dataset).classes, (u.unlabelled as data.Dataset).length], [['unlabeled'], 10]);
+  u.dispose();
+  rmSync(join(dir, 'unlabeled'), { recursive: true });
   mkdirSync(join(dir, 'test', 'yak'));
   await image(join(dir, 'test', 'yak', '0'), 'rgb-jpg', 9, 9, [1, 2, 3]);
   await assert.rejects(data.open(`imagefolder:${dir}`, { seed: 3 }), (e: unknown) => e instanceof DataError && /test\/yak: class 'yak' is not among the training classes/.test(String(e)));
@@ -187,6 +193,28 @@ test('mvtec:DIR: normal training images, good/anomalous test images with masks, 
   assert.equal(torch.tidy(() => Number(t.masks!.select(0, 0).sum().item())), 32);
   assert.deepEqual(d.describe().defects, ['crack', 'good']);
   d.dispose();
+});
+
+test('anomaly:DIR: normal/ + anomalous/ (seeded test hold-out of normals) or train/ + test/good, test/<defect>', async () => {
+  const a = join(ROOT, 'anom-flat');
+  mkdirSync(join(a, 'normal', 'day1'), { recursive: true });
+  mkdirSync(join(a, 'anomalous'), { recursive: true });
+  for (let i = 0; i < 10; i++) await image(join(a, 'normal', i < 5 ? 'day1' : '', `${i}`), 'rgb-jpg', 12, 12, [90, 90, 90]);
+  for (let i = 0; i < 3; i++) await image(join(a, 'anomalous', `${i}`), 'gray-png', 12, 12, [10, 10, 10]);
+  const d = await data.open(`anomaly:${a}`, { seed: 0, preprocessing: { imageSize: 8 } });
+  assert.deepEqual(d.classes, ['good', 'anomalous']);
+  assert.deepEqual([(d.train as data.Dataset).classCounts(), (d.val as data.Dataset).classCounts(), (d.test as data.Dataset).classCounts()], [[7, 0], [1, 0], [2, 3]]);
+  d.dispose();
+  const b = join(ROOT, 'anom-tt');
+  for (const f of ['train', 'test/good', 'test/scratch']) mkdirSync(join(b, f), { recursive: true });
+  for (let i = 0; i < 4; i++) await image(join(b, 'train', `${i}`), 'rgb-jpg', 12, 12, [90, 90, 90]);
+  await image(join(b, 'test/good', '0'), 'rgb-jpg', 12, 12, [90, 90, 90]);
+  await assert.rejects(data.open(`anomaly:${b}`, { seed: 0 }), /test\/scratch: class folder is empty/);
+  await image(join(b, 'test/scratch', '0'), 'rgb-jpg', 12, 12, [20, 90, 90]);
+  const e = await data.open(`anomaly:${b}`, { seed: 0, valFraction: 0, preprocessing: { imageSize: 8 } });
+  assert.deepEqual([(e.train as data.Dataset).length, Array.from((e.test as data.Dataset).labelArray())], [4, [0, 1]]);
+  e.dispose();
+  await assert.rejects(data.open(`anomaly:${ROOT}/anom-none`, { seed: 0 }), /expected normal\/ and anomalous\/, or train\/ and test\//);
 });
 
 test('a built-in task spec is loadTask (same images and splits); channels 3 replicates the gray images', async () => {
