@@ -257,6 +257,29 @@ test('streaming: over maxInMemoryBytes a split stays on disk and StreamingLoader
   mem.dispose(); str.dispose();
 });
 
+test('loadersFor: augmented shuffled train, evaluation loaders center-cropped and normalised, streamed train', async () => {
+  const dir = join(ROOT, 'loaders');
+  await classTree(dir, 6);
+  const norm = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
+  const d = await data.open(`imagefolder:${dir}`, { seed: 0, preprocessing: { imageSize: 12, normalization: norm, augment: 'flip' } });
+  const l = data.loadersFor(d, { batchSize: 4, seed: 0 });
+  assert.ok(l.train instanceof data.DataLoader && l.val instanceof data.DataLoader);
+  assert.equal(l.train.numBatches, 3); // 12 training images, drop-last
+  const b = (l.test as data.DataLoader).batchAt(0, 0);
+  assert.deepEqual(b.x.shape, [3, 3, 12, 12]);
+  // flat colours: the center crop of a flat image normalised is (v/255 - 0.5) / 0.25 everywhere
+  const lab = Array.from(b.y.data() as BigInt64Array, Number);
+  torch.tidy(() => lab.forEach((k, i) => {
+    const m = Array.from(b.x.select(0, i).mean([1, 2]).data() as Float32Array);
+    const rgb = CLASSES[k]![1];
+    m.forEach((v, c) => { if (Math.abs(m[0]! - m[1]!) > 0.1) assert.ok(Math.abs(v - (rgb[c]! / 255 - 0.5) / 0.25) < 0.05, `${v}`); });
+  }));
+  torch.dispose(b);
+  const s = await data.open(`imagefolder:${dir}`, { seed: 0, maxInMemoryBytes: 0, preprocessing: { imageSize: 12 } });
+  assert.ok(data.loadersFor(s, { batchSize: 4, seed: 0 }).train instanceof data.StreamingLoader);
+  d.dispose(); s.dispose();
+});
+
 test('preprocessing: validated, JSON round-trip, eval = center crop + normalise, train augment names', () => {
   const p = data.describePreprocessing({ imageSize: 224, normalization: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }, augment: 'randaugment' });
   assert.equal(p.resizeTo, 256);

@@ -165,6 +165,7 @@ function storageFromPid(file: string, pid: PyTuple): { key: string; dtype: DType
 function materialise(t: TensorRef, data: Uint8Array, file: string, name: string, bigEndian: boolean, convert: boolean): Tensor {
   const es = DTYPE_SIZE[t.dtype];
   const numel = t.size.reduce((a, b) => a * b, 1);
+  if (numel * es > 2 ** 34) throw new CheckpointError(`${file}: tensor '${name}' ${t.dtype}[${t.size}] would take ${numel * es} bytes (over 16 GiB); refused`);
   let maxIdx = t.offset;
   for (let i = 0; i < t.size.length; i++) if (t.size[i]! > 0) maxIdx += (t.size[i]! - 1) * t.stride[i]!;
   if (numel > 0 && (maxIdx + 1) * es > data.length) {
