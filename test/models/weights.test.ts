@@ -86,6 +86,14 @@ test('Hugging Face ResNet key names (resnet.embedder..., encoder.stages..., clas
   const map = models.normaliseKeys([...hf.keys()]);
   assert.equal(map.style, 'huggingface');
   assert.deepEqual([...map.names.values()], [...sd.tensors.keys()]);
+  // end to end: Hugging Face names in a plain safetensors file load at parity
+  const dir = mkdtempSync(join(tmpdir(), 'hf-'));
+  io.saveSafetensors(join(dir, 'model.safetensors'), hf);
+  const w = models.loadWeights(join(dir, 'model.safetensors'));
+  assert.deepEqual([w.name, w.source.style, w.source.format], ['resnet18', 'huggingface', 'safetensors']);
+  parity(w.model, 'resnet18w4');
+  w.model.dispose();
+  rmSync(dir, { recursive: true, force: true });
   for (const t of sd.tensors.values()) t.dispose();
 });
 

@@ -81,6 +81,15 @@ test('views of one storage (transpose, row, column) are copied out with their of
   free(c.tensors);
 });
 
+test('pickle protocol 4 (frames, memoize, sets, big ints, bytes): tensors read, non-tensor entries listed as ignored', () => {
+  const c = io.loadTorchCheckpoint(fx('pth_protocol4.pth'));
+  assert.deepEqual([...c.tensors.keys()], ['a', 'b']);
+  assert.deepEqual(c.ignored, ['meta']);
+  assert.deepEqual(Array.from(c.tensors.get('a')!.data() as Float32Array), Array.from({ length: 24 }, (_, i) => i));
+  assert.deepEqual(torch.tidy(() => Array.from(c.tensors.get('b')!.to('float32').data() as Float32Array)), [6, 7, 8, 9, 10, 11]);
+  free(c.tensors);
+});
+
 test("byteorder 'big' storages are byte-swapped (float32, int64, float16)", () => {
   const c = io.loadTorchCheckpoint(fx('pth_bigendian.pth'));
   assert.equal(c.byteorder, 'big');
