@@ -21,7 +21,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import * as torch from '../core/torch.js';
 import { ConfigError, DataError } from '../core/errors.js';
-import { Dataset, checkPolicy, type CorruptPolicy } from './dataset.js';
+import { Dataset, checkPolicy, type CorruptPolicy, type SkippedFile } from './dataset.js';
 import { loadMvtec } from './folders.js';
 import { stratifiedSplit } from './splits.js';
 import { loadTask, TASK_NAMES, type BenchmarkTask } from './tasks/index.js';
@@ -116,15 +116,23 @@ function openTask(spec: string, o: ReturnType<typeof checkOptions>): OpenedData 
   return opened(spec, 'task', { train: task.train, val: task.val ?? null, test: task.test, unlabelled: task.unlabelled }, task.classes, p, null, task, {});
 }
 
-async function materialise(f: LabelledFiles, classes: string[], source: string, p: Preprocessing, o: ReturnType<typeof checkOptions>): Promise<ImageSet> {
+/** Decodes a split in memory, or (over maxInMemoryBytes) verifies it and keeps it on disk; files that do not decode are listed under 'skip'. */
+async function materialise(f: LabelledFiles, classes: string[], source: string, p: Preprocessing, o: ReturnType<typeof checkOptions>, skipped: SkippedFile[]): Promise<ImageSet> {
   const set = new FileImageSet({ ...f, classes, source, resizeTo: p.resizeTo, channels: p.channels, concurrency: o.concurrency });
-  if (set.pixelBytes <= o.maxInMemoryBytes) return set.toDataset();
-  await set.verify();
-  return set;
+  const r = set.pixelBytes <= o.maxInMemoryBytes ? await set.toDataset(o.onCorrupt) : await set.verify(o.onCorrupt);
+  skipped.push(...r.skipped);
+  return 'dataset' in r ? r.dataset : r.set;
 }
 
 /** Splits class-labelled files into train / val / test / unlabelled (see the module doc) and decodes them. */
 async function openFiles(spec: string, kind: 'imagefolder' | 'csv' | 'anomaly', where: string, classes: string[], sets: { train: LabelledFiles; val: LabelledFiles | null; test: LabelledFiles | null; unlabelled: LabelledFiles | null }, o: ReturnType<typeof checkOptions>, trainClasses = classes): Promise<OpenedData> {
+  // headers first: unreadable files are named ('fail') or dropped and listed ('skip') before any split is drawn
+  const listed = [sets.train, sets.val, sets.test, sets.unlabelled].flatMap((s) => s?.files ?? []);
+  const scan = await scanImages(listed, o.onCorrupt, o.concurrency);
+  const okSet = new Set(listed.filter((_, i) => scan.ok[i]));
+  const keep = (s: LabelledFiles): LabelledFiles => pick(s, s.files.flatMap((f, i) => (okSet.has(f) ? [i] : [])));
+  sets = { train: keep(sets.train), val: sets.val && keep(sets.val), test: sets.test && keep(sets.test), unlabelled: sets.unlabelled && keep(sets.unlabelled) };
+  trainClasses.forEach((c, k) => { if (!sets.train.labels.includes(k)) throw new DataError(`${where}: class '${c}' has no readable training image (${scan.skipped.length} file(s) skipped)`); });
   let { train: pool, test } = sets;
   const record: Record<string, unknown> = { testFrom: test ? 'folder' : `held out (${o.testFraction})`, valFrom: sets.val ? 'folder' : o.valFraction > 0 ? `held out (${o.valFraction})` : 'none' };
   if (!test) { const h = holdOut(pool.labels, trainClasses, o.testFraction, o.seed, 'test', where); test = pick(pool, h.held); pool = pick(pool, h.keep); }
@@ -135,17 +143,13 @@ async function openFiles(spec: string, kind: 'imagefolder' | 'csv' | 'anomaly', 
   if (!val && o.valFraction > 0) { const h = holdOut(train.labels, trainClasses, o.valFraction, o.seed, 'val', where); val = pick(train, h.held); train = pick(train, h.keep); }
   // an unlabeled/ folder has no labels: the pool (folder + images beyond the budget) gets the one class 'unlabeled'
   const unlabelled = sets.unlabelled ? { files: [...unl.files, ...sets.unlabelled.files], labels: [...unl.files, ...sets.unlabelled.files].map(() => 0) } : unl;
-  const all = [train, val, test, unlabelled].flatMap((s) => s?.files ?? []);
-  const scan = await scanImages(all, o.onCorrupt, o.concurrency);
-  const okSet = new Set(all.filter((_, i) => scan.ok[i]));
-  const keep = (s: LabelledFiles): LabelledFiles => pick(s, s.files.flatMap((f, i) => (okSet.has(f) ? [i] : [])));
   const channelAdapt = o.preprocessing?.channelAdapt ?? ((o.preprocessing?.channels ?? 3) === 3 ? (scan.gray === 0 ? 'none' : scan.color === 0 ? 'gray-to-rgb' : 'mixed') : (scan.color === 0 ? 'none' : scan.gray === 0 ? 'rgb-to-luminance' : 'mixed'));
   const p = describePreprocessing({ ...o.preprocessing, channelAdapt });
   const made: ImageSet[] = [];
   try {
     const m = async (s: LabelledFiles | null, name: string, cls = classes): Promise<ImageSet | null> => {
       if (!s || s.files.length === 0) return null;
-      const r = await materialise(keep(s), cls, `${where} (${name})`, p, o);
+      const r = await materialise(s, cls, `${where} (${name})`, p, o, scan.skipped);
       made.push(r);
       return r;
     };

@@ -15,7 +15,7 @@ import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { ConfigError, DataError } from '../core/errors.js';
 import { Rng } from './rng.js';
-import { Dataset } from './dataset.js';
+import { Dataset, type CorruptPolicy, type SkippedFile } from './dataset.js';
 import { decodeAll } from './decode.js';
 import { toFloat, type Transform } from './transforms/base.js';
 import type { BatchMix } from './transforms/mix.js';
@@ -53,18 +53,33 @@ export class FileImageSet {
     return { images: r.images, labels };
   }
 
-  /** Decodes every file once, `chunk` at a time, discarding the pixels (names the first corrupt file). */
-  async verify(chunk = 64): Promise<void> {
+  /**
+   * Decodes every file once, `chunk` at a time, discarding the pixels. 'fail' throws a DataError naming the first
+   * file that does not decode; 'skip' returns the set without such files and lists them.
+   */
+  async verify(policy: CorruptPolicy = 'fail', chunk = 64): Promise<{ set: FileImageSet; skipped: SkippedFile[] }> {
+    const s = this.geometry.resizeTo;
+    const bad = new Set<number>();
+    const skipped: SkippedFile[] = [];
     for (let i = 0; i < this.length; i += chunk) {
-      const { images, labels } = await this.load(Array.from({ length: Math.min(chunk, this.length - i) }, (_, k) => i + k));
-      images.dispose(); labels.dispose();
+      const idx = Array.from({ length: Math.min(chunk, this.length - i) }, (_, k) => i + k);
+      const r = await decodeAll(idx.map((j) => this.files[j]!), { size: [s, s], channels: this.geometry.channels, fit: 'cover' }, policy, { concurrency: this.geometry.concurrency });
+      r.images.dispose();
+      for (const x of r.skipped) { skipped.push(x); bad.add(idx[this.files.slice(i, i + chunk).indexOf(x.file)]!); }
     }
+    if (bad.size === 0) return { set: this, skipped };
+    const keep = this.files.flatMap((_, j) => (bad.has(j) ? [] : [j]));
+    const set = new FileImageSet({ files: keep.map((j) => this.files[j]!), labels: keep.map((j) => this.#labels[j]!), classes: this.classes, source: this.source, resizeTo: s, channels: this.geometry.channels, concurrency: this.geometry.concurrency });
+    return { set, skipped };
   }
 
-  /** Everything decoded into an in-memory Dataset. */
-  async toDataset(): Promise<Dataset> {
-    const { images, labels } = await this.load(this.files.map((_, i) => i));
-    return new Dataset({ images, labels, classes: this.classes, source: this.source });
+  /** Everything decoded into an in-memory Dataset; with 'skip', files that do not decode are left out and listed. */
+  async toDataset(policy: CorruptPolicy = 'fail'): Promise<{ dataset: Dataset; skipped: SkippedFile[] }> {
+    const s = this.geometry.resizeTo;
+    const r = await decodeAll(this.files, { size: [s, s], channels: this.geometry.channels, fit: 'cover' }, policy, { concurrency: this.geometry.concurrency });
+    if (r.kept.length === 0) { r.images.dispose(); throw new DataError(`${this.source}: no image could be decoded (${r.skipped.length} files)`); }
+    const labels = torch.tensor(Int32Array.from(r.kept, (i) => this.#labels[i]!)).to('int64');
+    return { dataset: new Dataset({ images: r.images, labels, classes: this.classes, source: this.source }), skipped: r.skipped };
   }
   describe(): { source: string; length: number; shape: number[]; classes: string[]; classCounts: number[]; streamed: true } {
     return { source: this.source, length: this.length, shape: this.exampleShape, classes: this.classes, classCounts: this.classCounts(), streamed: true };

@@ -155,6 +155,18 @@ test('bad input is named before any decoding: empty class folder, corrupt image 
   assert.deepEqual(s.scan!.skipped.map((x) => x.file), [join(dir, 'cat', 'broken.png')]);
   s.dispose();
   rmSync(join(dir, 'cat', 'broken.png'));
+  // a truncated PNG: its header reads, its pixels do not; named, or skipped in memory and when streamed
+  const noise = Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (i * 7919) % 251));
+  const good = await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+  writeFileSync(join(dir, 'dog', 'cut.png'), good.subarray(0, Math.floor(good.length * 0.6)));
+  await assert.rejects(data.open(`imagefolder:${dir}`, { seed: 0, valFraction: 0 }), (e: unknown) => e instanceof DataError && /dog\/cut\.png: cannot decode image/.test(String(e)));
+  for (const maxInMemoryBytes of [2 ** 30, 0]) {
+    const k = await data.open(`imagefolder:${dir}`, { seed: 0, onCorrupt: 'skip', valFraction: 0, maxInMemoryBytes });
+    assert.deepEqual(k.scan!.skipped.map((x) => x.file), [join(dir, 'dog', 'cut.png')]);
+    assert.equal(k.train.length + k.test.length, 9);
+    k.dispose();
+  }
+  rmSync(join(dir, 'dog', 'cut.png'));
   for (const f of ['1.png', '2.png']) rmSync(join(dir, 'emu', f), { force: true });
   await assert.rejects(data.open(`imagefolder:${dir}`, { seed: 0 }), /class 'emu' has 1 image\(s\); holding out a test split needs at least 2/);
   await assert.rejects(data.open('imagefolder:/nonexistent/x', { seed: 0 }), /does not exist/);
