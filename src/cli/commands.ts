@@ -16,6 +16,7 @@ import { ANOMALY_USAGE, parseAnomaly } from './anomaly-args.js';
 import { ADVERSARIAL_USAGE, parseAdversarial } from './adversarial-args.js';
 import { ROBUSTNESS_USAGE, parseRobustness } from './robustness-args.js';
 import { SEMISUP_USAGE, parseSemisup } from './semisup-args.js';
+import { CONVERT_USAGE, parseConvert } from './convert.js';
 
 /** One subcommand. `parse` returns 'help' for --help; `run` returns the exit status. */
 export interface CommandSpec<O = any> {
@@ -85,6 +86,11 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'predict', usage: PREDICT_USAGE, parse: parsePredict,
     summary: 'Top classes of images (PNG/JPEG or IDX) from an exported .onnx model in ONNX Runtime',
     run: async (o) => (await import('./predict.js')).predictCommand(o),
+  }),
+  command({
+    name: 'convert', usage: CONVERT_USAGE, parse: parseConvert,
+    summary: 'Convert a PyTorch .pth or plain safetensors state dict to adaptune safetensors + sidecar\n(weights-only reader; architecture inferred or --model)',
+    run: async (o) => (await import('./convert.js')).convertCommand(o),
   }),
   command({
     name: 'pretrain', usage: PRETRAIN_USAGE, parse: parsePretrain,

@@ -19,6 +19,8 @@ export interface ImageSpec {
   size: [number, number];
   /** 1 (greyscale) or 3 (RGB). */
   channels: 1 | 3;
+  /** 'fill' (default): stretch to [H, W]; 'cover': resize the shorter side and center-crop (torchvision's Resize + CenterCrop). */
+  fit?: 'fill' | 'cover';
 }
 
 /** Checks an ImageSpec; errors name the field. */
@@ -30,11 +32,11 @@ export function checkImageSpec(s: ImageSpec, where: string): void {
 }
 
 /** Decodes one file to sRGB HWC uint8 bytes of exactly H*W*3; `nearest` for masks. */
-export async function decodeOne(file: string, size: [number, number], nearest = false): Promise<Buffer> {
+export async function decodeOne(file: string, size: [number, number], nearest = false, fit: 'fill' | 'cover' = 'fill'): Promise<Buffer> {
   const [h, w] = size;
   const sharp = (await import('sharp')).default;
   const img = sharp(file, { failOn: 'truncated' }).flatten({ background: { r: 0, g: 0, b: 0 } })
-    .resize(w, h, { fit: 'fill', kernel: nearest ? 'nearest' : 'lanczos3' }).toColourspace('srgb');
+    .resize(w, h, { fit, position: 'centre', kernel: nearest ? 'nearest' : 'lanczos3' }).toColourspace('srgb');
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   if (info.width !== w || info.height !== h || info.channels !== 3 || data.length !== h * w * 3) {
     throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${w}x${h}x3`);
@@ -61,7 +63,7 @@ export async function decodeAll(files: readonly string[], spec: ImageSpec, polic
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
-      try { bufs[i] = await decodeOne(files[i]!, spec.size, o.nearest ?? false); } catch (e) { errors[i] = (e as Error).message; }
+      try { bufs[i] = await decodeOne(files[i]!, spec.size, o.nearest ?? false, spec.fit ?? 'fill'); } catch (e) { errors[i] = (e as Error).message; }
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 4, Math.max(files.length, 1)) }, worker));

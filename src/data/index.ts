@@ -8,3 +8,8 @@ export { classSubset, subsetClasses, labelBudget, stratifiedSplit, fingerprint, 
 export { DataLoader, type LoaderOptions, type Batch, type LoaderState } from './loader.js';
 export * as transforms from './transforms/index.js';
 export { loadTask, parseTaskSpec, parseLabelsPerClass, checkTaskOptions, listTasks, clearTaskCache, generateTextures, TASK_NAMES, TASK_DESCRIPTIONS, LABEL_BUDGETS, TEXTURE_CLASSES, TEXTURES_VERSION, TEXTURES_DATA_SEED, TEXTURES_PER_CLASS, type BenchmarkTask, type TaskDescription, type TaskSpec, type TaskOptions, type TaskName, type LabelsPerClass, type TextureOptions } from './tasks/index.js';
+export { open, DATA_SPEC_HELP, type OpenOptions, type OpenedData, type ImageSet } from './open.js';
+export { describePreprocessing, parsePreprocessing, preprocessingMetadata, PREPROCESSING_KEY, evalTransform, trainTransform, CenterCrop, AUGMENTS, type Preprocessing, type PreprocessingOptions, type AugmentName } from './preprocess.js';
+export { FileImageSet, StreamingLoader, type StreamingLoaderOptions } from './stream.js';
+export { IMAGE_EXTENSIONS, scanImages, type ImageScan } from './open-files.js';
+export { loadersFor, type OpenedLoaders, type AnyLoader } from './open-loaders.js';

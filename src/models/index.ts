@@ -10,3 +10,8 @@ export {
   createModel, listModels, type ModelName, type ModelConfigs, type ModelFor, type ResNetConfig, type CifarResNetConfig,
   type SmallCnnConfig,
 } from './registry.js';
+export {
+  readStateDict, detectWeightsFormat, fitStateDict, loadWeights, convertWeights, normaliseKeys, inferArchitecture, IMAGENET_NORMALIZATION,
+  type StateDictFile, type WeightsFormat, type FitReport, type LoadWeightsOptions, type LoadedWeights, type Normalization,
+  type ConvertOptions, type ConvertedSidecar, type KeyStyle, type InferredArchitecture,
+} from './weights/index.js';

@@ -73,6 +73,11 @@ const RESNETS: Record<string, { block: BlockKind; layers: number[]; stem: 'image
 };
 const NAMES = [...Object.keys(RESNETS), 'small_cnn'] as ModelName[];
 
+/** The fixed architecture of each registered ResNet (block kind, blocks per stage, stem, default width). */
+export function resnetArchitectures(): Record<string, { block: BlockKind; layers: number[]; stem: 'imagenet' | 'cifar'; width: number }> {
+  return structuredClone(RESNETS);
+}
+
 /** The registered model names. */
 export function listModels(): ModelName[] { return [...NAMES]; }
 

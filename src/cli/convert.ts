@@ -1,0 +1,81 @@
+/** @module `adaptune convert FILE.pth [--model NAME] [--out FILE.safetensors]`: flags, help and runner (models.convertWeights). */
+import { CliError, intFlag, strictParse } from './flags.js';
+
+/** Options of `adaptune convert`. */
+export interface ConvertArgs {
+  input: string;
+  out: string;
+  model: string | null;
+  numClasses: number | null;
+  overwrite: boolean;
+  json: boolean;
+}
+
+export const CONVERT_USAGE = `Usage: adaptune convert FILE [--model NAME] [--out FILE.safetensors] [flags]
+
+Converts pre-trained weights to adaptune's form: OUT.safetensors (the state dict
+under adaptune's names, which are torchvision's) and its sidecar OUT.json (model
+name and config, sha256, ImageNet normalisation for torchvision-style ResNets,
+where the weights came from). FILE is a PyTorch state dict (.pth/.pt/.bin, zip
+or legacy format, read by adaptune's weights-only reader: any global beyond
+torch.load(weights_only=True)'s allow-list is refused and nothing in the file
+is run) or a plain safetensors file (PyTorch, timm, Hugging Face). Prefixes
+such as module. and model., a wrapping 'state_dict' and Hugging Face ResNet
+names are handled. Keys that are missing or unexpected and shapes that do not
+fit are all named, and nothing is written.
+
+Flags:
+  --model NAME        registry model (resnet18/34/50, cifar_resnet18/20/32/34/56,
+                      small_cnn); default: inferred from the key names and shapes
+  --out FILE          output .safetensors (default: FILE with .safetensors)
+  --num-classes N     replace the classifier head by a new one with N classes
+  --overwrite         replace existing output files
+  --json              print ONE JSON object on stdout
+  -h, --help          this help
+`;
+
+const OPTIONS = {
+  model: { type: 'string' }, out: { type: 'string' }, 'num-classes': { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parses `adaptune convert` flags. */
+export function parseConvert(args: string[]): ConvertArgs | 'help' {
+  const { values: v, positionals } = strictParse('convert', args, OPTIONS);
+  if (v.help) return 'help';
+  if (positionals.length !== 1) throw new CliError(`adaptune convert takes one weights file, got ${positionals.length} (see adaptune convert --help)`);
+  const input = positionals[0]!;
+  const out = v.out ?? input.replace(/\.(pth|pt|bin|ckpt|safetensors)$/i, '') + '.safetensors';
+  if (!/\.safetensors$/.test(out)) throw new CliError(`--out must end in .safetensors, got '${out}'`);
+  if (out === input) throw new CliError(`--out ${out} would replace the input; give another path`);
+  return { input, out, model: v.model ?? null, numClasses: intFlag('num-classes', v['num-classes']) ?? null, overwrite: v.overwrite ?? false, json: v.json ?? false };
+}
+
+/** Runs `adaptune convert`; a file that cannot be converted is exit 1 with the message naming it. */
+export async function convertCommand(a: ConvertArgs): Promise<number> {
+  const { convertWeights, listModels } = await import('../models/index.js');
+  const { CheckpointError, SafetensorsError, ConfigError } = await import('../core/errors.js');
+  const { collectVersions } = await import('../train/index.js');
+  const { commandLine } = await import('./common.js');
+  if (a.model !== null && !(listModels() as string[]).includes(a.model)) throw new CliError(`--model must be one of ${listModels().join(', ')}, got '${a.model}'`);
+  try {
+    const r = convertWeights(a.input, {
+      out: a.out, overwrite: a.overwrite, command: commandLine(), versions: collectVersions(),
+      ...(a.model !== null ? { model: a.model as never } : {}), ...(a.numClasses !== null ? { numClasses: a.numClasses } : {}),
+    });
+    const s = r.loaded.source;
+    if (a.json) process.stdout.write(JSON.stringify({ weights: r.weights, sidecar: r.sidecar, model: r.meta.model, source: s, report: r.loaded.report, normalization: r.meta.preprocessing.normalization }) + '\n');
+    else {
+      const how = [s.format, s.wrapper ? `unwrapped '${s.wrapper}'` : '', s.prefix ? `stripped '${s.prefix}'` : '', s.style !== 'torchvision' ? `${s.style} names` : ''].filter(Boolean).join(', ');
+      process.stdout.write(`${a.input}: ${how}\nmodel ${r.meta.model.name} ${JSON.stringify(r.meta.model.config)} (${s.architecture}: ${s.evidence})\n`);
+      if (r.loaded.report.ignored.length) process.stdout.write(`ignored non-tensor entries: ${r.loaded.report.ignored.join(', ')}\n`);
+      process.stdout.write(`wrote ${r.weights} and ${r.sidecar}\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (!(e instanceof CheckpointError || e instanceof SafetensorsError || e instanceof ConfigError)) throw e;
+    if (a.json) process.stdout.write(JSON.stringify({ error: e.message }) + '\n');
+    process.stderr.write(`adaptune convert: ${e.message}\n`);
+    return 1;
+  }
+}
