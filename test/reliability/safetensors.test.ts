@@ -60,7 +60,7 @@ test('F1 duplicates are found by the linear scan, at the top level and inside an
   assert.equal(io.readSafetensorsHeader(proto).tensors.get('__proto__')?.dtype, 'float32', '__proto__ is a plain tensor name');
   assert.equal(({} as Record<string, unknown>)['dtype'], undefined);
   for (const bad of ['{,}', '{"a" 1}', "{'a':1}", '{} x', '[1]', '{"a":{"dtype":"F32",}}', '{"a":{"shape":[1,2}}', '{"a":{"dtype":NaN}}', '{"a":{"x":01}}', '{"a":{"x":"\u0001"}}']) {
-    assert.throws(() => io.parseHeader('h.safetensors', new TextEncoder().encode(bad), 8 + bad.length), /h\.safetensors: header is not valid JSON|h\.safetensors: header is not a JSON object/, bad);
+    assert.throws(() => io.parseHeader('h.safetensors', new TextEncoder().encode(bad), 8 + bad.length), /h\.safetensors: header is not valid UTF-8 JSON|h\.safetensors: header is not a JSON object/, bad);
   }
 });
 

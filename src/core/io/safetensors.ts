@@ -53,7 +53,7 @@ export function parseHeader(file: string, headerBytes: Uint8Array, fileSize: num
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
   } catch (e) {
-    fail(file, `header is not valid UTF-8 (${(e as Error).message})`);
+    fail(file, `header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   const dataStart = 8 + headerBytes.length;
   const dataLen = fileSize - dataStart;
@@ -76,11 +76,12 @@ export function parseHeader(file: string, headerBytes: Uint8Array, fileSize: num
     order.push(info);
     names.push(name);
   };
+  if (!/^[ \t\r\n]*\{/.test(text)) fail(file, 'header is not a JSON object');
   try {
     parseTopLevelObject(text, onMember);
   } catch (e) {
     if (!(e instanceof HeaderSyntaxError)) throw e;
-    fail(file, `header is not valid JSON (${e.message})`);
+    fail(file, `header is not valid UTF-8 JSON (${e.message})`);
   }
   // Offsets must tile the data buffer exactly: no gaps, no overlap (format rule).
   let idx: number[] | null = null;
