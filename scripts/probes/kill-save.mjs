@@ -1,46 +1,24 @@
 #!/usr/bin/env node
 // Kill-during-save campaign (reliability probe, R1/R2): a child trains a tiny MLP and checkpoints every
-// step (dist/test/train/child.js); it is SIGKILLed N times, half of them inside a checkpoint write (at
+// step (dist/test/train/child.js, driven by the harness in test/train/kill-harness.ts); it is SIGKILLed N times, half of them inside a checkpoint write (at
 // a random write phase, paused there), half at random steps, each time resumed from the newest checkpoint.
 // After every kill the newest checkpoint must verify and load; at the end the chain must finish with
 // weights bit-identical to an uninterrupted run and no temp directory left.
 // Usage: node scripts/probes/kill-save.mjs [kills=80] [seed=1]
 // Prints: kill-save tried=N clean=N failed=N (corrupt, unloadable, mixed), final_equal, tmp_left.
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+process.env.ADAPTUNE_NUM_THREADS ??= '1';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHILD = join(root, 'dist', 'test', 'train', 'child.js');
 const { Checkpoints, CheckpointReader, train } = await import(pathToFileURL(join(root, 'dist', 'src', 'train', 'index.js')).href);
 const fx = await import(pathToFileURL(join(root, 'dist', 'test', 'train', 'fixtures.js')).href);
-const PHASES = ['begin', 'model.safetensors', 'optimizer.safetensors', 'rng.safetensors', 'task.safetensors', 'optimizer.json', 'state.json', 'manifest', 'rename', 'pointer', 'retention'];
+const { killAt, PHASES, runChild } = await import(pathToFileURL(join(root, 'dist', 'test', 'train', 'kill-harness.js')).href);
 const kills = Number(process.argv[2] ?? 80);
 let rnd = Number(process.argv[3] ?? 1);
 const rand = (n) => { rnd = (rnd * 1103515245 + 12345) % 2147483648; return rnd % n; };
 const config = fx.tinyConfig({ epochs: Math.max(10, 2 * kills), checkpoint: { every: 1, keep: 2 } });
-
-function runChild(runDir, resume, kill, pauseMs, pausePhase) {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ADAPTUNE_NUM_THREADS: '1', CHILD_OPTS: JSON.stringify({ runDir, resume, config, pauseMs, pausePhase }) };
-    const p = spawn(process.execPath, [CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    let killed = false;
-    const lines = [];
-    p.stdout.on('data', (d) => {
-      buf += d.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        if (!killed && kill(line)) { killed = true; p.kill('SIGKILL'); }
-      }
-    });
-    p.on('exit', (code, signal) => resolve({ code, signal, lines }));
-  });
-}
 
 const ds = fx.makeDataset();
 const ref = new fx.TinyTask();
@@ -54,14 +32,7 @@ const ckRoot = join(runDir, 'checkpoints');
 const c = { tried: 0, clean: 0, corrupt: 0, unloadable: 0, mixed: 0, inWindow: 0, notLanded: 0 };
 for (let i = 0; i < kills; i++) {
   const phase = i % 2 === 0 ? PHASES[rand(PHASES.length)] : null;
-  let startStep = -1;
-  let target = -1;
-  const out = await runChild(runDir, i > 0, (line) => {
-    const [kind, a, b] = line.split(' ');
-    if (kind === 'STEP' && startStep < 0) { startStep = Number(a); target = startStep + rand(3); }
-    if (phase) return kind === 'PHASE' && a === phase && Number(b) >= 2 && Number(b) >= startStep;
-    return kind === 'STEP' && Number(a) >= target && target > 0;
-  }, phase ? 50 : 0, phase ?? undefined);
+  const out = await runChild(config, runDir, i > 0, killAt(phase, rand), phase ? 50 : 0, phase ?? undefined);
   if (out.signal !== 'SIGKILL') { c.notLanded++; console.log(`kill ${i} did not land: ${out.lines.slice(-2).join(' | ')}`); break; }
   c.tried++;
   if (phase) c.inWindow++;
@@ -78,7 +49,7 @@ for (let i = 0; i < kills; i++) {
     console.log(`after kill ${i} (${phase ?? 'step'}): ${e.message}`);
   }
 }
-const last = await runChild(runDir, true, () => false, 0);
+const last = await runChild(config, runDir, true, () => false, 0);
 const done = last.lines.find((l) => l.startsWith('DONE'))?.split(' ') ?? [];
 const tmpLeft = readdirSync(ckRoot).filter((e) => e.startsWith('.tmp-')).length;
 const finalEqual = done[1] === 'completed' && Number(done[2]) === refRun.step && done[3] === refHash;
