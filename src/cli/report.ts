@@ -25,7 +25,8 @@ Flags:
   --heatmap X,Y[,M]   config keys for the heat-map axes (dotted, e.g. optim.lr,optim.momentum)
                       and the metric (default: inferred when exactly two config values vary)
   --title TEXT        the page title
-  --tensorboard       also write each run's metrics as TensorBoard event files (RUN_DIR/tensorboard/)
+  --tensorboard       also write each run's metrics as TensorBoard event files (RUN_DIR/tensorboard/), for runs
+                      whose training did not write them already (a run's own events file is kept, not duplicated)
   --json              print ONE JSON object on stdout
 `;
 

@@ -41,13 +41,18 @@ function walkImages(dir: string, out: string[] = []): string[] {
 /** Options of loadImageFolder. */
 export interface ImageFolderOptions extends ImageSpec {
   root: string;
-  /** What to do with files that fail to decode. Default 'fail'. */
+  /** What to do with files that fail to decode (dangling symlinks included). Default 'fail'. */
   onCorrupt?: CorruptPolicy;
   /** Decodes in flight at once. Default 4. */
   concurrency?: number;
 }
 
-/** Loads `root/<class>/...` images into a Dataset (uint8 [N, C, H, W]); its `report` lists skipped files. */
+/**
+ * Loads `root/<class>/...` images into a Dataset (uint8 [N, C, H, W]); its `report` lists skipped files.
+ * A class folder without images is a DataError naming it (as torchvision's ImageFolder refuses it); a
+ * dangling symlink, an empty, truncated or undecodable file, or a PNG without its IEND chunk is a corrupt
+ * file under `onCorrupt` ('fail': DataError naming it; 'skip': left out and listed in the report).
+ */
 export async function loadImageFolder(o: ImageFolderOptions): Promise<Dataset> {
   checkImageSpec(o, 'loadImageFolder');
   const policy = checkPolicy(o.onCorrupt ?? 'fail', 'loadImageFolder');
