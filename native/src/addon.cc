@@ -44,10 +44,7 @@ Napi::Value shapeOf(Napi::Env env, const at::Tensor& t) {
 void registerHandwritten(Napi::Env env, Napi::Object exports) {
   // --- lifetime -----------------------------------------------------------
   EXPORT(dispose, NAMES("tensor"), {
-    if (info.Length() > 0 && info[0].IsExternal()) {
-      Handle* h = argHandle(info, 0, "tensor");
-      release(info.Env(), h);
-    }
+    if (info.Length() > 0) disposeHandle(info.Env(), info[0]);
     return info.Env().Undefined();
   });
   EXPORT(account, NAMES("tensor"), {

@@ -17,8 +17,9 @@ int64_t bytesOf(const at::Tensor& t) {
   return t.defined() ? static_cast<int64_t>(t.nbytes()) : 0;
 }
 
-void finalize(Napi::Env env, Handle* h) {
-  release(env, h);
+void finalize(napi_env env, void* data, void*) {
+  auto* h = static_cast<Handle*>(data);
+  release(Napi::Env(env), h);
   delete h;
 }
 
@@ -33,11 +34,16 @@ bool isNullish(const Napi::CallbackInfo& info, size_t i) {
   return i >= info.Length() || info[i].IsNull() || info[i].IsUndefined();
 }
 
+// What a disposed handle object reads as (live == false).
+Handle g_disposed{at::Tensor(), 0, false, 0};
+
 Handle* asHandle(const Napi::Value& v) {
-  if (!v.IsExternal()) return nullptr;
-  auto ext = v.As<Napi::External<Handle>>();
-  if (!ext.CheckTypeTag(&kHandleTag)) return nullptr;
-  return ext.Data();
+  if (!v.IsObject() || v.IsArray() || v.IsFunction()) return nullptr;
+  auto obj = v.As<Napi::Object>();
+  if (!obj.CheckTypeTag(&kHandleTag)) return nullptr;
+  void* p = nullptr;
+  if (napi_unwrap(v.Env(), obj, &p) != napi_ok || p == nullptr) return &g_disposed;
+  return static_cast<Handle*>(p);
 }
 
 GenHandle* asGen(const Napi::Value& v) {
@@ -63,9 +69,76 @@ Napi::Value wrap(Napi::Env env, at::Tensor t) {
   h->bytes = bytesOf(h->t);
   g_liveTensors.fetch_add(1, std::memory_order_relaxed);
   g_liveBytes.fetch_add(h->bytes, std::memory_order_relaxed);
-  auto ext = Napi::External<Handle>::New(env, h, finalize);
-  ext.TypeTag(&kHandleTag);
-  return ext;
+  Napi::Object obj = Napi::Object::New(env);
+  napi_status st = napi_wrap(env, obj, h, finalize, nullptr, nullptr);
+  if (st != napi_ok) {
+    release(env, h);
+    delete h;
+    NAPI_THROW_IF_FAILED(env, st, Napi::Value());
+  }
+  obj.TypeTag(&kHandleTag);
+  return obj;
+}
+
+void disposeHandle(Napi::Env env, const Napi::Value& v) {
+  Handle* h = asHandle(v);
+  if (h == nullptr || h == &g_disposed) return;
+  release(env, h);
+  void* p = nullptr;
+  // Removing the wrap deletes its finalizer record now rather than when the
+  // event loop turns (napi_remove_wrap: "the finalize callback will no longer be called").
+  if (napi_remove_wrap(env, v.As<Napi::Object>(), &p) == napi_ok) delete h;
+}
+
+int64_t needFactor(int64_t v, const char* name) {
+  if (v <= 0 || v > (int64_t{1} << 31)) {
+    throw std::invalid_argument(std::string("'") + name + "' must be a positive integer (at most 2^31), got " + std::to_string(v));
+  }
+  return v;
+}
+
+const std::vector<int64_t>& needLen(const std::vector<int64_t>& v, size_t n, const char* name) {
+  if (v.size() != n) {
+    std::ostringstream os;
+    os << "'" << name << "' must have " << n << " elements, got " << v.size();
+    throw std::invalid_argument(os.str());
+  }
+  return v;
+}
+
+void checkRnnCell(const char* op, int64_t gates, const at::Tensor& input, const std::vector<at::Tensor>& hx,
+                  const at::Tensor& wIh, const at::Tensor& wHh, const c10::optional<at::Tensor>& bIh,
+                  const c10::optional<at::Tensor>& bHh) {
+  (void)op;  // the barrier (guarded) prefixes the op's name
+  auto fail = [&](const std::string& m) { throw std::invalid_argument(m); };
+  auto shp = [](const at::Tensor& t) {
+    std::ostringstream os;
+    os << "[";
+    for (int64_t d = 0; d < t.dim(); ++d) os << (d ? "," : "") << t.size(d);
+    os << "]";
+    return os.str();
+  };
+  if (gates == 4 && hx.size() != 2) fail("hx must be [h, c] (2 tensors), got " + std::to_string(hx.size()));
+  if (input.dim() != 1 && input.dim() != 2) fail("input must be 1-D or 2-D, got shape " + shp(input));
+  if (wIh.dim() != 2 || wHh.dim() != 2) fail("wIh and wHh must be 2-D, got " + shp(wIh) + " and " + shp(wHh));
+  const int64_t hidden = wHh.size(1);
+  const int64_t rows = gates * hidden;
+  std::ostringstream want;
+  want << gates << "*hidden=" << rows;
+  if (wHh.size(0) != rows) fail("wHh must be [" + want.str() + ", hidden], got " + shp(wHh));
+  if (wIh.size(0) != rows) fail("wIh must have " + want.str() + " rows (hidden from wHh), got " + shp(wIh));
+  if (wIh.size(1) != input.size(-1)) fail("wIh's columns must match the input's features: " + shp(wIh) + " vs input " + shp(input));
+  for (const auto* b : {&bIh, &bHh}) {
+    if (*b && b->value().defined() && (b->value().dim() != 1 || b->value().size(0) != rows)) {
+      fail("biases must be [" + want.str() + "], got " + shp(b->value()));
+    }
+  }
+  for (const auto& h : hx) {
+    bool ok = h.defined() && h.dim() == input.dim() && h.size(-1) == hidden && (input.dim() == 1 || h.size(0) == input.size(0));
+    if (!ok) fail("hidden state must be " + std::string(input.dim() == 2 ? "[batch, hidden]" : "[hidden]") + " = " +
+                  (input.dim() == 2 ? "[" + std::to_string(input.size(0)) + "," : "[") + std::to_string(hidden) + "], got " +
+                  (h.defined() ? shp(h) : std::string("undefined")));
+  }
 }
 
 Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts) {

@@ -11,8 +11,11 @@
 
 namespace adaptune {
 
-// One native handle per JS tensor. `t` is reset on dispose; the struct itself
-// lives until the JS external is collected (the finalizer deletes it).
+// One native handle per JS tensor, wrapped (napi_wrap) in a small type-tagged JS
+// object. dispose() frees everything native at once: the tensor, this struct and
+// the wrap's finalizer record (napi_remove_wrap), so a synchronous loop that
+// disposes keeps nothing waiting for the event loop to turn (F5). A handle that
+// is never disposed is freed by the finalizer when it is collected.
 struct Handle {
   at::Tensor t;
   int64_t accounted = 0;  // bytes reported to V8 as external memory (see account())
@@ -38,6 +41,10 @@ Napi::Value wrapTuple(Napi::Env env, const std::tuple<Ts...>& tup) {
   return wrapTupleImpl(env, tup, std::index_sequence_for<Ts...>{});
 }
 void release(Napi::Env env, Handle* h);
+// dispose(): releases the tensor, removes the wrap (and its finalizer) and deletes
+// the handle. A disposed handle object is still recognised (its type tag stays)
+// and reads as a Handle with live == false.
+void disposeHandle(Napi::Env env, const Napi::Value& v);
 // Reports a tensor's bytes to V8 as external memory, once. The JS side calls it
 // for tensors that no tidy() scope owns: scoped tensors are freed
 // deterministically, and reporting them made V8 run ~2 full GCs per training step.
@@ -87,6 +94,16 @@ inline c10::optional<c10::string_view> optSv(const c10::optional<std::string>& s
   return c10::string_view(*s);
 }
 // A one-element size list repeated to two (PyTorch's `int` for 2-D sizes).
+// Op-table guards (F4): validate before calling ATen where ATen itself reads out of
+// bounds. A failure throws std::invalid_argument, which guarded() turns into a TorchError.
+// A positive integer small enough that its square cannot overflow (pixelShuffle's factor).
+int64_t needFactor(int64_t v, const char* name);
+const std::vector<int64_t>& needLen(const std::vector<int64_t>& v, size_t n, const char* name);
+// RNN cells: `gates` rows per hidden unit (LSTM 4, GRU 3, tanh 1); checks ranks and
+// shapes of the input, hidden state(s), weights and biases.
+void checkRnnCell(const char* op, int64_t gates, const at::Tensor& input, const std::vector<at::Tensor>& hx,
+                  const at::Tensor& wIh, const at::Tensor& wHh, const c10::optional<at::Tensor>& bIh,
+                  const c10::optional<at::Tensor>& bHh);
 inline std::vector<int64_t> square(const std::vector<int64_t>& v) {
   return v.size() == 1 ? std::vector<int64_t>{v[0], v[0]} : v;
 }

@@ -171,7 +171,7 @@ export async function runAdversarial(a: AdversarialArgs, o: { argv?: string[]; q
     };
     const base = {
       runDir: dir, data: args.data, init: method.init, loss: method.loss, eps: method.eps, norm: method.norm, schedule: method.schedule.name, weights: args.weights, head: keepHead ? 'kept' as const : 'new' as const,
-      steps: result.step, epochs: Math.round((100 * result.step) / loaders.train.numBatches) / 100, status: result.status, exitCode: result.exitCode,
+      steps: result.step, epochs: Math.round(100 * (result.epochsRun ?? result.epoch)) / 100, status: result.status, exitCode: result.exitCode,
       trainPerClass: args.trainPerClass ?? null, trainImages: trainSet.length, monitor: monitorRows(dir), cost, pretrain: method.init === 'finetune' ? pretrainCost(sidecar.training, sidecar.elapsedSec) : null,
     };
     const ratio = (): CostRatio | null => (scratchRun ? costRatio(resolve(a.compareTo!), scratchRun.cost, cost, base.pretrain) : null);

@@ -11,7 +11,7 @@ export const COMMANDS: readonly string[] = [...COMMAND_SPECS.map((c) => c.name),
 
 export type Parsed =
   | { command: 'help'; topic?: string }
-  | { command: 'version' }
+  | { command: 'version'; json?: boolean }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   | { command: string; options: any };
 
@@ -23,7 +23,11 @@ export function parseCli(argv: string[]): Parsed {
     if (topic !== undefined && !COMMANDS.includes(topic)) throw new CliError(`unknown command '${topic}'`);
     return topic ? { command: 'help', topic } : { command: 'help' };
   }
-  if (first === '--version' || first === '-v' || first === 'version') return { command: 'version' };
+  if (first === '--version' || first === '-v' || first === 'version') {
+    const bad = rest.find((x) => x !== '--json');
+    if (bad !== undefined) throw new CliError(`version: unknown argument ${bad} (version takes only --json)`);
+    return { command: 'version', json: rest.includes('--json') };
+  }
   if (first.startsWith('-')) throw new CliError(`unknown flag ${first} (commands: ${COMMANDS.slice(0, 4).join(', ')}; flags: --help, --version)`);
   const spec = findCommand(first);
   if (!spec) throw new CliError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')})`);

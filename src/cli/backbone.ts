@@ -60,19 +60,35 @@ export interface LoadedBackbone { model: FeatureModel; sidecar: Sidecar; file: s
  * Loads a weights file with its sidecar: verifies the sha256, builds the architecture, loads the weights
  * (strict), and with `numClasses` replaces the head by a new Linear with that many outputs (PyTorch init).
  */
-export function loadBackbone(file: string, o: { numClasses?: number } = {}): LoadedBackbone {
+export function loadBackbone(file: string, o: { numClasses?: number; inChannels?: number; data?: string } = {}): LoadedBackbone {
   const sidecar = readSidecar(file);
   verifyWeights(file, sidecar);
   const model = createModel(sidecar.model.name as ModelName, sidecar.model.config as never) as FeatureModel;
   try {
+    if (o.inChannels !== undefined) checkInputChannels(model, o.inChannels, file, o.data);
     const { tensors } = loadSafetensors(file);
     try { model.loadStateDict(tensors); } finally { for (const t of tensors.values()) t.dispose(); }
     if (o.numClasses !== undefined) torch.noGrad(() => model.resetClassifier(o.numClasses!));
   } catch (e) {
     model.dispose();
-    throw e instanceof BackboneError ? e : new BackboneError(`${file}: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    // a SafetensorsError already names the file: do not name it twice
+    throw e instanceof BackboneError ? e : new BackboneError(msg.includes(file) ? msg : `${file}: ${msg}`);
   }
   return { model, sidecar, file };
+}
+
+/**
+ * Throws BackboneError when the model's first convolution takes a different number of input channels
+ * than the task's images have (found before any run directory exists, not at step 1).
+ */
+export function checkInputChannels(model: FeatureModel, channels: number, file: string, data = 'the task'): void {
+  const first = model.namedParameters().find(([, p]) => p.ndim === 4);
+  if (!first) return;
+  const want = first[1].shape[1]!;
+  if (want !== channels) {
+    throw new BackboneError(`${file}: these weights take ${want}-channel images (${first[0]} is [${first[1].shape}]) but ${data} has ${channels}-channel images; use weights trained on ${channels}-channel images`);
+  }
 }
 
 /** The bundled backbone (checksum verified) with a new head of `numClasses` outputs (default: keep the source head). */

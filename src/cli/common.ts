@@ -1,5 +1,4 @@
 /** @module What the training commands share: threads, the task's loaders, a run's progress and log, weights files with a sidecar. */
-import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as torch from '../core/torch.js';
 import { saveSafetensors } from '../core/io/safetensors.js';
@@ -8,6 +7,7 @@ import { Compose, RandomCrop, RandomHorizontalFlip } from '../data/transforms/in
 import type { BenchmarkTask } from '../data/tasks/index.js';
 import type { FeatureModel } from '../models/index.js';
 import { collectVersions, createProgress, type TrainEvent } from '../train/index.js';
+import { sha256File as sha256Streamed } from '../train/atomic.js';
 
 /** Sets libtorch's intra-op threads when asked (else ADAPTUNE_NUM_THREADS or the cores). */
 export function applyThreads(n: number | undefined): void {
@@ -43,7 +43,8 @@ export function logLine(logFile: string, line: string): void { appendFileSync(lo
 
 /** SHA-256 (hex) of a file's bytes. */
 export function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+  // streamed in 4 MiB blocks (F2: reading a file of 2 GiB or more whole fails)
+  return sha256Streamed(file).sha256;
 }
 
 /** The model description a sidecar records (enough to rebuild the architecture). */

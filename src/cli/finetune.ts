@@ -102,7 +102,8 @@ export async function runFinetune(a: FinetuneArgs, o: { argv?: string[]; quiet?:
   method.numClasses = task.numClasses;
   torch.manualSeed(config.seed);
   let loaded;
-  try { loaded = loadBackbone(args.weights, method.head === 'keep' ? {} : { numClasses: task.numClasses }); } catch (e) { task.dispose(); throw e; }
+  const inChannels = task.train.images.shape[1]!;
+  try { loaded = loadBackbone(args.weights, { inChannels, data: args.data, ...(method.head === 'keep' ? {} : { numClasses: task.numClasses }) }); } catch (e) { task.dispose(); throw e; }
   const { model, sidecar } = loaded;
   const dir = runDir ?? newRunDir('runs', 'finetune');
   if (!a.resume) {
@@ -119,7 +120,7 @@ export async function runFinetune(a: FinetuneArgs, o: { argv?: string[]; quiet?:
     const report: FinetuneReport = {
       runDir: dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, backboneSha256: sidecar.sha256,
       method: methodName, gates: r.gates, strategy: method.strategy ?? methodName,
-      steps: r.result.step, epochs: Math.round((100 * r.result.step) / loaders.train.numBatches) / 100, status: r.result.status, exitCode: r.result.exitCode,
+      steps: r.result.step, epochs: Math.round(100 * (r.result.epochsRun ?? r.result.epoch)) / 100, status: r.result.status, exitCode: r.result.exitCode,
       testAccuracy: r.test.accuracy, testLoss: r.test.loss, testImages: task.test.length, elapsedSec: r.elapsedSec, command,
     };
     // an AdaFilter model is no plain backbone (two filter banks and a gate network): its weights stay in checkpoints/

@@ -27,7 +27,8 @@ async function dispatch(p: Parsed): Promise<number> {
   if (p.command === 'version') {
     // Loading libtorch takes a moment: only `version` and the commands that need it do.
     const { torch } = await import('../index.js');
-    process.stdout.write(`adaptune ${packageVersion()} (libtorch ${torch.version().libtorch}, node ${process.version})\n`);
+    const v = { adaptune: packageVersion(), libtorch: torch.version().libtorch, node: process.version };
+    process.stdout.write('json' in p && p.json ? JSON.stringify(v) + '\n' : `adaptune ${v.adaptune} (libtorch ${v.libtorch}, node ${v.node})\n`);
     return 0;
   }
   const spec = findCommand(p.command);
@@ -35,7 +36,7 @@ async function dispatch(p: Parsed): Promise<number> {
   return spec.run(p.options);
 }
 
-/** Entry point: exit 0 on success, 1 on failure, 2 on a usage error. */
+/** Entry point: exit 0 on success, 1 on a runtime failure, 2 on a user error (see describeFailure). */
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
@@ -45,15 +46,29 @@ export async function main(argv: string[]): Promise<number> {
     const leave = multi ? null : await workerSetup(); // in a worker: join the process group first
     try { return await dispatch(parseCli(multi?.rest ?? argv)); } finally { leave?.(); }
   } catch (e) {
-    // usage errors and invalid configuration values (ConfigError names the field): a message, no stack, exit 2
-    const usage = e instanceof CliError || e instanceof ConfigError;
-    const clean = usage || (e as Error)?.name === 'BackboneError' || (e as Error)?.name === 'DistributedError'; // a bad weights file / a failed peer: the message names it
-    const msg = clean ? (e as Error).message : ((e as Error).stack ?? String(e));
-    process.stderr.write(`adaptune: ${msg}\n`);
+    const { code, message } = describeFailure(e);
+    process.stderr.write(`adaptune: ${message}\n`);
     // --json promises one JSON object on stdout, failures included.
-    if (json) process.stdout.write(JSON.stringify({ error: (e as Error).message ?? String(e) }) + '\n');
-    return usage ? 2 : 1;
+    if (json) process.stdout.write(JSON.stringify({ error: (e as Error)?.message ?? String(e) }) + '\n');
+    return code;
   }
+}
+
+/** Errors caused by what the user gave (flags, config, data, weights, run directories): exit 2. */
+const USER_ERRORS = new Set(['CliError', 'ConfigError', 'DataError', 'SafetensorsError', 'CheckpointError', 'BackboneError', 'UnsupportedModuleError']);
+
+/**
+ * One message per failure: exit 2 for user errors, 1 for runtime failures; the JS stack only with
+ * ADAPTUNE_DEBUG=1 (otherwise a hint for unexpected errors, whose stack is what a bug report needs).
+ */
+export function describeFailure(e: unknown): { code: number; message: string } {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const user = e instanceof CliError || e instanceof ConfigError || USER_ERRORS.has(err.name);
+  const typed = user || /Error$/.test(err.name) && err.name !== 'Error' && err.name !== 'TypeError' && err.name !== 'RangeError' && err.name !== 'ReferenceError';
+  const debug = process.env.ADAPTUNE_DEBUG === '1';
+  let message = debug ? (err.stack ?? err.message) : err.message;
+  if (!debug && !typed && !(err as NodeJS.ErrnoException).code) message += ' (set ADAPTUNE_DEBUG=1 for the stack)';
+  return { code: user ? 2 : 1, message };
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

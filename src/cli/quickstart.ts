@@ -127,7 +127,7 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
           training: { steps: r.result.step, batchSize: QUICKSTART_BATCH, method: config.method, from: file }, sourceTestAccuracy: null, command, elapsedSec: r.elapsedSec,
         });
         rows.push({
-          id: plan.id, label: plan.label, trains: plan.trains, epochs: Math.round((100 * r.result.step) / loaders.train.numBatches) / 100, steps: r.result.step, lr: res.lr, elr: res.elr,
+          id: plan.id, label: plan.label, trains: plan.trains, epochs: Math.round(100 * (r.result.epochsRun ?? r.result.epoch)) / 100, steps: r.result.step, lr: res.lr, elr: res.elr,
           testAccuracy: r.test.accuracy, testLoss: r.test.loss, trainSec: r.elapsedSec - evalSec, evalSec, runDir: sub,
         });
         if (r.result.status === 'interrupted') { interrupted = true; say(`interrupted during ${plan.id}; the table has the runs so far`, true); break; }

@@ -25,7 +25,8 @@ Flags:
   --heatmap X,Y[,M]   config keys for the heat-map axes (dotted, e.g. optim.lr,optim.momentum)
                       and the metric (default: inferred when exactly two config values vary)
   --title TEXT        the page title
-  --tensorboard       also write each run's metrics as TensorBoard event files (RUN_DIR/tensorboard/)
+  --tensorboard       also write each run's metrics as TensorBoard event files (RUN_DIR/tensorboard/), for runs
+                      whose training did not write them already (a run's own events file is kept, not duplicated)
   --json              print ONE JSON object on stdout
 `;
 
@@ -54,15 +55,15 @@ export function parseReport(args: string[]): ReportArgs | 'help' {
 
 /** Runs `adaptune report`; returns the exit status. */
 export async function reportCommand(a: ReportArgs): Promise<number> {
-  const { writeReport, metricsToTensorBoard } = await import('../train/index.js');
+  const { writeReport, ensureTensorBoard } = await import('../train/index.js');
   const r = writeReport(a.runDirs, a.out, { ...(a.heatmap ? { heatmap: a.heatmap } : {}), ...(a.title ? { title: a.title } : {}) });
-  const tb = a.tensorboard ? a.runDirs.map((d) => metricsToTensorBoard(d)) : [];
+  const tb = a.tensorboard ? a.runDirs.map((d) => ensureTensorBoard(d)) : []; // keeps the file written during training
   for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
   if (a.json) {
     process.stdout.write(JSON.stringify({ file: r.file, runs: r.runs, plots: r.plots, heatmap: r.heatmap, notes: r.notes, bytes: r.bytes, tensorboard: tb }) + '\n');
   } else {
     process.stdout.write(`wrote ${r.file} (${r.plots.length} plots, ${r.runs.length} run(s), ${Math.round(r.bytes / 1024)} KiB)\n`);
-    for (const t of tb) process.stdout.write(`wrote ${t.file} (${t.scalars} scalars)\n`);
+    for (const t of tb) process.stdout.write(t.existing ? `kept ${t.file} (written during training)\n` : `wrote ${t.file} (${t.scalars} scalars)\n`);
   }
   return 0;
 }

@@ -8,6 +8,7 @@
  * one HWC buffer and permuted to CHW by libtorch (no per-pixel JS loops).
  * sharp (libvips) is loaded on first use, so the core loads without it.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { ConfigError, DataError } from '../core/errors.js';
@@ -31,13 +32,57 @@ export function checkImageSpec(s: ImageSpec, where: string): void {
   if (s.channels !== 1 && s.channels !== 3) throw new ConfigError(`${where}.channels must be 1 or 3, got ${JSON.stringify(s.channels)}`);
 }
 
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+// The IEND chunk every PNG ends with: length 0, type 'IEND', CRC.
+const PNG_IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+
+/**
+ * Checks what a decoder may let through or report as "Unknown error": the file is readable and
+ * not empty, and a PNG ends with its IEND chunk (libpng accepts a PNG without one). Throws an
+ * Error whose message says what is wrong (the caller adds the file name).
+ */
+export function checkImageFile(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? 'file missing (a dangling symlink?)' : `cannot open (${code ?? (e as Error).message})`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) throw new Error('empty file');
+    const head = new Uint8Array(8);
+    const n = readSync(fd, head, 0, 8, 0);
+    if (n === 8 && PNG_SIGNATURE.every((b, i) => head[i] === b)) {
+      const tail = new Uint8Array(12);
+      const m = size >= 20 ? readSync(fd, tail, 0, 12, size - 12) : 0;
+      if (m !== 12 || !PNG_IEND.every((b, i) => tail[i] === b)) {
+        throw new Error(`truncated or damaged PNG: it does not end with the IEND chunk (${size} bytes)`);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Decodes one file to sRGB HWC uint8 bytes of exactly H*W*3; `nearest` for masks. */
 export async function decodeOne(file: string, size: [number, number], nearest = false, fit: 'fill' | 'cover' = 'fill'): Promise<Buffer> {
   const [h, w] = size;
+  checkImageFile(file);
   const sharp = (await import('sharp')).default;
   const img = sharp(file, { failOn: 'truncated' }).flatten({ background: { r: 0, g: 0, b: 0 } })
     .resize(w, h, { fit, position: 'centre', kernel: nearest ? 'nearest' : 'lanczos3' }).toColourspace('srgb');
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  let out;
+  try {
+    out = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    const msg = (e as Error).message ?? '';
+    // libvips reports some damaged files as "Unknown error" or with an empty message: say what it is.
+    if (!msg.trim() || /^unknown error/i.test(msg.trim())) throw new Error('damaged or truncated image data (the decoder gave no reason)');
+    throw e;
+  }
+  const { data, info } = out;
   if (info.width !== w || info.height !== h || info.channels !== 3 || data.length !== h * w * 3) {
     throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${w}x${h}x3`);
   }

@@ -11,14 +11,21 @@ import { ConfigError, DataError } from '../core/errors.js';
 import { Dataset, checkPolicy, type CorruptPolicy, type LoadReport, type SkippedFile } from './dataset.js';
 import { decodeAll, checkImageSpec, isImageFile, byCodePoint, type ImageSpec } from './decode.js';
 
+/** A symlink's target kind; a dangling link reads as a file (it then fails to decode, under the corrupt-file policy). */
+function linkIsDir(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+}
+
 function listDir(dir: string): { name: string; isDir: boolean }[] {
+  let entries;
   try {
-    return readdirSync(dir, { withFileTypes: true })
-      .map((e) => ({ name: e.name, isDir: e.isDirectory() || (e.isSymbolicLink() && statSync(join(dir, e.name)).isDirectory()) }))
-      .sort((a, b) => byCodePoint(a.name, b.name));
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     throw new DataError(`${dir}: cannot list directory (${(e as Error).message})`);
   }
+  return entries
+    .map((e) => ({ name: e.name, isDir: e.isDirectory() || (e.isSymbolicLink() && linkIsDir(join(dir, e.name))) }))
+    .sort((a, b) => byCodePoint(a.name, b.name));
 }
 
 /** Image files under dir, recursively, in sorted order. */
@@ -34,13 +41,18 @@ function walkImages(dir: string, out: string[] = []): string[] {
 /** Options of loadImageFolder. */
 export interface ImageFolderOptions extends ImageSpec {
   root: string;
-  /** What to do with files that fail to decode. Default 'fail'. */
+  /** What to do with files that fail to decode (dangling symlinks included). Default 'fail'. */
   onCorrupt?: CorruptPolicy;
   /** Decodes in flight at once. Default 4. */
   concurrency?: number;
 }
 
-/** Loads `root/<class>/...` images into a Dataset (uint8 [N, C, H, W]); its `report` lists skipped files. */
+/**
+ * Loads `root/<class>/...` images into a Dataset (uint8 [N, C, H, W]); its `report` lists skipped files.
+ * A class folder without images is a DataError naming it (as torchvision's ImageFolder refuses it); a
+ * dangling symlink, an empty, truncated or undecodable file, or a PNG without its IEND chunk is a corrupt
+ * file under `onCorrupt` ('fail': DataError naming it; 'skip': left out and listed in the report).
+ */
 export async function loadImageFolder(o: ImageFolderOptions): Promise<Dataset> {
   checkImageSpec(o, 'loadImageFolder');
   const policy = checkPolicy(o.onCorrupt ?? 'fail', 'loadImageFolder');
@@ -49,7 +61,13 @@ export async function loadImageFolder(o: ImageFolderOptions): Promise<Dataset> {
   if (classes.length === 0) throw new DataError(`${o.root}: no class folders`);
   const files: string[] = [];
   const labels: number[] = [];
-  classes.forEach((c, k) => { for (const f of walkImages(join(o.root, c))) { files.push(f); labels.push(k); } });
+  classes.forEach((c, k) => {
+    const found = walkImages(join(o.root, c));
+    // As torchvision's ImageFolder: a class folder without images is an error (a class with 0 images would skew
+    // the label space and every per-class figure), naming the folder.
+    if (found.length === 0) throw new DataError(`${join(o.root, c)}: class folder '${c}' holds no .jpg/.jpeg/.png files; remove it or add images`);
+    for (const f of found) { files.push(f); labels.push(k); }
+  });
   if (files.length === 0) throw new DataError(`${o.root}: no .jpg/.jpeg/.png files under the class folders`);
   const r = await decodeAll(files, o, policy, { concurrency: o.concurrency });
   const report: LoadReport = { source: o.root, policy, loaded: r.kept.length, skipped: r.skipped.length, skippedFiles: r.skipped };

@@ -221,19 +221,44 @@ function get(o: Record<string, unknown>, path: string): unknown {
   return v;
 }
 
-/** Deep merge: objects merge key by key, everything else (arrays included) replaces. */
+/** Keys refused anywhere in a config (they would reach Object.prototype or be dropped silently). */
+export const FORBIDDEN_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/** Throws ConfigError if any key at any depth of `v` is one of FORBIDDEN_KEYS. */
+export function checkConfigKeys(v: unknown, prefix = ''): void {
+  if (Array.isArray(v)) { v.forEach((x, i) => checkConfigKeys(x, `${prefix}${i}.`)); return; }
+  if (!isPlain(v)) return;
+  for (const k of Object.keys(v)) {
+    if (FORBIDDEN_KEYS.includes(k)) throw new ConfigError(`config key '${prefix}${k}' is not allowed (${FORBIDDEN_KEYS.join(', ')} are refused)`);
+    checkConfigKeys(v[k], `${prefix}${k}.`);
+  }
+}
+
+/**
+ * Deep merge: objects merge key by key, everything else (arrays included) replaces. A value that is not
+ * an object (or null) given for a section that is an object is an error naming the section (`--set optim=5`),
+ * and so is a forbidden key (`__proto__`, `constructor`, `prototype`) anywhere.
+ */
 export function mergeConfig<T>(base: T, ...layers: unknown[]): T {
   let out: unknown = structuredClone(base);
   for (const layer of layers) {
     if (layer === undefined || layer === null) continue;
     if (!isPlain(layer)) throw new ConfigError(`a config layer must be an object, got ${JSON.stringify(layer)}`);
-    out = mergeTwo(out, layer);
+    checkConfigKeys(layer);
+    out = mergeTwo(out, layer, '');
   }
   return out as T;
 }
-function mergeTwo(a: unknown, b: Record<string, unknown>): Record<string, unknown> {
+function mergeTwo(a: unknown, b: Record<string, unknown>, prefix: string): Record<string, unknown> {
   const out: Record<string, unknown> = isPlain(a) ? { ...a } : {};
-  for (const [k, v] of Object.entries(b)) out[k] = isPlain(v) && isPlain(out[k]) ? mergeTwo(out[k], v) : structuredClone(v);
+  for (const [k, v] of Object.entries(b)) {
+    const cur = Object.prototype.hasOwnProperty.call(out, k) ? out[k] : undefined;
+    if (isPlain(cur) && Object.keys(cur).length && v !== null && v !== undefined && !isPlain(v)) {
+      const fields = Object.keys(cur).slice(0, 4).map((f) => `${prefix}${k}.${f}`);
+      throw new ConfigError(`config field '${prefix}${k}' is a section, not a value (got ${JSON.stringify(v)}); set its fields instead, e.g. ${fields.join(', ')}`);
+    }
+    out[k] = isPlain(v) && isPlain(cur) ? mergeTwo(cur, v, `${prefix}${k}.`) : structuredClone(v);
+  }
   return out;
 }
 
@@ -248,6 +273,11 @@ export function parseOverrides(flags: string[]): Record<string, unknown> {
     let value: unknown = raw;
     try { value = JSON.parse(raw); } catch { /* a bare string */ }
     const keys = path.split('.');
+    for (const k of keys) {
+      if (!k) throw new ConfigError(`override '${f}': empty field name in '${path}'`);
+      if (FORBIDDEN_KEYS.includes(k)) throw new ConfigError(`override '${f}': field name '${k}' is not allowed (${FORBIDDEN_KEYS.join(', ')} are refused)`);
+    }
+    checkConfigKeys(value, `${path}.`);
     let node = out;
     for (const k of keys.slice(0, -1)) node = (isPlain(node[k]) ? node[k] : (node[k] = {})) as Record<string, unknown>;
     node[keys[keys.length - 1]!] = value;
@@ -272,6 +302,11 @@ export async function loadConfigFile(file: string): Promise<Record<string, unkno
     try { data = JSON.parse(text); } catch (e) { throw new ConfigError(`${file}: invalid JSON (${(e as Error).message})`); }
   }
   if (!isPlain(data)) throw new ConfigError(`${file}: the config must be an object at the top level`);
+  try {
+    checkConfigKeys(data);
+  } catch (e) {
+    throw new ConfigError(`${file}: ${(e as Error).message}`);
+  }
   return data;
 }
 

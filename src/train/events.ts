@@ -11,7 +11,7 @@ export type TrainStatus = 'completed' | 'early-stopped' | 'stopped' | 'interrupt
 
 /** One event of a run. */
 export type TrainEvent =
-  | { type: 'start'; step: number; totalSteps: number; epoch: number; epochs: number; resumedFrom: string | null; runDir: string }
+  | { type: 'start'; step: number; totalSteps: number; epoch: number; epochs: number; stepsPerEpoch?: number; resumedFrom: string | null; runDir: string }
   | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number | null; runningLoss: number | null; lr: number; gradNorm: number | null; skipped: boolean }
   | { type: 'eval'; step: number; epoch: number; metrics: Record<string, number> }
   | { type: 'checkpoint'; step: number; path: string; best: boolean }
@@ -48,7 +48,13 @@ export interface TrainOptions<B> {
 export interface TrainResult {
   status: TrainStatus;
   step: number;
+  /** Epochs completed (the epoch counter). */
   epoch: number;
+  /**
+   * Epochs that ran, fractional when the run ended mid-epoch: step / steps per epoch, where an epoch is this
+   * process's share of the data in optimizer steps (micro-batches / accumulate; a rank's shard when data-parallel).
+   */
+  epochsRun?: number;
   signal: NodeJS.Signals | null;
   /** The CLI's exit status: 0, or 130 after SIGINT (0 after SIGTERM). */
   exitCode: number;

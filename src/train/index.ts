@@ -19,7 +19,7 @@ export { clipGradNorm_, gradNorm, firstNonFinite, MetricMonitor, NonFiniteError 
 export { SignalTrap, exitCodeForSignal } from './signals.js';
 export { createProgress, formatDuration, type ProgressOptions } from './progress.js';
 export { buildOptimizer, buildScheduler } from './build.js';
-export { SummaryWriter, metricsToTensorBoard, tensorboardListener, crc32c, maskCrc, frameRecord, encodeScalarEvent, encodeFileVersionEvent, ProtoWriter, type SummaryWriterOptions } from './tensorboard.js';
+export { SummaryWriter, metricsToTensorBoard, ensureTensorBoard, tensorboardListener, crc32c, maskCrc, frameRecord, encodeScalarEvent, encodeFileVersionEvent, ProtoWriter, type SummaryWriterOptions } from './tensorboard.js';
 export { writeReport, buildReport, type ReportOptions, type ReportResult } from './report/index.js';
 export { overBatches, evaluateClassifier, type LabelledBatches } from './evaluate.js';
 export { checkMethodFields, isPlainObject, isFiniteNumber, nonNegative, type FieldCheck } from './method-config.js';

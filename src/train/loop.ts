@@ -42,6 +42,7 @@ export class Trainer<B> {
   #improvedAt = -1;
   #lastCheckpoint: string | null = null;
   #window: number[] = [];
+  #stepsPerEpoch = 0;
   #versions: Versions;
   /** Data-parallel hooks (src/train/distributed.ts): on when a process group has several ranks. */
   readonly #dp: DataParallel | null;
@@ -93,6 +94,7 @@ export class Trainer<B> {
     if (this.#w) this.checkpoints.cleanStale();
     const opt = (this.optimizer = buildOptimizer(this.task.paramGroups(), c.optim));
     const stepsPerEpoch = Math.ceil(n / c.accumulate);
+    this.#stepsPerEpoch = stepsPerEpoch;
     const total = c.maxSteps ?? c.epochs * stepsPerEpoch; // maxSteps overrides epochs (HF's max_steps)
     const length = { totalSteps: total, stepsPerEpoch, epochs: Math.ceil(total / stepsPerEpoch) };
     this.scheduler = this.o.scheduler ? this.o.scheduler(opt, length) : buildScheduler(opt, c.scheduler, length);
@@ -122,7 +124,7 @@ export class Trainer<B> {
       await this.#dp?.start(this.task.model, opt.paramGroups.flatMap((g) => g.params));
       if (this.o.handleSignals ?? true) this.#trap = new SignalTrap().install();
       this.#mode(true);
-      this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), resumedFrom, runDir: this.run.dir });
+      this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), stepsPerEpoch, resumedFrom, runDir: this.run.dir });
       const status = await this.#loop(total);
       const result = this.#result(status);
       if (this.#w) this.run.writeSummary({ ...result, totalSteps: total, resumedFrom, elapsedSec: (Date.now() - started) / 1000, finished: new Date().toISOString() });
@@ -147,7 +149,8 @@ export class Trainer<B> {
   #result(status: TrainStatus): TrainResult {
     const b = this.#best;
     return {
-      status, step: this.#st.step, epoch: this.#st.epoch, signal: this.#trap?.received ?? null,
+      status, step: this.#st.step, epoch: this.#st.epoch, epochsRun: this.#stepsPerEpoch ? this.#st.step / this.#stepsPerEpoch : this.#st.epoch,
+      signal: this.#trap?.received ?? null,
       exitCode: status === 'interrupted' ? exitCodeForSignal(this.#trap?.received ?? null) : status === 'failed' ? 1 : 0,
       lastCheckpoint: this.#lastCheckpoint, lastEval: this.#st.lastEval, skippedSteps: this.#st.skipped, runDir: this.run.dir,
       best: b && b.best !== null ? { metric: b.metric, value: b.best, step: b.bestStep! } : null,
@@ -275,7 +278,8 @@ export class Trainer<B> {
     const st = this.#st;
     if (loss !== null) { this.#window.push(loss); if (this.#window.length > 50) this.#window.shift(); }
     const running = this.#window.length ? this.#window.reduce((a, b) => a + b, 0) / this.#window.length : null;
-    if (st.step % this.config.log.every === 0 && this.#w) {
+    // every log.every steps, and always the final step (a run shorter than log.every still leaves its metrics)
+    if ((st.step % this.config.log.every === 0 || st.step >= total) && this.#w) {
       const avgParts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v / Math.max(1, count)]));
       this.run.metrics.append({ split: 'train', step: st.step, epoch: st.epoch, loss, lr, gradNorm: gradNormValue, ...(skipped ? { skipped: true } : {}), ...avgParts, time: Date.now() / 1000 });
     }

@@ -37,6 +37,9 @@ export function createProgress(o: ProgressOptions = {}): (e: TrainEvent) => void
   let s0 = 0;
   let lastDraw = 0;
   let onLine = false;
+  // Epochs are numbered from 1 on every line (the epoch in progress; the end line counts the epochs that ran).
+  let stepsPerEpoch = 0;
+  let epochs = 0;
   const eta = (step: number, total: number): string => {
     const done = step - s0;
     if (done <= 0 || !Number.isFinite(total)) return '--:--';
@@ -50,12 +53,16 @@ export function createProgress(o: ProgressOptions = {}): (e: TrainEvent) => void
     switch (e.type) {
       case 'start':
         t0 = Date.now(); s0 = e.step;
+        stepsPerEpoch = e.stepsPerEpoch ?? 0;
+        epochs = e.epochs;
         if (!o.quiet) line(`${e.resumedFrom ? `resuming from ${e.resumedFrom} at step ${e.step}` : 'training'}: ${Number.isFinite(e.totalSteps) ? e.totalSteps : '?'} steps, ${e.epochs} epoch(s), run dir ${e.runDir}`);
         break;
       case 'step': {
         if (o.quiet) break;
         const pct = Number.isFinite(e.totalSteps) ? Math.min(1, e.step / e.totalSteps) : 0;
-        const info = `${e.step}/${e.totalSteps} ep ${e.epoch} loss ${num(e.loss)} avg ${num(e.runningLoss)} lr ${num(e.lr)} ETA ${eta(e.step, e.totalSteps)}${e.skipped ? ' (skipped)' : ''}`;
+        // the step event comes before the epoch counter moves on: step k lies in epoch ceil(k / stepsPerEpoch)
+        const ep = stepsPerEpoch ? Math.ceil(e.step / stepsPerEpoch) : e.epoch + 1;
+        const info = `${e.step}/${e.totalSteps} ep ${ep}${epochs ? `/${epochs}` : ''} loss ${num(e.loss)} avg ${num(e.runningLoss)} lr ${num(e.lr)} ETA ${eta(e.step, e.totalSteps)}${e.skipped ? ' (skipped)' : ''}`;
         if (tty) {
           const now = Date.now();
           if (now - lastDraw < 100 && e.step < e.totalSteps) break;
@@ -68,7 +75,8 @@ export function createProgress(o: ProgressOptions = {}): (e: TrainEvent) => void
         break;
       }
       case 'eval':
-        if (!o.quiet) line(`eval @ step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k}=${num(v)}`).join(' ')}`);
+        // counters (best_epoch, steps) print as integers, measurements with 4 digits
+        if (!o.quiet) line(`eval @ step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k}=${Number.isInteger(v) ? String(v) : num(v)}`).join(' ')}`);
         break;
       case 'checkpoint':
         if (!o.quiet && !tty) line(`checkpoint ${e.path}${e.best ? ' (best)' : ''}`);
@@ -77,7 +85,8 @@ export function createProgress(o: ProgressOptions = {}): (e: TrainEvent) => void
         line(`warning: ${e.message}`);
         break;
       case 'end':
-        line(`${e.status} at step ${e.step} (epoch ${e.epoch}) in ${formatDuration(e.elapsedMs / 1000)}${e.best ? `; best ${e.best.metric}=${num(e.best.value)} at step ${e.best.step}` : ''}`);
+        const ran = stepsPerEpoch ? Math.round((100 * e.step) / stepsPerEpoch) / 100 : e.epoch;
+        line(`${e.status} at step ${e.step} (${ran} epoch${ran === 1 ? '' : 's'}) in ${formatDuration(e.elapsedMs / 1000)}${e.best ? `; best ${e.best.metric}=${num(e.best.value)} at step ${e.best.step}` : ''}`);
         break;
     }
   };

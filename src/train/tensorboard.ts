@@ -6,7 +6,7 @@
  * metricsToTensorBoard() converts a run directory's metrics.jsonl and
  * tensorboardListener() writes live from the engine's events.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { TrainEvent } from './events.js';
@@ -204,6 +204,19 @@ export function metricsToTensorBoard(runDir: string, logDir = join(runDir, 'tens
     w.close();
   }
   return { file: w.file, scalars };
+}
+
+/**
+ * The run's TensorBoard events: the file written during training when RUN_DIR/tensorboard/ holds one
+ * (`existing: true`; nothing is written, so TensorBoard does not show a second, different copy of the run),
+ * else a new file converted from metrics.jsonl (metricsToTensorBoard).
+ */
+export function ensureTensorBoard(runDir: string): { file: string; scalars: number; existing: boolean } {
+  const dir = join(runDir, 'tensorboard');
+  let found: string[] = [];
+  try { found = readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.')).sort(); } catch { /* no folder yet */ }
+  if (found.length) return { file: join(dir, found[0]!), scalars: 0, existing: true };
+  return { ...metricsToTensorBoard(runDir), existing: false };
 }
 
 /**

@@ -18,7 +18,7 @@ const WORKER = fileURLToPath(new URL('./worker-train.js', import.meta.url));
 const skip = needs('distributed support (Gloo: install libgloo-dev and rebuild the addon)', dist.isAvailable());
 const CONFIG = { seed: 3, epochs: 2, optim: { name: 'sgd', lr: 0.1, momentum: 0.9 }, checkpoint: { every: 1, keep: 20 }, log: { tensorboard: false } };
 
-interface Out { rank: number; status: string; step: number; seen: number[][]; weights: Record<string, number[]>; ema: number[] }
+interface Out { rank: number; status: string; step: number; epochsRun?: number; seen: number[][]; weights: Record<string, number[]>; ema: number[] }
 
 function maxDiff(a: Out, b: Out): number {
   let m = 0;
@@ -41,6 +41,9 @@ test('2 processes with batch 4 end where 1 process with batch 8 does; shards are
   assert.equal(a!.status, 'completed');
   assert.equal(a!.step, single.step);
   assert.equal(single.step, 10);
+  // the epochs that ran, counted in the rank's own shard (the CLI's summary said half of them before)
+  assert.equal(single.epochsRun, 2);
+  assert.equal(a!.epochsRun, 2);
   // same data: global step s = rank 0's batch s + rank 1's batch s = the single process's batch s
   for (let s = 0; s < single.step; s++) {
     const x = a!.seen[s]!;

@@ -19,5 +19,5 @@ const r = o.resume
   ? await resume(o.runDir, task, { ...opts, checkpoint: o.resume })
   : await train(task, o.config, { ...opts, runDir: o.runDir });
 const weights = Object.fromEntries([...task.model.stateDict()].map(([k, t]) => [k, Array.from(t.data() as Float32Array)]));
-process.stdout.write(JSON.stringify({ rank: grouped ? dist.getRank() : 0, status: r.status, step: r.step, seen: task.seen, weights, ema: Array.from(task.ema!.data() as Float32Array) }) + '\n');
+process.stdout.write(JSON.stringify({ rank: grouped ? dist.getRank() : 0, status: r.status, step: r.step, epochsRun: r.epochsRun, seen: task.seen, weights, ema: Array.from(task.ema!.data() as Float32Array) }) + '\n');
 if (grouped) dist.destroyProcessGroup();

@@ -8,46 +8,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Checkpoints, CheckpointReader, train } from '../../src/train/index.js';
 import { makeDataset, makeLoader, TinyTask, tinyConfig, tmp, weightsHash } from './fixtures.js';
+import { killAt, PHASES, runChild } from './kill-harness.js';
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.js');
-const PHASES = ['begin', 'model.safetensors', 'optimizer.safetensors', 'rng.safetensors', 'task.safetensors', 'optimizer.json', 'state.json', 'manifest', 'rename', 'pointer', 'retention'];
 const PRE_PUBLISH = new Set(PHASES.slice(0, PHASES.indexOf('rename') + 1));
 const config = tinyConfig({ epochs: 20, checkpoint: { every: 1, keep: 2 } });
-
-interface Outcome { code: number | null; signal: NodeJS.Signals | null; lines: string[]; killedAt: string | null }
-
-/** Runs the child; kill(line) returning true sends SIGKILL at that line. */
-function runChild(runDir: string, resume: boolean, kill: (line: string) => boolean, pauseMs: number, pausePhase?: string): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, CHILD_OPTS: JSON.stringify({ runDir, resume, config, pauseMs, pausePhase }) };
-    const p = spawn(process.execPath, [CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    let killedAt: string | null = null;
-    let buf = '';
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    p.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        if (killedAt === null && kill(line)) { killedAt = line; p.kill('SIGKILL'); }
-      }
-    });
-    p.on('exit', (code, signal) => {
-      if (code !== 0 && signal === null) lines.push(`STDERR ${err}`);
-      resolve({ code, signal, lines, killedAt });
-    });
-  });
-}
 
 test('R1/R2 SIGKILL during training and inside checkpoint writes never leaves a corrupt or mixed checkpoint', { timeout: 120_000 }, async () => {
   const ds = makeDataset();
@@ -89,14 +57,7 @@ async function chain(phases: string[], randoms: number, seed: number): Promise<C
   const rand = (n: number): number => { rnd = (rnd * 1103515245 + 12345) % 2147483648; return rnd % n; };
   for (let i = 0; i < phases.length + randoms; i++) {
     const phase = i < phases.length ? phases[i]! : null;
-    let startStep = -1;
-    let target = -1;
-    const out = await runChild(runDir, i > 0, (line) => {
-      const [kind, a, b] = line.split(' ');
-      if (kind === 'STEP' && startStep < 0) { startStep = Number(a); target = startStep + rand(3); }
-      if (phase) return kind === 'PHASE' && a === phase && Number(b) >= 2 && Number(b) >= startStep;
-      return kind === 'STEP' && Number(a) >= target && target > 0;
-    }, phase ? 100 : 0, phase ?? undefined);
+    const out = await runChild(config, runDir, i > 0, killAt(phase, rand), phase ? 100 : 0, phase ?? undefined);
     assert.equal(out.signal, 'SIGKILL', `kill ${i} did not land (child ended: ${out.lines.slice(-3).join(' | ')})`);
     c.kills++;
     if (phase) c.inWindow++;
@@ -116,7 +77,7 @@ async function chain(phases: string[], randoms: number, seed: number): Promise<C
       console.log(`kill ${i} (${out.killedAt}): ${(e as Error).message}`);
     }
   }
-  const fin = await runChild(runDir, true, () => false, 0);
+  const fin = await runChild(config, runDir, true, () => false, 0);
   assert.equal(fin.code, 0, fin.lines.slice(-3).join(' | '));
   c.done = fin.lines.find((l) => l.startsWith('DONE'))!.split(' ');
   c.tmpLeft = readdirSync(root).filter((e) => e.startsWith('.tmp-') || e.startsWith('.trash-')).length;

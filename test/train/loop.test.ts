@@ -129,15 +129,28 @@ test('progress: plain lines without carriage returns off a TTY, a redrawn bar wi
   };
   const plain = render(false);
   assert.ok(!plain.includes('\r'));
-  assert.match(plain, /step 2\/4 ep 0 loss 0\.5000 avg 0\.5000 lr 0\.0100 ETA/);
+  assert.match(plain, /step 2\/4 ep 1\/1 loss 0\.5000 avg 0\.5000 lr 0\.0100 ETA/);
   assert.ok(!/step 1\/4/.test(plain), 'plain mode prints every N steps');
   assert.match(plain, /eval @ step 4: acc=0\.7500/);
-  assert.match(plain, /completed at step 4 \(epoch 1\) in 01:05/);
+  assert.match(plain, /completed at step 4 \(1 epoch\) in 01:05/);
   const tty = render(true);
   assert.match(tty, /\r\x1b\[2K\[#+-*\] +\d+% 1\/4/);
   assert.match(tty, /\[#+\] 100% 4\/4/);
   assert.equal(formatDuration(3725), '1:02:05');
   assert.equal(formatDuration(Infinity), '--:--');
+});
+
+test('progress numbers epochs from 1 on step lines and counts epochs run on the end line; counters print as integers', () => {
+  let out = '';
+  const stream = { write: (s: string) => { out += s; return true; }, isTTY: false } as unknown as NodeJS.WritableStream;
+  const p = createProgress({ stream, tty: false, every: 1 });
+  p({ type: 'start', step: 0, totalSteps: 4, epoch: 0, epochs: 2, stepsPerEpoch: 2, resumedFrom: null, runDir: '/r' });
+  for (const s of [1, 2, 3, 4]) p({ type: 'step', step: s, totalSteps: 4, epoch: s <= 2 ? 0 : 1, loss: 1, runningLoss: 1, lr: 0.1, gradNorm: 1, skipped: false });
+  p({ type: 'eval', step: 4, epoch: 2, metrics: { best_epoch: 0, acc: 0.5 } });
+  p({ type: 'end', status: 'completed', step: 4, epoch: 2, elapsedMs: 1000, best: null });
+  assert.deepEqual([...out.matchAll(/ep (\d+)\/2/g)].map((m) => Number(m[1])), [1, 1, 2, 2]);
+  assert.match(out, /best_epoch=0 acc=0\.5000/);
+  assert.match(out, /completed at step 4 \(2 epochs\)/);
 });
 
 test('maxSteps overrides epochs; onEpochEnd sees the epoch that ended; the per-epoch scheduler steps once per epoch', async () => {
@@ -194,4 +207,17 @@ test('eval.atEnd: a run that ends between scheduled evaluations evaluates its fi
   assert.deepEqual((await evalSteps(true, { maxSteps: 4, eval: { every: 2, atEpochEnd: false } })).steps, [2, 4]);
   assert.deepEqual((await evalSteps(true, { maxSteps: 3, eval: { every: 0, atEpochEnd: false }, checkpoint: { monitor: null, atEpochEnd: false } })).steps, []);
   ds.dispose();
+});
+
+test('a run shorter than log.every still logs its final step; epochsRun counts epochs in optimizer steps (accumulate 2)', async () => {
+  const ds = makeDataset();
+  const task = new TinyTask();
+  const dir = tmp('short-log');
+  // 40 examples / batch 10 = 4 micro-batches per epoch, accumulate 2: 2 optimizer steps per epoch, 3 epochs = 6 steps
+  const r = await train(task, tinyConfig({ epochs: 3, log: { every: 50 }, eval: { atEpochEnd: false } }), { data: makeLoader(ds), runDir: dir, handleSignals: false });
+  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: string; step: number });
+  assert.deepEqual(lines.filter((l) => l.split === 'train').map((l) => l.step), [r.step], 'the final step is logged');
+  assert.equal(r.epoch, 3);
+  assert.equal(r.epochsRun, 3, `epochs run ${r.epochsRun} (steps ${r.step})`);
+  task.dispose(); ds.dispose();
 });

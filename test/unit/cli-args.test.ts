@@ -19,8 +19,10 @@ test('no arguments, help and -h show help', () => {
 });
 
 test('--version and version', () => {
-  assert.deepEqual(parseCli(['--version']), { command: 'version' });
-  assert.deepEqual(parseCli(['version']), { command: 'version' });
+  assert.deepEqual(parseCli(['--version']), { command: 'version', json: false });
+  assert.deepEqual(parseCli(['version']), { command: 'version', json: false });
+  assert.deepEqual(parseCli(['version', '--json']), { command: 'version', json: true });
+  assert.throws(() => parseCli(['version', '--jsn']), /version takes only --json/);
 });
 
 test('quickstart parses its own flags (epochs are fixed by the command)', () => {

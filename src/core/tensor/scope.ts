@@ -68,7 +68,7 @@ export function tidy<R>(fn: () => R): R {
   stack.pop();
   if (result && typeof (result as { then?: unknown }).then === 'function') {
     for (const t of scope) t.dispose();
-    throw new TypeError('tidy(fn): fn must be synchronous (it returned a Promise); use tidyAsync() or dispose explicitly');
+    throw new TypeError('tidy(fn): fn must be synchronous (it returned a Promise); in async code wrap each synchronous part in its own torch.tidy(), or free tensors explicitly with t.dispose(), `using` or torch.dispose()');
   }
   const kept = new Set<Tensor>();
   collect(result, kept);

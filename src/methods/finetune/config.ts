@@ -116,10 +116,19 @@ export function validateFinetuneConfig(partial: unknown = {}): ResolvedFinetuneC
  */
 export function finetuneTrainConfig(ft: Partial<FinetuneConfig> = {}, base: Record<string, unknown> = {}): TrainConfig {
   const r = validateFinetuneConfig({ ...(isPlain(base['method']) ? base['method'] : {}), ...ft });
+  if (base['optim'] !== undefined && base['optim'] !== null && !isPlain(base['optim'])) {
+    throw new ConfigError(`config field 'optim' is a section, not a value (got ${JSON.stringify(base['optim'])}); set its fields instead, e.g. optim.lr`);
+  }
   const o = isPlain(base['optim']) ? base['optim'] : {};
-  if (o['name'] !== undefined && o['name'] !== 'sgd') throw new ConfigError(`config field 'optim.name' must be 'sgd' for fine-tuning with an effective learning rate, got ${JSON.stringify(o['name'])}`);
+  if (o['name'] !== undefined && o['name'] !== 'sgd') {
+    const why = r.elr !== null ? 'with an effective learning rate (method.elr)' : '(the method trains with SGD and method.momentum)';
+    throw new ConfigError(`config field 'optim.name' must be 'sgd' for fine-tuning ${why}, got ${JSON.stringify(o['name'])}`);
+  }
   const { lr, momentum } = r.resolved;
   for (const [k, v] of [['lr', lr], ['momentum', momentum]] as const) {
+    if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isFinite(o[k]))) {
+      throw new ConfigError(`config field 'optim.${k}' must be a finite number, got ${JSON.stringify(o[k])} (not a number)`);
+    }
     if (o[k] !== undefined && o[k] !== v) throw new ConfigError(`config field 'optim.${k}' (${String(o[k])}) contradicts the finetune config (it resolves to ${v}); set it under method`);
   }
   return makeConfig(mergeConfig(base, { optim: { name: 'sgd', lr, momentum, weightDecay: 0 }, method: r }));

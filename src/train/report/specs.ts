@@ -61,7 +61,8 @@ function curve(runs: RunData[], split: string, metric: string, o: Required<Pick<
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: { field: 'value', type: 'quantitative', title: `${split} ${metric}`, scale: { zero: false } },
-      color: { field: 'run', type: 'nominal', title: 'run', sort: runs.map((r) => r.name) },
+      // one domain for every plot: a run keeps its colour even in plots where other runs have no points
+      color: { field: 'run', type: 'nominal', title: 'run', sort: runs.map((r) => r.name), scale: { domain: runs.map((r) => r.name) } },
       tooltip: [{ field: 'run' }, { field: 'step' }, { field: 'epoch' }, { field: 'value', title: metric, format: '.5g' }],
     },
   };
