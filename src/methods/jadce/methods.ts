@@ -7,6 +7,7 @@ import { defaultKappa, detectRows, groupIsta } from './ista.js';
 import type { ListaGS } from './lista.js';
 import type { FaatNet } from './network.js';
 import { lift } from './reduce.js';
+import { rowEnergy } from './complex.js';
 import type { Slots } from './simulate.js';
 
 export const BASELINE_METHODS = ['amp', 'em-amp', 'ista', 'fista'] as const;
@@ -29,8 +30,14 @@ export function netVariant(name: NetMethod, cfg: JadceConfig): { net: NetConfig;
 /** Trained models by method name. */
 export interface Models { lista?: ListaGS; nets: Partial<Record<NetMethod, FaatNet>> }
 
-/** One method's output on a batch: the estimate in the antenna domain, the detected support (0/1) and the working rank. */
-export interface MethodOutput { xHat: Tensor; detected: Tensor; rank: number }
+/**
+ * One method's output on a batch: the estimate in the antenna domain, the detected support (0/1), a soft detection
+ * score [B, N] (higher = more likely active: AMP and the network the posterior log-odds, ISTA/LISTA
+ * log(||x_n||^2 / (M beta_n))) for threshold sweeps, and the working rank.
+ */
+export interface MethodOutput { xHat: Tensor; detected: Tensor; score: Tensor; rank: number }
+
+const energyScore = (x: Tensor, beta: Tensor): Tensor => torch.tidy(() => rowEnergy(x).squeeze(-1).div(beta.mul(x.shape[2]!)).add(1e-30).log());
 
 /** Runs one method on a batch (no autograd). */
 export function runMethod(name: MethodName, s: Slots, cfg: JadceConfig, models: Models): MethodOutput {
@@ -38,25 +45,25 @@ export function runMethod(name: MethodName, s: Slots, cfg: JadceConfig, models: 
   const m = cfg.scenario.antennas;
   return torch.noGrad(() => torch.tidy(() => {
     if (name === 'amp' || name === 'em-amp') {
-      const r = mmvAmp(s.y, s.phi, s.beta, { iterations: b.ampIterations, damping: b.ampDamping, lambda: cfg.scenario.activity, em: name === 'em-amp', emInitActivity: b.emInitActivity });
-      return { xHat: r.x, detected: (b.ampDetect === 'llr' ? r.piLlr : r.pi).ge(0.5).float(), rank: m };
+      const r = mmvAmp(s.y, s.phi, s.beta, { iterations: b.ampIterations, damping: b.ampDamping, lambda: cfg.scenario.activity, em: name === 'em-amp', emInitActivity: b.emInitActivity, onsager: b.ampOnsager });
+      return { xHat: r.x, detected: (b.ampDetect === 'llr' ? r.piLlr : r.pi).ge(0.5).float(), score: r.logOdds, rank: m };
     }
     if (name === 'ista' || name === 'fista') {
       const kappa = defaultKappa(b.istaReg, s.noiseVar, m, cfg.scenario.devices);
       const x = groupIsta(s.y, s.phi, { iterations: b.istaIterations, kappa, fista: name === 'fista' });
-      return { xHat: x, detected: detectRows(x, s.beta, b.rowThreshold), rank: m };
+      return { xHat: x, detected: detectRows(x, s.beta, b.rowThreshold), score: energyScore(x, s.beta), rank: m };
     }
     if (name === 'lista') {
       if (!models.lista) throw new Error('method lista needs a trained LISTA-GS model');
       const x = models.lista.forward(s.y, s.phi);
-      return { xHat: x, detected: detectRows(x, s.beta, b.rowThreshold), rank: m };
+      return { xHat: x, detected: detectRows(x, s.beta, b.rowThreshold), score: energyScore(x, s.beta), rank: m };
     }
     const net = models.nets[name];
     if (!net) throw new Error(`method ${name} needs a trained network`);
     const o = net.forward(s);
     const detected = o.pi.ge(net.cfg.detectThreshold).float();
     const xHat = net.cfg.channel === 'network' ? lift(o.xr, o.red.v) : reestimate(s.y, s.phi, detected, s.beta, s.noiseVar, net.cfg.channel);
-    return { xHat, detected, rank: o.red.rank };
+    return { xHat, detected, score: o.logOdds, rank: o.red.rank };
   }));
 }
 
