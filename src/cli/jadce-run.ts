@@ -43,7 +43,7 @@ export async function jadceCommand(a: JadceArgs): Promise<number> {
       print(a.json, rep, `N=${sc.devices} M=${sc.antennas} L=${sc.pilotLength} activity ${sc.activity} SNR ${sc.snrDb} dB (${sc.snrMode})${sc.pathLoss ? ' path loss' : ''}; ${a.slots} slots, seed ${rep.seed}\n${table(rep.rows)}`);
     } else if (a.action === 'sweep') {
       const methods = (a.methods ?? [...ALL_METHODS]) as MethodName[];
-      const rep = runJadceSweep(ov, { pilotLengths: a.pilotLengths, snrs: a.snrs, fixedSnr: a.fixedSnr, fixedPilotLength: a.fixedPilotLength, seeds: a.seeds, methods, slots: a.slots, batch: a.batch, out: a.out! }, command, log);
+      const rep = runJadceSweep(ov, { pilotLengths: a.pilotLengths, snrs: a.snrs, fixedSnr: a.fixedSnr, fixedPilotLength: a.fixedPilotLength, seeds: a.seeds, methods, slots: a.slots, batch: a.batch, out: a.out!, seSamples: a.seSamples }, command, log);
       print(a.json, rep, `sweep: ${rep.rows.length} rows -> ${join(rep.out, 'results.md')} (${rep.elapsedSec.toFixed(0)} s)`);
     } else {
       const b = layerConfig(ov).baselines;

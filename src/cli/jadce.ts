@@ -45,6 +45,7 @@ antennas, pilot length L, Bernoulli activity, Rayleigh channels.
   sweep   NMSE and P_e against L (at --fixed-snr) and against SNR (at
           --fixed-pilot-length) for --seeds; trains the learned methods at every
           point; resumable (OUT/points.jsonl); writes results.md, summary.json, SVGs
+          (NMSE with AMP's SE line, P_e, and P_MD-vs-P_FA per point)
   se      MMV-AMP against its state evolution at every (L in --pilot-lengths,
           SNR in --snrs): per-iteration NMSE over --slots slots, the SE fixed
           point, the gap; writes OUT/se.json and OUT/se-vs-amp.svg with --out
@@ -73,8 +74,9 @@ Run flags:
                         eval: draw the test slots from this changed scenario
                         (mismatch); the methods keep the trained/configured one
   --onsager scalar|matrix  --damping R  --iterations T  --se-samples N
-                        se: the AMP form (default: the config's baselines) and
-                        SE Monte-Carlo draws per iteration (default 200000)
+                        se: the AMP form (default: the config's baselines);
+                        se and sweep: SE Monte-Carlo draws per iteration
+                        (default 200000; sweep: 0 = no SE line)
   --threads N           intra-op threads
   --json                print ONE JSON object on stdout
   -h, --help            this help
@@ -133,7 +135,7 @@ export function parseJadce(args: string[]): JadceArgs | 'help' {
   out.onsager = enumFlag('onsager', v.onsager, ['scalar', 'matrix'] as const) ?? null;
   out.damping = numFlag('damping', v.damping, { gt: 0 }) ?? null;
   out.iterations = intFlag('iterations', v.iterations) ?? null;
-  out.seSamples = intFlag('se-samples', v['se-samples']) ?? 200000;
+  out.seSamples = intFlag('se-samples', v['se-samples'], 0) ?? 200000;
   const threads = intFlag('threads', v.threads);
   if (threads !== undefined) out.threads = threads;
   return out;
