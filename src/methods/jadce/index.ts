@@ -11,7 +11,7 @@ export { trainUnrolled, type Trainable, type StageLog, type Validation } from '.
 export { emptyTally, addBatch, metricsOf, addScores, rocOf, ROC_PFA, type Tally, type JadceMetrics, type ScoreBag } from './metrics.js';
 export { ALL_METHODS, BASELINE_METHODS, LEARNED_METHODS, NET_METHODS, netVariant, runMethod, macsPerSlot, type MethodName, type NetMethod, type Models, type MethodOutput } from './methods.js';
 export { trainModels, evaluateMethods, saveModels, loadModels, disposeModels, trainSimulator, testSimulator, valSimulator, type EvalRow, type Trained } from './experiment.js';
-export { runSweep, sweepPoints, summarize, resultsMarkdown, readPoints, type SweepOptions, type PointRecord, type SummaryRow, type Stat } from './sweep.js';
+export { runSweep, sweepPoints, summarize, resultsMarkdown, readPoints, rocPlot, type SweepOptions, type PointRecord, type SummaryRow, type Stat } from './sweep.js';
 export { stateEvolution, type SeOptions, type SeResult } from './se.js';
 export { ampVsSe, seGridPlot, type AmpVsSe, type AmpVsSeOptions } from './secheck.js';
 export { runJadceTrain, runJadceEval, runJadceSweep, runJadceSe, layerConfig, type JadceOverrides, type JadceTrainOptions, type JadceTrainReport, type JadceEvalOptions, type JadceEvalReport, type JadceSweepReport, type JadceSeOptions, type JadceSeReport } from './run.js';

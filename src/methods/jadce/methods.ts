@@ -69,17 +69,17 @@ export function runMethod(name: MethodName, s: Slots, cfg: JadceConfig, models: 
 
 /**
  * Real multiply-adds per slot of a method's matrix products (a complex MAC = 4 real; elementwise work not counted):
- * AMP T (2NLD + ND^2 + LD^2) x 4, ISTA/LISTA T 2NLM x 4, the SVD of Y about 4 (L M^2 + M^3), the LMMSE re-estimate
+ * AMP T 2NLD x 4 with the scalar Onsager term (T (2NLD + ND^2 + LD^2) x 4 with the matrix one), ISTA/LISTA T 2NLM x 4, the SVD of Y about 4 (L M^2 + M^3), the LMMSE re-estimate
  * 4 (L^2 N + L^3 / 3 + NLM) (rank is the working dimension D of the network).
  */
 export function macsPerSlot(name: MethodName, cfg: JadceConfig, rank: number): number {
   const { devices: n, pilotLength: l, antennas: m } = cfg.scenario;
-  const amp = (t: number, d: number): number => 4 * t * (2 * n * l * d + n * d * d + l * d * d);
+  const amp = (t: number, d: number, kind: string): number => 4 * t * (2 * n * l * d + (kind === 'matrix' ? n * d * d + l * d * d : 0));
   const lmmse = 4 * (l * l * n + (l * l * l) / 3 + n * l * m);
-  if (name === 'amp' || name === 'em-amp') return amp(cfg.baselines.ampIterations, m);
+  if (name === 'amp' || name === 'em-amp') return amp(cfg.baselines.ampIterations, m, cfg.baselines.ampOnsager);
   if (name === 'ista' || name === 'fista') return 4 * cfg.baselines.istaIterations * 2 * n * l * m;
   if (name === 'lista') return 4 * cfg.baselines.listaLayers * 2 * n * l * m;
   const v = netVariant(name, cfg).net;
   const svd = v.dimReduction === 'none' ? 0 : 4 * (l * m * m + m * m * m + l * m * rank);
-  return svd + amp(v.layers, rank) + (v.channel === 'network' ? 4 * n * rank * m : lmmse);
+  return svd + amp(v.layers, rank, v.onsager) + (v.channel === 'network' ? 4 * n * rank * m : lmmse);
 }
