@@ -7,7 +7,7 @@ export type JadceMethodName = (typeof JADCE_METHODS)[number];
 
 /** Parsed `adaptune jadce` arguments. `config` holds the flag layer (sections scenario/baselines/net/train). */
 export interface JadceArgs {
-  action: 'train' | 'eval' | 'sweep';
+  action: 'train' | 'eval' | 'sweep' | 'se';
   configFile: string | null;
   config: Record<string, Record<string, unknown>>;
   methods: JadceMethodName[] | null;
@@ -23,9 +23,15 @@ export interface JadceArgs {
   fixedPilotLength: number;
   json: boolean;
   threads?: number;
+  /** eval: test-scenario overrides (mismatch); se: the AMP options. */
+  testScenario: Record<string, unknown> | null;
+  onsager: 'scalar' | 'matrix' | null;
+  damping: number | null;
+  iterations: number | null;
+  seSamples: number;
 }
 
-export const JADCE_USAGE = `Usage: adaptune jadce <train|eval|sweep> [flags]
+export const JADCE_USAGE = `Usage: adaptune jadce <train|eval|sweep|se> [flags]
 
 Joint activity detection and channel estimation in grant-free massive access
 (Shao et al., feature-aided adaptive-tuning deep learning; details marked [R] in
@@ -39,6 +45,10 @@ antennas, pilot length L, Bernoulli activity, Rayleigh channels.
   sweep   NMSE and P_e against L (at --fixed-snr) and against SNR (at
           --fixed-pilot-length) for --seeds; trains the learned methods at every
           point; resumable (OUT/points.jsonl); writes results.md, summary.json, SVGs
+          (NMSE with AMP's SE line, P_e, and P_MD-vs-P_FA per point)
+  se      MMV-AMP against its state evolution at every (L in --pilot-lengths,
+          SNR in --snrs): per-iteration NMSE over --slots slots, the SE fixed
+          point, the gap; writes OUT/se.json and OUT/se-vs-amp.svg with --out
 
 Scenario flags (override --config FILE, a JSON/YAML object with the sections
 scenario, baselines, net, train; see the README for every field):
@@ -60,6 +70,13 @@ Run flags:
   --pilot-lengths LIST  sweep (default 20,30,40)
   --snrs LIST           sweep (default 0,10,20)
   --fixed-snr DB        sweep (default 10)    --fixed-pilot-length L  sweep (default 40)
+  --test-activity P  --test-snr DB  --test-path-loss
+                        eval: draw the test slots from this changed scenario
+                        (mismatch); the methods keep the trained/configured one
+  --onsager scalar|matrix  --damping R  --iterations T  --se-samples N
+                        se: the AMP form (default: the config's baselines);
+                        se and sweep: SE Monte-Carlo draws per iteration
+                        (default 200000; sweep: 0 = no SE line)
   --threads N           intra-op threads
   --json                print ONE JSON object on stdout
   -h, --help            this help
@@ -71,7 +88,8 @@ const OPTIONS = {
   'em-sweeps': { type: 'string' }, 'inner-steps': { type: 'string' }, 'outer-steps': { type: 'string' }, 'final-steps': { type: 'string' },
   'batch-train': { type: 'string' }, methods: { type: 'string' }, from: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' },
   seeds: { type: 'string' }, slots: { type: 'string' }, batch: { type: 'string' }, 'pilot-lengths': { type: 'string' }, snrs: { type: 'string' },
-  'fixed-snr': { type: 'string' }, 'fixed-pilot-length': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+  'fixed-snr': { type: 'string' }, 'test-activity': { type: 'string' }, 'test-snr': { type: 'string' }, 'test-path-loss': { type: 'boolean' },
+  onsager: { type: 'string' }, damping: { type: 'string' }, iterations: { type: 'string' }, 'se-samples': { type: 'string' }, 'fixed-pilot-length': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -86,9 +104,9 @@ function listFlag(name: string, v: string | undefined, int: boolean, min: number
 export function parseJadce(args: string[]): JadceArgs | 'help' {
   const { values: v, positionals } = strictParse('jadce', args, OPTIONS);
   if (v.help) return 'help';
-  if (positionals.length !== 1) throw new CliError(`'adaptune jadce' needs one action: train, eval or sweep${positionals.length ? `, got '${positionals.join(' ')}'` : ''}`);
+  if (positionals.length !== 1) throw new CliError(`'adaptune jadce' needs one action: train, eval, sweep or se${positionals.length ? `, got '${positionals.join(' ')}'` : ''}`);
   const action = positionals[0] as JadceArgs['action'];
-  if (!['train', 'eval', 'sweep'].includes(action)) throw new CliError(`'adaptune jadce' action must be one of train, eval, sweep, got '${action}'`);
+  if (!['train', 'eval', 'sweep', 'se'].includes(action)) throw new CliError(`'adaptune jadce' action must be one of train, eval, sweep, se, got '${action}'`);
   const methods = v.methods === undefined ? null : v.methods.split(',').map((s) => enumFlag('methods', s.trim(), JADCE_METHODS)!);
   if (action === 'train' && methods?.some((m) => !(JADCE_LEARNED as readonly string[]).includes(m))) {
     throw new CliError(`--methods for 'jadce train' must be learned methods (${JADCE_LEARNED.join(', ')}), got '${v.methods}'`);
@@ -109,7 +127,15 @@ export function parseJadce(args: string[]): JadceArgs | 'help' {
     slots: intFlag('slots', v.slots) ?? 1000, batch: intFlag('batch', v.batch) ?? 250, pilotLengths: listFlag('pilot-lengths', v['pilot-lengths'], true, 1) ?? [20, 30, 40],
     snrs: listFlag('snrs', v.snrs, false, 0) ?? [0, 10, 20], fixedSnr: numFlag('fixed-snr', v['fixed-snr']) ?? 10,
     fixedPilotLength: intFlag('fixed-pilot-length', v['fixed-pilot-length']) ?? 40, json: v.json === true,
+    testScenario: null, onsager: null, damping: null, iterations: null, seSamples: 200000,
   };
+  const test = defined({ activity: numFlag('test-activity', v['test-activity'], { gt: 0, lt: 1 }), snrDb: numFlag('test-snr', v['test-snr']), pathLoss: v['test-path-loss'] });
+  if (Object.keys(test).length && action !== 'eval') throw new CliError(`--test-activity, --test-snr and --test-path-loss are only for 'jadce eval'`);
+  out.testScenario = Object.keys(test).length ? test : null;
+  out.onsager = enumFlag('onsager', v.onsager, ['scalar', 'matrix'] as const) ?? null;
+  out.damping = numFlag('damping', v.damping, { gt: 0 }) ?? null;
+  out.iterations = intFlag('iterations', v.iterations) ?? null;
+  out.seSamples = intFlag('se-samples', v['se-samples'], 0) ?? 200000;
   const threads = intFlag('threads', v.threads);
   if (threads !== undefined) out.threads = threads;
   return out;

@@ -11,10 +11,13 @@ import { asComplex, fro2, herm, rowEnergy } from './complex.js';
 export interface Denoised {
   /** MMSE estimate eta(r_n) = a pi_n r_n [B, N, D]. */
   x: Tensor;
-  /** Posterior activity probability pi_n [B, N, 1]. */
+  /** Posterior activity probability pi_n [B, N, 1] and its log-odds log(pi_n / (1 - pi_n)). */
   pi: Tensor;
-  /** mean_n of the D x D Jacobians eta'_n [B, D, D] (complex). */
-  jacMean: Tensor;
+  logOdds: Tensor;
+  /** mean_n of the D x D Jacobians eta'_n [B, D, D] (complex; row convention J[j, k] = d eta_k / d r_j); null unless asked for. */
+  jacMean: Tensor | null;
+  /** The divergence (1/D) tr mean_n eta'_n [B, 1, 1] (real): the scalar Onsager coefficient (README, "Onsager term"). */
+  div: Tensor;
   /** Shrinkage a = beta / (beta + tau2) [B, N, 1]. */
   a: Tensor;
 }
@@ -24,6 +27,11 @@ export interface Denoised {
  * c = beta / (tau2 (beta + tau2)); computed as a sigmoid of -log t0 (no overflow for large D).
  */
 export function posteriorActivity(r: Tensor, lambda: Tensor | number, beta: Tensor, tau2: Tensor): Tensor {
+  return torch.tidy(() => torch.sigmoid(activityLogOdds(r, lambda, beta, tau2)));
+}
+
+/** log(pi_n / (1 - pi_n)) = -log t0 [B, N, 1]: the posterior log-odds of activity (the LLR plus the prior log-odds). */
+export function activityLogOdds(r: Tensor, lambda: Tensor | number, beta: Tensor, tau2: Tensor): Tensor {
   return torch.tidy(() => {
     const d = r.shape[r.ndim - 1]!;
     const lam = typeof lambda === 'number' ? torch.full([1, 1, 1], lambda, { dtype: 'float32' }) : lambda;
@@ -31,25 +39,45 @@ export function posteriorActivity(r: Tensor, lambda: Tensor | number, beta: Tens
     const c = beta.div(tau2.mul(bt));
     const logPrior = torch.log1p(lam.neg()).sub(lam.log());
     const logT0 = logPrior.add(bt.div(tau2).log().mul(d)).sub(c.mul(rowEnergy(r)));
-    return torch.sigmoid(logT0.neg());
+    return logT0.neg();
   });
 }
 
-/** The Bernoulli-Gaussian MMSE denoiser, its posterior activity and the mean Jacobian (spec 6(b) lines for a, b, c, t0, pi, x, eta'). */
-export function bgDenoise(r: Tensor, lambda: Tensor | number, beta: Tensor, tau2: Tensor): Denoised {
+/**
+ * The Bernoulli-Gaussian MMSE denoiser, its posterior activity, the divergence and (matrix: true) the mean Jacobian
+ * (spec 6(b) lines for a, b, c, t0, pi, x, eta'; the Wirtinger derivation is in the README).
+ */
+export function bgDenoise(r: Tensor, lambda: Tensor | number, beta: Tensor, tau2: Tensor, matrix = true): Denoised {
   return torch.tidy(() => {
     const [, n, d] = r.shape as [number, number, number];
     const a = beta.div(beta.add(tau2));
-    const pi = posteriorActivity(r, lambda, beta, tau2);
+    const logOdds = activityLogOdds(r, lambda, beta, tau2);
+    const pi = torch.sigmoid(logOdds);
     const x = r.mul(a.mul(pi));
-    // eta'_n = a pi_n I + (a^2 / tau2) pi_n (1 - pi_n) r_n^H r_n   (t0 / (1 + t0)^2 = pi (1 - pi))
+    // d eta_k / d r_j = a pi delta_jk + w r_j^* r_k,  w = (a^2 / tau2) pi (1 - pi)   (t0 / (1 + t0)^2 = pi (1 - pi))
     const w = a.mul(a).div(tau2).mul(pi).mul(pi.neg().add(1));
-    const outer = herm(r).matmul(r.mul(w)).div(n);
     const diag = a.mul(pi).mean([1], true);
-    const jacMean = outer.add(asComplex(torch.eye(d).unsqueeze(0).mul(diag)));
-    return { x, pi, jacMean, a };
+    const div = diag.add(w.mul(rowEnergy(r)).mean([1], true).div(d));
+    let jacMean: Tensor | null = null;
+    if (matrix) jacMean = herm(r).matmul(r.mul(w)).div(n).add(asComplex(torch.eye(d).unsqueeze(0).mul(diag)));
+    return { x, pi, logOdds, jacMean, div, a };
   });
 }
+
+/** The Onsager correction (N/L) Z <eta'>: 'scalar' (N/L) div Z, or 'matrix' (N/L) Z mean_n J_n. */
+export function onsager(z: Tensor, den: Denoised, ratio: number, kind: OnsagerKind): Tensor {
+  return torch.tidy(() => {
+    if (kind === 'matrix') {
+      if (!den.jacMean) throw new Error('onsager: the matrix form needs bgDenoise(..., matrix = true)');
+      return z.matmul(den.jacMean).mul(ratio);
+    }
+    if (kind === 'none') return torch.zerosLike(z);
+    return z.mul(asComplex(den.div.mul(ratio)));
+  });
+}
+
+/** Which Onsager coefficient AMP uses: the divergence (scalar, default: tracks SE), the full D x D mean Jacobian, or none (plain iterative thresholding; a diagnostic). */
+export type OnsagerKind = 'scalar' | 'matrix' | 'none';
 
 /** One EM sweep's estimates [R: EM-BG-AMP]: lambda = mean pi; scale s with beta_n = s beta0_n from E||h_n||^2 = a^2 ||r_n||^2 + D a tau2. */
 export function emStep(r: Tensor, lambda: Tensor, scale: Tensor, beta0: Tensor, tau2: Tensor): { lambda: Tensor; scale: Tensor } {
@@ -77,6 +105,10 @@ export interface AmpOptions {
   em: boolean;
   /** EM's initial activity guess. */
   emInitActivity?: number;
+  /** The Onsager form (default 'scalar'). */
+  onsager?: OnsagerKind;
+  /** The true X [B, N, D]: with it, errTrace records sum ||X_t - X||^2 after every iteration. */
+  truth?: Tensor;
 }
 
 /** What mmvAmp returns ([B, N] for per-device quantities). */
@@ -86,9 +118,14 @@ export interface AmpResult {
   pi: Tensor;
   /** Equal-prior posterior, i.e. the code's LLR test (pi >= 0.5 <=> ||r||^2 above the pfpm.m threshold) [B, N]. */
   piLlr: Tensor;
+  /** Posterior log-odds of activity with the (oracle or EM) prior [B, N]: the soft score for threshold sweeps. */
+  logOdds: Tensor;
   /** Final lambda and noise estimates [B] (EM's; the oracle values otherwise). */
   lambda: Tensor;
   noiseVar: Tensor;
+  /** With options.truth: sum over the batch of ||X_t - X||_F^2 after iteration t, and the batch mean of tau_t^2 used at iteration t. */
+  errTrace?: number[];
+  tau2Trace?: number[];
 }
 
 /** tau^2 = ||Z||_F^2 / (D L) per slot [B, 1, 1] (the code's estimator). */
@@ -109,27 +146,37 @@ export function mmvAmp(y: Tensor, phi: Tensor, beta0: Tensor, o: AmpOptions): Am
     const lambda0 = torch.full([b, 1, 1], o.em ? o.emInitActivity ?? 0.1 : o.lambda, { dtype: 'float32' });
     // EM start: s from E||Y||^2 = D (lambda N mean(beta0) s + L sigma^2) with sigma^2 = 0
     const scale0 = o.em ? fro2(y).div(lambda0.mul(g0.mean([1], true)).mul(n * d)) : torch.ones([b, 1, 1]);
+    const kind = o.onsager ?? 'scalar';
+    const errTrace: number[] = [];
+    const tau2Trace: number[] = [];
     let st = { x: x0, z: y.clone(), tau2: tauSq(y), lambda: lambda0, scale: scale0, r: x0, rTau2: tauSq(y) };
     for (let t = 0; t < o.iterations; t++) {
       const next = torch.tidy(() => {
         const r = phiH.matmul(st.z).add(st.x);
         const em = o.em ? emStep(r, st.lambda, st.scale, g0, st.tau2) : { lambda: st.lambda.clone(), scale: st.scale.clone() };
-        const den = bgDenoise(r, em.lambda, g0.mul(em.scale), st.tau2);
+        const den = bgDenoise(r, em.lambda, g0.mul(em.scale), st.tau2, kind === 'matrix');
         const x = den.x.mul(o.damping).add(st.x.mul(1 - o.damping));
-        const z = y.sub(phi.matmul(x)).add(st.z.matmul(den.jacMean).mul(n / l));
+        const z = y.sub(phi.matmul(x)).add(onsager(st.z, den, n / l, kind));
         return { x, z, tau2: tauSq(z), lambda: em.lambda, scale: em.scale, r, rTau2: st.tau2.clone() };
       });
       torch.dispose(st);
       st = next;
+      if (o.truth) {
+        errTrace.push(torch.tidy(() => fro2(st.x.sub(o.truth!)).sum().item() as number));
+        tau2Trace.push(st.rTau2.mean().item() as number);
+      }
     }
     const { x, r, lambda, scale } = st;
     const tau2 = st.rTau2;
     // detection statistics of the last pseudo-observation r with the tau2 it was formed at
     const beta = g0.mul(scale);
-    const pi = posteriorActivity(r, lambda, beta, tau2).squeeze(-1);
+    const logOdds = activityLogOdds(r, lambda, beta, tau2).squeeze(-1);
+    const pi = torch.sigmoid(logOdds);
     const piLlr = posteriorActivity(r, 0.5, beta, tau2).squeeze(-1);
     const noiseVar = fro2(y.sub(phi.matmul(x))).div(l * d).flatten();
-    return { x, pi, piLlr, lambda: lambda.flatten(), noiseVar };
+    const out: AmpResult = { x, pi, piLlr, logOdds, lambda: lambda.flatten(), noiseVar };
+    if (o.truth) { out.errTrace = errTrace; out.tau2Trace = tau2Trace; }
+    return out;
   });
 }
 

@@ -27,12 +27,14 @@ export interface ScenarioConfig {
 
 /** The baselines (spec 6(e) items 1-3). */
 export interface BaselineConfig {
-  /** MMV-AMP and EM-MMV-AMP iterations [C: 50]. */
+  /** MMV-AMP and EM-MMV-AMP iterations [C: 50; default 100 with the damping below]. */
   ampIterations: number;
-  /** Weight of the new iterate in X <- rho X_new + (1 - rho) X_old [C: 0.95]. */
+  /** Weight of the new iterate in X <- rho X_new + (1 - rho) X_old [C: 0.95; default 0.6: at N = 500 lighter damping oscillates (README)]. */
   ampDamping: number;
-  /** AMP detection: 'llr' = the code's equal-prior LLR threshold [C]; 'posterior' = pi_n >= 0.5. */
+  /** AMP detection: 'posterior' = pi_n >= 0.5 with the (oracle or EM-fitted) prior (default); 'llr' = the code's equal-prior LLR threshold [C]. */
   ampDetect: 'llr' | 'posterior';
+  /** AMP's Onsager coefficient: 'scalar' = (1/D) tr of the mean Jacobian (default: tracks state evolution), 'matrix' = the full D x D mean Jacobian (README). */
+  ampOnsager: 'scalar' | 'matrix';
   /** EM-AMP initial activity guess (the EM then learns lambda, the channel scale and sigma_w^2) [R]. */
   emInitActivity: number;
   /** Group-ISTA / FISTA iterations [R: 200]. */
@@ -59,6 +61,8 @@ export interface NetConfig {
   rankMargin: number;
   /** [R] learn the damping rho_t per layer (else fixed at the AMP value). */
   learnDamping: boolean;
+  /** The layers' Onsager coefficient, as baselines.ampOnsager (default 'scalar'). */
+  onsager: 'scalar' | 'matrix';
   /** Detection: pi_n >= detectThreshold [R: 0.5]. */
   detectThreshold: number;
   /** Channel estimate: 'lmmse' / 'ls' re-estimate on the detected support from the full Y, or 'network' (X_r V_r^H). */
@@ -76,10 +80,15 @@ export interface TrainSchedule {
   /** Final end-to-end steps. */
   finalSteps: number;
   batch: number;
-  /** Adam lr of the inner stage [spec: 1e-3]. */
+  /** Adam lr of the inner stage [spec: 1e-3; default 0.03, chosen on validation slots]. */
   lr: number;
-  /** Adam lr of the outer and end-to-end stages [spec: 1e-4; default 3e-4 for the short CPU budget]. */
+  /** Adam lr of the outer and end-to-end stages [spec: 1e-4; default 0.01, chosen on validation slots (docs/results/jadce.md)]. */
   lrFine: number;
+  /** Validation slots (a separate seeded stream, same pilots) for early stopping of the final stage; 0 = no validation. */
+  valSlots: number;
+  /** Validate every evalEvery steps of the final stage; stop after `patience` checks without improvement and keep the best. */
+  evalEvery: number;
+  patience: number;
 }
 
 export interface JadceConfig {
@@ -95,11 +104,11 @@ export const defaultJadceConfig: JadceConfig = {
     pathLoss: false, innerRadius: 0.2, pathLossExponent: 3.76,
   },
   baselines: {
-    ampIterations: 50, ampDamping: 0.95, ampDetect: 'llr', emInitActivity: 0.1, istaIterations: 200, istaReg: 1,
+    ampIterations: 100, ampDamping: 0.6, ampDetect: 'posterior', ampOnsager: 'scalar', emInitActivity: 0.1, istaIterations: 200, istaReg: 1,
     rowThreshold: 0.1, listaLayers: 10, listaWeights: 'full',
   },
-  net: { layers: 8, emSweeps: 2, dimReduction: 'noise-floor', rankMargin: 1.2, learnDamping: true, detectThreshold: 0.5, channel: 'lmmse' },
-  train: { schedule: 'layerwise', innerSteps: 40, outerSteps: 20, finalSteps: 100, batch: 64, lr: 1e-3, lrFine: 3e-4 },
+  net: { layers: 8, emSweeps: 2, dimReduction: 'noise-floor', rankMargin: 1.2, learnDamping: true, onsager: 'scalar', detectThreshold: 0.5, channel: 'lmmse' },
+  train: { schedule: 'layerwise', innerSteps: 40, outerSteps: 20, finalSteps: 100, batch: 64, lr: 0.03, lrFine: 0.01, valSlots: 256, evalEvery: 20, patience: 4 },
 };
 
 type Check = [(v: unknown) => boolean, string];
@@ -117,14 +126,14 @@ const RULES: { [S in keyof JadceConfig]: Record<keyof JadceConfig[S], Check> } =
     snrMode: oneOf('per-symbol', 'per-slot'), pilots: oneOf('fixed', 'resampled'), pathLoss: bool, innerRadius: open01, pathLossExponent: pos,
   },
   baselines: {
-    ampIterations: int(1), ampDamping: half01, ampDetect: oneOf('llr', 'posterior'), emInitActivity: open01, istaIterations: int(1), istaReg: pos,
+    ampIterations: int(1), ampDamping: half01, ampDetect: oneOf('llr', 'posterior'), ampOnsager: oneOf('scalar', 'matrix'), emInitActivity: open01, istaIterations: int(1), istaReg: pos,
     rowThreshold: pos, listaLayers: int(1), listaWeights: oneOf('full', 'tied'),
   },
   net: {
-    layers: int(1), emSweeps: int(0), dimReduction: oneOf('noise-floor', 'none'), rankMargin: pos, learnDamping: bool, detectThreshold: open01,
+    layers: int(1), emSweeps: int(0), dimReduction: oneOf('noise-floor', 'none'), rankMargin: pos, learnDamping: bool, onsager: oneOf('scalar', 'matrix'), detectThreshold: open01,
     channel: oneOf('lmmse', 'ls', 'network'),
   },
-  train: { schedule: oneOf('layerwise', 'end-to-end'), innerSteps: int(0), outerSteps: int(0), finalSteps: int(0), batch: int(1), lr: pos, lrFine: pos },
+  train: { schedule: oneOf('layerwise', 'end-to-end'), innerSteps: int(0), outerSteps: int(0), finalSteps: int(0), batch: int(1), lr: pos, lrFine: pos, valSlots: int(0), evalEvery: int(1), patience: int(1) },
 };
 
 const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);

@@ -57,3 +57,35 @@ export function metricsOf(t: Tally): JadceMetrics {
     pe: t.devices > 0 ? (t.missed + t.falseAlarms) / t.devices : 0, peAvg: (pMd + pFa) / 2,
   };
 }
+
+/** P_FA levels of the threshold sweep (log-spaced, 1e-4 to 0.3). */
+export const ROC_PFA = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
+
+/** Soft detection scores (higher = more likely active) split by the truth, accumulated over batches. */
+export interface ScoreBag { active: number[]; inactive: number[] }
+
+/** Adds a batch's scores [B, N] and true activity [B, N]. */
+export function addScores(bag: ScoreBag, score: Tensor, active: Tensor): void {
+  const s = score.flatten().toArray() as number[];
+  const a = active.flatten().toArray() as number[];
+  for (let i = 0; i < s.length; i++) (a[i]! > 0.5 ? bag.active : bag.inactive).push(s[i]!);
+}
+
+/** The threshold sweep: for each P_FA level the threshold that reaches it on the inactive scores, and P_MD there. */
+export function rocOf(bag: ScoreBag, levels: number[] = ROC_PFA): { pFa: number[]; pMd: number[] } {
+  const neg = Float64Array.from(bag.inactive).sort().reverse();
+  const pos = Float64Array.from(bag.active).sort();
+  const pFa: number[] = [], pMd: number[] = [];
+  for (const p of levels) {
+    const k = Math.floor(p * neg.length);
+    if (neg.length === 0 || k >= neg.length) continue;
+    const thr = neg[k]!; // declare active iff score > thr: at most k false alarms
+    let lo = 0, hi = pos.length; // count of active scores <= thr
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (pos[mid]! <= thr) lo = mid + 1; else hi = mid; }
+    let fa = k;
+    while (fa > 0 && neg[fa - 1] === thr) fa--;
+    pFa.push(fa / neg.length);
+    pMd.push(pos.length ? lo / pos.length : 0);
+  }
+  return { pFa, pMd };
+}

@@ -5,7 +5,7 @@
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
-import { bgDenoise, emStep } from './amp.js';
+import { bgDenoise, emStep, onsager } from './amp.js';
 import { fro2, herm, rowEnergy } from './complex.js';
 import type { NetConfig } from './config.js';
 import { project, reduce, type Reduced } from './reduce.js';
@@ -17,8 +17,9 @@ export interface NetOutput {
   /** X_r estimate [B, N, r] and the reduction that produced it. */
   xr: Tensor;
   red: Reduced;
-  /** Posterior activity of the last layer [B, N]. */
+  /** Posterior activity of the last layer [B, N] and its log-odds. */
   pi: Tensor;
+  logOdds: Tensor;
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -81,6 +82,7 @@ export class FaatNet implements Trainable {
       let lambda = torch.full([b, 1, 1], this.prior.lambda, { dtype: 'float32' });
       let scale = torch.full([b, 1, 1], this.prior.scale, { dtype: 'float32' });
       let pi = torch.zeros([b, n, 1]);
+      let logOdds = torch.zeros([b, n, 1]);
       for (let t = 0; t < depth; t++) {
         const p = (k: string): Tensor => this.params.get(`layer${t}.${k}`)!;
         const tau2 = fro2(z).div(l * d).clamp(1e-12, null).mul(p('log_gamma').exp());
@@ -88,13 +90,14 @@ export class FaatNet implements Trainable {
         for (let k = 0; k < this.cfg.emSweeps; k++) ({ lambda, scale } = emStep(r, lambda, scale, g0, tau2));
         lambda = lambda.mul(p('lam_corr').exp()).clamp(1e-4, 0.5);
         scale = scale.mul(p('scale_corr').exp());
-        const den = bgDenoise(r, lambda, g0.mul(scale), tau2);
+        const den = bgDenoise(r, lambda, g0.mul(scale), tau2, this.cfg.onsager === 'matrix');
         const rho = this.cfg.learnDamping ? torch.sigmoid(p('rho_logit')) : this.#damping;
         x = den.x.mul(rho).add(x.mul(typeof rho === 'number' ? 1 - rho : rho.neg().add(1)));
-        z = y.sub(phi.matmul(x)).add(z.matmul(den.jacMean).mul(n / l));
+        z = y.sub(phi.matmul(x)).add(onsager(z, den, n / l, this.cfg.onsager));
         pi = den.pi;
+        logOdds = den.logOdds;
       }
-      return { xr: x, red, pi: pi.squeeze(-1) };
+      return { xr: x, red, pi: pi.squeeze(-1), logOdds: logOdds.squeeze(-1) };
     });
   }
 

@@ -26,6 +26,14 @@ export function disposeSlots(s: Slots, keepPhi: boolean): void {
   if (!keepPhi) s.phi.dispose();
 }
 
+/** k large-scale gains [k]: ones, or (d / R)^-exponent with d uniform in area over the annulus [innerRadius R, R]. */
+export function gains(sc: ScenarioConfig, k: number, gen: torch.Generator): Tensor {
+  const { pathLoss, innerRadius: r0, pathLossExponent: e } = sc;
+  if (!pathLoss) return torch.ones([k]);
+  const u = torch.rand([k], { generator: gen });
+  return u.mul(1 - r0 * r0).add(r0 * r0).sqrt().pow(-e);
+}
+
 /** Draws slots of one scenario from its own generator (same seed, same slots). */
 export class Simulator {
   readonly scenario: ScenarioConfig;
@@ -60,14 +68,7 @@ export class Simulator {
     });
   }
 
-  /** beta [B, N]: ones, or (d / R)^-exponent with d uniform in area over the annulus [innerRadius R, R]. */
-  #gains(batch: number): Tensor {
-    const { devices: N, pathLoss, innerRadius: r0, pathLossExponent: e } = this.scenario;
-    if (!pathLoss) return torch.ones([batch, N]);
-    const u = torch.rand([batch, N], { generator: this.#gen });
-    const d = u.mul(1 - r0 * r0).add(r0 * r0).sqrt();
-    return d.pow(-e);
-  }
+  #gains(batch: number): Tensor { return gains(this.scenario, batch * this.scenario.devices, this.#gen).reshape([batch, this.scenario.devices]); }
 
   dispose(): void { this.#phi?.dispose(); }
 }

@@ -5,6 +5,8 @@ import type { JadceConfig } from './config.js';
 import { disposeModels, evaluateMethods, trainModels, type EvalRow } from './experiment.js';
 import type { MethodName } from './methods.js';
 import { linePlot } from './plot.js';
+import { ROC_PFA } from './metrics.js';
+import { stateEvolution } from './se.js';
 
 export interface SweepOptions {
   pilotLengths: number[];
@@ -18,10 +20,12 @@ export interface SweepOptions {
   slots: number;
   batch: number;
   out: string;
+  /** Also run AMP's state evolution at every point (Monte-Carlo draws per iteration; 0 = none): PointRecord.seDb, the 'SE' line in the NMSE plots. */
+  seSamples?: number;
 }
 
 /** One (pilot length, SNR, seed) result. */
-export interface PointRecord { pilotLength: number; snrDb: number; seed: number; rows: EvalRow[]; trainSec: Record<string, number> }
+export interface PointRecord { pilotLength: number; snrDb: number; seed: number; rows: EvalRow[]; trainSec: Record<string, number>; seDb?: number }
 
 /** A metric's mean and (population) std over seeds. */
 export interface Stat { mean: number; std: number; n: number }
@@ -59,6 +63,11 @@ export function runSweep(cfg: JadceConfig, o: SweepOptions, log: (s: string) => 
       try {
         const rows = evaluateMethods(c, o.methods, tr.models, seed, o.slots, o.batch);
         const rec: PointRecord = { ...pt, seed, rows, trainSec: tr.trainSec as Record<string, number> };
+        if (o.seSamples) {
+          const se = stateEvolution(c.scenario, { iterations: c.baselines.ampIterations, samples: o.seSamples, seed });
+          const k = Math.max(1, Math.floor(se.nmseDb.length / 10));
+          rec.seDb = se.nmseDb.slice(-k).reduce((a, b) => a + b, 0) / k;
+        }
         appendFileSync(join(o.out, 'points.jsonl'), JSON.stringify(rec) + '\n');
         done.push(rec);
         for (const r of rows) log(`  L=${pt.pilotLength} SNR=${pt.snrDb} seed ${seed} ${r.method.padEnd(9)} NMSE ${r.nmseDb.toFixed(2)} dB (LMMSE ${r.nmseReDb.toFixed(2)}) Pe ${r.pe.toFixed(4)} ${r.msPerSlot.toFixed(2)} ms/slot`);
@@ -70,7 +79,7 @@ export function runSweep(cfg: JadceConfig, o: SweepOptions, log: (s: string) => 
   const summary = summarize(done.filter((p) => o.seeds.includes(p.seed)), o.methods);
   writeFileSync(join(o.out, 'summary.json'), JSON.stringify({ config: cfg, options: o, rows: summary }, null, 1) + '\n');
   writeFileSync(join(o.out, 'results.md'), resultsMarkdown(summary, o));
-  writePlots(summary, o);
+  writePlots(summary, o, done.filter((p) => o.seeds.includes(p.seed)));
   return summary;
 }
 
@@ -111,17 +120,39 @@ export function resultsMarkdown(rows: SummaryRow[], o: SweepOptions): string {
   ].join('\n');
 }
 
-/** nmse-vs-L.svg, pe-vs-L.svg, nmse-vs-snr.svg, pe-vs-snr.svg in the sweep directory. */
-function writePlots(rows: SummaryRow[], o: SweepOptions): void {
+/** nmse-vs-L.svg, pe-vs-L.svg, nmse-vs-snr.svg, pe-vs-snr.svg (with the SE line when recorded) and roc-L{L}-snr{S}.svg per point in the sweep directory. */
+function writePlots(rows: SummaryRow[], o: SweepOptions, points: PointRecord[]): void {
   const plot = (file: string, key: 'pilotLength' | 'snrDb', xs: number[], fixed: (r: SummaryRow) => boolean, metric: 'nmseDb' | 'pe', title: string): void => {
     const series = o.methods.map((m) => {
       const at = xs.map((x) => rows.find((r) => r.method === m && r[key] === x && fixed(r)));
       return { name: m, y: at.map((r) => r?.[metric].mean ?? NaN), spread: at.map((r) => r?.[metric].std ?? 0) };
     });
+    if (metric === 'nmseDb' && points.some((p) => p.seDb !== undefined)) {
+      const se = xs.map((x) => {
+        const ps = points.filter((p) => p[key] === x && (key === 'pilotLength' ? p.snrDb === o.fixedSnr : p.pilotLength === o.fixedPilotLength) && p.seDb !== undefined);
+        return ps.length ? stat(ps.map((p) => p.seDb!)) : null;
+      });
+      series.push({ name: 'SE (AMP)' as MethodName, y: se.map((s) => s?.mean ?? NaN), spread: se.map((s) => s?.std ?? 0) });
+    }
     writeFileSync(join(o.out, file), linePlot(title, key === 'pilotLength' ? 'pilot length L' : 'SNR (dB)', metric === 'pe' ? 'detection error rate' : 'NMSE (dB)', xs, series, metric === 'pe'));
   };
   plot('nmse-vs-L.svg', 'pilotLength', o.pilotLengths, (r) => r.snrDb === o.fixedSnr, 'nmseDb', `NMSE vs L (SNR ${o.fixedSnr} dB)`);
   plot('pe-vs-L.svg', 'pilotLength', o.pilotLengths, (r) => r.snrDb === o.fixedSnr, 'pe', `P_e vs L (SNR ${o.fixedSnr} dB)`);
   plot('nmse-vs-snr.svg', 'snrDb', o.snrs, (r) => r.pilotLength === o.fixedPilotLength, 'nmseDb', `NMSE vs SNR (L = ${o.fixedPilotLength})`);
   plot('pe-vs-snr.svg', 'snrDb', o.snrs, (r) => r.pilotLength === o.fixedPilotLength, 'pe', `P_e vs SNR (L = ${o.fixedPilotLength})`);
+  for (const pt of sweepPoints(o)) {
+    const ps = points.filter((p) => p.pilotLength === pt.pilotLength && p.snrDb === pt.snrDb);
+    if (!ps.length) continue;
+    writeFileSync(join(o.out, `roc-L${pt.pilotLength}-snr${pt.snrDb}.svg`), rocPlot(o.methods.map((m) => ({ method: m, rows: ps.map((p) => p.rows.find((r) => r.method === m)).filter((r): r is EvalRow => !!r) })), `P_MD vs P_FA (L = ${pt.pilotLength}, SNR ${pt.snrDb} dB; mean over ${ps.length} seeds)`));
+  }
+}
+
+/** P_MD against P_FA (threshold sweep of each method's soft score), mean over the given rows (one per seed), both axes log10. */
+export function rocPlot(byMethod: { method: string; rows: EvalRow[] }[], title: string): string {
+  const xs = ROC_PFA.map((p) => Math.log10(p));
+  const series = byMethod.filter((m) => m.rows.length).map(({ method, rows }) => {
+    const y = ROC_PFA.map((_, i) => { const v = rows.map((r) => r.roc.pMd[i]).filter((x): x is number => x !== undefined); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN; });
+    return { name: method, y, spread: y.map(() => 0) };
+  });
+  return linePlot(title, 'log10 P_FA', 'P_MD', xs.map((x) => Math.round(x * 100) / 100), series, true);
 }

@@ -50,8 +50,8 @@ test('BG-MMSE denoiser matches the closed form (a, b, c, t0, pi, x, mean Jacobia
     const d = bgDenoise(r, torch.full([1, 1, 1], lam, { dtype: 'float64' }), torch.tensor([[[1.5], [0.5]]], { dtype: 'float64' }), torch.full([1, 1, 1], tau2, { dtype: 'float64' }));
     const pis = d.pi.flatten().toArray() as number[];
     const xr = torch.real(d.x).toArray() as number[][][];
-    const jr = torch.real(d.jacMean).toArray() as number[][][];
-    const ji = torch.imag(d.jacMean).toArray() as number[][][];
+    const jr = torch.real(d.jacMean!).toArray() as number[][][];
+    const ji = torch.imag(d.jacMean!).toArray() as number[][][];
     const J = [[[0, 0], [0, 0]], [[0, 0], [0, 0]]]; // [re/im][i][j]
     for (let n = 0; n < 2; n++) {
       const bt = beta[n]!;
@@ -188,7 +188,7 @@ test('complex autograd through the denoiser and complex matmuls matches central 
       const tau2 = fro2(z).div(15).mul(w.narrow(0, 0, 1).exp()).reshape([1, 1, 1]);
       const r = torch.conj(phi).transpose(-1, -2).matmul(z).add(x0);
       const d = bgDenoise(r, torch.sigmoid(w.narrow(0, 1, 1)).reshape([1, 1, 1]), beta, tau2);
-      return fro2(phi.matmul(d.x).sub(z)).sum().add(fro2(z.matmul(d.jacMean)).sum());
+      return fro2(phi.matmul(d.x).sub(z)).sum().add(fro2(z.matmul(d.jacMean!)).sum());
     };
     const w = torch.tensor([0.1, -1.0], { dtype: 'float64', requiresGrad: true });
     f(w).backward();

@@ -1,0 +1,142 @@
+/**
+ * @module The library entry points of `adaptune jadce`: typed options in, a typed report out, files written where
+ * asked. The CLI (src/cli/jadce*.ts) only parses flags, calls these and prints.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../../core/errors.js';
+import { validateJadceConfig, type JadceConfig, type ScenarioConfig } from './config.js';
+import { disposeModels, evaluateMethods, loadModels, saveModels, trainModels, type EvalRow } from './experiment.js';
+import { BASELINE_METHODS, type MethodName, type Models } from './methods.js';
+import { Simulator } from './simulate.js';
+import { ampVsSe, seGridPlot, type AmpVsSe, type AmpVsSeOptions } from './secheck.js';
+import { runSweep, type SummaryRow, type SweepOptions } from './sweep.js';
+import type { StageLog } from './train.js';
+
+/** A partial config (sections scenario, baselines, net, train), as from a file and flags. */
+export type JadceOverrides = Record<string, Record<string, unknown>>;
+
+/** defaults < each layer in order, section by section, validated (ConfigError names the field). */
+export function layerConfig(...layers: (JadceOverrides | Partial<JadceConfig> | undefined)[]): JadceConfig {
+  const merged: JadceOverrides = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer ?? {})) merged[k] = { ...(merged[k] ?? {}), ...(v as Record<string, unknown>) };
+  }
+  return validateJadceConfig(merged);
+}
+
+const noLog = (): void => {};
+
+/** Options of runJadceTrain. */
+export interface JadceTrainOptions { overrides?: JadceOverrides; methods: MethodName[]; seed: number; out: string; command?: string; log?: (s: string) => void }
+/** What runJadceTrain returns (also written to OUT/train.json). */
+export interface JadceTrainReport { command: string; config: JadceConfig; seed: number; methods: MethodName[]; trainSec: Partial<Record<MethodName, number>>; stages: Partial<Record<MethodName, StageLog[]>>; out: string; elapsedSec: number }
+
+/** Trains the learned methods of one scenario; writes OUT/models.safetensors and OUT/train.json (refuses an OUT that holds models). */
+export function runJadceTrain(o: JadceTrainOptions): JadceTrainReport {
+  const t0 = Date.now();
+  const cfg = layerConfig(o.overrides);
+  const out = resolve(o.out);
+  if (existsSync(join(out, 'models.safetensors'))) throw new ConfigError(`${out} already holds trained models (models.safetensors); choose another output directory`);
+  mkdirSync(out, { recursive: true });
+  const tr = trainModels(cfg, o.methods, o.seed, o.log ?? noLog);
+  try {
+    saveModels(join(out, 'models.safetensors'), cfg, tr.models, o.seed);
+    const rep: JadceTrainReport = { command: o.command ?? '', config: cfg, seed: o.seed, methods: o.methods, trainSec: tr.trainSec, stages: tr.logs, out, elapsedSec: (Date.now() - t0) / 1000 };
+    writeFileSync(join(out, 'train.json'), JSON.stringify(rep, null, 1) + '\n');
+    return rep;
+  } finally {
+    disposeModels(tr.models);
+  }
+}
+
+/** Options of runJadceEval: the baselines, plus the models of `from` (a runJadceTrain directory, whose config is the base). */
+export interface JadceEvalOptions {
+  overrides?: JadceOverrides;
+  from?: string;
+  methods?: MethodName[];
+  seed: number;
+  slots: number;
+  batch: number;
+  /** Test slots from this scenario instead (same N and L: same pilots); the methods keep assuming the configured one. */
+  testScenario?: Partial<ScenarioConfig>;
+  out?: string;
+  command?: string;
+}
+/** What runJadceEval returns (also OUT/eval.json when out is given). */
+export interface JadceEvalReport { command: string; config: JadceConfig; testScenario: ScenarioConfig; seed: number; slots: number; rows: EvalRow[]; elapsedSec: number }
+
+/** Evaluates methods on seeded test slots. */
+export function runJadceEval(o: JadceEvalOptions): JadceEvalReport {
+  const t0 = Date.now();
+  let models: Models = { nets: {} };
+  let cfg: JadceConfig;
+  let seed = o.seed;
+  let trained: MethodName[] = [];
+  if (o.from) {
+    const loaded = loadModels(join(resolve(o.from), 'models.safetensors'));
+    models = loaded.models;
+    seed = loaded.seed;
+    cfg = layerConfig(loaded.cfg, o.overrides);
+    trained = [...(models.lista ? ['lista' as const] : []), ...(Object.keys(models.nets) as MethodName[])];
+  } else {
+    cfg = layerConfig(o.overrides);
+  }
+  let sim: Simulator | undefined;
+  try {
+    const methods = o.methods ?? [...BASELINE_METHODS, ...trained];
+    const missing = methods.filter((m) => !(BASELINE_METHODS as readonly string[]).includes(m) && !trained.includes(m));
+    if (missing.length) throw new ConfigError(`methods ${missing.join(', ')} need trained models: pass the directory of a 'jadce train' run that trained them`);
+    const testScenario = layerConfig(cfg, { scenario: { ...o.testScenario } }).scenario;
+    if (testScenario.devices !== cfg.scenario.devices || testScenario.pilotLength !== cfg.scenario.pilotLength) {
+      throw new ConfigError(`test scenario must keep scenario.devices and scenario.pilotLength (${cfg.scenario.devices}, ${cfg.scenario.pilotLength}): the pilots are shared`);
+    }
+    if (o.testScenario) sim = new Simulator(testScenario, 7 * seed + 1_000_003, seed);
+    const rows = evaluateMethods(cfg, methods, models, seed, o.slots, o.batch, sim);
+    const rep: JadceEvalReport = { command: o.command ?? '', config: cfg, testScenario, seed, slots: o.slots, rows, elapsedSec: (Date.now() - t0) / 1000 };
+    if (o.out) { mkdirSync(resolve(o.out), { recursive: true }); writeFileSync(join(resolve(o.out), 'eval.json'), JSON.stringify(rep, null, 1) + '\n'); }
+    return rep;
+  } finally {
+    sim?.dispose();
+    disposeModels(models);
+  }
+}
+
+/** What runJadceSweep returns. */
+export interface JadceSweepReport { command: string; out: string; rows: SummaryRow[]; elapsedSec: number }
+
+/** The resumable L / SNR sweep (sweep.ts) with the layered config. */
+export function runJadceSweep(overrides: JadceOverrides | undefined, o: SweepOptions, command = '', log: (s: string) => void = noLog): JadceSweepReport {
+  const t0 = Date.now();
+  const rows = runSweep(layerConfig(overrides), { ...o, out: resolve(o.out) }, log);
+  return { command, out: resolve(o.out), rows, elapsedSec: (Date.now() - t0) / 1000 };
+}
+
+/** Options of runJadceSe: AMP against its state evolution over a grid of pilot lengths and SNRs. */
+export interface JadceSeOptions extends AmpVsSeOptions { overrides?: JadceOverrides; pilotLengths: number[]; snrs: number[]; out?: string; command?: string; log?: (s: string) => void }
+/** What runJadceSe returns (OUT/se.json, OUT/se-vs-amp.svg with out). */
+export interface JadceSeReport { command: string; scenario: ScenarioConfig; options: AmpVsSeOptions; rows: AmpVsSe[]; maxFinalGapDb: number; elapsedSec: number }
+
+/** AMP (the configured Onsager form, damping and iterations unless overridden in o) against SE at every (L, SNR). */
+export function runJadceSe(o: JadceSeOptions): JadceSeReport {
+  const t0 = Date.now();
+  const cfg = layerConfig(o.overrides);
+  const rows: AmpVsSe[] = [];
+  for (const l of o.pilotLengths) {
+    for (const snr of o.snrs) {
+      const sc = layerConfig(cfg, { scenario: { pilotLength: l, snrDb: snr } }).scenario;
+      const r = ampVsSe(sc, o);
+      rows.push(r);
+      o.log?.(`L=${l} SNR=${snr} dB: AMP ${r.ampFinalDb.toFixed(2)} dB, SE ${r.seFinalDb.toFixed(2)} dB, gap ${r.finalGapDb.toFixed(2)} dB (max over iterations ${r.maxGapDb.toFixed(2)}), P_e ${r.pe.toFixed(4)}`);
+    }
+  }
+  const { overrides: _o, pilotLengths: _l, snrs: _s, out: _out, command: _c, log: _g, ...opts } = o;
+  const rep: JadceSeReport = { command: o.command ?? '', scenario: cfg.scenario, options: opts, rows, maxFinalGapDb: Math.max(...rows.map((r) => Math.abs(r.finalGapDb))), elapsedSec: (Date.now() - t0) / 1000 };
+  if (o.out) {
+    const out = resolve(o.out);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'se.json'), JSON.stringify(rep) + '\n');
+    writeFileSync(join(out, 'se-vs-amp.svg'), seGridPlot(rows, `AMP (${o.onsager} Onsager, damping ${o.damping}, ${o.iterations} it.) vs SE, N=${cfg.scenario.devices} M=${cfg.scenario.antennas}`));
+  }
+  return rep;
+}

@@ -1,0 +1,83 @@
+/**
+ * @module AMP against its state evolution: per-iteration NMSE of MMV-AMP on simulated slots next to the SE prediction,
+ * for one scenario or a grid of (L, SNR) points; records and an SVG per grid.
+ */
+import * as torch from '../../core/torch.js';
+import { mmvAmp, type OnsagerKind } from './amp.js';
+import { fro2 } from './complex.js';
+import type { ScenarioConfig } from './config.js';
+import { linePlot } from './plot.js';
+import { stateEvolution } from './se.js';
+import { disposeSlots, Simulator } from './simulate.js';
+
+/** Options of ampVsSe. */
+export interface AmpVsSeOptions {
+  iterations: number;
+  damping: number;
+  onsager: OnsagerKind;
+  slots: number;
+  batch: number;
+  /** Pilot and slot seed (the pilot matrix is drawn from it, fixed over the slots). */
+  seed: number;
+  seSamples: number;
+}
+
+/** One scenario's AMP and SE trajectories (dB), their gaps and the detection error of AMP's posterior rule. */
+export interface AmpVsSe {
+  pilotLength: number;
+  snrDb: number;
+  ampDb: number[];
+  seDb: number[];
+  /** AMP's and SE's final NMSE (mean over the last tenth of the iterations, at least 1) and their difference; the largest |gap| over iterations. */
+  ampFinalDb: number;
+  seFinalDb: number;
+  finalGapDb: number;
+  maxGapDb: number;
+  pe: number;
+}
+
+/** Runs AMP (oracle prior) on `slots` slots of the scenario and the SE of the same scenario. */
+export function ampVsSe(sc: ScenarioConfig, o: AmpVsSeOptions): AmpVsSe {
+  const sim = new Simulator(sc, 7 * o.seed + 2_000_003, o.seed);
+  const err = new Array<number>(o.iterations).fill(0);
+  let energy = 0, wrong = 0, devices = 0;
+  try {
+    for (let done = 0; done < o.slots; done += o.batch) {
+      const s = sim.sample(Math.min(o.batch, o.slots - done));
+      try {
+        torch.noGrad(() => torch.tidy(() => {
+          const r = mmvAmp(s.y, s.phi, s.beta, { iterations: o.iterations, damping: o.damping, lambda: sc.activity, em: false, onsager: o.onsager, truth: s.x });
+          r.errTrace!.forEach((e, t) => { err[t]! += e; });
+          energy += fro2(s.x).sum().item() as number;
+          wrong += r.pi.ge(0.5).float().sub(s.active).abs().sum().item() as number;
+          devices += s.active.numel();
+        }));
+      } finally {
+        disposeSlots(s, true);
+      }
+    }
+  } finally {
+    sim.dispose();
+  }
+  const ampDb = err.map((e) => 10 * Math.log10(e / energy));
+  const seDb = stateEvolution(sc, { iterations: o.iterations, samples: o.seSamples, seed: o.seed + 99 }).nmseDb;
+  const gaps = ampDb.map((a, t) => a - seDb[t]!);
+  const k = Math.max(1, Math.floor(o.iterations / 10));
+  const tail = (xs: number[]): number => xs.slice(-k).reduce((a, b) => a + b, 0) / k;
+  const ampFinalDb = tail(ampDb), seFinalDb = tail(seDb);
+  return { pilotLength: sc.pilotLength, snrDb: sc.snrDb, ampDb, seDb, ampFinalDb, seFinalDb, finalGapDb: ampFinalDb - seFinalDb, maxGapDb: Math.max(...gaps.map(Math.abs)), pe: wrong / devices };
+}
+
+/** An SVG of the final NMSE of AMP and SE against the SNR, one pair of lines per pilot length. */
+export function seGridPlot(rows: AmpVsSe[], title: string): string {
+  const snrs = [...new Set(rows.map((r) => r.snrDb))].sort((a, b) => a - b);
+  const ls = [...new Set(rows.map((r) => r.pilotLength))].sort((a, b) => a - b);
+  const series = ls.flatMap((l) => {
+    const at = (f: (r: AmpVsSe) => number): number[] => snrs.map((s) => { const r = rows.find((q) => q.pilotLength === l && q.snrDb === s); return r ? f(r) : NaN; });
+    return [
+      { name: `AMP L=${l}`, y: at((r) => r.ampFinalDb), spread: snrs.map(() => 0) },
+      { name: `SE L=${l}`, y: at((r) => r.seFinalDb), spread: snrs.map(() => 0) },
+    ];
+  });
+  return linePlot(title, 'SNR (dB)', 'NMSE (dB)', snrs, series);
+}
