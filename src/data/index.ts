@@ -8,3 +8,5 @@ export { classSubset, subsetClasses, labelBudget, stratifiedSplit, fingerprint, 
 export { DataLoader, type LoaderOptions, type Batch, type LoaderState } from './loader.js';
 export * as transforms from './transforms/index.js';
 export { loadTask, parseTaskSpec, parseLabelsPerClass, checkTaskOptions, listTasks, clearTaskCache, generateTextures, TASK_NAMES, TASK_DESCRIPTIONS, LABEL_BUDGETS, TEXTURE_CLASSES, TEXTURES_VERSION, TEXTURES_DATA_SEED, TEXTURES_PER_CLASS, type BenchmarkTask, type TaskDescription, type TaskSpec, type TaskOptions, type TaskName, type LabelsPerClass, type TextureOptions } from './tasks/index.js';
+export { augmentation, taskLoaders } from './augment.js';
+export { fmnistOneClass } from './oneclass.js';

@@ -10,3 +10,7 @@ export {
   createModel, listModels, type ModelName, type ModelConfigs, type ModelFor, type ResNetConfig, type CifarResNetConfig,
   type SmallCnnConfig,
 } from './registry.js';
+export {
+  BackboneError, DEFAULT_BACKBONE, backbonesDir, bundledBackbonePath, bundledBackbone, loadPretrained, readSidecar, verifyWeights, buildModel,
+  writeWeights, sidecarPath, sha256File, type LoadedBackbone, type Sidecar, type ModelSpec,
+} from './pretrained.js';
