@@ -89,20 +89,19 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
         checkpoint: { atEpochEnd: false, keep: 1 }, log: { every: 5 }, method: { ...plan.method, numClasses: task.numClasses, head: 'reinit' },
       };
       const budget = a.quick ? { maxSteps: QUICK_BUDGET.steps } : {};
-      const config = plan.kind === 'adafilter' ? resolveAdafilter(await layerConfig({ defaults: base, flags: budget })) : resolveFinetune(await layerConfig({ defaults: base, flags: budget, exclusive: LR_PAIR }));
       const loaders = taskLoaders(sets, QUICKSTART_BATCH, a.seed);
       try {
         const tEval = { start: 0 };
         const session = new RunSession(sub, false, command);
         makeDirs(sub);
         const log = session.events({ quiet }, 20);
-        const run = { model, config, ...loaders, session, handleSignals: o.handleSignals, onEvent: (e: TrainEvent) => { if (e.type === 'end') tEval.start = Date.now(); log(e); } };
-        const r = plan.kind === 'adafilter' ? await adafilterRun(run) : await supervisedRun(run);
+        const run = { model, ...loaders, session, handleSignals: o.handleSignals, onEvent: (e: TrainEvent) => { if (e.type === 'end') tEval.start = Date.now(); log(e); } };
+        // AdaFilter's lr is plain (elr = lr / (1 - momentum) for the table); standard fine-tuning records both
+        const { r, config, res } = plan.kind === 'adafilter'
+          ? await (async () => { const config = resolveAdafilter(await layerConfig({ defaults: base, flags: budget })); return { r: await adafilterRun({ ...run, config }), config, res: { lr: config.optim.lr, elr: config.optim.lr / (1 - config.optim.momentum) } }; })()
+          : await (async () => { const config = resolveFinetune(await layerConfig({ defaults: base, flags: budget, exclusive: LR_PAIR })); return { r: await supervisedRun({ ...run, config }), config, res: config.method.resolved }; })();
         r.task.dispose();
         const evalSec = (Date.now() - tEval.start) / 1000;
-        const res = plan.kind === 'adafilter'
-          ? { lr: config.optim.lr, elr: config.optim.lr / (1 - (config.optim as { momentum: number }).momentum) }
-          : (config.method as { resolved: { lr: number; elr: number } }).resolved;
         // plain fine-tuned backbones get their weights (with sidecar) for robustness and export; AdaFilter's stay in checkpoints/
         if (plan.kind !== 'adafilter') writeWeights(model, join(sub, 'weights.safetensors'), {
           model: sidecar.model, task: { name: a.data, labelsPerClass: a.labelsPerClass, seed: a.seed },

@@ -9,7 +9,7 @@ export { Trainer } from './loop.js';
 export { train, resume } from './run.js';
 export type { TrainEvent, TrainStatus, TrainOptions, TrainResult } from './events.js';
 export {
-  defaultTrainConfig, validateConfig, mergeConfig, parseOverrides, loadConfigFile, resolveConfig, makeConfig, configHash, configDiff,
+  defaultTrainConfig, validateConfig, mergeConfig, parseOverrides, loadConfigFile, resolveConfig, makeConfig, withMethod, configHash, configDiff,
   type TrainConfig, type PartialConfig,
 } from './config.js';
 export { RunDir, MetricsLog, newRunDir, makeDirs, collectVersions, gitRevision, packageVersion, type Versions } from './rundir.js';

@@ -141,7 +141,7 @@ export function planRun<A>(kind: string, o: { out?: string | null; resume?: stri
  * arguments given now (undefined: not given); `config` is the saved config with the given flags layered on,
  * resolved. Differences other than epochs/maxSteps throw a ConfigError naming each; epochs/maxSteps extend.
  */
-export function checkResume(dir: string, saved: Record<string, unknown>, given: Record<string, unknown>, savedConfig: TrainConfig, config: TrainConfig): { extend: boolean } {
+export function checkResume(dir: string, saved: Record<string, unknown>, given: Record<string, unknown>, savedConfig: TrainConfig<object>, config: TrainConfig<object>): { extend: boolean } {
   const diffs: string[] = [];
   for (const [k, v] of Object.entries(given)) {
     if (v === undefined || k === 'kind' || k === 'command') continue;
@@ -155,9 +155,9 @@ export function checkResume(dir: string, saved: Record<string, unknown>, given: 
 }
 
 /** How a run function layers its config (see runConfig). */
-export interface ConfigLayers extends LayerOptions {
+export interface ConfigLayers<M extends object = Record<string, unknown>> extends LayerOptions {
   /** The method's resolver: validates the merged object and returns the engine config. */
-  resolve: (raw: Record<string, unknown>) => TrainConfig;
+  resolve: (raw: Record<string, unknown>) => TrainConfig<M>;
   /** The arguments given now (undefined: not given), checked against a resumed run's saved ones. */
   given?: Record<string, unknown>;
 }
@@ -166,7 +166,7 @@ export interface ConfigLayers extends LayerOptions {
  * The config of a run. New: defaults < file < flags < set, resolved. Resumed: the run's saved config < flags < set,
  * resolved, and checked against the saved one and its arguments (checkResume): `extend` when only epochs/steps grew.
  */
-export async function runConfig<A>(plan: RunPlan<A>, l: ConfigLayers): Promise<{ config: TrainConfig; extend: boolean }> {
+export async function runConfig<A, M extends object>(plan: RunPlan<A>, l: ConfigLayers<M>): Promise<{ config: TrainConfig<M>; extend: boolean }> {
   if (!plan.saved) return { config: l.resolve(await layerConfig(l)), extend: false };
   if (l.file) throw new ConfigError(`--resume ${plan.dir} continues a run with its own config.json; it cannot be combined with --config`);
   const savedConfig = l.resolve(structuredClone(plan.saved.config));
@@ -201,7 +201,7 @@ export class RunSession {
   }
 
   /** Trains `task` with `config` in this directory, or resumes it (with `extend`, config.json takes the new epochs/steps first); a failed run throws. */
-  async train<B>(task: Task<B>, config: TrainConfig, o: Omit<TrainOptions<B>, 'runDir' | 'resume'>): Promise<TrainResult> {
+  async train<B>(task: Task<B>, config: TrainConfig<object>, o: Omit<TrainOptions<B>, 'runDir' | 'resume'>): Promise<TrainResult> {
     if (this.resumed && o.extend) atomicWriteJson(join(this.dir, 'config.json'), makeConfig(config));
     const result = this.resumed ? await resume(this.dir, task, { ...o, config }) : await train(task, config, { ...o, runDir: this.dir });
     if (result.status === 'failed') throw new Error(`training failed; see ${this.dir}`);

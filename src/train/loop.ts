@@ -51,7 +51,7 @@ export class Trainer<B> {
   readonly #w: boolean;
   #agreedStop = false;
 
-  constructor(readonly task: Task<B>, config: TrainConfig, readonly o: TrainOptions<B>) {
+  constructor(readonly task: Task<B>, config: TrainConfig<object>, readonly o: TrainOptions<B>) {
     this.config = makeConfig(config);
     this.#dp = o.parallel === false ? null : DataParallel.fromProcessGroup(o.parallel);
     this.#data = this.#dp ? this.#dp.shard(o.data) : o.data;

@@ -14,8 +14,8 @@ export interface SupervisedStart extends LoadedBackbone {
 }
 
 /** Loads the task, seeds, loads the weights (a new head for the task unless method.head is 'keep'), opens the run directory and builds the loaders. */
-export function openSupervised<A extends SupervisedArgs>(plan: RunPlan<A>, args: A, config: TrainConfig, o: { command?: string }): SupervisedStart {
-  const method = config.method as { head?: string; numClasses?: number | null };
+export function openSupervised<A extends SupervisedArgs>(plan: RunPlan<A>, args: A, config: TrainConfig<{ head?: string; numClasses: number | null }>, o: { command?: string }): SupervisedStart {
+  const method = config.method;
   const task = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed });
   method.numClasses = task.numClasses;
   torch.manualSeed(config.seed);

@@ -39,11 +39,11 @@ export interface AdafilterReport {
 }
 
 /** AdaFilter's config resolver over raw layers. */
-export const resolveAdafilter = (raw: Record<string, unknown>): TrainConfig => adafilterTrainConfig({}, raw);
+export const resolveAdafilter = (raw: Record<string, unknown>): TrainConfig<AdafilterConfig> => adafilterTrainConfig({}, raw);
 
 /** Wraps `model`, trains (or resumes) in `session`, evaluates on `test`: accuracy and the gate statistics. */
 export async function adafilterRun(o: {
-  model: FeatureModel; config: TrainConfig; train: DataLoader; test: DataLoader; session: RunSession | string; onEvent: (e: TrainEvent) => void;
+  model: FeatureModel; config: TrainConfig<AdafilterConfig>; train: DataLoader; test: DataLoader; session: RunSession | string; onEvent: (e: TrainEvent) => void;
   handleSignals?: boolean; signal?: AbortSignal; extend?: boolean;
 }): Promise<{ result: TrainResult; task: AdafilterTask; test: { accuracy: number; loss: number }; elapsedSec: number; gates: GateReport }> {
   const t0 = Date.now();

@@ -9,7 +9,7 @@ import * as torch from '../../core/torch.js';
 import { ConfigError, DataError } from '../../core/errors.js';
 import { DataLoader, labelBudget, loadTask, taskLoaders, type Dataset, type LabelsPerClass, type TaskName } from '../../data/index.js';
 import { bundledBackbonePath, loadPretrained, readSidecar, writeWeights } from '../../models/index.js';
-import { CheckpointReader, Checkpoints, defined, makeConfig, planRun, runConfig, RunSession, type RunHooks, type TrainConfig } from '../../train/index.js';
+import { CheckpointReader, Checkpoints, defined, makeConfig, withMethod, planRun, runConfig, RunSession, type RunHooks, type TrainConfig } from '../../train/index.js';
 import { validateAdversarialConfig, type AdversarialConfig } from './config.js';
 import { costRatio, pretrainCost, readRunCost, type CostRatio, type PretrainCost, type RunCost } from './cost.js';
 import { createAdversarialTask, type AdversarialTask } from './index.js';
@@ -57,14 +57,13 @@ function layers(a: Resolved) {
 }
 
 /** The adversarial method's config resolver over raw layers. */
-export function resolveAdversarial(raw: Record<string, unknown>): TrainConfig {
+export function resolveAdversarial(raw: Record<string, unknown>): TrainConfig<AdversarialConfig> {
   const config = makeConfig(raw);
-  config.method = validateAdversarialConfig(config.method) as unknown as Record<string, unknown>;
-  return config;
+  return withMethod(config, validateAdversarialConfig(config.method));
 }
 
 /** The engine config a run with these options gets (defaults < file < options < set), validated. */
-export async function adversarialConfig(o: AdversarialOptions = {}): Promise<TrainConfig> {
+export async function adversarialConfig(o: AdversarialOptions = {}): Promise<TrainConfig<AdversarialConfig>> {
   return (await runConfig(planRun('adversarial', {}), layers({ ...ADVERSARIAL_DEFAULTS.args, ...defined(o as Record<string, unknown>) } as Resolved))).config;
 }
 
@@ -129,7 +128,7 @@ export async function runAdversarial(o: AdversarialOptions = {}): Promise<Advers
   };
   const scratchRun = a.compareTo ? readRunCost(resolve(a.compareTo)) : null;
   if (scratchRun && scratchRun.init !== 'scratch') throw new ConfigError(`--compare-to ${a.compareTo}: that run has init '${scratchRun.init}'; the cost ratio is measured against a from-scratch run (--init scratch)`);
-  const method = config.method as unknown as AdversarialConfig;
+  const method = config.method;
   // the head is kept when the data is the weights' own task (the paper's setting), else replaced
   const keepHead = readSidecar(args.weights).task?.['name'] === args.data;
   const size = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed });

@@ -14,9 +14,9 @@ import { generateDefectSet } from '../../data/defects.js';
 import { loadMvtec } from '../../data/folders.js';
 import { fmnistOneClass } from '../../data/oneclass.js';
 import { bundledBackbonePath, loadPretrained, type FeatureModel } from '../../models/index.js';
-import { defaultTrainConfig, defined, layerConfig, mergeConfig, makeDirs, newRunDir, RunSession, train, validateConfig, type RunHooks, type TrainConfig } from '../../train/index.js';
+import { defaultTrainConfig, defined, layerConfig, mergeConfig, withMethod, makeDirs, newRunDir, RunSession, train, validateConfig, type RunHooks, type TrainConfig } from '../../train/index.js';
 import { ANOMALY_ARGS, type AnomalyOptions } from './defaults.js';
-import { validateAnomalyFinetuneConfig } from './config.js';
+import { validateAnomalyFinetuneConfig, type AnomalyFinetuneConfig } from './config.js';
 import { compareBaselines, imageMetrics, segmentationMetrics, type ImageMetrics } from './evaluate.js';
 import { GaussianAD, type GaussianADOptions } from './detector.js';
 import { collect, createAnomalyFinetuneTask, type EpochRecord } from './finetune.js';
@@ -39,7 +39,7 @@ interface FinetuneRow {
 /** One category's results. */
 export interface AnomalyRow { category: string; trainImages: number; valImages: number; testImages: number; gaussianAD: ImageMetrics; baselines?: Record<string, ImageMetrics>; finetune?: FinetuneRow; segmentation?: { pretrained: SegmentRow; finetuned?: SegmentRow } }
 /** What the command reports. */
-export interface AnomalyReport { data: string; weights: string; seed: number; config: TrainConfig; rows: AnomalyRow[]; outDir: string; elapsedSec: number; command: string }
+export interface AnomalyReport { data: string; weights: string; seed: number; config: TrainConfig<AnomalyFinetuneConfig>; rows: AnomalyRow[]; outDir: string; elapsedSec: number; command: string }
 
 /** Loads one category: normal training images and the labelled test split with masks. */
 async function loadCategory(a: Resolved, category: string, channels: 1 | 3): Promise<{ train: Dataset; test: Dataset }> {
@@ -87,7 +87,7 @@ async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: n
 }
 
 /** Fine-tunes on `fit` with validation on `val`; returns the row and leaves the selected weights in the model. */
-async function finetune(model: FeatureModel, config: TrainConfig, o: GaussianADOptions, d: { train: Dataset; fit: Dataset; val: Dataset; test: Dataset }, a: Resolved, runDir: string, hooks: RunHooks): Promise<FinetuneRow> {
+async function finetune(model: FeatureModel, config: TrainConfig<AnomalyFinetuneConfig>, o: GaussianADOptions, d: { train: Dataset; fit: Dataset; val: Dataset; test: Dataset }, a: Resolved, runDir: string, hooks: RunHooks): Promise<FinetuneRow> {
   const task = createAnomalyFinetuneTask(model, config.method, { fit: plain(d.fit, config.seed), val: plain(d.val, config.seed), test: plain(d.test, config.seed) });
   try {
     const bs = Math.min(a.batchSize, d.fit.length);
@@ -109,7 +109,7 @@ async function finetune(model: FeatureModel, config: TrainConfig, o: GaussianADO
 }
 
 /** The engine config: defaults < file < options < set; method options validated here (errors name the field). */
-export async function anomalyConfig(a: AnomalyOptions): Promise<TrainConfig> {
+export async function anomalyConfig(a: AnomalyOptions): Promise<TrainConfig<AnomalyFinetuneConfig>> {
   const flags = defined({
     seed: a.seed, epochs: a.epochs, optim: defined({ lr: a.lr }), earlyStop: a.toEnd ? { metric: null } : defined({ patience: a.patience }),
     method: defined({ objective: a.objective, bn: a.bn, covariance: a.covariance, projection: a.projection, stages: a.stages, validationSeed: a.seed ?? ANOMALY_ARGS.seed }),
@@ -117,8 +117,7 @@ export async function anomalyConfig(a: AnomalyOptions): Promise<TrainConfig> {
   const merged = await layerConfig({ defaults: ANOMALY_DEFAULTS, file: a.config, flags, set: a.set });
   if (a.toEnd) (merged['checkpoint'] as Record<string, unknown>)['monitor'] = null;
   const config = validateConfig(mergeConfig(defaultTrainConfig, merged));
-  config.method = validateAnomalyFinetuneConfig(config.method) as unknown as Record<string, unknown>;
-  return config;
+  return withMethod(config, validateAnomalyFinetuneConfig(config.method));
 }
 
 /** Options with the defaults filled in. */

@@ -55,7 +55,7 @@ export async function runPretrain(o: PretrainOptions = {}): Promise<PretrainRepo
   };
   torch.manualSeed(config.seed);
   const model = buildModel(spec);
-  config.method['numClasses'] = task.numClasses;
+  config.method.numClasses = task.numClasses;
   try {
     const r = await supervisedRun({ model, config, ...loaders, session, onEvent: session.events(o), handleSignals: o.handleSignals, signal: o.signal });
     r.task.dispose();

@@ -11,7 +11,7 @@ import { ConfigError } from '../../core/errors.js';
 import { type DataLoader, type LabelsPerClass, type TaskName } from '../../data/index.js';
 import { bundledBackbonePath, writeWeights, type FeatureModel } from '../../models/index.js';
 import { defined, openSupervised, planRun, runConfig, RunSession, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
-import { finetuneTrainConfig, type FinetuneConfig, type Strategy } from './config.js';
+import { finetuneTrainConfig, type FinetuneConfig, type ResolvedFinetuneConfig, type Strategy } from './config.js';
 import { createFinetuneTask, type FinetuneTask } from './index.js';
 
 /** The defaults of runFinetune and `adaptune finetune` (below a config file, the options and `set`). */
@@ -66,7 +66,7 @@ export interface SupervisedRun { result: TrainResult; task: FinetuneTask; test: 
 
 /** Builds the finetune task on `model`, trains it with `config` in `session` (new or resumed), then evaluates on `test`. */
 export async function supervisedRun(o: {
-  model: FeatureModel; config: TrainConfig; train: DataLoader; test: DataLoader; plain: DataLoader; session: RunSession | string;
+  model: FeatureModel; config: TrainConfig<ResolvedFinetuneConfig>; train: DataLoader; test: DataLoader; plain: DataLoader; session: RunSession | string;
   onEvent: (e: TrainEvent) => void; handleSignals?: boolean; signal?: AbortSignal; extend?: boolean;
 }): Promise<SupervisedRun> {
   const t0 = Date.now();
@@ -78,7 +78,7 @@ export async function supervisedRun(o: {
 }
 
 /** The finetune method's config resolver over raw layers. */
-export const resolveFinetune = (raw: Record<string, unknown>): TrainConfig => finetuneTrainConfig({}, raw);
+export const resolveFinetune = (raw: Record<string, unknown>): TrainConfig<ResolvedFinetuneConfig> => finetuneTrainConfig({}, raw);
 
 /** Runs (or resumes) one fine-tuning; see the module doc. */
 export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
@@ -97,14 +97,14 @@ export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneRepo
     data: o.data ?? FINETUNE_DEFAULTS.data, labelsPerClass: o.labelsPerClass ?? FINETUNE_DEFAULTS.labelsPerClass, batchSize: o.batchSize ?? FINETUNE_DEFAULTS.batchSize,
     weights: resolve(o.weights ?? bundledBackbonePath()), method: 'finetune',
   };
-  const method = config.method as { strategy?: string };
+  const method = config.method;
   const { model, sidecar, task, session, loaders, dispose } = openSupervised(plan, args, config, o);
   try {
     const r = await supervisedRun({ model, config, ...loaders, session, onEvent: session.events(o, 20), handleSignals: o.handleSignals, signal: o.signal, extend });
     r.task.dispose();
     const report: FinetuneReport = {
       runDir: session.dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, backboneSha256: sidecar.sha256,
-      method: 'finetune', gates: null, strategy: method.strategy ?? 'finetune',
+      method: 'finetune', gates: null, strategy: method.strategy,
       steps: r.result.step, epochs: Math.round((100 * r.result.step) / loaders.train.numBatches) / 100, status: r.result.status, exitCode: r.result.exitCode,
       testAccuracy: r.test.accuracy, testLoss: r.test.loss, testImages: task.test.length, elapsedSec: r.elapsedSec, command: session.command,
     };

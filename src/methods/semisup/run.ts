@@ -71,7 +71,7 @@ export async function runSemisup(o: SemisupOptions = {}): Promise<SemisupReport>
     given: { data: o.data, labelsPerClass: o.labelsPerClass, weights: o.weights ? resolve(o.weights) : undefined },
   });
   const args = plan.saved?.args ?? { data: o.data ?? SEMISUP_DATA.data, labelsPerClass: o.labelsPerClass ?? SEMISUP_DATA.labelsPerClass, weights: resolve(o.weights ?? bundledBackbonePath()) };
-  const m = config.method as unknown as ResolvedSemisupConfig;
+  const m = config.method;
   const task = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed });
   m.numClasses = task.numClasses;
   torch.manualSeed(config.seed);
