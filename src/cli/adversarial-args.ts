@@ -119,7 +119,7 @@ Run:
   --set field.path=value    override any config field (repeatable)
   --seed S                  (default 0)
   --out DIR                 run directory (default runs/adversarial-<time>)
-  --resume DIR              continue an interrupted run (its own config and flags)
+  --resume DIR              continue an interrupted run (its own config and flags; --epochs or --max-steps extend it)
   --threads N               intra-op threads
   --json                    print ONE JSON object on stdout
   -h, --help                this help

@@ -73,7 +73,8 @@ Flags:
                             order: defaults < file < flags < --set
   --set a.b=c               override any config field, repeatable (e.g. --set method.tableSizeL=64)
   --out DIR                 run directory (default runs/<timestamp>-semisup)
-  --resume DIR              continue an interrupted run in DIR (bit-identical on CPU)
+  --resume DIR              continue an interrupted run in DIR (bit-identical on CPU); --steps N extends it,
+                            other changed flags are refused
   --threads N               libtorch intra-op threads (default: ADAPTUNE_NUM_THREADS or the cores)
   --json                    print ONE JSON object on stdout (progress stays on stderr)
   -h, --help                this help

@@ -87,6 +87,14 @@ function hasCheckpoint(dir: string): boolean {
   return existsSync(c) && readdirSync(c).some((n) => n.startsWith('step-'));
 }
 
+/** What a run directory holds (only these are removed when a run stopped before its first checkpoint starts again). */
+const RUN_FILES = new Set([ARGS_FILE, 'config.json', 'run.json', 'metrics.jsonl', 'summary.json', 'log.txt', 'train.log', 'checkpoints', 'tensorboard', 'weights.safetensors', 'weights.json']);
+
+/** A run of ours stopped before its first checkpoint: its arguments file and nothing but run files. */
+function isRunStub(dir: string): boolean {
+  return existsSync(join(dir, ARGS_FILE)) && !hasCheckpoint(dir) && readdirSync(dir).every((n) => RUN_FILES.has(n));
+}
+
 /**
  * Checks that a new run may go to `out`: not '', not a file, not a folder with other content, not a run that
  * reached a checkpoint (resume that one); a run stopped before its first checkpoint may be started again.
@@ -97,10 +105,8 @@ export function checkRunOut(out: string, flag = '--out'): string {
   const dir = resolve(out);
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new ConfigError(`${flag} ${out}: that is a file, not a directory`);
-    if (existsSync(join(dir, 'config.json')) || existsSync(join(dir, ARGS_FILE))) {
-      if (hasCheckpoint(dir)) throw new ConfigError(`${out} already holds a run (config.json); choose another ${flag} or continue it with --resume ${out}`);
-      return dir; // stopped before its first checkpoint: started again from scratch
-    }
+    if (hasCheckpoint(dir)) throw new ConfigError(`${out} already holds a run (config.json); choose another ${flag} or continue it with --resume ${out}`);
+    if (isRunStub(dir)) return dir; // stopped before its first checkpoint: started again from scratch
     if (readdirSync(dir).length) throw new ConfigError(`${flag} ${out}: the folder is not empty and holds no run; choose a new or empty folder`);
     return dir;
   }
@@ -170,7 +176,12 @@ export async function runConfig<A, M extends object>(plan: RunPlan<A>, l: Config
   if (!plan.saved) return { config: l.resolve(await layerConfig(l)), extend: false };
   if (l.file) throw new ConfigError(`--resume ${plan.dir} continues a run with its own config.json; it cannot be combined with --config`);
   const savedConfig = l.resolve(structuredClone(plan.saved.config));
-  const config = l.resolve(await layerConfig({ ...l, defaults: plan.saved.config, file: null }));
+  const layered = await layerConfig({ ...l, defaults: plan.saved.config, file: null });
+  let config: TrainConfig<M>;
+  try { config = l.resolve(layered); } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(`--resume ${plan.dir}: a resumed run keeps its own settings, and the options given now change them (${e.message}); only the epochs or steps may change`);
+  }
   return { config, ...checkResume(plan.dir!, plan.saved.args as Record<string, unknown>, l.given ?? {}, savedConfig, config) };
 }
 
@@ -190,8 +201,8 @@ export class RunSession {
       return s;
     }
     const dir = plan.dir ?? newRunDir(o.root ?? 'runs', plan.kind);
-    if (existsSync(join(dir, 'config.json')) || existsSync(join(dir, ARGS_FILE))) {
-      for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+    if (existsSync(dir) && isRunStub(dir)) {
+      for (const f of readdirSync(dir)) if (RUN_FILES.has(f)) rmSync(join(dir, f), { recursive: true, force: true });
     }
     makeDirs(dir);
     writeFileSync(join(dir, ARGS_FILE), JSON.stringify({ kind: plan.kind, ...args, command }, null, 2) + '\n');

@@ -19,6 +19,8 @@ test('--out: empty, a file, a non-empty folder that is no run, and an uncreatabl
   mkdirSync(full);
   writeFileSync(join(full, 'notes.txt'), 'mine');
   assert.throws(() => checkRunOut(full), /not empty and holds no run/);
+  writeFileSync(join(full, 'config.json'), '{}');
+  assert.throws(() => checkRunOut(full), /not empty and holds no run/, 'a folder of the user\'s with a config.json is no run: never cleared');
   const t0 = Date.now();
   assert.throws(() => checkRunOut('/proc/adaptune-x/run'), (e: Error) => e instanceof ConfigError && /cannot create/.test(e.message));
   assert.throws(() => new RunDir('/proc/adaptune-x/run'), (e: Error) => e instanceof ConfigError && /cannot create/.test(e.message));
