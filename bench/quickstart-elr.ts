@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../src/core/torch.js';
 import { loadTask } from '../src/data/tasks/index.js';
-import { QUICKSTART_BATCH, QUICKSTART_PLANS } from '../src/cli/quickstart.js';
-import { defaultBackbonePath, loadBackbone } from '../src/cli/backbone.js';
-import { taskLoaders } from '../src/cli/common.js';
-import { layeredConfig, supervisedRun } from '../src/cli/runconfig.js';
+import { LR_PAIR, QUICKSTART_BATCH, QUICKSTART_PLANS, resolveFinetune, supervisedRun } from '../src/methods/finetune/index.js';
+import { bundledBackbonePath, loadPretrained } from '../src/models/index.js';
+import { taskLoaders } from '../src/data/augment.js';
+import { layerConfig } from '../src/train/index.js';
 
 async function main(seed: number): Promise<void> {
   const task = loadTask('fmnist:target-mid', { labelsPerClass: 50, seed });
@@ -23,14 +23,14 @@ async function main(seed: number): Promise<void> {
     let best = { elr: 0, acc: -1 };
     for (const elr of [0.1, 0.3, 1]) {
       torch.manualSeed(seed);
-      const { model } = loadBackbone(defaultBackbonePath(), { numClasses: task.numClasses });
-      const config = await layeredConfig({
+      const { model } = loadPretrained(bundledBackbonePath(), { numClasses: task.numClasses });
+      const config = resolveFinetune(await layerConfig({ exclusive: LR_PAIR, defaults: {
         seed, epochs: 15, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false },
         checkpoint: { atEpochEnd: false, keep: 1 }, log: { every: 50, tensorboard: false },
         method: { ...plan.method, elr, numClasses: task.numClasses, head: 'reinit' },
-      }, null, {}, []);
+      } }));
       const loaders = taskLoaders({ train: task.train, test: val }, QUICKSTART_BATCH, seed);
-      const r = await supervisedRun({ model, config, ...loaders, runDir: mkdtempSync(join(tmpdir(), 'qs-elr-')), onEvent: () => {}, handleSignals: false });
+      const r = await supervisedRun({ model, config, ...loaders, session: mkdtempSync(join(tmpdir(), 'qs-elr-')), onEvent: () => {}, handleSignals: false });
       process.stdout.write(JSON.stringify({ strategy: plan.id, elr, valAccuracy: r.test.accuracy }) + '\n');
       if (r.test.accuracy > best.acc) best = { elr, acc: r.test.accuracy };
       r.task.dispose(); model.dispose();

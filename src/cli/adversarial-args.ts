@@ -1,12 +1,16 @@
 /** @module Flags and help of `adaptune adversarial` (strict; errors name the flag and the allowed range). No native code. */
 import { ConfigError } from '../core/errors.js';
 import { parseLabelsPerClass, parseTaskSpec, type LabelsPerClass, type TaskName } from '../data/tasks/spec.js';
+import { ADVERSARIAL_DEFAULTS } from '../methods/adversarial/defaults.js';
 import { CliError, enumFlag, intFlag, noPositionals, numFlag, strictParse } from './flags.js';
+
+const D = ADVERSARIAL_DEFAULTS.args;
 
 /** Options of `adaptune adversarial`; undefined = not given (the config file or the defaults decide). */
 export interface AdversarialArgs {
-  data: TaskName;
-  labelsPerClass: LabelsPerClass;
+  /** undefined only with --resume (the run's own). */
+  data?: TaskName;
+  labelsPerClass?: LabelsPerClass;
   weights: string | null;
   resume: string | null;
   config: string | null;
@@ -36,21 +40,21 @@ export interface AdversarialArgs {
   momentum?: number;
   weightDecay?: number;
   /** Held-out images (taken from the training split) for the robust-overfitting monitor; 0 = no monitor. */
-  valImages: number;
+  valImages?: number;
   /** Train on this many images per class, drawn with the seed from what is left after the hold-out (null: all of them). */
-  trainPerClass: number | null;
+  trainPerClass?: number | null;
   /** Monitor key of the best checkpoint: 'robust-then-clean' (default; ties broken by clean accuracy) or 'robust'. */
-  select: 'robust' | 'robust-then-clean';
+  select?: 'robust' | 'robust-then-clean';
   evalSteps?: number;
   evalEvery?: number;
   /** Final test: PGD steps, restarts, and at most this many test images (spread over the split). */
-  testSteps: number;
-  testRestarts: number;
+  testSteps?: number;
+  testRestarts?: number;
   testLimit?: number;
   /** Training images (spread, no augmentation) attacked at the end for the train-test robust gap; 0 = skip. */
-  gapImages: number;
+  gapImages?: number;
   /** A from-scratch run directory of this command to measure the cost ratio against. */
-  compareTo: string | null;
+  compareTo?: string | null;
 }
 
 export const ADVERSARIAL_USAGE = `Usage: adaptune adversarial [flags]
@@ -115,7 +119,7 @@ Run:
   --set field.path=value    override any config field (repeatable)
   --seed S                  (default 0)
   --out DIR                 run directory (default runs/adversarial-<time>)
-  --resume DIR              continue an interrupted run (its own config and flags)
+  --resume DIR              continue an interrupted run (its own config and flags; --epochs or --max-steps extend it)
   --threads N               intra-op threads
   --json                    print ONE JSON object on stdout
   -h, --help                this help
@@ -141,19 +145,25 @@ export function parseAdversarial(args: string[]): AdversarialArgs | 'help' {
   if (v.help) return 'help';
   noPositionals('adversarial', positionals);
   if (v.resume !== undefined) {
-    const fixed = Object.keys(v).filter((k) => !['resume', 'json', 'threads', 'compare-to'].includes(k));
-    if (fixed.length) throw new CliError(`--resume DIR continues a run with its own config and flags; it cannot be combined with --${fixed[0]} (only --json, --threads, --compare-to)`);
+    const fixed = Object.keys(v).filter((k) => !['resume', 'json', 'threads', 'compare-to', 'epochs', 'max-steps'].includes(k));
+    if (fixed.length) throw new CliError(`--resume DIR continues a run with its own config and flags; it cannot be combined with --${fixed[0]} (only --json, --threads, --compare-to, and --epochs / --max-steps to extend it)`);
   }
   const set = v.set ?? [];
   for (const o of set) if (o.indexOf('=') <= 0) throw new CliError(`--set '${o}' must look like field.path=value (e.g. --set method.schedule.boundaries=[0.3,0.6])`);
   const out: AdversarialArgs = {
-    data: taskFlag('data', () => parseTaskSpec(v.data ?? 'fmnist:source').name),
-    labelsPerClass: taskFlag('labels-per-class', () => parseLabelsPerClass(v['labels-per-class'] ?? 'all')),
+    ...(v.resume !== undefined ? {} : {
+      data: taskFlag('data', () => parseTaskSpec(v.data ?? D.data).name),
+      labelsPerClass: taskFlag('labels-per-class', () => parseLabelsPerClass(v['labels-per-class'] ?? String(D.labelsPerClass))),
+    }),
     weights: v.weights ?? null, resume: v.resume ?? null, config: v.config ?? null, set, out: v.out ?? null, json: v.json === true,
-    valImages: intFlag('val-images', v['val-images'], 0) ?? 500, testSteps: intFlag('test-steps', v['test-steps']) ?? 20,
-    testRestarts: intFlag('test-restarts', v['test-restarts']) ?? 1, gapImages: intFlag('gap-images', v['gap-images'], 0) ?? 0,
-    compareTo: v['compare-to'] ?? null, trainPerClass: intFlag('train-per-class', v['train-per-class']) ?? null,
-    select: enumFlag('select', v.select, ['robust', 'robust-then-clean'] as const) ?? 'robust-then-clean',
+    compareTo: v['compare-to'] ?? D.compareTo,
+    // with --resume these are the run's own (cli.json)
+    ...(v.resume !== undefined ? {} : {
+      valImages: intFlag('val-images', v['val-images'], 0) ?? D.valImages, testSteps: intFlag('test-steps', v['test-steps']) ?? D.testSteps,
+      testRestarts: intFlag('test-restarts', v['test-restarts']) ?? D.testRestarts, gapImages: intFlag('gap-images', v['gap-images'], 0) ?? D.gapImages,
+      trainPerClass: intFlag('train-per-class', v['train-per-class']) ?? D.trainPerClass,
+      select: enumFlag('select', v.select, ['robust', 'robust-then-clean'] as const) ?? D.select,
+    }),
   };
   if (out.select === 'robust' && out.valImages === 0) throw new CliError('--select needs the monitor; it cannot be combined with --val-images 0');
   const opt: Partial<AdversarialArgs> = {

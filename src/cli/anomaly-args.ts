@@ -1,5 +1,6 @@
 /** @module Flags and help of `adaptune anomaly` (light: no libtorch import). */
-import { CliError, enumFlag, intFlag, noPositionals, numFlag, strictParse } from './flags.js';
+import { ANOMALY_ARGS as D } from '../methods/anomaly/defaults.js';
+import { CliError, enumFlag, intFlag, noPositionals, numFlag, setFlag, strictParse } from './flags.js';
 
 /** The synthetic categories (= DEFECT_CATEGORIES of src/data/defects.ts, repeated here to keep this file free of libtorch; a test checks they agree). */
 export const SYNTHETIC_CATEGORIES: readonly string[] = ['grating', 'checkerboard', 'blobs', 'gabor-noise', 'rings'];
@@ -33,6 +34,7 @@ export interface AnomalyArgs {
   testDefect: number;
   overlays: number;
   config: string | null;
+  set: string[];
   out: string | null;
   seed: number;
   json: boolean;
@@ -84,6 +86,7 @@ Model and method:
   --bn frozen|train       BatchNorm while fine-tuning (default frozen)
   --batch-size N          (default 32)
   --config FILE           JSON/YAML training config (engine fields + method.*); flags override it
+  --set a.b=c             override any config field (repeatable; applied last)
 
 Output:
   --out DIR               results.json, per-category runs and overlays (default runs/<stamp>-anomaly)
@@ -99,7 +102,7 @@ const OPTIONS = {
   finetune: { type: 'boolean' }, baselines: { type: 'boolean' }, 'to-end': { type: 'boolean' }, segment: { type: 'boolean' }, epochs: { type: 'string' }, lr: { type: 'string' },
   patience: { type: 'string' }, objective: { type: 'string' }, bn: { type: 'string' }, covariance: { type: 'string' }, projection: { type: 'string' },
   stages: { type: 'string' }, 'batch-size': { type: 'string' }, 'val-fraction': { type: 'string' }, 'train-size': { type: 'string' },
-  'test-good': { type: 'string' }, 'test-defect': { type: 'string' }, overlays: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' },
+  'test-good': { type: 'string' }, 'test-defect': { type: 'string' }, overlays: { type: 'string' }, config: { type: 'string' }, set: { type: 'string', multiple: true }, out: { type: 'string' },
   seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -115,7 +118,7 @@ export function parseAnomaly(args: string[]): AnomalyArgs | 'help' {
   const { values: v, positionals } = strictParse('anomaly', args, OPTIONS);
   if (v.help) return 'help';
   noPositionals('anomaly', positionals);
-  const data = enumFlag('data', v.data, ['synthetic', 'mvtec', 'fmnist'] as const) ?? 'synthetic';
+  const data = enumFlag('data', v.data, ['synthetic', 'mvtec', 'fmnist'] as const) ?? D.data;
   if (data === 'mvtec' && v.root === undefined) throw new CliError('--data mvtec needs --root DIR (the folder holding the category folders)');
   if (data === 'mvtec' && v.category === undefined) throw new CliError('--data mvtec needs --category NAME[,NAME...] (e.g. bottle)');
   let categories = list('category', v.category ?? (data === 'fmnist' ? 'all' : 'grating'));
@@ -140,10 +143,10 @@ export function parseAnomaly(args: string[]): AnomalyArgs | 'help' {
     covariance: enumFlag('covariance', v.covariance, ['ledoit-wolf', 'empirical', 'diagonal', 'identity'] as const),
     projection: enumFlag('projection', v.projection, ['none', 'pca', 'npca'] as const),
     stages: v.stages === undefined ? undefined : list('stages', v.stages),
-    batchSize: intFlag('batch-size', v['batch-size']) ?? 32, valFraction: numFlag('val-fraction', v['val-fraction'], { gt: 0, lt: 1 }) ?? 0.2,
-    trainSize: intFlag('train-size', v['train-size'], 4) ?? 200, testGood: intFlag('test-good', v['test-good']) ?? 60,
-    testDefect: intFlag('test-defect', v['test-defect']) ?? 60, overlays: intFlag('overlays', v.overlays, 0) ?? 8,
-    config: v.config ?? null, out: v.out ?? null, seed: intFlag('seed', v.seed, 0) ?? 0, json: v.json === true,
+    batchSize: intFlag('batch-size', v['batch-size']) ?? D.batchSize, valFraction: numFlag('val-fraction', v['val-fraction'], { gt: 0, lt: 1 }) ?? D.valFraction,
+    trainSize: intFlag('train-size', v['train-size'], 4) ?? D.trainSize, testGood: intFlag('test-good', v['test-good']) ?? D.testGood,
+    testDefect: intFlag('test-defect', v['test-defect']) ?? D.testDefect, overlays: intFlag('overlays', v.overlays, 0) ?? D.overlays,
+    config: v.config ?? null, set: setFlag(v.set), out: v.out ?? null, seed: intFlag('seed', v.seed, 0) ?? D.seed, json: v.json === true,
   };
   const threads = intFlag('threads', v.threads);
   if (threads !== undefined) out.threads = threads;

@@ -9,8 +9,9 @@ export type CliModelName = (typeof MODEL_NAMES)[number];
 
 /** Flags shared by the training commands; undefined = not given (the config file or the defaults decide). */
 interface RunFlags {
-  data: TaskName;
-  labelsPerClass: LabelsPerClass;
+  /** undefined only with --resume (the run's own). */
+  data?: TaskName;
+  labelsPerClass?: LabelsPerClass;
   seed?: number;
   epochs?: number;
   batchSize?: number;
@@ -85,7 +86,7 @@ const COMMON = {
 } as const;
 
 /** --data and --labels-per-class through the benchmark's own validators, as CliErrors naming the flag. */
-function taskFlags(v: { data?: string; 'labels-per-class'?: string }, data: TaskName, lpc: LabelsPerClass): { data: TaskName; labelsPerClass: LabelsPerClass } {
+function taskFlags<D extends TaskName | undefined, L extends LabelsPerClass | undefined>(v: { data?: string; 'labels-per-class'?: string }, data: D, lpc: L): { data: TaskName | D; labelsPerClass: LabelsPerClass | L } {
   try {
     return {
       data: v.data === undefined ? data : parseTaskSpec(v.data).name,
@@ -99,7 +100,7 @@ function taskFlags(v: { data?: string; 'labels-per-class'?: string }, data: Task
 }
 
 /** The flags every training command shares. */
-function runFlags(v: Record<string, string | boolean | string[] | undefined>, data: TaskName, lpc: LabelsPerClass): RunFlags {
+function runFlags(v: Record<string, string | boolean | string[] | undefined>, data: TaskName | undefined, lpc: LabelsPerClass | undefined): RunFlags {
   const s = (k: string): string | undefined => v[k] as string | undefined;
   const set = (v.set as string[] | undefined) ?? [];
   for (const o of set) if (o.indexOf('=') <= 0) throw new CliError(`--set '${o}' must look like field.path=value (e.g. --set scheduler.name=cosine)`);
@@ -155,12 +156,13 @@ export function parseFinetune(args: string[]): FinetuneArgs | 'help' {
   const strategy = enumFlag('strategy', v.strategy, ['full', 'linear-probe', 'partial', 'scratch'] as const);
   if (v['freeze-up-to'] !== undefined && strategy !== 'partial') throw new CliError("--freeze-up-to needs --strategy partial");
   if (strategy === 'partial' && v['freeze-up-to'] === undefined) throw new CliError('--strategy partial needs --freeze-up-to STAGE (e.g. layer1)');
-  if (v.resume !== undefined && (v.config !== undefined || v.weights !== undefined)) throw new CliError('--resume DIR continues a run with its own config.json; it cannot be combined with --config or --weights');
+  if (v.resume !== undefined && (v.config !== undefined || v.weights !== undefined || v.out !== undefined)) throw new CliError('--resume DIR continues a run with its own config.json; it cannot be combined with --config, --weights or --out');
   const head = enumFlag('head', v.head, ['reinit', 'imprint', 'keep'] as const);
   if (ada && head === 'imprint') throw new CliError("--head must be reinit or keep with --method adafilter, got 'imprint'");
   const stages = v.stages === undefined ? undefined : v.stages.split(',').map((x) => x.trim());
   if (stages && stages.some((x) => !x)) throw new CliError(`--stages must be a comma-separated list of stage names (e.g. layer2,layer3), got '${v.stages}'`);
-  const base = runFlags(v, 'fmnist:target-mid', 50);
+  // with --resume, data and budget not given are the run's own (a given one must match it)
+  const base = v.resume !== undefined ? runFlags(v, undefined, undefined) : runFlags(v, 'fmnist:target-mid', 50);
   return assignDefined<FinetuneArgs>({ ...base, weights: v.weights ?? null, resume: v.resume ?? null }, {
     method, strategy, elr: numFlag('elr', v.elr, { gt: 0 }), lr: numFlag('lr', v.lr, { gt: 0 }), momentum: numFlag('momentum', v.momentum, { min: 0, lt: 1 }),
     regularizer: enumFlag('regularizer', v.regularizer, ['l2', 'l2-sp', 'none'] as const),

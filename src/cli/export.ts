@@ -10,7 +10,7 @@ import { toFloat } from '../data/transforms/base.js';
 import { loadTask } from '../data/tasks/index.js';
 import { exportOnnx, exportWeb, verifyOnnx, type VerifyInput, type VerifyResult, type WebExport } from '../export/index.js';
 import type { ExportArgs } from './export-args.js';
-import { defaultBackbonePath, loadBackbone } from './backbone.js';
+import { bundledBackbonePath, loadPretrained } from '../models/index.js';
 import { applyThreads } from './common.js';
 import { CliError } from './flags.js';
 
@@ -28,8 +28,8 @@ export class ExportVerificationError extends Error { override name = 'ExportVeri
 export async function runExport(a: ExportArgs, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<ExportReport> {
   const t0 = performance.now();
   applyThreads(a.threads);
-  const weights = a.run ? join(resolve(a.run), 'weights.safetensors') : resolve(a.weights ?? defaultBackbonePath());
-  const { model, sidecar } = loadBackbone(weights);
+  const weights = a.run ? join(resolve(a.run), 'weights.safetensors') : resolve(a.weights ?? bundledBackbonePath());
+  const { model, sidecar } = loadPretrained(weights);
   const owned: Tensor[] = [];
   try {
     const taskName = a.data ?? (typeof sidecar.task?.name === 'string' ? sidecar.task.name : null);

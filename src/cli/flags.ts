@@ -53,3 +53,10 @@ export function enumFlag<T extends string>(name: string, v: string | undefined, 
 export function noPositionals(cmd: string, positionals: string[]): void {
   if (positionals.length) throw new CliError(`'adaptune ${cmd}' takes no positional arguments, got '${positionals[0]}'`);
 }
+
+/** --set values: each must look like field.path=value. */
+export function setFlag(v: string[] | undefined): string[] {
+  const set = v ?? [];
+  for (const o of set) if (o.indexOf('=') <= 0) throw new CliError(`--set '${o}' must look like field.path=value (e.g. --set optim.lr=0.01)`);
+  return set;
+}

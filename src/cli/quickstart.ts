@@ -8,35 +8,17 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as torch from '../core/torch.js';
 import { loadTask, type BenchmarkTask } from '../data/tasks/index.js';
-import type { FinetuneConfig } from '../methods/finetune/index.js';
 import type { QuickstartArgs } from './args-train.js';
-import { defaultBackbonePath, loadBackbone } from './backbone.js';
-import { applyThreads, commandLine, runLogger, taskLoaders, writeWeights } from './common.js';
+import { taskLoaders } from '../data/augment.js';
+import { adafilterRun, resolveAdafilter } from '../methods/adafilter/index.js';
+import { LR_PAIR, QUICKSTART_BATCH, QUICKSTART_PLANS, resolveFinetune, supervisedRun, type QuickstartPlan } from '../methods/finetune/index.js';
+import { bundledBackbonePath, loadPretrained, writeWeights } from '../models/index.js';
+import { layerConfig, makeDirs, RunSession, type TrainEvent } from '../train/index.js';
+import { applyThreads, commandLine } from './common.js';
 import { parseExport, type ExportArgs } from './export-args.js';
-import { adafilterConfig, adafilterRun } from './finetune.js';
 import { progress } from './io.js';
 import { parseRobustness, type RobustnessArgs } from './robustness-args.js';
-import { layeredConfig, supervisedRun } from './runconfig.js';
 
-/** One strategy of the experiment: its method ('finetune' unless said), its options and budget. */
-export interface QuickstartPlan { id: string; label: string; trains: string; method: Partial<FinetuneConfig> | Record<string, unknown>; epochs: number; kind?: 'adafilter' }
-
-/**
- * The four runs, 30 epochs each (7 steps of 32 per epoch at 50 labels/class: 210 steps): about 1 minute in all on
- * 2 idle cores (measured; docs/quickstart.md). The elr of each strategy is the best of {0.1, 0.3, 1} on held-out
- * training images, never the test split: `node dist/bench/quickstart-elr.js 1` (another label draw, 15 epochs,
- * 1,000 held-out images of the training split); ties within 0.3 points, so a demo setting, not a tuned protocol.
- */
-export const QUICKSTART_PLANS: readonly QuickstartPlan[] = [
-  { id: 'linear-probe', label: 'linear probe', trains: 'head only (backbone frozen, BN eval)', epochs: 30, method: { strategy: 'linear-probe', elr: 1, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
-  { id: 'full', label: 'full fine-tuning (L2)', trains: 'all weights, L2 1e-4 towards 0', epochs: 30, method: { strategy: 'full', elr: 0.3, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
-  { id: 'full-l2sp', label: 'full fine-tuning (L2-SP)', trains: 'all weights, L2-SP alpha 0.01 / beta 1e-4', epochs: 30, method: { strategy: 'full', elr: 1, momentum: 0.9, regularizer: 'l2-sp', alpha: 0.01, beta: 1e-4 } },
-  { id: 'adafilter', label: 'AdaFilter', trains: 'per-example gated filters (LSTM gate, gated BN)', epochs: 30, kind: 'adafilter', method: {} },
-  { id: 'scratch', label: 'from scratch', trains: 'all weights from random init, L2 1e-4', epochs: 30, method: { strategy: 'scratch', elr: 0.3, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 } },
-];
-
-/** Batch size of every quickstart run. */
-export const QUICKSTART_BATCH = 32;
 /** --quick: optimizer steps per strategy and test images. */
 export const QUICK_BUDGET = { steps: 3, testImages: 500 } as const;
 /** The robustness check of the best fine-tuned model: L-inf eps on [0,1] inputs, PGD steps and test images (--quick: fewer). */
@@ -88,18 +70,18 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
   const runDir = a.out ? resolve(a.out) : quickstartDir();
   mkdirSync(runDir, { recursive: true });
   const command = commandLine(o.argv);
-  const file = o.backbone ?? defaultBackbonePath();
+  const file = o.backbone ?? bundledBackbonePath();
   const task = loadTask(a.data, { labelsPerClass: a.labelsPerClass, seed: a.seed });
   const sets = testSet(task, a.quick);
   const sizes = { trainImages: task.train.length, testImages: sets.test.length };
   const rows: QuickstartRow[] = [];
-  let side: ReturnType<typeof loadBackbone>['sidecar'] | null = null;
+  let side: ReturnType<typeof loadPretrained>['sidecar'] | null = null;
   let interrupted = false;
   try {
     for (const [i, plan] of QUICKSTART_PLANS.entries()) {
       if (!quiet) say(`[${i + 1}/${QUICKSTART_PLANS.length}] ${plan.label}: ${plan.trains}`, true);
       torch.manualSeed(a.seed); // the same new head for every strategy
-      const { model, sidecar } = loadBackbone(file, { numClasses: task.numClasses });
+      const { model, sidecar } = loadPretrained(file, { numClasses: task.numClasses });
       side = sidecar;
       const sub = join(runDir, plan.id);
       const base = {
@@ -107,20 +89,19 @@ export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; han
         checkpoint: { atEpochEnd: false, keep: 1 }, log: { every: 5 }, method: { ...plan.method, numClasses: task.numClasses, head: 'reinit' },
       };
       const budget = a.quick ? { maxSteps: QUICK_BUDGET.steps } : {};
-      const config = plan.kind === 'adafilter' ? await adafilterConfig(base, null, budget, []) : await layeredConfig(base, null, budget, []);
       const loaders = taskLoaders(sets, QUICKSTART_BATCH, a.seed);
       try {
         const tEval = { start: 0 };
-        const run = {
-          model, config, ...loaders, runDir: sub, handleSignals: o.handleSignals, resumeDir: null,
-          onEvent: ((log: ReturnType<typeof runLogger>) => (e: Parameters<ReturnType<typeof runLogger>>[0]) => { if (e.type === 'end') tEval.start = Date.now(); log(e); })(runLogger(join(sub, 'log.txt'), { quiet, every: 20 })),
-        };
-        const r = plan.kind === 'adafilter' ? await adafilterRun(run) : await supervisedRun(run);
+        const session = new RunSession(sub, false, command);
+        makeDirs(sub);
+        const log = session.events({ quiet }, 20);
+        const run = { model, ...loaders, session, handleSignals: o.handleSignals, onEvent: (e: TrainEvent) => { if (e.type === 'end') tEval.start = Date.now(); log(e); } };
+        // AdaFilter's lr is plain (elr = lr / (1 - momentum) for the table); standard fine-tuning records both
+        const { r, config, res } = plan.kind === 'adafilter'
+          ? await (async () => { const config = resolveAdafilter(await layerConfig({ defaults: base, flags: budget })); return { r: await adafilterRun({ ...run, config }), config, res: { lr: config.optim.lr, elr: config.optim.lr / (1 - config.optim.momentum) } }; })()
+          : await (async () => { const config = resolveFinetune(await layerConfig({ defaults: base, flags: budget, exclusive: LR_PAIR })); return { r: await supervisedRun({ ...run, config }), config, res: config.method.resolved }; })();
         r.task.dispose();
         const evalSec = (Date.now() - tEval.start) / 1000;
-        const res = plan.kind === 'adafilter'
-          ? { lr: config.optim.lr, elr: config.optim.lr / (1 - (config.optim as { momentum: number }).momentum) }
-          : (config.method as { resolved: { lr: number; elr: number } }).resolved;
         // plain fine-tuned backbones get their weights (with sidecar) for robustness and export; AdaFilter's stay in checkpoints/
         if (plan.kind !== 'adafilter') writeWeights(model, join(sub, 'weights.safetensors'), {
           model: sidecar.model, task: { name: a.data, labelsPerClass: a.labelsPerClass, seed: a.seed },

@@ -1,6 +1,7 @@
 /** @module Flags and help of `adaptune robustness` (strict; errors name the flag and the allowed range). No native code. */
 import { parseTaskSpec, type TaskName } from '../data/tasks/spec.js';
 import { taskFlag } from './adversarial-args.js';
+import { ROBUSTNESS_DEFAULTS as D } from '../methods/adversarial/defaults.js';
 import { CliError, enumFlag, intFlag, noPositionals, numFlag, strictParse } from './flags.js';
 
 /** Options of `adaptune robustness`. */
@@ -73,21 +74,21 @@ export function parseRobustness(args: string[]): (RobustnessArgs & { dataGiven: 
   const { values: v, positionals } = strictParse('robustness', args, OPTIONS);
   if (v.help) return 'help';
   noPositionals('robustness', positionals);
-  const sweep = v['eps-sweep'] ?? '0.05,0.2';
+  const sweep = v['eps-sweep'] ?? D.epsSweep.join(',');
   const out: RobustnessArgs & { dataGiven: boolean } = {
     weights: v.weights ?? null, dataGiven: v.data !== undefined,
-    data: taskFlag('data', () => parseTaskSpec(v.data ?? 'fmnist:source').name),
-    split: enumFlag('split', v.split, ['test', 'train'] as const) ?? 'test',
-    eps: numFlag('eps', v.eps, { gt: 0 }) ?? 0.1,
-    norm: enumFlag('norm', v.norm, ['linf', 'l2'] as const) ?? 'linf',
-    steps: list('steps', v.steps ?? '7,20', (s) => intFlag('steps', s)!).sort((a, b) => a - b),
-    restarts: intFlag('restarts', v.restarts) ?? 1,
-    stepSize: numFlag('step-size', v['step-size'], { gt: 0 }) ?? null,
+    data: taskFlag('data', () => parseTaskSpec(v.data ?? D.data).name),
+    split: enumFlag('split', v.split, ['test', 'train'] as const) ?? D.split,
+    eps: numFlag('eps', v.eps, { gt: 0 }) ?? D.eps,
+    norm: enumFlag('norm', v.norm, ['linf', 'l2'] as const) ?? D.norm,
+    steps: list('steps', v.steps ?? D.steps.join(','), (s) => intFlag('steps', s)!).sort((a, b) => a - b),
+    restarts: intFlag('restarts', v.restarts) ?? D.restarts,
+    stepSize: numFlag('step-size', v['step-size'], { gt: 0 }) ?? D.stepSize,
     epsSweep: sweep === 'none' ? [] : list('eps-sweep', sweep, (s) => numFlag('eps-sweep', s, { gt: 0 })!),
-    bnMode: enumFlag('bn-mode', v['bn-mode'], ['eval', 'train'] as const) ?? 'eval',
-    tolerance: numFlag('tolerance', v.tolerance, { min: 0, lt: 1 }) ?? 0,
-    batchSize: intFlag('batch-size', v['batch-size']) ?? 250,
-    seed: intFlag('seed', v.seed, 0) ?? 0, out: v.out ?? null, json: v.json === true,
+    bnMode: enumFlag('bn-mode', v['bn-mode'], ['eval', 'train'] as const) ?? D.bnMode,
+    tolerance: numFlag('tolerance', v.tolerance, { min: 0, lt: 1 }) ?? D.tolerance,
+    batchSize: intFlag('batch-size', v['batch-size']) ?? D.batchSize,
+    seed: intFlag('seed', v.seed, 0) ?? D.seed, out: v.out ?? null, json: v.json === true,
   };
   const opt = { limit: intFlag('limit', v.limit), threads: intFlag('threads', v.threads) };
   for (const [k, x] of Object.entries(opt)) if (x !== undefined) (out as unknown as Record<string, number>)[k] = x;

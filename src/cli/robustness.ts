@@ -1,48 +1,15 @@
 /** @module `adaptune robustness`: clean, FGSM and PGD-k (restarts) accuracy of a model's weights, an eps sweep, and the gradient-masking sanity check. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { DataLoader } from '../data/loader.js';
-import { loadTask, parseTaskSpec, type TaskName } from '../data/tasks/index.js';
-import { evaluateRobustness, type RobustnessReport } from '../methods/adversarial/index.js';
+import type { RobustnessRunReport } from '../methods/adversarial/index.js';
 import type { RobustnessArgs } from './robustness-args.js';
-import { defaultBackbonePath, loadBackbone, readSidecar } from './backbone.js';
-import { applyThreads, commandLine } from './common.js';
-import { CliError } from './flags.js';
+import { commandLine } from './common.js';
 
 /** What the command reports. */
-export interface RobustnessCommandReport extends RobustnessReport {
-  weights: string; data: TaskName; split: string; eps: number; norm: string; restarts: number; command: string;
-}
+export type RobustnessCommandReport = RobustnessRunReport;
 
-/** Runs the evaluation (see module doc). */
-export async function runRobustness(a: RobustnessArgs & { dataGiven?: boolean }, o: { argv?: string[] } = {}): Promise<RobustnessCommandReport> {
-  applyThreads(a.threads);
-  const weights = resolve(a.weights ?? defaultBackbonePath());
-  const side = readSidecar(weights);
-  let data = a.data;
-  if (!a.dataGiven && typeof side.task?.['name'] === 'string') {
-    try { data = parseTaskSpec(side.task['name']).name; } catch { /* not a benchmark task: keep --data's default */ }
-  }
-  const task = loadTask(data, { labelsPerClass: 'all', seed: 0 });
-  const k = Number(side.model.config['numClasses']);
-  if (k !== task.numClasses) { task.dispose(); throw new CliError(`--weights ${weights}: its head has ${k} classes, ${data} has ${task.numClasses}; evaluate it on its own task (--data ${String(side.task?.['name'] ?? '?')})`); }
-  const { model } = loadBackbone(weights);
-  const split = a.split === 'train' ? task.train : task.test;
-  const n = split.length;
-  const sub = a.limit !== undefined && a.limit < n ? split.subset(Array.from({ length: a.limit }, (_, i) => Math.floor((i * n) / a.limit!))) : null;
-  try {
-    const loader = new DataLoader(sub ?? split, { batchSize: a.batchSize, seed: a.seed, shuffle: false, prefetch: false });
-    const r = evaluateRobustness(model, loader, {
-      eps: a.eps, norm: a.norm, steps: a.steps, restarts: a.restarts, stepSize: a.stepSize, epsSweep: a.epsSweep, bnMode: a.bnMode, tolerance: a.tolerance, seed: a.seed,
-    });
-    const report: RobustnessCommandReport = { weights, data, split: a.split, eps: a.eps, norm: a.norm, restarts: a.restarts, ...r, command: commandLine(o.argv) };
-    if (a.out) { mkdirSync(a.out, { recursive: true }); writeFileSync(join(a.out, 'robustness.json'), JSON.stringify(report, null, 2) + '\n'); }
-    return report;
-  } finally {
-    sub?.dispose();
-    model.dispose();
-    task.dispose();
-  }
+/** Runs the evaluation with the parsed flags (data not given: the weights' own task). */
+export async function runRobustness(a: RobustnessArgs & { dataGiven?: boolean }, o: { argv?: string[] } = {}): Promise<RobustnessRunReport> {
+  const { runRobustness: run } = await import('../methods/adversarial/index.js');
+  return run({ ...a, ...(a.dataGiven === false ? { data: undefined } : {}), command: commandLine(o.argv) });
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

@@ -7,8 +7,9 @@ const ALGORITHMS = ['supervised', 'pseudo-label', 'mean-teacher', 'fixmatch', 'm
 
 /** Options of `adaptune semisup`; undefined = not given (config file or defaults decide). */
 export interface SemisupArgs {
-  data: TaskName;
-  labelsPerClass: LabelsPerClass;
+  /** undefined only with --resume (the run's own). */
+  data?: TaskName;
+  labelsPerClass?: LabelsPerClass;
   algorithm?: (typeof ALGORITHMS)[number];
   akc?: boolean;
   arc?: boolean;
@@ -72,7 +73,8 @@ Flags:
                             order: defaults < file < flags < --set
   --set a.b=c               override any config field, repeatable (e.g. --set method.tableSizeL=64)
   --out DIR                 run directory (default runs/<timestamp>-semisup)
-  --resume DIR              continue an interrupted run in DIR (bit-identical on CPU)
+  --resume DIR              continue an interrupted run in DIR (bit-identical on CPU); --steps N extends it,
+                            other changed flags are refused
   --threads N               libtorch intra-op threads (default: ADAPTUNE_NUM_THREADS or the cores)
   --json                    print ONE JSON object on stdout (progress stays on stderr)
   -h, --help                this help
@@ -89,15 +91,16 @@ export function parseSemisup(args: string[]): SemisupArgs | 'help' {
   } as const);
   if (v.help) return 'help';
   noPositionals('semisup', positionals);
-  let data: TaskName = 'fmnist:target-mid';
-  let labelsPerClass: LabelsPerClass = 10;
+  const resuming = v.resume !== undefined;
+  let data: TaskName | undefined = resuming ? undefined : 'fmnist:target-mid';
+  let labelsPerClass: LabelsPerClass | undefined = resuming ? undefined : 10;
   try { if (v.data !== undefined) data = parseTaskSpec(v.data).name; } catch (e) { if (e instanceof ConfigError) throw new CliError(`--data: ${e.message}`); throw e; }
   try { if (v['labels-per-class'] !== undefined) labelsPerClass = parseLabelsPerClass(v['labels-per-class']); } catch (e) {
     if (e instanceof ConfigError) throw new CliError(`--labels-per-class must be one of 10, 50, 100, all; got '${v['labels-per-class']}'`); throw e;
   }
   const set = (v.set as string[] | undefined) ?? [];
   for (const o of set) if (o.indexOf('=') <= 0) throw new CliError(`--set '${o}' must look like field.path=value (e.g. --set method.tableSizeL=64)`);
-  if (v.resume !== undefined && (v.config !== undefined || v.weights !== undefined)) throw new CliError('--resume DIR continues a run with its own config.json; it cannot be combined with --config or --weights');
+  if (v.resume !== undefined && (v.config !== undefined || v.weights !== undefined || v.out !== undefined)) throw new CliError('--resume DIR continues a run with its own config.json; it cannot be combined with --config, --weights or --out');
   const out: SemisupArgs = { data, labelsPerClass, weights: v.weights ?? null, config: v.config ?? null, set, out: v.out ?? null, resume: v.resume ?? null, json: v.json === true };
   const opt: Partial<SemisupArgs> = {
     algorithm: enumFlag('algorithm', v.algorithm, ALGORITHMS), akc: v.akc, arc: v.arc,

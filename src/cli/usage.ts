@@ -84,7 +84,8 @@ Flags:
                             order: defaults < file < flags < --set
   --set a.b=c               override any config field, repeatable (e.g. --set scheduler.name=none)
   --out DIR                 run directory (default runs/<timestamp>-finetune)
-  --resume DIR              continue an interrupted run (its recorded method) from its newest valid checkpoint
+  --resume DIR              continue an interrupted run (its recorded method) from its newest valid checkpoint;
+                            with --epochs N (or --set maxSteps=N) extend it; other changed flags are refused
   --threads N               libtorch intra-op threads (default: ADAPTUNE_NUM_THREADS or the cores)
   --json                    print ONE JSON object on stdout (progress stays on stderr)
   -h, --help                this help

@@ -13,3 +13,5 @@ export { describePreprocessing, parsePreprocessing, preprocessingMetadata, PREPR
 export { FileImageSet, StreamingLoader, type StreamingLoaderOptions } from './stream.js';
 export { IMAGE_EXTENSIONS, scanImages, type ImageScan } from './open-files.js';
 export { loadersFor, type OpenedLoaders, type AnyLoader } from './open-loaders.js';
+export { augmentation, taskLoaders } from './augment.js';
+export { fmnistOneClass } from './oneclass.js';

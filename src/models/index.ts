@@ -15,3 +15,7 @@ export {
   type StateDictFile, type WeightsFormat, type FitReport, type LoadWeightsOptions, type LoadedWeights, type Normalization,
   type ConvertOptions, type ConvertedSidecar, type KeyStyle, type InferredArchitecture,
 } from './weights/index.js';
+export {
+  BackboneError, DEFAULT_BACKBONE, backbonesDir, bundledBackbonePath, bundledBackbone, loadPretrained, readSidecar, verifyWeights, buildModel,
+  writeWeights, sidecarPath, sha256File, type LoadedBackbone, type Sidecar, type ModelSpec,
+} from './pretrained.js';

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
-/** Everything the training loop reads. */
-export interface TrainConfig {
+/** Everything the training loop reads; `M` is the method's resolved options (untyped for the engine itself). */
+export interface TrainConfig<M extends object = Record<string, unknown>> {
   /** Seed of every random stream (libtorch's generator, data order, the tasks' JS PRNG). */
   seed: number;
   /** Passes over the data. */
@@ -99,7 +99,7 @@ export interface TrainConfig {
     onMismatch: 'refuse' | 'warn';
   };
   /** The method's own options (validated by the method). */
-  method: Record<string, unknown>;
+  method: M;
 }
 
 /** Built-in defaults. */
@@ -322,18 +322,23 @@ export function makeConfig(partial: unknown = {}): TrainConfig {
   return validateConfig(mergeConfig(defaultTrainConfig, partial));
 }
 
+/** An engine config with the method's options replaced by their validated, typed form. */
+export function withMethod<M extends object>(c: TrainConfig<object>, method: M): TrainConfig<M> {
+  return { ...c, method };
+}
+
 /** Fields that do not change what is trained (ignored by the hash and by resume checks). */
 export const NON_BINDING = ['log.', 'checkpoint.', 'resume.'];
 
 /** SHA-256 of the binding fields in canonical form (sorted keys). */
-export function configHash(c: TrainConfig): string {
+export function configHash(c: TrainConfig<object>): string {
   const binding = flatten(c as unknown as Record<string, unknown>).filter(([p]) => !NON_BINDING.some((n) => p === n || p.startsWith(n)))
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(binding)).digest('hex');
 }
 
 /** The binding fields whose values differ: 'optim.lr: checkpoint 0.1, now 0.2'. */
-export function configDiff(saved: TrainConfig, now: TrainConfig): string[] {
+export function configDiff(saved: TrainConfig<object>, now: TrainConfig<object>): string[] {
   const a = new Map(flatten(saved as unknown as Record<string, unknown>));
   const b = new Map(flatten(now as unknown as Record<string, unknown>));
   const keys = [...new Set([...a.keys(), ...b.keys()])].filter((p) => !NON_BINDING.some((n) => p === n || p.startsWith(n))).sort();

@@ -30,6 +30,10 @@ export interface TrainOptions<B> {
   onEvent?: (e: TrainEvent) => void;
   /** Catch SIGINT/SIGTERM and stop cleanly (default true). */
   handleSignals?: boolean;
+  /** Aborting it stops the run as requestStop() does (the current step finishes, a checkpoint is saved; status 'stopped'). */
+  signal?: AbortSignal;
+  /** On resume: accept a config whose only binding differences are epochs and maxSteps (an explicit extension of the run). */
+  extend?: boolean;
   /** Fault injection for checkpoint writes (tests). */
   onCheckpointPhase?: PhaseHook;
   /**

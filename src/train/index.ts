@@ -9,10 +9,10 @@ export { Trainer } from './loop.js';
 export { train, resume } from './run.js';
 export type { TrainEvent, TrainStatus, TrainOptions, TrainResult } from './events.js';
 export {
-  defaultTrainConfig, validateConfig, mergeConfig, parseOverrides, loadConfigFile, resolveConfig, makeConfig, configHash, configDiff,
+  defaultTrainConfig, validateConfig, mergeConfig, parseOverrides, loadConfigFile, resolveConfig, makeConfig, withMethod, configHash, configDiff,
   type TrainConfig, type PartialConfig,
 } from './config.js';
-export { RunDir, MetricsLog, newRunDir, collectVersions, gitRevision, packageVersion, type Versions } from './rundir.js';
+export { RunDir, MetricsLog, newRunDir, makeDirs, collectVersions, gitRevision, packageVersion, type Versions } from './rundir.js';
 export { saveCheckpoint, verifyCheckpoint, writeManifest, CheckpointReader, MANIFEST_VERSION, type Manifest, type CheckpointContent, type PhaseHook } from './checkpoint.js';
 export { Checkpoints, checkpointName, type Pointer } from './checkpoints.js';
 export { clipGradNorm_, gradNorm, firstNonFinite, MetricMonitor, NonFiniteError } from './guards.js';
@@ -23,3 +23,5 @@ export { SummaryWriter, metricsToTensorBoard, ensureTensorBoard, tensorboardList
 export { writeReport, buildReport, type ReportOptions, type ReportResult } from './report/index.js';
 export { overBatches, evaluateClassifier, type LabelledBatches } from './evaluate.js';
 export { checkMethodFields, isPlainObject, isFiniteNumber, nonNegative, type FieldCheck } from './method-config.js';
+export { layerConfig, defined, checkRunOut, planRun, checkResume, runConfig, RunSession, readSummary, savedRunArgs, ARGS_FILE, type RunHooks, type RunPlan, type ConfigLayers, type LayerOptions } from './lifecycle.js';
+export { openSupervised, type SupervisedArgs, type SupervisedStart } from './supervised.js';

@@ -11,7 +11,7 @@ import * as torch from '../core/torch.js';
 import { ConfigError } from '../core/errors.js';
 import type { Optimizer, ParamGroup } from '../core/optim/optimizer.js';
 import type { LRScheduler } from '../core/optim/lr_scheduler.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../core/rng.js';
 import { buildOptimizer, buildScheduler } from './build.js';
 import { CheckpointReader } from './checkpoint.js';
 import { Checkpoints } from './checkpoints.js';
@@ -52,7 +52,7 @@ export class Trainer<B> {
   readonly #w: boolean;
   #agreedStop = false;
 
-  constructor(readonly task: Task<B>, config: TrainConfig, readonly o: TrainOptions<B>) {
+  constructor(readonly task: Task<B>, config: TrainConfig<object>, readonly o: TrainOptions<B>) {
     this.config = makeConfig(config);
     this.#dp = o.parallel === false ? null : DataParallel.fromProcessGroup(o.parallel);
     this.#data = this.#dp ? this.#dp.shard(o.data) : o.data;
@@ -98,8 +98,9 @@ export class Trainer<B> {
     const total = c.maxSteps ?? c.epochs * stepsPerEpoch; // maxSteps overrides epochs (HF's max_steps)
     const length = { totalSteps: total, stepsPerEpoch, epochs: Math.ceil(total / stepsPerEpoch) };
     this.scheduler = this.o.scheduler ? this.o.scheduler(opt, length) : buildScheduler(opt, c.scheduler, length);
-    const parts: RunParts<B> = { task: this.task, optimizer: opt, scheduler: this.scheduler, source: src, config: c, versions: this.#versions };
+    const parts: RunParts<B> = { task: this.task, optimizer: opt, scheduler: this.scheduler, source: src, config: c, versions: this.#versions, extend: this.o.extend ?? false };
     let resumedFrom: string | null = null;
+    const onAbort = (): void => this.requestStop('aborted');
     let begun = false; // a failure before the run starts leaves the directory's summary alone
     const started = Date.now();
     try {
@@ -123,6 +124,8 @@ export class Trainer<B> {
       begun = this.#w;
       await this.#dp?.start(this.task.model, opt.paramGroups.flatMap((g) => g.params));
       if (this.o.handleSignals ?? true) this.#trap = new SignalTrap().install();
+      if (this.o.signal?.aborted) this.requestStop('aborted');
+      this.o.signal?.addEventListener('abort', onAbort);
       this.#mode(true);
       this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), stepsPerEpoch, resumedFrom, runDir: this.run.dir });
       const status = await this.#loop(total);
@@ -135,6 +138,7 @@ export class Trainer<B> {
       throw e;
     } finally {
       this.#trap?.uninstall();
+      this.o.signal?.removeEventListener('abort', onAbort);
       this.run.metrics.close();
       opt.dispose();
     }

@@ -20,14 +20,15 @@ export const nonNegative: FieldCheck = [(v) => isFiniteNumber(v) && v >= 0, 'a f
  * `defaults` overlaid with `partial`, after checking that partial is an object with known fields only and that
  * every merged field passes its rule; `method` names the method in the errors ('finetune config field ...').
  */
-export function checkMethodFields<T extends object>(method: string, partial: unknown, defaults: T, rules: Record<keyof T, FieldCheck>): Record<string, unknown> {
+export function checkMethodFields<T extends object>(method: string, partial: unknown, defaults: T, rules: Record<keyof T, FieldCheck>): T {
   if (!isPlainObject(partial)) throw new ConfigError(`${method} config must be an object, got ${JSON.stringify(partial)}`);
   for (const k of Object.keys(partial)) {
     if (!(k in rules)) throw new ConfigError(`unknown ${method} config field 'method.${k}' (known: ${Object.keys(rules).join(', ')})`);
   }
-  const c = { ...defaults, ...partial } as Record<string, unknown>;
+  const c: T = { ...defaults, ...partial };
+  const values = new Map(Object.entries(c));
   for (const [k, [ok, range]] of Object.entries(rules) as [string, FieldCheck][]) {
-    if (!ok(c[k])) throw new ConfigError(`${method} config field 'method.${k}' must be ${range}, got ${JSON.stringify(c[k])}`);
+    if (!ok(values.get(k))) throw new ConfigError(`${method} config field 'method.${k}' must be ${range}, got ${JSON.stringify(values.get(k))}`);
   }
   return c;
 }

@@ -4,56 +4,22 @@
  * step or evaluation, appended and flushed line by line), summary.json, and
  * checkpoints/. Versions never fail: a missing git gives null.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, writeSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as torch from '../core/torch.js';
+import { ConfigError } from '../core/errors.js';
 import { atomicWrite, atomicWriteJson } from './atomic.js';
 
-/** Versions recorded next to every run and checkpoint. */
-export interface Versions {
-  adaptune: string;
-  libtorch: string;
-  node: string;
-  git: { rev: string | null; dirty: boolean | null };
-}
+export { collectVersions, gitRevision, packageVersion, type Versions } from '../core/version.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-
-/** This package's version from package.json ('unknown' if it cannot be read). */
-export function packageVersion(): string {
-  for (const up of ['../../..', '../..']) {
-    try {
-      const p = JSON.parse(readFileSync(join(HERE, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (p.name === 'adaptune' && p.version) return p.version;
-    } catch { /* next */ }
+/** Creates a directory and its missing parents one level at a time (an error names the level that cannot be made). */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) { missing.unshift(d); const up = dirname(d); if (up === d) break; d = up; }
+  if (existsSync(d) && !statSync(d).isDirectory()) throw new ConfigError(`cannot create ${dir}: ${d} is a file, not a directory`);
+  for (const m of missing) {
+    try { mkdirSync(m); } catch (e) { if ((e as { code?: string }).code === 'EEXIST' && statSync(m).isDirectory()) continue; throw new ConfigError(`cannot create ${dir}: ${(e as Error).message}`); }
   }
-  return 'unknown';
-}
-
-/** The git revision of `cwd` (default: this package's root) and whether the tree is dirty; nulls when git is absent or cwd is not a repository root. */
-export function gitRevision(cwd = join(HERE, '../../..')): { rev: string | null; dirty: boolean | null } {
-  const run = (args: string[]): string | null => {
-    try {
-      return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 3000 }).trim();
-    } catch {
-      return null;
-    }
-  };
-  // an installed package inside someone else's repository must not report that repository's revision
-  const top = run(['rev-parse', '--show-toplevel']);
-  const rev = top && realpathSync(top) === realpathSync(cwd) ? run(['rev-parse', 'HEAD']) : null;
-  if (!rev) return { rev: null, dirty: null };
-  const status = run(['status', '--porcelain', '--untracked-files=no']);
-  return { rev, dirty: status === null ? null : status.length > 0 };
-}
-
-let cachedVersions: Versions | null = null;
-/** Package, libtorch, node and git versions (computed once per process). */
-export function collectVersions(): Versions {
-  cachedVersions ??= { adaptune: packageVersion(), libtorch: torch.version().libtorch, node: process.version, git: gitRevision() };
-  return structuredClone(cachedVersions);
 }
 
 /** A new run directory `<root>/<YYYYmmdd-HHMMSS>-<name>` (suffixed -2, -3 ... if taken). */
@@ -64,7 +30,7 @@ export function newRunDir(root: string, name: string): string {
   const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
   let dir = resolve(root, `${stamp}-${safe}`);
   for (let i = 2; existsSync(dir); i++) dir = resolve(root, `${stamp}-${safe}-${i}`);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   return dir;
 }
 
@@ -112,7 +78,7 @@ export class MetricsLog {
 export class RunDir {
   readonly metrics: MetricsLog;
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     this.metrics = new MetricsLog(join(dir, 'metrics.jsonl'));
   }
   get checkpointsDir(): string { return join(this.dir, 'checkpoints'); }

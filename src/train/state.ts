@@ -53,6 +53,8 @@ export interface RunParts<B> {
   source: BatchSource<B>;
   config: TrainConfig;
   versions: Versions;
+  /** Accept differences in epochs/maxSteps only (an explicit extension; TrainOptions.extend). */
+  extend?: boolean;
 }
 
 /**
@@ -105,7 +107,8 @@ export function restore<B>(r: CheckpointReader, p: RunParts<B>, warn: (msg: stri
   if (s?.format !== 'adaptune.trainer-state' || s.version !== 1) throw new CheckpointError(`${r.dir}/state.json: not an adaptune trainer state (version 1)`);
   const mism: string[] = [];
   if (s.method !== p.task.name) mism.push(`method: checkpoint '${s.method}', now '${p.task.name}'`);
-  if (s.configHash !== configHash(p.config)) mism.push(...configDiff(s.config, p.config).map((d) => `config ${d}`));
+  const extendable = (d: string): boolean => p.extend === true && /^(epochs|maxSteps): /.test(d);
+  if (s.configHash !== configHash(p.config)) mism.push(...configDiff(s.config, p.config).filter((d) => !extendable(d)).map((d) => `config ${d}`));
   if (s.versions?.libtorch !== p.versions.libtorch) mism.push(`libtorch: checkpoint ${s.versions?.libtorch}, now ${p.versions.libtorch}`);
   if (mism.length) {
     const msg = `${r.dir} does not match this run: ${mism.join('; ')}`;

@@ -10,7 +10,7 @@
 import type { Tensor } from '../core/torch.js';
 import type { AnyModule } from '../core/nn/module.js';
 import type { Optimizer, ParamGroup } from '../core/optim/optimizer.js';
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { TrainConfig } from './config.js';
 
 /** What loss() returns: the scalar to minimise, optionally the output and named parts for logging. */

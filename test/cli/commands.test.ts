@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { parseCli, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from '../../src/cli/args.js';
 import { runPretrain } from '../../src/cli/pretrain.js';
 import { runFinetune } from '../../src/cli/finetune.js';
-import { runQuickstart, formatResults, QUICKSTART_PLANS } from '../../src/cli/quickstart.js';
-import { defaultBackbonePath, loadBackbone } from '../../src/cli/backbone.js';
-import { sha256File, sidecarPath } from '../../src/cli/common.js';
+import { runQuickstart, formatResults } from '../../src/cli/quickstart.js';
+import { QUICKSTART_PLANS } from '../../src/methods/finetune/index.js';
+import { bundledBackbonePath, loadPretrained, sha256File, sidecarPath } from '../../src/models/index.js';
 import { needs } from '../require.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-cli-'));
@@ -36,7 +36,7 @@ test('pretrain with a tiny budget writes weights, sidecar (sha256, accuracy, com
   assert.equal(summary.test.accuracy, r.testAccuracy);
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { maxSteps: number; seed: number; method: { strategy: string } };
   assert.deepEqual([cfg.maxSteps, cfg.seed, cfg.method.strategy], [2, 1, 'scratch']);
-  const { model } = loadBackbone(exp, { numClasses: 3 });
+  const { model } = loadPretrained(exp, { numClasses: 3 });
   assert.equal(model.numClasses, 3);
   model.dispose();
 });
@@ -83,7 +83,7 @@ test('finetune --method adafilter with a tiny budget reports the gate statistics
     /unknown adafilter config field 'method\.bogus'/);
 });
 
-test('quickstart --quick: five strategies, a table, a run directory with sub-runs, robustness of the best, best.onnx, summary.json and results.md', { skip: needs(`the bundled backbone ${defaultBackbonePath()}`, existsSync(defaultBackbonePath())) }, async () => {
+test('quickstart --quick: five strategies, a table, a run directory with sub-runs, robustness of the best, best.onnx, summary.json and results.md', { skip: needs(`the bundled backbone ${bundledBackbonePath()}`, existsSync(bundledBackbonePath())) }, async () => {
   const out = join(root, 'qs');
   const r = await runQuickstart(args<QuickstartArgs>(['quickstart', '--quick', '--out', out, '--labels-per-class', '10']), quiet);
   assert.deepEqual(r.rows.map((x) => x.id), QUICKSTART_PLANS.map((p) => p.id));
@@ -96,7 +96,7 @@ test('quickstart --quick: five strategies, a table, a run directory with sub-run
   }
   assert.equal(r.testImages, 500);
   assert.equal(r.trainImages, 50);
-  assert.equal(r.backbone.sha256, sha256File(defaultBackbonePath()));
+  assert.equal(r.backbone.sha256, sha256File(bundledBackbonePath()));
   const md = readFileSync(join(out, 'results.md'), 'utf8');
   assert.equal(md, formatResults(r));
   assert.equal(md.split('\n').filter((l) => l.startsWith('| ')).length, 1 + 5, 'header + 5 rows');

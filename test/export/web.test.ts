@@ -18,7 +18,7 @@ import {
   exportOnnx, exportWeb, parseOnnxInfo, preprocessingOf, readOnnxMetadata, resizeRgb, resizedSize, preprocess, decodePixels,
   type Preprocessing, type WebExport,
 } from '../../src/export/index.js';
-import { loadBackbone, defaultBackbonePath } from '../../src/cli/backbone.js';
+import { loadPretrained as loadBackbone, bundledBackbonePath as defaultBackbonePath } from '../../src/models/index.js';
 import { runPredict } from '../../src/cli/predict.js';
 import { decodeAll } from '../../src/data/decode.js';
 import { launch, runPage } from './web-page.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { torch, io, models, CheckpointError } from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { loadBackbone } from '../../src/cli/backbone.js';
+import { loadPretrained as loadBackbone } from '../../src/models/index.js';
 import { FIXTURES, assertClose } from '../helpers.js';
 
 const fx = (n: string): string => join(FIXTURES, n);

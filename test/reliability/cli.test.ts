@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { torch, models } from '../../src/index.js';
 import { parseCli, type FinetuneArgs } from '../../src/cli/args.js';
 import { runFinetune } from '../../src/cli/finetune.js';
-import { writeWeights } from '../../src/cli/common.js';
+import { writeWeights } from '../../src/models/index.js';
 import { ensureTensorBoard, train } from '../../src/train/index.js';
 import { buildPlots } from '../../src/train/report/specs.js';
 import type { RunData } from '../../src/train/report/load.js';

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { ConfigError } from '../../src/core/errors.js';
 import { loadConfigFile, mergeConfig, parseOverrides, resolveConfig } from '../../src/train/index.js';
 import { finetuneTrainConfig } from '../../src/methods/finetune/index.js';
-import { layeredConfig } from '../../src/cli/runconfig.js';
+import { layerConfig } from '../../src/train/lifecycle.js';
+import { LR_PAIR } from '../../src/methods/finetune/run.js';
+
+/** finetune's layering (defaults < file < flags < --set, method.lr / method.elr exclusive) and its resolver. */
+const layeredConfig = async (defaults: Record<string, unknown>, file: string | null, flags: Record<string, unknown>, set: string[]) =>
+  finetuneTrainConfig({}, await layerConfig({ defaults, file, flags, set, exclusive: LR_PAIR }));
 
 const tmp = mkdtempSync(join(tmpdir(), 'adaptune-cfg-rel-'));
 

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/core/torch.js';
 import { createModel } from '../../src/models/index.js';
-import { BackboneError, defaultBackbonePath, loadBackbone, loadDefaultBackbone } from '../../src/cli/backbone.js';
-import { sha256File, sidecarPath, writeWeights } from '../../src/cli/common.js';
+import { BackboneError, bundledBackbonePath, loadPretrained, bundledBackbone, sha256File, sidecarPath, writeWeights } from '../../src/models/index.js';
 import { needs } from '../require.js';
 
 const INFO = { task: { name: 'fmnist:source' }, training: {}, sourceTestAccuracy: 0.5, command: 'adaptune pretrain (test)', elapsedSec: 1 };
@@ -27,7 +26,7 @@ test('loads the weights bit-exactly and replaces the head for the target class c
   const side = JSON.parse(readFileSync(sidecarPath(file), 'utf8')) as { sha256: string; weights: string };
   assert.equal(side.sha256, sha256File(file));
   assert.equal(side.weights, 'w.safetensors');
-  const { model: m2, sidecar } = loadBackbone(file, { numClasses: 7 });
+  const { model: m2, sidecar } = loadPretrained(file, { numClasses: 7 });
   assert.equal(sidecar.sha256, side.sha256);
   assert.equal(m2.numClasses, 7);
   assert.deepEqual(m2.getClassifier().parameters()[0]!.shape, [7, m2.featureDim]);
@@ -36,7 +35,7 @@ test('loads the weights bit-exactly and replaces the head for the target class c
     if (k.startsWith('fc.')) continue;
     assert.ok(torch.tidy(() => t.equal(a.get(k)!)), `${k} differs after loading`);
   }
-  const kept = loadBackbone(file);
+  const kept = loadPretrained(file);
   assert.equal(kept.model.numClasses, 3, 'without numClasses the source head is kept');
   torch.tidy(() => {
     const x = torch.rand([2, 1, 28, 28]);
@@ -53,15 +52,15 @@ test('a checksum mismatch is a clear error naming the file; a missing sidecar or
   const bytes = readFileSync(file);
   bytes[bytes.length - 1] ^= 0xff;
   writeFileSync(file, bytes);
-  assert.throws(() => loadBackbone(file, { numClasses: 2 }), (e: unknown) => e instanceof BackboneError && (e as Error).message.includes(`checksum mismatch for ${file}`));
+  assert.throws(() => loadPretrained(file, { numClasses: 2 }), (e: unknown) => e instanceof BackboneError && (e as Error).message.includes(`checksum mismatch for ${file}`));
   rmSync(sidecarPath(file));
-  assert.throws(() => loadBackbone(file), (e: unknown) => e instanceof BackboneError && (e as Error).message.includes(`${file}: cannot read its sidecar`));
-  assert.throws(() => loadBackbone(join(dir, 'nope.safetensors')), /nope\.safetensors does not exist/);
+  assert.throws(() => loadPretrained(file), (e: unknown) => e instanceof BackboneError && (e as Error).message.includes(`${file}: cannot read its sidecar`));
+  assert.throws(() => loadPretrained(join(dir, 'nope.safetensors')), /nope\.safetensors does not exist/);
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('the bundled backbone verifies and loads with a 5-way head ', { skip: needs(`the bundled backbone ${defaultBackbonePath()}`, existsSync(defaultBackbonePath())) }, () => {
-  const { model, sidecar } = loadDefaultBackbone(5);
+test('the bundled backbone verifies and loads with a 5-way head', { skip: needs(`the bundled backbone ${bundledBackbonePath()}`, existsSync(bundledBackbonePath())) }, () => {
+  const { model, sidecar } = bundledBackbone(5);
   assert.equal(sidecar.model.name, 'cifar_resnet20');
   assert.equal(model.numClasses, 5);
   assert.equal(model.featureDim, 64);

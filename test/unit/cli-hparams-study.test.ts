@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { parseHparams } from '../../src/cli/hparams.js';
 import { CliError } from '../../src/cli/flags.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { adviseTarget, buildStudy, defaultStudyPath, formatRecommendation, readCells, readStudy, recommendFromStudy, runRecommend, STUDY_FORMAT, type Study, type StudyCell } from '../../src/cli/hparams-study.js';
+import { adviseTarget, buildStudy, defaultStudyPath, formatRecommendation, readCells, readStudy, recommendFromStudy, runRecommend, STUDY_FORMAT, type Study, type StudyCell } from '../../src/methods/finetune/study.js';
 import type { SimilarityReport } from '../../src/cli/similarity.js';
-import { studySvg } from '../../src/cli/hparams-plot.js';
+import { studySvg } from '../../src/methods/finetune/study-plot.js';
 
 const names = (flag: string) => (e: unknown): boolean => e instanceof CliError && (e as Error).message.includes(flag);
 const dir = mkdtempSync(join(tmpdir(), 'adaptune-study-'));

@@ -1,11 +1,14 @@
 /** `adaptune hparams` and `adaptune similarity`: flag parsing (errors name the flag), a tiny resumable grid, and similarity on tiny data. */
+import { ConfigError } from '../../src/core/errors.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cellId, gridTable, parseHparams, runGrid, type HparamsArgs } from '../../src/cli/hparams.js';
-import { capPerClass, parseSimilarity, runSimilarity, type SimilarityArgs } from '../../src/cli/similarity.js';
+import { parseHparams, type HparamsArgs } from '../../src/cli/hparams.js';
+import { cellId, gridTable, runHparams as runGrid } from '../../src/methods/finetune/grid.js';
+import { parseSimilarity, runSimilarity, type SimilarityArgs } from '../../src/cli/similarity.js';
+import { capPerClass } from '../../src/methods/finetune/run-similarity.js';
 import { parseCli } from '../../src/cli/args.js';
 import { CliError } from '../../src/cli/flags.js';
 
@@ -118,5 +121,5 @@ test('runSimilarity on tiny data: EMD >= 0, similarity in (0, 1], a row per targ
   assert.equal(auto.gammaRule, 'auto');
   assert.equal(auto.featureDim, 32);
   assert.ok(Math.abs(auto.gamma * auto.sourceSpread - 1) < 1e-12);
-  await assert.rejects(runSimilarity({ ...a, tap: 'nope' }, () => {}), names('--tap'));
+  await assert.rejects(runSimilarity({ ...a, tap: 'nope' }, () => {}), (e: unknown) => e instanceof ConfigError && (e as Error).message.includes('--tap'));
 });

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import { checkMethodFields, isFiniteNumber, isPlainObject, nonNegative, type FieldCheck } from '../../train/method-config.js';
-import { makeConfig, mergeConfig, type TrainConfig } from '../../train/index.js';
+import { makeConfig, mergeConfig, withMethod, type TrainConfig } from '../../train/index.js';
 
 /** The gate network's core: one LSTMCell or GRUCell shared by every gated layer, or a per-layer MLP (no recurrence). */
 export type GateKind = 'lstm' | 'gru' | 'mlp';
@@ -95,7 +95,7 @@ const isPlain = isPlainObject;
 /** Fills defaults and checks every field; errors name 'method.<field>', the allowed range and the value. */
 export function validateAdafilterConfig(partial: unknown = {}): AdafilterConfig {
   const c = checkMethodFields('adafilter', partial, defaultAdafilterConfig, RULES);
-  const f = c as unknown as AdafilterConfig;
+  const f: AdafilterConfig = c;
   if (f.bnStats === 'masked' && !f.gatedBn) throw new ConfigError(`adafilter config field 'method.bnStats' 'masked' needs method.gatedBn true (there is one BN without gated BN)`);
   return { ...f, stages: f.stages ? [...f.stages] : null };
 }
@@ -105,12 +105,12 @@ export function validateAdafilterConfig(partial: unknown = {}): AdafilterConfig 
  * method.momentum, optim.weightDecay 0 (each parameter group carries its own decay), method = the validated options.
  * Throws if base sets an optimiser, lr or momentum that contradicts the method options.
  */
-export function adafilterTrainConfig(af: Partial<AdafilterConfig> = {}, base: Record<string, unknown> = {}): TrainConfig {
+export function adafilterTrainConfig(af: Partial<AdafilterConfig> = {}, base: Record<string, unknown> = {}): TrainConfig<AdafilterConfig> {
   const r = validateAdafilterConfig({ ...(isPlain(base['method']) ? base['method'] : {}), ...af });
   const o = isPlain(base['optim']) ? base['optim'] : {};
   if (o['name'] !== undefined && o['name'] !== 'sgd') throw new ConfigError(`config field 'optim.name' must be 'sgd' for adafilter, got ${JSON.stringify(o['name'])}`);
   for (const k of ['lr', 'momentum'] as const) {
     if (o[k] !== undefined && o[k] !== r[k]) throw new ConfigError(`config field 'optim.${k}' (${String(o[k])}) contradicts method.${k} (${r[k]}); set it under method`);
   }
-  return makeConfig(mergeConfig(base, { optim: { name: 'sgd', lr: r.lr, momentum: r.momentum, weightDecay: 0 }, method: r }));
+  return withMethod(makeConfig(mergeConfig(base, { optim: { name: 'sgd', lr: r.lr, momentum: r.momentum, weightDecay: 0 }, method: r })), r);
 }

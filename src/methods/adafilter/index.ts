@@ -134,3 +134,5 @@ export class AdafilterTask implements Task<AdafilterBatch> {
 export function createAdafilterTask(model: FeatureModel, config: Partial<AdafilterConfig> | Record<string, unknown> = {}, data: AdafilterData = {}): AdafilterTask {
   return new AdafilterTask(model, config, data);
 }
+
+export { runAdafilter, adafilterRun, resolveAdafilter, ADAFILTER_DEFAULTS, type AdafilterOptions, type AdafilterReport, type GateReport } from './run.js';

@@ -59,9 +59,9 @@ export function validateAdversarialConfig(partial: unknown = {}): AdversarialCon
   if (!partial || typeof partial !== 'object' || Array.isArray(partial)) throw new ConfigError(`adversarial config must be an object, got ${JSON.stringify(partial)}`);
   const given = partial as Record<string, unknown>;
   for (const k of Object.keys(given)) if (k !== 'schedule' && !(k in RULES)) throw new ConfigError(`unknown adversarial config field 'method.${k}' (known: ${[...Object.keys(RULES), 'schedule'].join(', ')})`);
-  const c = { ...defaultAdversarialConfig, ...given } as Record<string, unknown>;
-  for (const [k, [ok, range]] of Object.entries(RULES)) if (!ok(c[k])) throw new ConfigError(`adversarial config field 'method.${k}' must be ${range}, got ${JSON.stringify(c[k])}`);
-  const s = c['schedule'] as Record<string, unknown> | undefined;
-  c['schedule'] = s && typeof s === 'object' && s['name'] === 'engine' ? { name: 'engine' } : resolveSchedule(s);
-  return c as unknown as AdversarialConfig;
+  const c: AdversarialConfig = { ...defaultAdversarialConfig, ...given };
+  const values = new Map(Object.entries(c));
+  for (const [k, [ok, range]] of Object.entries(RULES)) if (!ok(values.get(k))) throw new ConfigError(`adversarial config field 'method.${k}' must be ${range}, got ${JSON.stringify(values.get(k))}`);
+  const s = values.get('schedule');
+  return { ...c, schedule: s && typeof s === 'object' && (s as { name?: unknown }).name === 'engine' ? { name: 'engine' } : resolveSchedule(s) };
 }

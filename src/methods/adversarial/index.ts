@@ -147,3 +147,7 @@ export class AdversarialTask implements Task<AdversarialBatch> {
 export function createAdversarialTask(model: AnyModule, config: Partial<AdversarialConfig> | Record<string, unknown> = {}, data: AdversarialData = {}): AdversarialTask {
   return new AdversarialTask(model, config, data);
 }
+export { runRobustness, type RobustnessRunOptions, type RobustnessRunReport } from './run-robustness.js';
+export { runAdversarial, adversarialConfig, resolveAdversarial, type AdversarialReport, type RobustRow } from './run.js';
+export { ADVERSARIAL_DEFAULTS, ROBUSTNESS_DEFAULTS, type AdversarialOptions } from './defaults.js';
+export { costRatio, pretrainCost, readRunCost, trainPasses, type CostRatio, type PretrainCost, type RunCost } from './cost.js';

@@ -43,7 +43,7 @@ export function validateAnomalyFinetuneConfig(partial: unknown = {}): AnomalyFin
     if (!(k in defaultAnomalyFinetuneConfig)) throw new ConfigError(`unknown anomaly config field 'method.${k}' (known: ${Object.keys(defaultAnomalyFinetuneConfig).join(', ')})`);
   }
   const c = { ...defaultAnomalyFinetuneConfig, ...given } as AnomalyFinetuneConfig;
-  const bad = (f: string, range: string): never => { throw new ConfigError(`anomaly config field 'method.${f}' must be ${range}, got ${JSON.stringify((c as unknown as Record<string, unknown>)[f])}`); };
+  const bad = (f: string, range: string): never => { throw new ConfigError(`anomaly config field 'method.${f}' must be ${range}, got ${JSON.stringify(new Map(Object.entries(c)).get(f))}`); };
   if (c.stages !== null && (!Array.isArray(c.stages) || c.stages.length === 0 || c.stages.some((s) => typeof s !== 'string' || !s))) bad('stages', 'a non-empty list of tap names or null');
   try { resolveGaussianOptions(c); } catch (e) { throw new ConfigError(`anomaly config: method.${(e as Error).message}`); }
   if (!['sum', 'normalized', 'max'].includes(c.combine)) bad('combine', "'sum', 'normalized' or 'max'");

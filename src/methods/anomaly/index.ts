@@ -16,3 +16,5 @@ export { AnomalyFinetuneTask, createAnomalyFinetuneTask, collect, type SyncSourc
 export { Padim, defaultPadimLayers, gaussianBlur, type PadimOptions } from './segment.js';
 export { writeOverlay, overlayPixels, jet, type OverlayInput } from './overlay.js';
 export { imageMetrics, segmentationMetrics, compareBaselines, BASELINES, type ImageMetrics, type SegmentationMetrics } from './evaluate.js';
+export { runAnomaly, anomalyConfig, ANOMALY_DEFAULTS, type AnomalyReport, type AnomalyRow } from './run.js';
+export { ANOMALY_ARGS, type AnomalyOptions } from './defaults.js';

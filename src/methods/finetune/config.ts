@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import { checkMethodFields, isFiniteNumber, isPlainObject, nonNegative, type FieldCheck } from '../../train/method-config.js';
-import { makeConfig, mergeConfig, type TrainConfig } from '../../train/index.js';
+import { makeConfig, mergeConfig, withMethod, type TrainConfig } from '../../train/index.js';
 
 /** Which parameters train. */
 export type Strategy = 'full' | 'linear-probe' | 'partial' | 'scratch';
@@ -94,7 +94,7 @@ export function validateFinetuneConfig(partial: unknown = {}): ResolvedFinetuneC
   delete given['resolved']; // written by finetuneTrainConfig; recomputed here
   if ('lr' in given && given['lr'] !== null && !('elr' in given)) given['elr'] = null; // giving lr alone replaces the default elr
   const c = checkMethodFields('finetune', given, defaultFinetuneConfig, RULES);
-  const f = c as unknown as FinetuneConfig;
+  const f: FinetuneConfig = c;
   if ((f.elr === null) === (f.lr === null)) {
     throw new ConfigError(`finetune config fields 'method.elr' and 'method.lr': give exactly one (got elr=${f.elr}, lr=${f.lr}); lr = elr * (1 - momentum)`);
   }
@@ -114,7 +114,7 @@ export function validateFinetuneConfig(partial: unknown = {}): ResolvedFinetuneC
  * and method = the finetune options plus `resolved: { lr, elr, momentum }` for the record.
  * Throws if base sets an optimiser or momentum that contradicts the finetune config.
  */
-export function finetuneTrainConfig(ft: Partial<FinetuneConfig> = {}, base: Record<string, unknown> = {}): TrainConfig {
+export function finetuneTrainConfig(ft: Partial<FinetuneConfig> = {}, base: Record<string, unknown> = {}): TrainConfig<ResolvedFinetuneConfig> {
   const r = validateFinetuneConfig({ ...(isPlain(base['method']) ? base['method'] : {}), ...ft });
   if (base['optim'] !== undefined && base['optim'] !== null && !isPlain(base['optim'])) {
     throw new ConfigError(`config field 'optim' is a section, not a value (got ${JSON.stringify(base['optim'])}); set its fields instead, e.g. optim.lr`);
@@ -131,5 +131,5 @@ export function finetuneTrainConfig(ft: Partial<FinetuneConfig> = {}, base: Reco
     }
     if (o[k] !== undefined && o[k] !== v) throw new ConfigError(`config field 'optim.${k}' (${String(o[k])}) contradicts the finetune config (it resolves to ${v}); set it under method`);
   }
-  return makeConfig(mergeConfig(base, { optim: { name: 'sgd', lr, momentum, weightDecay: 0 }, method: r }));
+  return withMethod(makeConfig(mergeConfig(base, { optim: { name: 'sgd', lr, momentum, weightDecay: 0 }, method: r })), r);
 }

@@ -174,3 +174,10 @@ export class FinetuneTask implements Task<FinetuneBatch> {
 export function createFinetuneTask(model: FeatureModel, config: Partial<FinetuneConfig> | ResolvedFinetuneConfig | Record<string, unknown> = {}, data: FinetuneData = {}): FinetuneTask {
   return new FinetuneTask(model, config, data);
 }
+
+export { runFinetune, supervisedRun, resolveFinetune, FINETUNE_DEFAULTS, LR_PAIR, type FinetuneOptions, type FinetuneReport, type RunPlacement, type SavedRunArgs, type SupervisedRun } from './run.js';
+export { runPretrain, PRETRAIN_DEFAULTS, type PretrainOptions, type PretrainReport } from './pretrain.js';
+export { QUICKSTART_PLANS, QUICKSTART_BATCH, type QuickstartPlan } from './recipes.js';
+export { runHparams, runHparams as runGrid, cellId, gridTable, type HparamsGridOptions, type GridRegularizer, type CellResult, type GridResult } from './grid.js';
+export { runSimilarity, capPerClass, type SimilarityRunOptions, type SimilarityReport, type SimilarityRow } from './run-similarity.js';
+export { runCollect, runRecommend, readStudy, adviseTarget, recommendFromStudy, readCells, buildStudy, formatRecommendation, defaultStudyPath, studySvgPath, STUDY_FORMAT, type Study, type StudyCell, type StudyTarget, type CollectArgs, type RecommendArgs, type Recommendation, type TargetAdvice, type ElrScore } from './study.js';

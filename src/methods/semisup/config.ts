@@ -9,7 +9,7 @@ import { ConfigError } from '../../core/errors.js';
 import { checkMethodFields, isFiniteNumber, isPlainObject, nonNegative, type FieldCheck } from '../../train/method-config.js';
 import { LambdaLR, type LRScheduler } from '../../core/optim/lr_scheduler.js';
 import type { Optimizer, ParamGroup } from '../../core/optim/optimizer.js';
-import { makeConfig, mergeConfig, type TrainConfig } from '../../train/index.js';
+import { makeConfig, mergeConfig, withMethod, type TrainConfig } from '../../train/index.js';
 import type { RunLength } from '../../train/build.js';
 
 /** The SSL algorithms (each combinable with AKC and ARC). 'ict' is what the official code calls "MixMatch". */
@@ -121,7 +121,7 @@ const isPlain = isPlainObject;
 /** Fills defaults, checks every field (ConfigError naming 'method.<field>'), resolves coef and warmupIter. */
 export function validateSemisupConfig(partial: unknown = {}): ResolvedSemisupConfig {
   const c = checkMethodFields('semisup', partial, defaultSemisupConfig, RULES);
-  const f = c as unknown as SemisupConfig;
+  const f: SemisupConfig = c;
   if (f.algorithm === 'supervised' && f.coef !== null && f.coef !== 0) throw new ConfigError(`semisup config field 'method.coef' must be 0 or null with algorithm 'supervised' (it has no SSL loss), got ${f.coef}`);
   if (f.algorithm === 'mixmatch' && f.mixmatchK < 2) throw new ConfigError(`semisup config field 'method.mixmatchK' must be >= 2 for mixmatch (the label guess averages K views), got ${f.mixmatchK}`);
   const d = ALGORITHM_DEFAULTS[f.algorithm];
@@ -142,9 +142,9 @@ export function cosineFactor(t: number, total: number, numCycles: number): numbe
  * The engine config of a run: base (a partial TrainConfig) with SGD Nesterov at the method's lr and momentum
  * (weight decay 0 at the optimizer: the groups carry it), and method = the resolved options.
  */
-export function semisupTrainConfig(o: Partial<SemisupConfig> = {}, base: Record<string, unknown> = {}): TrainConfig {
+export function semisupTrainConfig(o: Partial<SemisupConfig> = {}, base: Record<string, unknown> = {}): TrainConfig<ResolvedSemisupConfig> {
   const r = validateSemisupConfig({ ...(isPlain(base['method']) ? base['method'] : {}), ...o });
-  return makeConfig(mergeConfig(base, { optim: { name: 'sgd', lr: r.lr, momentum: r.momentum, nesterov: true, weightDecay: 0 }, method: r }));
+  return withMethod(makeConfig(mergeConfig(base, { optim: { name: 'sgd', lr: r.lr, momentum: r.momentum, nesterov: true, weightDecay: 0 }, method: r })), r);
 }
 
 /** The official cosine schedule as an engine scheduler factory (TrainOptions.scheduler): a LambdaLR of cosineFactor. */

@@ -11,7 +11,7 @@ import { parseAdversarial, type AdversarialArgs } from '../../../src/cli/adversa
 import { adversarialConfig, formatAdversarial, runAdversarial } from '../../../src/cli/adversarial.js';
 import { parseRobustness, type RobustnessArgs } from '../../../src/cli/robustness-args.js';
 import { formatRobustness, runRobustness } from '../../../src/cli/robustness.js';
-import { writeWeights } from '../../../src/cli/common.js';
+import { writeWeights } from '../../../src/models/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-adv-cli-'));
 const quiet = { quiet: true, handleSignals: false } as const;

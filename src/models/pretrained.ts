@@ -1,15 +1,66 @@
 /**
- * @module The bundled pre-trained backbone (assets/backbones/) and any weights file with an adaptune sidecar:
- * the sidecar's sha256 is checked against the file, the architecture is rebuilt from the sidecar, the weights
- * loaded strictly, and the head replaced for the target's class count.
+ * @module Pre-trained weights with an adaptune sidecar (`X.safetensors` + `X.json`): the bundled backbone
+ * (assets/backbones/), loading any such file (the sidecar's sha256 is checked against the file, the architecture
+ * rebuilt from the sidecar, the weights loaded strictly, the head replaced for the target's class count), and
+ * writing weights with their sidecar.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../core/torch.js';
-import { loadSafetensors } from '../core/io/safetensors.js';
-import { createModel, type FeatureModel, type ModelName } from '../models/index.js';
-import { sha256File, sidecarPath, type Sidecar } from './common.js';
+import { loadSafetensors, saveSafetensors } from '../core/io/safetensors.js';
+import { collectVersions, type Versions } from '../core/version.js';
+import type { FeatureModel } from './base.js';
+import { createModel, type ModelName } from './registry.js';
+
+/** SHA-256 (hex) of a file's bytes. */
+export function sha256File(file: string): string {
+  // streamed in 4 MiB blocks: reading a file of 2 GiB or more whole fails (issue 21, F2)
+  const h = createHash('sha256');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(4 << 20);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+  } finally { closeSync(fd); }
+  return h.digest('hex');
+}
+
+/** The model description a sidecar records (enough to rebuild the architecture). */
+export interface ModelSpec { name: string; config: Record<string, number> }
+
+/** A weights file's sidecar JSON (`X.safetensors` -> `X.json`). */
+export interface Sidecar {
+  format: 'adaptune-backbone/1';
+  weights: string;
+  sha256: string;
+  model: ModelSpec;
+  task: Record<string, unknown>;
+  training: Record<string, unknown>;
+  sourceTestAccuracy: number | null;
+  command: string;
+  elapsedSec: number | null;
+  versions: Versions;
+  created: string;
+}
+
+/** The sidecar path of a weights file. */
+export function sidecarPath(weights: string): string {
+  return weights.replace(/\.safetensors$/, '') + '.json';
+}
+
+/** Writes the model's state dict as safetensors and the sidecar next to it (sha256 of the written file); returns the sidecar. */
+export function writeWeights(model: FeatureModel, file: string, info: Omit<Sidecar, 'format' | 'weights' | 'sha256' | 'versions' | 'created'>): Sidecar {
+  saveSafetensors(file, model.stateDict(), { format: 'pt', model: info.model.name });
+  // the head may have changed (a fine-tuned model): record the class count the weights hold
+  const config = 'numClasses' in info.model.config ? { ...info.model.config, numClasses: model.numClasses } : info.model.config;
+  const sidecar: Sidecar = {
+    format: 'adaptune-backbone/1', weights: file.split('/').pop()!, sha256: sha256File(file), ...info, model: { ...info.model, config },
+    versions: collectVersions(), created: new Date().toISOString(),
+  };
+  writeFileSync(sidecarPath(file), JSON.stringify(sidecar, null, 2) + '\n');
+  return sidecar;
+}
 
 /** A weights file that is missing, corrupted (checksum) or lacks a usable sidecar; the message names the file. */
 export class BackboneError extends Error { override name = 'BackboneError'; }
@@ -19,7 +70,7 @@ export const DEFAULT_BACKBONE = 'cifar_resnet20-w16-fmnist-source.safetensors';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** The package's assets/backbones folder (from dist/src/cli or src/cli). */
+/** The package's assets/backbones folder (from dist/src/models or src/models). */
 export function backbonesDir(): string {
   for (const up of ['../../..', '../..']) {
     const d = resolve(HERE, up, 'assets', 'backbones');
@@ -29,7 +80,7 @@ export function backbonesDir(): string {
 }
 
 /** Path of the bundled backbone's weights. */
-export function defaultBackbonePath(): string { return join(backbonesDir(), DEFAULT_BACKBONE); }
+export function bundledBackbonePath(): string { return join(backbonesDir(), DEFAULT_BACKBONE); }
 
 /** Reads and checks the sidecar of a weights file (BackboneError naming the file when absent or malformed). */
 export function readSidecar(weights: string): Sidecar {
@@ -60,7 +111,7 @@ export interface LoadedBackbone { model: FeatureModel; sidecar: Sidecar; file: s
  * Loads a weights file with its sidecar: verifies the sha256, builds the architecture, loads the weights
  * (strict), and with `numClasses` replaces the head by a new Linear with that many outputs (PyTorch init).
  */
-export function loadBackbone(file: string, o: { numClasses?: number; inChannels?: number; data?: string } = {}): LoadedBackbone {
+export function loadPretrained(file: string, o: { numClasses?: number; inChannels?: number; data?: string } = {}): LoadedBackbone {
   const sidecar = readSidecar(file);
   verifyWeights(file, sidecar);
   const model = createModel(sidecar.model.name as ModelName, sidecar.model.config as never) as FeatureModel;
@@ -92,6 +143,11 @@ export function checkInputChannels(model: FeatureModel, channels: number, file: 
 }
 
 /** The bundled backbone (checksum verified) with a new head of `numClasses` outputs (default: keep the source head). */
-export function loadDefaultBackbone(numClasses?: number): LoadedBackbone {
-  return loadBackbone(defaultBackbonePath(), numClasses === undefined ? {} : { numClasses });
+export function bundledBackbone(numClasses?: number): LoadedBackbone {
+  return loadPretrained(bundledBackbonePath(), numClasses === undefined ? {} : { numClasses });
+}
+
+/** Builds the architecture a sidecar's model spec describes (untrained). */
+export function buildModel(spec: ModelSpec): FeatureModel {
+  return createModel(spec.name as ModelName, spec.config as never) as FeatureModel;
 }

@@ -1,7 +1,7 @@
-/** @module Cost accounting of `adaptune adversarial`: passes and wall time of a run, the pre-training behind it, and the measured ratio against a from-scratch run. No native code. */
+/** @module Cost accounting of an adversarial run: passes and wall time of a run, the pre-training behind it, and the measured ratio against a from-scratch run. No native code. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError } from './flags.js';
+import { ConfigError } from '../../core/errors.js';
 
 /** Example passes (batch size x batched passes) and seconds of one run, cumulative over resumes. */
 export interface RunCost {
@@ -41,12 +41,12 @@ export function pretrainCost(training: Record<string, unknown> | undefined, elap
   return { steps, batchSize: bs, examplePasses: 2 * steps * bs, elapsedSec };
 }
 
-/** Reads the cost and init of a run directory written by `adaptune adversarial` (CliError naming --compare-to when it is not one). */
+/** Reads the cost and init of a run directory written by `adaptune adversarial` (ConfigError naming --compare-to when it is not one). */
 export function readRunCost(dir: string): { cost: RunCost; init: string; status: string } {
   const f = join(dir, 'summary.json');
-  if (!existsSync(f)) throw new CliError(`--compare-to ${dir}: no summary.json there (not a finished run of adaptune adversarial)`);
+  if (!existsSync(f)) throw new ConfigError(`--compare-to ${dir}: no summary.json there (not a finished run of adaptune adversarial)`);
   const s = JSON.parse(readFileSync(f, 'utf8')) as { cost?: RunCost; init?: string; status?: string };
-  if (!s.cost || typeof s.cost.trainForwardPasses !== 'number') throw new CliError(`--compare-to ${dir}: its summary.json has no cost record (not a run of adaptune adversarial)`);
+  if (!s.cost || typeof s.cost.trainForwardPasses !== 'number') throw new ConfigError(`--compare-to ${dir}: its summary.json has no cost record (not a run of adaptune adversarial)`);
   return { cost: s.cost, init: s.init ?? 'unknown', status: s.status ?? 'unknown' };
 }
 

@@ -3,8 +3,8 @@
  * against the effective learning rate (log axis), one line per momentum (plain L2; seed means, bars = min..max
  * over seeds) and L2-SP as squares; a last panel with each target's best elr against its domain similarity.
  */
-import type { Study, StudyCell } from './hparams-study.js';
-import { adviseTarget } from './hparams-study.js';
+import type { Study, StudyCell } from './study.js';
+import { adviseTarget } from './study.js';
 
 const W = 300;
 const H = 230;

@@ -4,13 +4,14 @@
  * target's similarity and reports the effective-learning-rate range the study found best for the study target
  * of the nearest similarity. Light at the top level (no libtorch); the runners import the heavy code lazily.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../../train/rundir.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../core/errors.js';
-import type { Gamma } from '../methods/finetune/similarity.js';
-import type { TaskName } from '../data/tasks/spec.js';
-import type { SimilarityReport } from './similarity.js';
+import { ConfigError } from '../../core/errors.js';
+import type { TaskName } from '../../data/tasks/spec.js';
+import type { Gamma } from './similarity.js';
+import type { SimilarityReport } from './run-similarity.js';
 
 export const STUDY_FORMAT = 'adaptune-hparams-study/1';
 
@@ -28,10 +29,10 @@ export interface Study {
   targets: StudyTarget[];
 }
 
-/** Options of `adaptune hparams --collect`. */
-export interface CollectArgs { mode: 'collect'; dirs: string[]; study: string; source: TaskName; tap: string; gamma: Gamma; perClassMax: number | null; weights: string | null; threads?: number; json: boolean }
-/** Options of `adaptune hparams --recommend`. */
-export interface RecommendArgs { mode: 'recommend'; data: TaskName; study: string | null; weights: string | null; tolerance: number; threads?: number; json: boolean }
+/** Options of runCollect (`adaptune hparams --collect`). */
+export interface CollectArgs { mode: 'collect'; dirs: string[]; study: string; source: TaskName; tap: string; gamma: Gamma; perClassMax: number | null; weights: string | null; threads?: number; json?: boolean }
+/** Options of runRecommend (`adaptune hparams --recommend`): the ELR recommendation for a target. */
+export interface RecommendArgs { mode: 'recommend'; data: TaskName; study: string | null; weights: string | null; tolerance: number; threads?: number; json?: boolean }
 
 /** Per effective learning rate: the best seed-mean test accuracy over the momenta, and that cell's spread. */
 export interface ElrScore { elr: number; momentum: number; mean: number; spread: number; seeds: number }
@@ -50,11 +51,11 @@ export interface Recommendation {
   study: string; epochs: number; labelsPerClass: number | 'all'; targets: TargetAdvice[];
 }
 
-/** The package's checked-in study (docs/results/hparams/study.json), found from dist/src/cli or src/cli. */
+/** The package's checked-in study (docs/results/hparams/study.json), found from dist/src/methods/finetune or src/methods/finetune. */
 export function defaultStudyPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const at = (up: string): string => resolve(here, up, 'docs', 'results', 'hparams', 'study.json');
-  return ['../../..', '../..'].map(at).find((f) => existsSync(f)) ?? at('../../..');
+  return ['../../../..', '../../..'].map(at).find((f) => existsSync(f)) ?? at('../../../..');
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -161,12 +162,12 @@ const toStderr = (s: string): void => { process.stderr.write(`${s}\n`); };
 /** `--collect`: reads the cells, computes the targets' similarities, writes the study file. */
 export async function runCollect(a: CollectArgs, log = toStderr): Promise<Study> {
   const cells = readCells(a.dirs.map((d) => resolve(d)));
-  const { runSimilarity } = await import('./similarity.js');
-  const sim = await runSimilarity({ source: a.source, targets: [...cells.byTarget.keys()], weights: a.weights, gamma: a.gamma, tap: a.tap, perClassMax: a.perClassMax, seed: 0, json: false, ...(a.threads ? { threads: a.threads } : {}) }, log);
+  const { runSimilarity } = await import('./run-similarity.js');
+  const sim = await runSimilarity({ source: a.source, targets: [...cells.byTarget.keys()], weights: a.weights, gamma: a.gamma, tap: a.tap, perClassMax: a.perClassMax, seed: 0, ...(a.threads ? { threads: a.threads } : {}) }, log);
   const study = buildStudy(cells, sim, await sha256(sim.weights));
-  mkdirSync(dirname(resolve(a.study)), { recursive: true });
+  makeDirs(dirname(resolve(a.study)));
   writeFileSync(a.study, JSON.stringify(study, null, 1) + '\n');
-  const { studySvg } = await import('./hparams-plot.js');
+  const { studySvg } = await import('./study-plot.js');
   writeFileSync(studySvgPath(a.study), studySvg(study));
   return study;
 }
@@ -176,9 +177,9 @@ export async function runRecommend(a: RecommendArgs, log = toStderr): Promise<Re
   const file = resolve(a.study ?? defaultStudyPath());
   if (!existsSync(file)) throw new ConfigError(`--study: no study file at ${file} (make one with adaptune hparams --collect)`);
   const study = readStudy(file);
-  const { runSimilarity } = await import('./similarity.js');
+  const { runSimilarity } = await import('./run-similarity.js');
   const s = study.similarity;
-  const sim = await runSimilarity({ source: s.source, targets: [a.data], weights: a.weights, gamma: s.gamma, tap: s.tap, perClassMax: s.perClassMax, seed: 0, json: false, ...(a.threads ? { threads: a.threads } : {}) }, log);
+  const sim = await runSimilarity({ source: s.source, targets: [a.data], weights: a.weights, gamma: s.gamma, tap: s.tap, perClassMax: s.perClassMax, seed: 0, ...(a.threads ? { threads: a.threads } : {}) }, log);
   const row = sim.rows[0]!;
   const r = recommendFromStudy(study, { data: a.data, emd: row.emd, similarity: row.similarity }, a.tolerance);
   return { ...r, backboneMatches: (await sha256(sim.weights)) === study.backbone.sha256, study: file };

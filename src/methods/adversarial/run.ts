@@ -1,0 +1,204 @@
+/**
+ * @module runAdversarial: PGD adversarial training or fine-tuning (`adaptune adversarial`) with a held-out
+ * robust-accuracy monitor, best-checkpoint selection, a final robustness evaluation (selected and last weights,
+ * optionally training images for the train-test gap) and cost accounting against a from-scratch run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as torch from '../../core/torch.js';
+import { ConfigError, DataError } from '../../core/errors.js';
+import { DataLoader, labelBudget, loadTask, taskLoaders, type Dataset, type LabelsPerClass, type TaskName } from '../../data/index.js';
+import { bundledBackbonePath, loadPretrained, readSidecar, writeWeights } from '../../models/index.js';
+import { CheckpointReader, Checkpoints, defined, makeConfig, withMethod, planRun, runConfig, RunSession, type RunHooks, type TrainConfig } from '../../train/index.js';
+import { validateAdversarialConfig, type AdversarialConfig } from './config.js';
+import { costRatio, pretrainCost, readRunCost, type CostRatio, type PretrainCost, type RunCost } from './cost.js';
+import { createAdversarialTask, type AdversarialTask } from './index.js';
+import { evaluateRobustness, type RobustnessReport } from './robustness.js';
+import { ADVERSARIAL_DEFAULTS, type AdversarialOptions } from './defaults.js';
+
+/** Batch size of the monitor and the final evaluation (PGD keeps a graph per step: this bounds the memory). */
+const EVAL_BATCH = 100;
+
+/** The command's arguments a resumed run needs again (saved as cli.json). */
+type SavedArgs = { data: TaskName; labelsPerClass: LabelsPerClass; valImages: number; testSteps: number; testRestarts: number; testLimit?: number; gapImages: number; batchSize: number; weights: string; trainPerClass?: number | null };
+
+/** One robustness row of the report. */
+export interface RobustRow { clean: number; fgsm: number; pgd: number; pgdSteps: number; restarts: number; images: number; maskingFlags: string[] }
+/** What an adversarial run reports. */
+export interface AdversarialReport {
+  runDir: string; data: string; init: string; loss: string; eps: number; norm: string; schedule: string; weights: string; head: 'kept' | 'new';
+  steps: number; epochs: number; status: string; exitCode: number;
+  /** The checkpoint the monitor selected (null without a monitor: the last weights). */
+  best: { step: number; robustAccuracy: number; accuracy: number | null } | null;
+  /** Training images per class when --train-per-class drew a subset (null: the whole training split). */
+  trainPerClass: number | null; trainImages: number;
+  /** Monitor rows (held-out split) from metrics.jsonl. */
+  monitor: { step: number; epoch: number; accuracy: number; robustAccuracy: number }[];
+  /** Test robustness of the selected weights (null when the run was interrupted), of the last weights when they differ, and on training images (--gap-images). */
+  test: RobustRow | null; testLast: RobustRow | null; train: RobustRow | null;
+  cost: RunCost; pretrain: PretrainCost | null; costRatio: CostRatio | null; elapsedSec: number; command: string;
+}
+
+/** Options with the run's own defaults filled in. */
+type Resolved = AdversarialOptions & Required<Pick<AdversarialOptions, keyof typeof ADVERSARIAL_DEFAULTS.args>>;
+
+/** The config layers of an adversarial run (a layer that names another schedule replaces the schedule below instead of merging into it). */
+function layers(a: Resolved) {
+  const schedule = defined({ name: a.schedule, warmupFraction: a.warmupFraction, warmupShape: a.warmupShape, startFactor: a.startFactor, decayShape: a.decayShape, decayRate: a.decayRate });
+  return {
+    defaults: ADVERSARIAL_DEFAULTS.config, file: a.config, set: a.set, replace: [{ path: 'method.schedule', key: 'name', fallback: 'slow-start-fast-decay' }],
+    resolve: resolveAdversarial,
+    flags: defined({
+      seed: a.seed, epochs: a.epochs, maxSteps: a.maxSteps, optim: defined({ lr: a.lr, momentum: a.momentum, weightDecay: a.weightDecay }),
+      eval: defined({ every: a.evalEvery }), ...(a.valImages === 0 ? { checkpoint: { monitor: null } } : a.select === 'robust' ? { checkpoint: { monitor: 'robust_accuracy' } } : {}),
+      method: defined({ init: a.init, loss: a.loss, norm: a.norm, eps: a.eps, steps: a.steps, stepSize: a.stepSize, bnMode: a.bnMode, tradesBeta: a.tradesBeta, evalSteps: a.evalSteps, ...(Object.keys(schedule).length ? { schedule } : {}) }),
+    }),
+  };
+}
+
+/** The adversarial method's config resolver over raw layers. */
+export function resolveAdversarial(raw: Record<string, unknown>): TrainConfig<AdversarialConfig> {
+  const config = makeConfig(raw);
+  return withMethod(config, validateAdversarialConfig(config.method));
+}
+
+/** The engine config a run with these options gets (defaults < file < options < set), validated. */
+export async function adversarialConfig(o: AdversarialOptions = {}): Promise<TrainConfig<AdversarialConfig>> {
+  return (await runConfig(planRun('adversarial', {}), layers({ ...ADVERSARIAL_DEFAULTS.args, ...defined(o as Record<string, unknown>) } as Resolved))).config;
+}
+
+/** N examples spread evenly over a dataset (the dataset itself when N is absent or not smaller). */
+const spread = (d: Dataset, n: number | undefined): Dataset | null => (n !== undefined && n < d.length ? d.subset(Array.from({ length: n }, (_, i) => Math.floor((i * d.length) / n))) : null);
+
+/** Clean, FGSM and PGD-k (restarts) accuracy of the model on a dataset. */
+function robustRow(task: AdversarialTask, d: Dataset, k: number, restarts: number, seed: number): RobustRow {
+  const c = task.config;
+  const r: RobustnessReport = evaluateRobustness(task.model, new DataLoader(d, { batchSize: EVAL_BATCH, seed, shuffle: false, prefetch: false }), { eps: c.eps, norm: c.norm, steps: [k], restarts, seed });
+  return { clean: r.clean, fgsm: r.fgsm, pgd: r.pgd[0]!.accuracy, pgdSteps: k, restarts, images: r.examples, maskingFlags: r.maskingFlags };
+}
+
+/** The monitor's eval rows of a run directory. */
+function monitorRows(dir: string): AdversarialReport['monitor'] {
+  const f = join(dir, 'metrics.jsonl');
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8').split('\n').filter((l) => l.includes('"split":"eval"')).map((l) => JSON.parse(l) as Record<string, number>)
+    .filter((m) => typeof m['robust_accuracy'] === 'number').map((m) => ({ step: m['step']!, epoch: m['epoch']!, accuracy: m['accuracy']!, robustAccuracy: m['robust_accuracy']! }));
+}
+
+/** The monitor row of the selected step (robust and clean accuracy). */
+function selected(rows: AdversarialReport['monitor'], step: number): NonNullable<AdversarialReport['best']> {
+  const r = rows.filter((m) => m.step === step).pop();
+  if (!r) throw new Error(`adversarial: the best checkpoint is at step ${step}, but metrics.jsonl has no monitor row there`);
+  return { step, robustAccuracy: r.robustAccuracy, accuracy: r.accuracy };
+}
+
+/** perClass training images per class drawn with the seed (labelBudget), or the dataset itself when null. */
+function trainSubset(d: Dataset, perClass: number | null, seed: number, numClasses: number): Dataset {
+  if (perClass === null) return d;
+  try {
+    return d.subset(labelBudget(d.labelArray(), { perClass, seed, numClasses }).labelled);
+  } catch (e) {
+    if (e instanceof DataError) throw new ConfigError(`--train-per-class ${perClass}: the training split after --val-images is too small (${e.message})`);
+    throw e;
+  }
+}
+
+/** Loads the best checkpoint's model weights into the task's model; returns its pointer, or null without one. */
+function loadBest(task: AdversarialTask, dir: string): { step: number; value: number; key: string } | null {
+  const root = join(dir, 'checkpoints');
+  const p = new Checkpoints(root).pointer('best');
+  if (!p || typeof p.value !== 'number') return null;
+  const tensors = new CheckpointReader(join(root, p.checkpoint)).tensors('model');
+  try { task.model.loadStateDict(tensors); } finally { for (const t of tensors.values()) t.dispose(); }
+  return { step: p.step, value: p.value, key: p.metric ?? 'robust_accuracy' };
+}
+
+/** Runs (or resumes) an adversarial training; see the module doc. */
+export async function runAdversarial(o: AdversarialOptions = {}): Promise<AdversarialReport> {
+  if (o.threads !== undefined) torch.setNumThreads(o.threads);
+  const a = { ...ADVERSARIAL_DEFAULTS.args, ...defined(o as Record<string, unknown>) } as Resolved;
+  const plan = planRun<SavedArgs>('adversarial', o);
+  const { config, extend } = await runConfig(plan, {
+    ...layers(a),
+    given: { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined, valImages: o.valImages, trainPerClass: o.trainPerClass, testSteps: o.testSteps, testRestarts: o.testRestarts, testLimit: o.testLimit, gapImages: o.gapImages },
+  });
+  const args: SavedArgs = plan.saved?.args ?? {
+    data: a.data, labelsPerClass: a.labelsPerClass, batchSize: a.batchSize, weights: resolve(a.weights ?? bundledBackbonePath()), valImages: a.valImages,
+    testSteps: a.testSteps, testRestarts: a.testRestarts, ...(a.testLimit !== undefined ? { testLimit: a.testLimit } : {}), gapImages: a.gapImages, trainPerClass: a.trainPerClass,
+  };
+  const scratchRun = a.compareTo ? readRunCost(resolve(a.compareTo)) : null;
+  if (scratchRun && scratchRun.init !== 'scratch') throw new ConfigError(`--compare-to ${a.compareTo}: that run has init '${scratchRun.init}'; the cost ratio is measured against a from-scratch run (--init scratch)`);
+  const method = config.method;
+  // the head is kept when the data is the weights' own task (the paper's setting), else replaced
+  const keepHead = readSidecar(args.weights).task?.['name'] === args.data;
+  const size = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed });
+  const n = size.train.length;
+  size.dispose();
+  if (args.valImages >= n) throw new ConfigError(`--val-images ${args.valImages} must be smaller than the ${n} training images of ${args.data}`);
+  const task = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed, ...(args.valImages > 0 ? { valFraction: Math.max(args.valImages / n, 1e-6) } : {}) });
+  const owned: Dataset[] = [];
+  let model;
+  let sidecar;
+  torch.manualSeed(config.seed);
+  try { ({ model, sidecar } = loadPretrained(args.weights, keepHead ? {} : { numClasses: task.numClasses })); } catch (e) { task.dispose(); throw e; }
+  let session: RunSession;
+  try { session = RunSession.open(plan, args, o); } catch (e) { model.dispose(); task.dispose(); throw e; }
+  const dir = session.dir;
+  const command = session.command;
+  // wall time of earlier sessions: our cost record, else the engine's elapsedSec (a process killed after training, before its report)
+  const saved = session.resumed ? session.readSummary() : {};
+  const prevWall = (saved['cost'] as RunCost | undefined)?.wallSec ?? (typeof saved['elapsedSec'] === 'number' ? saved['elapsedSec'] : 0);
+  try {
+    const trainSet = trainSubset(task.train, args.trainPerClass ?? null, config.seed, task.numClasses);
+    if (trainSet !== task.train) owned.push(trainSet);
+    const loaders = taskLoaders({ train: trainSet, test: task.test }, args.batchSize, config.seed);
+    const val = task.val ? new DataLoader(task.val, { batchSize: EVAL_BATCH, seed: config.seed, shuffle: false, prefetch: false }) : null;
+    const adv = createAdversarialTask(model, method, { eval: val });
+    const opts = { data: loaders.train, onEvent: session.events(o, 10), handleSignals: o.handleSignals ?? true, ...(o.signal ? { signal: o.signal } : {}), extend, scheduler: adv.lrScheduler };
+    const t0 = Date.now();
+    const result = await session.train(adv, config, opts);
+    const cost: RunCost = {
+      trainForwardPasses: adv.cost.forwardExamples, trainBackwardPasses: adv.cost.backwardExamples,
+      monitorForwardPasses: adv.evalCost.forwardExamples, monitorBackwardPasses: adv.evalCost.backwardExamples,
+      wallSec: (Date.now() - t0) / 1000 + prevWall, monitorSec: adv.evalSeconds,
+    };
+    const base = {
+      runDir: dir, data: args.data, init: method.init, loss: method.loss, eps: method.eps, norm: method.norm, schedule: method.schedule.name, weights: args.weights, head: keepHead ? 'kept' as const : 'new' as const,
+      steps: result.step, epochs: Math.round(100 * (result.epochsRun ?? result.step / loaders.train.numBatches)) / 100, status: result.status, exitCode: result.exitCode,
+      trainPerClass: args.trainPerClass ?? null, trainImages: trainSet.length, monitor: monitorRows(dir), cost, pretrain: method.init === 'finetune' ? pretrainCost(sidecar.training, sidecar.elapsedSec) : null,
+    };
+    const ratio = (): CostRatio | null => (scratchRun ? costRatio(resolve(a.compareTo!), scratchRun.cost, cost, base.pretrain) : null);
+    if (result.status !== 'completed' && result.status !== 'early-stopped') {
+      // interrupted or stopped: record the cost so far; --resume continues, and evaluates at the end
+      const partial: AdversarialReport = { ...base, best: null, test: null, testLast: null, train: null, costRatio: null, elapsedSec: (Date.now() - t0) / 1000, command };
+      session.writeSummary(partial);
+      return partial;
+    }
+    const seed = config.seed;
+    const test = spread(task.test, args.testLimit);
+    if (test) owned.push(test);
+    const gapSubset = args.gapImages > 0 ? spread(trainSet, args.gapImages) : null;
+    if (gapSubset) owned.push(gapSubset);
+    const gap = args.gapImages > 0 ? gapSubset ?? trainSet : null; // trainSet is owned elsewhere: never pushed twice
+    const ptr = val ? new Checkpoints(join(dir, 'checkpoints')).pointer('best') : null;
+    const testLast = ptr && ptr.step !== result.step ? robustRow(adv, test ?? task.test, args.testSteps, args.testRestarts, seed) : null;
+    const best = val ? loadBest(adv, dir) : null;
+    const report: AdversarialReport = {
+      ...base, best: best ? selected(base.monitor, best.step) : null,
+      test: robustRow(adv, test ?? task.test, args.testSteps, args.testRestarts, seed), testLast, train: gap ? robustRow(adv, gap, args.testSteps, args.testRestarts, seed) : null,
+      costRatio: ratio(), elapsedSec: (Date.now() - t0) / 1000, command,
+    };
+    writeWeights(model, join(dir, 'weights.safetensors'), {
+      model: sidecar.model, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed }, training: { steps: result.step, batchSize: args.batchSize, method, from: args.weights, selected: best ? `best ${best.key} at step ${best.step}` : 'last' },
+      sourceTestAccuracy: null, command, elapsedSec: cost.wallSec,
+    });
+    session.writeSummary(report);
+    session.log(`test: clean ${report.test!.clean.toFixed(4)}, PGD-${args.testSteps} ${report.test!.pgd.toFixed(4)} (${report.test!.images} images); ${result.step} steps, training ${cost.wallSec.toFixed(1)} s`);
+    return report;
+  } finally {
+    for (const d of owned) d.dispose();
+    model.dispose();
+    task.dispose();
+  }
+}
+

@@ -1,0 +1,174 @@
+/**
+ * @module runAnomaly (`adaptune anomaly`): per category, Gaussian anomaly detection on pre-trained features, optionally
+ * its Mahalanobis fine-tuning with the forgetting-aware validation (selected and last weights, the oracle epoch),
+ * baselines, and PaDiM-style segmentation with overlays; on the procedural defect set, an MVTec-AD tree or one-class
+ * Fashion-MNIST. Results in OUT/results.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as torch from '../../core/torch.js';
+import { ConfigError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { DataLoader, type Dataset } from '../../data/index.js';
+import { generateDefectSet } from '../../data/defects.js';
+import { loadMvtec } from '../../data/folders.js';
+import { fmnistOneClass } from '../../data/oneclass.js';
+import { bundledBackbonePath, loadPretrained, type FeatureModel } from '../../models/index.js';
+import { defaultTrainConfig, defined, layerConfig, mergeConfig, withMethod, makeDirs, newRunDir, RunSession, train, validateConfig, type RunHooks, type TrainConfig } from '../../train/index.js';
+import { ANOMALY_ARGS, type AnomalyOptions } from './defaults.js';
+import { validateAnomalyFinetuneConfig, type AnomalyFinetuneConfig } from './config.js';
+import { compareBaselines, imageMetrics, segmentationMetrics, type ImageMetrics } from './evaluate.js';
+import { GaussianAD, type GaussianADOptions } from './detector.js';
+import { collect, createAnomalyFinetuneTask, type EpochRecord } from './finetune.js';
+import { writeOverlay } from './overlay.js';
+import { Padim } from './segment.js';
+
+/** Engine defaults of the fine-tuning (below --config and the flags). */
+export const ANOMALY_DEFAULTS = {
+  seed: 0, epochs: 20, optim: { name: 'adam', lr: 1e-4 }, earlyStop: { metric: 'val_auroc', mode: 'max', patience: 5 },
+  eval: { atEpochEnd: true }, checkpoint: { atEpochEnd: false, keep: 1, monitor: 'val_auroc', mode: 'max' }, log: { every: 5, tensorboard: false }, method: {},
+} as const;
+
+/** Segmentation results without the maps. */
+interface SegmentRow { pixelAuroc: number; pro: number; imageAuroc: number }
+/** Fine-tuning results: test AUROCs refitted on all normal training images with the selected / last weights, the validation's history. */
+interface FinetuneRow {
+  selectedEpoch: number; selectedValAuroc: number; selected: ImageMetrics; last: ImageMetrics; lastEpoch: number;
+  oracleEpoch: number; oracleTestAuroc: number; history: EpochRecord[]; status: string; runDir: string;
+}
+/** One category's results. */
+export interface AnomalyRow { category: string; trainImages: number; valImages: number; testImages: number; gaussianAD: ImageMetrics; baselines?: Record<string, ImageMetrics>; finetune?: FinetuneRow; segmentation?: { pretrained: SegmentRow; finetuned?: SegmentRow } }
+/** What the command reports. */
+export interface AnomalyReport { data: string; weights: string; seed: number; config: TrainConfig<AnomalyFinetuneConfig>; rows: AnomalyRow[]; outDir: string; elapsedSec: number; command: string }
+
+/** Loads one category: normal training images and the labelled test split with masks. */
+async function loadCategory(a: Resolved, category: string, channels: 1 | 3): Promise<{ train: Dataset; test: Dataset }> {
+  if (a.data === 'fmnist') return fmnistOneClass(Number(category), a.seed);
+  if (a.data === 'synthetic') return generateDefectSet({ category, seed: a.seed, train: a.trainSize, testGood: a.testGood, testDefect: a.testDefect });
+  const spec = { root: resolve(a.root!), category, size: [a.size ?? 28, a.size ?? 28] as [number, number], channels };
+  const train = (await loadMvtec({ ...spec, split: 'train' })).dataset;
+  return { train, test: (await loadMvtec({ ...spec, split: 'test' })).dataset };
+}
+
+const plain = (ds: Dataset, seed: number): DataLoader => new DataLoader(ds, { batchSize: 256, seed, shuffle: false, prefetch: false });
+
+/** Image metrics of a Gaussian fitted on `fit` with the model's current weights. */
+async function gaussianMetrics(model: FeatureModel, o: GaussianADOptions, fit: Dataset, test: Dataset, seed: number): Promise<ImageMetrics> {
+  const ad = new GaussianAD(model, o);
+  try { await ad.fit(plain(fit, seed)); return await imageMetrics(ad, plain(test, seed)); } finally { ad.dispose(); }
+}
+
+/** PaDiM on the model's current weights; overlays of the first `n` test images (defective ones first) when dir is given. */
+async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: number, overlays: { dir: string; n: number } | null): Promise<SegmentRow> {
+  const padim = new Padim(model);
+  const { x, y } = collect(plain(test, seed));
+  try {
+    const loader = plain(fit, seed);
+    for (let i = 0; i < loader.numBatches; i++) { const b = loader.batchAt(0, i); try { padim.partialFit(b.x); } finally { torch.dispose(b); } }
+    padim.finalize();
+    const labels = Int32Array.from(y!.data() as ArrayLike<number | bigint>, Number);
+    const r = segmentationMetrics(padim, x, test.masks!, labels);
+    if (overlays && overlays.n > 0) {
+      makeDirs(overlays.dir);
+      const order = [...labels.keys()].sort((p, q) => labels[q]! - labels[p]! || p - q).slice(0, overlays.n);
+      const all = r.maps.flatMap((m) => Array.from(m)).sort((p, q) => p - q);
+      const range: [number, number] = [all[Math.floor(0.01 * (all.length - 1))]!, all[Math.floor(0.99 * (all.length - 1))]!];
+      const [, c, h, w] = x.shape as [number, number, number, number];
+      const px = torch.tidy(() => x.contiguous().data() as Float32Array);
+      const mk = torch.tidy(() => test.masks!.contiguous().data() as Uint8Array);
+      for (const i of order) {
+        await writeOverlay(join(overlays.dir, `${String(i).padStart(4, '0')}-${labels[i] ? 'defect' : 'good'}.png`), {
+          image: px.subarray(i * c * h * w, (i + 1) * c * h * w), channels: c, height: h, width: w, scores: r.maps[i]!, mask: mk.subarray(i * h * w, (i + 1) * h * w),
+        }, range);
+      }
+    }
+    return { pixelAuroc: r.pixelAuroc, pro: r.pro, imageAuroc: r.imageAuroc };
+  } finally { padim.dispose(); torch.dispose(x, y); }
+}
+
+/** Fine-tunes on `fit` with validation on `val`; returns the row and leaves the selected weights in the model. */
+async function finetune(model: FeatureModel, config: TrainConfig<AnomalyFinetuneConfig>, o: GaussianADOptions, d: { train: Dataset; fit: Dataset; val: Dataset; test: Dataset }, a: Resolved, runDir: string, hooks: RunHooks): Promise<FinetuneRow> {
+  const task = createAnomalyFinetuneTask(model, config.method, { fit: plain(d.fit, config.seed), val: plain(d.val, config.seed), test: plain(d.test, config.seed) });
+  try {
+    const bs = Math.min(a.batchSize, d.fit.length);
+    const loader = new DataLoader(d.fit, { batchSize: bs, seed: config.seed, shuffle: true, dropLast: d.fit.length >= 2 * bs });
+    makeDirs(runDir);
+    const session = new RunSession(runDir, false, '', 'train.log');
+    const result = await train(task, config, { data: loader, runDir, onEvent: session.events(hooks), handleSignals: hooks.handleSignals ?? true, ...(hooks.signal ? { signal: hooks.signal } : {}) });
+    if (result.status === 'failed') throw new Error(`fine-tuning failed; see ${runDir}`);
+    const last = await gaussianMetrics(model, o, d.train, d.test, config.seed);
+    const lastEpoch = task.history[task.history.length - 1]!.epoch;
+    const oracle = task.history.reduce((b, h) => ((h.testAuroc ?? -1) > (b.testAuroc ?? -1) ? h : b));
+    task.restoreBest();
+    const selected = await gaussianMetrics(model, o, d.train, d.test, config.seed);
+    return {
+      selectedEpoch: task.best.epoch, selectedValAuroc: task.best.valAuroc, selected, last, lastEpoch,
+      oracleEpoch: oracle.epoch, oracleTestAuroc: oracle.testAuroc!, history: task.history, status: result.status, runDir,
+    };
+  } finally { task.dispose(); }
+}
+
+/** The engine config: defaults < file < options < set; method options validated here (errors name the field). */
+export async function anomalyConfig(a: AnomalyOptions): Promise<TrainConfig<AnomalyFinetuneConfig>> {
+  const flags = defined({
+    seed: a.seed, epochs: a.epochs, optim: defined({ lr: a.lr }), earlyStop: a.toEnd ? { metric: null } : defined({ patience: a.patience }),
+    method: defined({ objective: a.objective, bn: a.bn, covariance: a.covariance, projection: a.projection, stages: a.stages, validationSeed: a.seed ?? ANOMALY_ARGS.seed }),
+  });
+  const merged = await layerConfig({ defaults: ANOMALY_DEFAULTS, file: a.config, flags, set: a.set });
+  if (a.toEnd) (merged['checkpoint'] as Record<string, unknown>)['monitor'] = null;
+  const config = validateConfig(mergeConfig(defaultTrainConfig, merged));
+  return withMethod(config, validateAnomalyFinetuneConfig(config.method));
+}
+
+/** Options with the defaults filled in. */
+type Resolved = AnomalyOptions & typeof ANOMALY_ARGS & { categories: string[] };
+
+/** Runs the experiment (see module doc). */
+export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyReport> {
+  if (opts.threads !== undefined) torch.setNumThreads(opts.threads);
+  const data = opts.data ?? ANOMALY_ARGS.data;
+  const a = { ...ANOMALY_ARGS, ...defined(opts as Record<string, unknown>), categories: opts.categories ?? (data === 'fmnist' ? ['5', '6', '7', '8', '9'] : ['grating']) } as Resolved;
+  if (a.data === 'mvtec' && !a.root) throw new ConfigError('anomaly: data mvtec needs root (the folder holding the category folders)');
+  const o = opts;
+  const t0 = Date.now();
+  const config = await anomalyConfig(a);
+  const m = config.method as { stages: string[] | null; covariance: GaussianADOptions['covariance']; eps: number; projection: GaussianADOptions['projection']; varianceThreshold: number; combine: GaussianADOptions['combine'] };
+  const adOpts: GaussianADOptions = { covariance: m.covariance, eps: m.eps, projection: m.projection, varianceThreshold: m.varianceThreshold, combine: m.combine, ...(m.stages ? { stages: m.stages } : {}) };
+  const weights = resolve(a.weights ?? bundledBackbonePath());
+  loadPretrained(weights).model.dispose(); // checks the file before creating the output directory
+  if (a.out !== undefined && a.out !== null && a.out.trim() === '') throw new ConfigError("--out must name a directory, got ''");
+  const outDir = a.out ? resolve(a.out) : newRunDir('runs', 'anomaly');
+  makeDirs(outDir);
+  const log = (s: string): void => { if (!o.quiet) process.stderr.write(s + '\n'); };
+  const rows: AnomalyRow[] = [];
+  for (const category of a.categories) {
+    torch.manualSeed(config.seed);
+    const { model, sidecar } = loadPretrained(weights);
+    const data = await loadCategory(a, category, (Number(sidecar.model.config['inChannels'] ?? 3) === 1 ? 1 : 3));
+    const perm = Rng.derive(a.seed, 'anomaly-split', category).permutation(data.train.length);
+    const nVal = Math.max(2, Math.round(a.valFraction * data.train.length));
+    const val = data.train.subset(perm.slice(0, nVal));
+    const fit = data.train.subset(perm.slice(nVal));
+    try {
+      log(`anomaly ${category}: ${data.train.length} normal training images (${fit.length} fit + ${val.length} validation), ${data.test.length} test images`);
+      const row: AnomalyRow = { category, trainImages: data.train.length, valImages: val.length, testImages: data.test.length, gaussianAD: await gaussianMetrics(model, adOpts, data.train, data.test, a.seed) };
+      log(`  Gaussian AD: image AUROC ${row.gaussianAD.auroc.toFixed(4)}`);
+      if (a.baselines) row.baselines = await compareBaselines(model, plain(data.train, a.seed), plain(data.test, a.seed), m.stages ?? undefined);
+      const catDir = join(outDir, category);
+      if (a.segment) row.segmentation = { pretrained: await segment(model, data.train, data.test, a.seed, a.finetune ? null : { dir: join(catDir, 'overlays'), n: a.overlays }) };
+      if (a.finetune) {
+        row.finetune = await finetune(model, config, adOpts, { train: data.train, fit, val, test: data.test }, a, join(catDir, 'finetune'), o);
+        log(`  fine-tuned: selected epoch ${row.finetune.selectedEpoch} AUROC ${row.finetune.selected.auroc.toFixed(4)}; last epoch ${row.finetune.lastEpoch} ${row.finetune.last.auroc.toFixed(4)}`);
+        if (a.segment) row.segmentation!.finetuned = await segment(model, data.train, data.test, a.seed, { dir: join(catDir, 'overlays'), n: a.overlays });
+      }
+      rows.push(row);
+    } finally {
+      for (const d of [data.train, data.test, val, fit]) d.dispose();
+      model.dispose();
+    }
+  }
+  const report: AnomalyReport = { data: a.data === 'mvtec' ? `mvtec:${resolve(a.root!)}` : a.data, weights, seed: a.seed, config, rows, outDir, elapsedSec: (Date.now() - t0) / 1000, command: o.command ?? '(library) anomaly' };
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  return report;
+}
+
