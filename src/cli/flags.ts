@@ -10,9 +10,26 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** util.parseArgs (strict, positionals allowed), its errors turned into CliErrors naming the flag and the command. */
 export function strictParse<O extends Options>(cmd: string, args: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
+  // a negative number after a flag that takes a value is that value (--lr -0.1), not an unknown flag;
+  // the flag's own check then says what range it takes
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    const next = args[i + 1];
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) { joined.push(`${a}=${next}`); i++; } else joined.push(a);
+  }
   try {
-    return parseArgs({ args, options, strict: true as const, allowPositionals: true as const });
+    const parsed = parseArgs({ args: joined, options, strict: true as const, allowPositionals: true as const, tokens: true as const });
+    const seen = new Set<string>();
+    for (const t of parsed.tokens ?? []) {
+      if (t.kind !== 'option' || options[t.name]?.multiple) continue;
+      if (seen.has(t.name)) throw new CliError(`flag --${t.name} is given more than once for 'adaptune ${cmd}'; give it once`);
+      seen.add(t.name);
+    }
+    return parsed;
   } catch (e) {
+    if (e instanceof CliError) throw e;
     const err = e as { code?: string; message: string };
     const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
     if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new CliError(`unknown flag ${flag ?? ''} for 'adaptune ${cmd}' (see adaptune ${cmd} --help)`);

@@ -39,6 +39,11 @@ export async function runPretrain(o: PretrainOptions = {}): Promise<PretrainRepo
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const name = o.model ?? PRETRAIN_DEFAULTS.model;
   if (name === 'small_cnn' && o.width !== undefined) throw new ConfigError('--width does not apply to small_cnn');
+  if (o.export !== undefined && o.export !== null) {
+    // checked before anything trains: an empty or unusable path would only fail after the whole run
+    if (typeof o.export !== 'string' || o.export.trim() === '') throw new ConfigError(`--export needs a file path (X.safetensors), got ${JSON.stringify(o.export)}`);
+    if (!o.export.endsWith('.safetensors')) throw new ConfigError(`--export ${o.export}: the weights file must end in .safetensors (its sidecar is written beside it as .json)`);
+  }
   const plan = planRun<object>('pretrain', o);
   const { config } = await runConfig(plan, {
     defaults: PRETRAIN_DEFAULTS.config, file: o.config, set: o.set, exclusive: LR_PAIR, resolve: resolveFinetune,

@@ -93,6 +93,9 @@ export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneRepo
     }),
     given: { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined },
   });
+  if ((o.alpha !== undefined || o.beta !== undefined) && config.method.regularizer !== 'l2-sp') {
+    throw new ConfigError(`--alpha and --beta are the weights of L2-SP, but the regularizer is '${config.method.regularizer}'; add --regularizer l2-sp or drop them`);
+  }
   const args: SavedRunArgs = plan.saved?.args ?? {
     data: o.data ?? FINETUNE_DEFAULTS.data, labelsPerClass: o.labelsPerClass ?? FINETUNE_DEFAULTS.labelsPerClass, batchSize: o.batchSize ?? FINETUNE_DEFAULTS.batchSize,
     weights: resolve(o.weights ?? bundledBackbonePath()), method: 'finetune',
