@@ -251,8 +251,10 @@ test('verifyCheckpoint and CheckpointReader name each problem: no directory, no 
   assert.throws(() => verifyCheckpoint(ck), /manifest\.json: format is "other\.tool", expected "adaptune\.checkpoint"/);
   edit((m) => { m['version'] = 2; });
   assert.throws(() => verifyCheckpoint(ck), /version 2 is not supported/);
-  edit((m) => { delete m['files']; });
-  assert.throws(() => verifyCheckpoint(ck), /manifest\.json: no file list/);
+  for (const files of [undefined, null, 'state.json']) {
+    edit((m) => { if (files === undefined) delete m['files']; else m['files'] = files; });
+    assert.throws(() => verifyCheckpoint(ck), (e: unknown) => e instanceof CheckpointError && /manifest\.json: no file list/.test(e.message), `files: ${JSON.stringify(files)}`);
+  }
   writeFileSync(mf, good);
   writeFileSync(join(ck, 'extra.json'), '{}');
   assert.throws(() => verifyCheckpoint(ck), /'extra\.json' is not listed in manifest\.json/);
