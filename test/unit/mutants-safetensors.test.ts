@@ -82,3 +82,37 @@ test('round trip (fast-check): names, dtypes, shapes, bytes and metadata survive
     }
   }), { numRuns: 60, seed: 23 });
 });
+
+test('every malformed header entry is refused with its own message', () => {
+  const craft = (header: string, dataBytes: number): string => {
+    const hb = Buffer.from(header);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(hb.length));
+    const p = join(dir, `bad-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(p, Buffer.concat([len, hb, Buffer.alloc(dataBytes)]));
+    return p;
+  };
+  const ok = '"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}';
+  const cases: [string, number, RegExp][] = [
+    ['{"__metadata__":"x"}', 0, /__metadata__ must be an object of strings/],
+    ['{"__metadata__":null}', 0, /__metadata__ must be an object of strings/],
+    ['{"__metadata__":["a"]}', 0, /__metadata__ must be an object of strings/],
+    ['{"a":null}', 0, /tensor 'a': entry is not an object/],
+    ['{"a":7}', 0, /tensor 'a': entry is not an object/],
+    ['{"a":{"shape":[1],"data_offsets":[0,4]}}', 4, /tensor 'a': unsupported dtype undefined/],
+    ['{"a":{"dtype":"F32","shape":"2","data_offsets":[0,8]}}', 8, /shape must be an array of non-negative integers/],
+    ['{"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}', 8, /shape must be an array of non-negative integers/],
+    ['{"a":{"dtype":"F32","shape":[2],"data_offsets":"0,8"}}', 8, /data_offsets must be \[begin, end\]/],
+    ['{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,9]}}', 8, /data_offsets must be \[begin, end\]/],
+    ['{"a":{"dtype":"F32","shape":[2],"data_offsets":[0.5,8]}}', 8, /data_offsets must be \[begin, end\]/],
+    ['{"a":{"dtype":"F32","shape":[2],"data_offsets":[-1,7]}}', 8, /data_offsets must be \[begin, end\]/],
+    ['{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}', 8, /data_offsets must be \[begin, end\]/],
+    ['{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}', 0, /overflows/],
+    [`{${ok},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, 8, /tensor 'b': data_offsets end 12 is past the data \(8 bytes/],
+  ];
+  for (const [header, n, re] of cases) {
+    const p = craft(header, n);
+    assert.throws(() => readSafetensorsHeader(p), (e: unknown) => e instanceof SafetensorsError && e.message.startsWith(p) && re.test(e.message), `${header} -> ${re}`);
+  }
+  assert.equal(readSafetensorsHeader(craft(`{${ok}}`, 8)).tensors.get('a')!.end, 8, 'the well-formed control case loads');
+});
