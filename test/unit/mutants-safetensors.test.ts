@@ -116,3 +116,26 @@ test('every malformed header entry is refused with its own message', () => {
   }
   assert.equal(readSafetensorsHeader(craft(`{${ok}}`, 8)).tensors.get('a')!.end, 8, 'the well-formed control case loads');
 });
+
+test('header entries in any order tile the data by offset; an empty tensor may share its offset with the next one', () => {
+  const craft = (header: string, values: number[]): string => {
+    const hb = Buffer.from(header);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(hb.length));
+    const p = join(dir, `order-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(p, Buffer.concat([len, hb, Buffer.from(new Float32Array(values).buffer)]));
+    return p;
+  };
+  const headers = [
+    '{"z":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}',
+    '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"z":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+    '{"z":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}',
+  ];
+  for (const h of headers) {
+    const { tensors } = loadSafetensors(craft(h, [1, 2, 3]));
+    assert.deepEqual(Array.from(tensors.get('a')!.data() as Float32Array), [1, 2], h);
+    assert.deepEqual(Array.from(tensors.get('z')!.data() as Float32Array), [3], h);
+    if (tensors.has('e')) assert.deepEqual(tensors.get('e')!.shape, [0]);
+    torch.dispose([...tensors.values()]);
+  }
+});
