@@ -109,12 +109,18 @@ test('every malformed header entry is refused with its own message', () => {
     ['{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}', 8, /data_offsets must be \[begin, end\]/],
     ['{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}', 0, /overflows/],
     [`{${ok},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, 8, /tensor 'b': data_offsets end 12 is past the data \(8 bytes/],
+    ['{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 12, /tensor 'b': data overlaps the previous tensor \(begins at 4 < 12\)/],
   ];
   for (const [header, n, re] of cases) {
     const p = craft(header, n);
     assert.throws(() => readSafetensorsHeader(p), (e: unknown) => e instanceof SafetensorsError && e.message.startsWith(p) && re.test(e.message), `${header} -> ${re}`);
   }
-  assert.equal(readSafetensorsHeader(craft(`{${ok}}`, 8)).tensors.get('a')!.end, 8, 'the well-formed control case loads');
+  const good = craft(`{${ok}}`, 8);
+  assert.equal(readSafetensorsHeader(good).tensors.get('a')!.end, 8, 'the well-formed control case loads');
+  assert.throws(() => loadSafetensors(good, { names: ['a', 'nope'] }), (e: unknown) => e instanceof SafetensorsError && /no tensor named 'nope'/.test(e.message));
+  const one = loadSafetensors(good, { names: ['a'] });
+  assert.deepEqual([...one.tensors.keys()], ['a']);
+  torch.dispose([...one.tensors.values()]);
 });
 
 test('header entries in any order tile the data by offset; an empty tensor may share its offset with the next one', () => {
