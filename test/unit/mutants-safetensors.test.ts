@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -144,4 +144,23 @@ test('header entries in any order tile the data by offset; an empty tensor may s
     if (tensors.has('e')) assert.deepEqual(tensors.get('e')!.shape, [0]);
     torch.dispose([...tensors.values()]);
   }
+});
+
+test('save writes tensors in name order whatever the insertion order, closes its descriptors; an 8-byte file is a header of length 0', () => {
+  const p = join(dir, 'order.safetensors');
+  const m = new Map([['z', torch.ones([1])], ['a', torch.ones([2])], ['m', torch.ones([3])]]);
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  saveSafetensors(p, m);
+  const before = fds();
+  for (let i = 0; i < 10; i++) saveSafetensors(p, m);
+  assert.equal(fds(), before, 'no descriptor leaked');
+  const h = readSafetensorsHeader(p);
+  assert.deepEqual([...h.tensors.entries()].sort((x, y) => x[1].begin - y[1].begin).map(([k]) => k), ['a', 'm', 'z']);
+  assert.deepEqual([h.tensors.get('a')!.begin, h.tensors.get('m')!.begin, h.tensors.get('z')!.begin], [0, 8, 20]);
+  torch.dispose([...m.values()]);
+  const eight = join(dir, 'eight');
+  writeFileSync(eight, Buffer.alloc(8));
+  assert.throws(() => readSafetensorsHeader(eight), /header is not valid UTF-8 JSON/);
+  writeFileSync(eight, Buffer.alloc(7));
+  assert.throws(() => readSafetensorsHeader(eight), /file is 7 bytes, too short for a safetensors header/);
 });
