@@ -82,7 +82,9 @@ test('saveSafetensors: a failure part-way leaves the previous file byte-identica
   saveSafetensors(p, { a });
   const before = readFileSync(p);
   const b = torch.ones([64]);
+  const fds = readdirSync('/proc/self/fd').length;
   assert.throws(() => withPatchedFs({ writeSync: failingWrite(40) }, () => saveSafetensors(p, { a: b })), /ENOSPC/);
+  assert.equal(readdirSync('/proc/self/fd').length, fds, 'the temp file descriptor is closed on failure');
   assert.deepEqual(readFileSync(p), before);
   assert.deepEqual(readdirSync(d), ['w.safetensors']);
   torch.dispose([a, b]);

@@ -59,6 +59,10 @@ test('round trip (fast-check): names, dtypes, shapes, bytes and metadata survive
       const bytes = readFileSync(p);
       const hlen = Number(bytes.readBigUInt64LE(0));
       assert.equal(hlen % 8, 0, 'header padded to 8 bytes');
+      const hdr = readSafetensorsHeader(p);
+      const byOffset = [...hdr.tensors.entries()].sort((x, y) => x[1].begin - y[1].begin || x[1].end - y[1].end).map(([k]) => k);
+      const nonEmpty = (k: string): boolean => hdr.tensors.get(k)!.end > hdr.tensors.get(k)!.begin;
+      assert.deepEqual(byOffset.filter(nonEmpty), [...tensors.keys()].sort().filter(nonEmpty), 'data laid out in name order');
       const back = loadSafetensors(p);
       try {
         assert.deepEqual([...back.tensors.keys()].sort(), [...tensors.keys()].sort());
