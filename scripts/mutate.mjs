@@ -195,7 +195,7 @@ function main() {
   if (prev) {
     const same = prev.results.length === all.length && prev.results.every((r, i) => r.src === all[i].src && r.line === all[i].line && r.op === all[i].op);
     if (!same) { console.error(`mutate: --rerun needs the sample of ${join(outDir, `${area}.json`)} (same --max, --seed and sources)`); return 2; }
-    kept.push(...prev.results.filter((r) => r.status !== 'survived'));
+    kept.push(...prev.results);
     all = all.filter((_, i) => prev.results[i].status === 'survived');
   }
   const results = [];
@@ -215,7 +215,10 @@ function main() {
       console.log(`  ${r.status.padEnd(8)} ${m.src}:${m.line} ${m.op}  [${m.orig.slice(0, 60).replace(/\s+/g, ' ')}]`);
     }
   }
-  if (prev) results.unshift(...kept);
+  if (prev) { // back into the sample's order
+    const again = [...results];
+    results.splice(0, results.length, ...kept.map((r) => (r.status === 'survived' ? again.shift() : r)));
+  }
   const killed = results.filter((r) => r.status !== 'survived').length;
   const summary = { area, tests: files, generated: total, run: results.length, sampled: results.length < total, seed, rerun: !!prev, killed, survived: results.length - killed, score: results.length ? killed / results.length : null, results };
   mkdirSync(outDir, { recursive: true });

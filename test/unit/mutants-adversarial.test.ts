@@ -233,7 +233,9 @@ test('earlyStop keeps an example that is already misclassified at x; restarts ke
   const lossOf = (a: torch.Tensor): number[] => Array.from(torch.tidy(() => torch.crossEntropy(model.call(a), yr, null, 'none').data() as Float32Array));
   const one = pgd(model, x, yr, { eps: 0.2, steps: 2, generator: new torch.Generator(5) });
   const counter = { forward: 0, backward: 0, forwardExamples: 0, backwardExamples: 0 };
+  const live = torch.liveTensors();
   const three = pgd(model, x, yr, { eps: 0.2, steps: 2, restarts: 3, generator: new torch.Generator(5), counter });
+  assert.equal(torch.liveTensors(), live + 1, 'restarts leak nothing: only the result is alive');
   const [l1, l3] = [lossOf(one), lossOf(three)];
   l3.forEach((v, i) => assert.ok(v >= l1[i]! - 1e-6, `restart ${i}: ${v} < the first restart's ${l1[i]}`));
   assert.deepEqual([counter.forward, counter.backward], [3 * 2 + 3, 3 * 2], 'each restart: 2 steps and one scoring forward');
