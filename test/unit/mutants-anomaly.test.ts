@@ -135,6 +135,7 @@ test('Padim: options are checked (eps, sigma), sigma defaults to 1, finalize nee
   const model = createModel('cifar_resnet20', { width: 4, inChannels: 1, numClasses: 2 }) as FeatureModel;
   for (const o of [{ eps: -1 }, { eps: NaN }, { eps: Infinity }]) assert.throws(() => new Padim(model, o), /padim eps must be a finite number >= 0/, JSON.stringify(o));
   for (const o of [{ sigma: -1 }, { sigma: NaN }, { sigma: Infinity }]) assert.throws(() => new Padim(model, o), /padim sigma must be a finite number >= 0/, JSON.stringify(o));
+  for (const layers of [[], 'layer1']) assert.throws(() => new Padim(model, { layers: layers as string[] }), /padim layers must be a non-empty list of tap names/, JSON.stringify(layers));
   assert.equal(new Padim(model).sigma, 1);
   assert.equal(new Padim(model).eps, 0.01);
   const live = torch.liveTensors();
