@@ -28,7 +28,7 @@ export const AREAS = {
   'train-atomic': { src: ['src/train/atomic.ts', 'src/train/checkpoint.ts'], tests: ['test/train/atomicity', 'test/train/checkpoint'] },
   'train-resume': { src: ['src/train/checkpoints.ts', 'src/train/state.ts'], tests: ['test/train/resume', 'test/train/checkpoint', 'test/train/atomicity'] },
   'core-io': { src: ['src/core/io/safetensors.ts'], tests: ['test/native/safetensors', 'test/unit/mutants-safetensors', 'test/train/atomicity'] },
-  'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-'] },
+  'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-', 'test/unit/mutants-optim'] },
   // the method areas use their fast test files (the end-to-end training tests take minutes each; --tests adds them)
   'adversarial': { src: ['src/methods/adversarial/schedules.ts', 'src/methods/adversarial/attacks.ts'], tests: ['test/methods/adversarial.test', 'test/unit/mutants-adversarial'] },
   'anomaly': { src: ['src/methods/anomaly/gaussian.ts', 'src/methods/anomaly/segment.ts', 'src/methods/anomaly/stats.ts'], tests: ['test/methods/anomaly/stats', 'test/methods/anomaly/detector', 'test/unit/mutants-anomaly'] },
