@@ -13,6 +13,7 @@
  *   node scripts/mutate.mjs --apply src/x.ts FROM TO [FROM TO ...] [--tests prefix ...]   one hand-made mutant
  *     (each FROM replaced once; exit 0 when killed, 1 when it survives)
  * --max N samples N mutants per area (seeded, reproducible) when it has more; the report says so.
+ * --rerun re-tests only the survivors of the area's last report (same --max/--seed), keeping its other results.
  * Reports: DIR/<area>.json and DIR/<area>.md (default DIR: mutation/, git-ignored).
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -26,8 +27,8 @@ import ts from 'typescript';
 export const AREAS = {
   'train-atomic': { src: ['src/train/atomic.ts', 'src/train/checkpoint.ts'], tests: ['test/train/atomicity', 'test/train/checkpoint'] },
   'train-resume': { src: ['src/train/checkpoints.ts', 'src/train/state.ts'], tests: ['test/train/resume', 'test/train/checkpoint', 'test/train/atomicity'] },
-  'core-io': { src: ['src/core/io/safetensors.ts'], tests: ['test/native/safetensors', 'test/unit/mutants-safetensors'] },
-  'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-'] },
+  'core-io': { src: ['src/core/io/safetensors.ts'], tests: ['test/native/safetensors', 'test/unit/mutants-safetensors', 'test/train/atomicity'] },
+  'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-', 'test/unit/mutants-optim'] },
   // the method areas use their fast test files (the end-to-end training tests take minutes each; --tests adds them)
   'adversarial': { src: ['src/methods/adversarial/schedules.ts', 'src/methods/adversarial/attacks.ts'], tests: ['test/methods/adversarial.test', 'test/unit/mutants-adversarial'] },
   'anomaly': { src: ['src/methods/anomaly/gaussian.ts', 'src/methods/anomaly/segment.ts', 'src/methods/anomaly/stats.ts'], tests: ['test/methods/anomaly/stats', 'test/methods/anomaly/detector', 'test/unit/mutants-anomaly'] },
@@ -187,6 +188,16 @@ function main() {
   }
   const total = all.length;
   if (max > 0 && all.length > max) all = sample(all, max, seed);
+  // --rerun: re-test only the survivors of the area's last report (after adding tests), keeping its other results;
+  // the same --max/--seed on unchanged sources gives the same sample in the same order, so results pair by index
+  const prev = args.includes('--rerun') && existsSync(join(outDir, `${area}.json`)) ? JSON.parse(readFileSync(join(outDir, `${area}.json`), 'utf8')) : null;
+  const kept = [];
+  if (prev) {
+    const same = prev.results.length === all.length && prev.results.every((r, i) => r.src === all[i].src && r.line === all[i].line && r.op === all[i].op);
+    if (!same) { console.error(`mutate: --rerun needs the sample of ${join(outDir, `${area}.json`)} (same --max, --seed and sources)`); return 2; }
+    kept.push(...prev.results);
+    all = all.filter((_, i) => prev.results[i].status === 'survived');
+  }
   const results = [];
   {
     // baseline: the transpiled (unmutated) sources must pass
@@ -204,11 +215,15 @@ function main() {
       console.log(`  ${r.status.padEnd(8)} ${m.src}:${m.line} ${m.op}  [${m.orig.slice(0, 60).replace(/\s+/g, ' ')}]`);
     }
   }
+  if (prev) { // back into the sample's order
+    const again = [...results];
+    results.splice(0, results.length, ...kept.map((r) => (r.status === 'survived' ? again.shift() : r)));
+  }
   const killed = results.filter((r) => r.status !== 'survived').length;
-  const summary = { area, tests: files, generated: total, run: results.length, sampled: results.length < total, seed, killed, survived: results.length - killed, score: results.length ? killed / results.length : null, results };
+  const summary = { area, tests: files, generated: total, run: results.length, sampled: results.length < total, seed, rerun: !!prev, killed, survived: results.length - killed, score: results.length ? killed / results.length : null, results };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `${area}.json`), JSON.stringify(summary, null, 1) + '\n');
-  const md = [`# ${area}: ${killed}/${results.length} killed (${(100 * (summary.score ?? 0)).toFixed(0)}%)${summary.sampled ? `, ${results.length} sampled of ${total} (seed ${seed})` : ''}`, '',
+  const md = [`# ${area}: ${killed}/${results.length} killed (${(100 * (summary.score ?? 0)).toFixed(0)}%)${summary.sampled ? `, ${results.length} sampled of ${total} (seed ${seed})` : ''}${prev ? '; survivors re-tested after new tests (--rerun)' : ''}`, '',
     `tests: ${files.join(', ')}`, '', '| status | where | operator | original |', '|---|---|---|---|',
     ...results.map((r) => `| ${r.status} | ${r.src}:${r.line} | ${r.op} | \`${r.orig.slice(0, 50).replace(/\s+/g, ' ').replace(/\|/g, '\\|')}\` |`)].join('\n');
   writeFileSync(join(outDir, `${area}.md`), md + '\n');

@@ -82,7 +82,9 @@ test('saveSafetensors: a failure part-way leaves the previous file byte-identica
   saveSafetensors(p, { a });
   const before = readFileSync(p);
   const b = torch.ones([64]);
+  const fds = readdirSync('/proc/self/fd').length;
   assert.throws(() => withPatchedFs({ writeSync: failingWrite(40) }, () => saveSafetensors(p, { a: b })), /ENOSPC/);
+  assert.equal(readdirSync('/proc/self/fd').length, fds, 'the temp file descriptor is closed on failure');
   assert.deepEqual(readFileSync(p), before);
   assert.deepEqual(readdirSync(d), ['w.safetensors']);
   torch.dispose([a, b]);
@@ -251,8 +253,10 @@ test('verifyCheckpoint and CheckpointReader name each problem: no directory, no 
   assert.throws(() => verifyCheckpoint(ck), /manifest\.json: format is "other\.tool", expected "adaptune\.checkpoint"/);
   edit((m) => { m['version'] = 2; });
   assert.throws(() => verifyCheckpoint(ck), /version 2 is not supported/);
-  edit((m) => { delete m['files']; });
-  assert.throws(() => verifyCheckpoint(ck), /manifest\.json: no file list/);
+  for (const files of [undefined, null, 'state.json']) {
+    edit((m) => { if (files === undefined) delete m['files']; else m['files'] = files; });
+    assert.throws(() => verifyCheckpoint(ck), (e: unknown) => e instanceof CheckpointError && /manifest\.json: no file list/.test(e.message), `files: ${JSON.stringify(files)}`);
+  }
   writeFileSync(mf, good);
   writeFileSync(join(ck, 'extra.json'), '{}');
   assert.throws(() => verifyCheckpoint(ck), /'extra\.json' is not listed in manifest\.json/);

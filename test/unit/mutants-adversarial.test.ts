@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as torch from '../../src/core/torch.js';
 import { Linear } from '../../src/core/nn/layers/linear.js';
-import { createAdversarialTask, fgsm, lambdaFor, pgd, project, scheduleFn } from '../../src/methods/adversarial/index.js';
+import { createAdversarialTask, fgsm, lambdaFor, pgd, project, resolveSchedule, scheduleFn } from '../../src/methods/adversarial/index.js';
 
 const near = (got: number, want: number, tol: number, what: string): void => assert.ok(Math.abs(got - want) <= tol, `${what}: got ${got}, want ${want}`);
 
@@ -187,4 +187,58 @@ test('project (fast-check): the result lies in the ball and keeps x + delta in [
       const inBox = dv.every((v, i) => xv[i]! + v >= 0 && xv[i]! + v <= 1);
       if (inBall && inBox) d.forEach((v, i) => near(v, Math.fround(dv[i]!), 1e-6, 'unchanged'));
     })), { numRuns: 300, seed: 23 });
+});
+
+test('attack options and schedule specs are checked, naming the field', () => {
+  const model = linearModel();
+  const x = torch.tensor(XS);
+  const y = torch.tensor(YS, { dtype: 'int64' });
+  for (const [o, field] of [[{ stepSize: 0 }, 'stepSize'], [{ stepSize: -1 }, 'stepSize'], [{ stepSize: NaN }, 'stepSize'], [{ restarts: 0 }, 'restarts'], [{ restarts: 1.5 }, 'restarts'], [{ steps: 0 }, 'steps'], [{ eps: -0.1 }, 'eps']] as const) {
+    assert.throws(() => pgd(model, x, y, { eps: 0.1, ...o }), new RegExp(`attack option '${field}' must be`), JSON.stringify(o));
+  }
+  for (const bad of ['cosine', [], null, 3]) assert.throws(() => resolveSchedule(bad), /schedule field 'method\.schedule\.' must be an object/, JSON.stringify(bad));
+  torch.dispose([x, y]);
+  model.dispose();
+});
+
+test('random starts: L-inf uniform in the cube (mean 0, few at the faces), L2 uniform in the ball (radius near eps in 1,000 dimensions)', () => {
+  const model = new Linear(1000, 3);
+  const x = torch.full([8, 1000], 0.5);
+  const y = torch.zeros([8], { dtype: 'int64' });
+  const g = new torch.Generator(3);
+  const deltaOf = (adv: torch.Tensor): Float32Array => torch.tidy(() => adv.sub(x).data() as Float32Array);
+  const li = deltaOf(pgd(model, x, y, { eps: 0.1, steps: 1, stepSize: 1e-7, generator: g }));
+  const mean = li.reduce((a, b) => a + b, 0) / li.length;
+  const faces = li.filter((v) => Math.abs(v) > 0.0999).length / li.length;
+  assert.ok(Math.abs(mean) < 0.003, `mean of the L-inf start ${mean}`);
+  assert.ok(faces < 0.01, `fraction at the faces ${faces}`);
+  const l2 = deltaOf(pgd(model, x, y, { eps: 0.1, norm: 'l2', steps: 1, stepSize: 1e-7, generator: g }));
+  for (let i = 0; i < 8; i++) {
+    const r = Math.hypot(...l2.slice(i * 1000, (i + 1) * 1000));
+    assert.ok(r <= 0.1 + 1e-5 && r > 0.098, `L2 start radius ${r} (uniform in a 1000-d ball: almost all mass near eps)`);
+  }
+  torch.dispose([x, y]);
+  model.dispose();
+});
+
+test('earlyStop keeps an example that is already misclassified at x; restarts keep the per-example worst case', () => {
+  const model = linearModel();
+  const x = torch.tensor(XS);
+  const pred = Array.from(torch.tidy(() => model.call(x).argmax(1).data() as BigInt64Array), Number);
+  const wrong = pred.map((p) => (p + 1) % 3); // labels the model does not predict at x
+  const y = torch.tensor(wrong, { dtype: 'int64' });
+  const adv = pgd(model, x, y, { eps: 0.2, steps: 3, randomStart: false, earlyStop: true });
+  assert.deepEqual(Array.from(adv.data() as Float32Array), Array.from(x.data() as Float32Array), 'no example moved');
+  const yr = torch.tensor(YS, { dtype: 'int64' });
+  const lossOf = (a: torch.Tensor): number[] => Array.from(torch.tidy(() => torch.crossEntropy(model.call(a), yr, null, 'none').data() as Float32Array));
+  const one = pgd(model, x, yr, { eps: 0.2, steps: 2, generator: new torch.Generator(5) });
+  const counter = { forward: 0, backward: 0, forwardExamples: 0, backwardExamples: 0 };
+  const live = torch.liveTensors();
+  const three = pgd(model, x, yr, { eps: 0.2, steps: 2, restarts: 3, generator: new torch.Generator(5), counter });
+  assert.equal(torch.liveTensors(), live + 1, 'restarts leak nothing: only the result is alive');
+  const [l1, l3] = [lossOf(one), lossOf(three)];
+  l3.forEach((v, i) => assert.ok(v >= l1[i]! - 1e-6, `restart ${i}: ${v} < the first restart's ${l1[i]}`));
+  assert.deepEqual([counter.forward, counter.backward], [3 * 2 + 3, 3 * 2], 'each restart: 2 steps and one scoring forward');
+  torch.dispose([x, y, yr, adv, one, three]);
+  model.dispose();
 });

@@ -116,3 +116,38 @@ test('PaDiM: per-location mean and unbiased covariance + eps I accumulated over 
   torch.dispose([emb, embP, normal, probe]);
   padim.dispose(); model.dispose();
 });
+
+test('a singular covariance gets the smallest jitter that works (1e-10 x mean diagonal), not a large one', () => {
+  // 3 samples in 5 dimensions: the empirical covariance (eps 0) has rank 2, so the plain Cholesky fails
+  const X: Mat = [[1, 2, 0, 1, 3], [0, 1, 1, 2, 1], [2, 0, 1, 1, 0]];
+  const x = torch.tensor(X, { dtype: 'float64' });
+  const g = fitGaussian(x, { covariance: 'empirical', eps: 0 });
+  const C = cov(X, 3);
+  const scale = C.reduce((s, r, i) => s + r[i]!, 0) / 5;
+  assert.ok(g.jitter > 0, 'jitter was needed');
+  close(g.jitter, scale * 1e-10, 1e-12, 'the first jitter tried');
+  g.dispose(); x.dispose();
+});
+
+test('Padim: options are checked (eps, sigma), sigma defaults to 1, finalize needs 2 images, dispose frees everything; empiricalThreshold refuses no scores', async () => {
+  const { empiricalThreshold } = await import('../../src/methods/anomaly/stats.js');
+  torch.manualSeed(5);
+  const model = createModel('cifar_resnet20', { width: 4, inChannels: 1, numClasses: 2 }) as FeatureModel;
+  for (const o of [{ eps: -1 }, { eps: NaN }, { eps: Infinity }]) assert.throws(() => new Padim(model, o), /padim eps must be a finite number >= 0/, JSON.stringify(o));
+  for (const o of [{ sigma: -1 }, { sigma: NaN }, { sigma: Infinity }]) assert.throws(() => new Padim(model, o), /padim sigma must be a finite number >= 0/, JSON.stringify(o));
+  for (const layers of [[], 'layer1']) assert.throws(() => new Padim(model, { layers: layers as string[] }), /padim layers must be a non-empty list of tap names/, JSON.stringify(layers));
+  assert.equal(new Padim(model).sigma, 1);
+  assert.equal(new Padim(model).eps, 0.01);
+  const live = torch.liveTensors();
+  const one = torch.rand([1, 1, 8, 8]);
+  const p = new Padim(model, { sigma: 0 });
+  p.partialFit(one);
+  assert.throws(() => p.finalize(), /needs at least 2 normal images, got 1/);
+  p.partialFit(one);
+  p.finalize();
+  p.dispose();
+  one.dispose();
+  assert.equal(torch.liveTensors(), live, 'no tensor left after dispose');
+  assert.throws(() => empiricalThreshold([], 0.1), /no scores/);
+  model.dispose();
+});

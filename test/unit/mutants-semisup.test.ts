@@ -50,3 +50,36 @@ test('AKC gate: uses akcThreshold on the source entropy (partial gate), independ
   torch.dispose([xl, uw, yl, all, ...src.values()]);
   source.dispose();
 });
+
+test('masked CE, soft CE and pseudo-labels on a hand-computed 2 x 3 case (softmax over classes, mean over all examples)', async () => {
+  const { maskedCrossEntropy, softCrossEntropy, pseudoLabels } = await import('../../src/methods/semisup/losses.js');
+  const L = [[1, 2, 3], [0, 0, 1]];
+  const logSm = (z: number[]): number[] => { const m = Math.max(...z); const s = Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0)) + m; return z.map((v) => v - s); };
+  const ls = L.map(logSm);
+  torch.tidy(() => {
+    const logits = torch.tensor(L, { dtype: 'float32' });
+    const mce = Number(maskedCrossEntropy(logits, torch.tensor([2, 0], { dtype: 'int64' }), torch.tensor([1, 0], { dtype: 'float32' })).item());
+    assert.ok(Math.abs(mce - (-ls[0]![2]! / 2)) < 1e-6, `masked CE ${mce}`);
+    const T = [[0.2, 0.3, 0.5], [1, 0, 0]];
+    const sce = Number(softCrossEntropy(logits, torch.tensor(T, { dtype: 'float32' })).item());
+    const want = -(T[0]!.reduce((s, t, k) => s + t * ls[0]![k]!, 0) + T[1]!.reduce((s, t, k) => s + t * ls[1]![k]!, 0)) / 2;
+    assert.ok(Math.abs(sce - want) < 1e-6, `soft CE ${sce} vs ${want}`);
+    const pl = pseudoLabels(torch.tensor([[1, 2, 3], [0, 0, 0]], { dtype: 'float32' }), 0.5);
+    assert.deepEqual(Array.from(pl.labels.data() as BigInt64Array, Number), [2, 0]);
+    assert.deepEqual(Array.from(pl.mask.data() as Float32Array), [1, 0], 'max p 0.665 passes 0.5, 1/3 does not');
+  });
+});
+
+test('EmaModel: a copy with another head size is given the tracked model\'s head, then its weights', async () => {
+  const { EmaModel } = await import('../../src/methods/semisup/ema.js');
+  const from = tinyResNet(3);
+  torch.noGrad(() => from.resetClassifier(5));
+  const copy = tinyResNet(4); // 3 classes
+  const ema = new EmaModel(copy, from);
+  assert.equal(copy.numClasses, 5);
+  const a = from.stateDict();
+  for (const [k, t] of copy.stateDict()) torch.tidy(() => assert.equal(Number(t.sub(a.get(k)!).abs().max().item()), 0, k));
+  assert.ok(copy.parameters().every((p) => !p.requiresGrad), 'frozen');
+  assert.ok(ema.params.length > 0);
+  copy.dispose(); from.dispose();
+});
