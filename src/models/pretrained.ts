@@ -4,26 +4,19 @@
  * rebuilt from the sidecar, the weights loaded strictly, the head replaced for the target's class count), and
  * writing weights with their sidecar.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../core/torch.js';
 import { loadSafetensors, saveSafetensors } from '../core/io/safetensors.js';
+import { sha256File as sha256Streamed } from '../core/io/hash.js';
 import { collectVersions, type Versions } from '../core/version.js';
 import type { FeatureModel } from './base.js';
 import { createModel, type ModelName } from './registry.js';
 
-/** SHA-256 (hex) of a file's bytes. */
+/** SHA-256 (hex) of a file's bytes, streamed (issue 21, F2). */
 export function sha256File(file: string): string {
-  // streamed in 4 MiB blocks: reading a file of 2 GiB or more whole fails (issue 21, F2)
-  const h = createHash('sha256');
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(4 << 20);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-  } finally { closeSync(fd); }
-  return h.digest('hex');
+  return sha256Streamed(file).sha256;
 }
 
 /** The model description a sidecar records (enough to rebuild the architecture). */

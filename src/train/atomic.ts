@@ -3,8 +3,7 @@
  * directory fsync, atomic replace (temp file, fsync, rename, fsync the
  * directory) and streaming SHA-256 of files. Never unlink-then-write.
  */
-import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Writes data to path and fsyncs it before closing. */
@@ -54,21 +53,4 @@ export function atomicWriteJson(path: string, value: unknown): void {
   atomicWrite(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-/** SHA-256 (hex) and size of a file, read in 4 MiB chunks. */
-export function sha256File(path: string): { sha256: string; bytes: number } {
-  const h = createHash('sha256');
-  const fd = openSync(path, 'r');
-  const buf = new Uint8Array(4 << 20);
-  let bytes = 0;
-  try {
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, bytes);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-      bytes += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return { sha256: h.digest('hex'), bytes };
-}
+export { sha256File } from '../core/io/hash.js';
