@@ -102,8 +102,7 @@ function opened(spec: string, kind: OpenedData['kind'], parts: { train: ImageSet
 
 /** Opens a built-in task through loadTask; channels: 3 replicates the gray images. */
 function openTask(spec: string, o: ReturnType<typeof checkOptions>): OpenedData {
-  if (o.labelsPerClass !== 'all' && ![10, 50, 100].includes(o.labelsPerClass)) throw new ConfigError(`data.open options.labelsPerClass must be 10, 50, 100 or 'all' for the built-in task ${spec}, got ${o.labelsPerClass}`);
-  const task = loadTask(spec, { labelsPerClass: o.labelsPerClass as 10, seed: o.seed, ...(o.root ? { root: o.root } : {}), ...(o.valFraction > 0 ? { valFraction: o.valFraction } : {}) });
+  const task = loadTask(spec, { labelsPerClass: o.labelsPerClass, seed: o.seed, ...(o.root ? { root: o.root } : {}), ...(o.valFraction > 0 ? { valFraction: o.valFraction } : {}) });
   const p = describePreprocessing({ imageSize: 28, resizeTo: 28, channels: 1, augment: 'crop+flip', cropPadding: 2, ...o.preprocessing, ...(o.preprocessing?.channels === 3 ? { channelAdapt: 'gray-to-rgb' } : {}) });
   if (p.imageSize[0] !== 28 || p.imageSize[1] !== 28 || p.resizeTo !== 28) { task.dispose(); throw new ConfigError(`data.open: the built-in task ${spec} is 28x28; preprocessing.imageSize/resizeTo must be 28`); }
   if (p.channels === 3) {

@@ -33,6 +33,8 @@ export interface Sidecar {
   sourceTestAccuracy: number | null;
   command: string;
   elapsedSec: number | null;
+  /** How images were prepared for these weights (data.Preprocessing: size, channels, normalisation), when recorded. */
+  preprocessing?: Record<string, unknown> | null;
   versions: Versions;
   created: string;
 }

@@ -43,3 +43,75 @@ export function evaluateClassifier(model: AnyModule, src: LabelledBatches, onBat
   });
   return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, n };
 }
+
+/** Labelled batches whose batchAt may decode asynchronously (a StreamingLoader) or not (a DataLoader). */
+export interface AnyLabelledBatches {
+  readonly numBatches: number;
+  batchAt(epoch: number, index: number): { x: Tensor; y: Tensor } | Promise<{ x: Tensor; y: Tensor }>;
+}
+
+/** Classification metrics of a split: top-1 accuracy, mean cross entropy, per-class accuracy (recall), macro-F1 and the confusion matrix (rows: true class, columns: predicted). */
+export interface ClassificationMetrics {
+  accuracy: number; loss: number; n: number; macroF1: number;
+  perClassAccuracy: number[];
+  confusion: number[][];
+}
+
+/** Accuracy, per-class accuracy (recall; 0 for a class without examples) and macro-F1 (mean over classes of 2PR/(P+R), 0 where P+R = 0) of a confusion matrix. */
+export function metricsFromConfusion(confusion: number[][]): { accuracy: number; perClassAccuracy: number[]; macroF1: number; n: number } {
+  const k = confusion.length;
+  let n = 0;
+  let correct = 0;
+  const perClassAccuracy: number[] = [];
+  let f1Sum = 0;
+  for (let c = 0; c < k; c++) {
+    const row = confusion[c]!;
+    const support = row.reduce((a, b) => a + b, 0);
+    const predicted = confusion.reduce((a, r) => a + r[c]!, 0);
+    const tp = row[c]!;
+    n += support;
+    correct += tp;
+    perClassAccuracy.push(support ? tp / support : 0);
+    const p = predicted ? tp / predicted : 0;
+    const r = support ? tp / support : 0;
+    f1Sum += p + r > 0 ? (2 * p * r) / (p + r) : 0;
+  }
+  return { accuracy: n ? correct / n : 0, perClassAccuracy, macroF1: k ? f1Sum / k : 0, n };
+}
+
+/**
+ * The classification metrics of the model's logits over every batch of `src` (eval mode, no gradients, modes
+ * restored afterwards); `numClasses` sizes the confusion matrix (default: the logits' width).
+ */
+export async function classificationMetrics(model: AnyModule, src: AnyLabelledBatches, numClasses?: number): Promise<ClassificationMetrics> {
+  const modes = model.modules().map((m) => m.training);
+  model.eval();
+  let lossSum = 0;
+  let confusion: number[][] | null = numClasses ? Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0)) : null;
+  try {
+    for (let i = 0; i < src.numBatches; i++) {
+      const b = await src.batchAt(0, i);
+      try {
+        torch.noGrad(() => torch.tidy(() => {
+          const y = b.y.to('int64');
+          const out = model.call(b.x) as Tensor;
+          const k = out.shape[1]!;
+          confusion ??= Array.from({ length: k }, () => new Array<number>(k).fill(0));
+          lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
+          const pred = out.argmax(1).to('int32').data();
+          const truth = y.to('int32').data();
+          for (let j = 0; j < truth.length; j++) {
+            const t = Number(truth[j]);
+            const p = Number(pred[j]);
+            if (t >= 0 && t < confusion.length && p >= 0 && p < confusion.length) confusion[t]![p]!++;
+          }
+        }));
+      } finally { torch.dispose(b); }
+    }
+  } finally {
+    model.modules().forEach((m, i) => { m.training = modes[i]!; });
+  }
+  const cm = confusion ?? [];
+  const m = metricsFromConfusion(cm);
+  return { accuracy: m.accuracy, loss: m.n ? lossSum / m.n : 0, n: m.n, macroF1: m.macroF1, perClassAccuracy: m.perClassAccuracy, confusion: cm };
+}

@@ -1,30 +1,142 @@
-/** @module The start of a supervised run on a benchmark task shared by the run functions: the task, the pre-trained weights (head sized for the task), the run directory and the loaders, in that order (a bad task or weights file leaves no run directory behind). */
+/**
+ * @module The start of a supervised run shared by the run functions, on any data spec (data.open) with any
+ * model: the weights first (a forbidden global, a checksum mismatch or weights that do not fit the model fail
+ * here), then the data (a corrupt image or an empty class folder fails here, named), then the head sized for the
+ * data, then the run directory and the loaders. Nothing is written before the last step, so bad input leaves
+ * no run directory behind.
+ *
+ * The model: `weights` (any file loadWeights reads: safetensors with or without an adaptune sidecar, PyTorch
+ * .pth/.pt/.bin state dicts through the weights-only reader) with `model` as the architecture when given (else
+ * the sidecar's or the one inferred from the keys); `model` alone: that registry architecture, freshly
+ * initialised; neither: the bundled backbone. The preprocessing follows the model: its input channels (gray
+ * images replicated for an RGB model, RGB to luminance for a 1-channel one), its normalisation (ImageNet's for
+ * torchvision ResNets), and its image size (imageSize, else what its sidecar records, else 28 for weights
+ * trained on a 28x28 built-in task, 224 for torchvision ResNets, 32 otherwise).
+ */
+import { readFileSync } from 'node:fs';
 import * as torch from '../core/torch.js';
-import { loadTask, taskLoaders, type BenchmarkTask, type DataLoader, type LabelsPerClass, type TaskName } from '../data/index.js';
-import { loadPretrained, type LoadedBackbone } from '../models/index.js';
+import { ConfigError } from '../core/errors.js';
+import { open, loadersFor, TASK_NAMES, type AugmentName, type OpenedData, type OpenedLoaders, type PreprocessingOptions } from '../data/index.js';
+import { createModel, listModels, loadWeights, sha256File, type FeatureModel, type ModelName } from '../models/index.js';
 import type { TrainConfig } from './config.js';
 import { RunSession, type RunPlan } from './lifecycle.js';
 
-/** The arguments every supervised run records. */
-export interface SupervisedArgs { data: TaskName; labelsPerClass: LabelsPerClass; batchSize: number; weights: string }
-
-/** What openSupervised returns; dispose() frees the model and the task. */
-export interface SupervisedStart extends LoadedBackbone {
-  task: BenchmarkTask; session: RunSession; loaders: { train: DataLoader; plain: DataLoader; test: DataLoader }; dispose(): void;
+/** The arguments every supervised run records (cli.json), so that a resume rebuilds the same data and model. */
+export interface SupervisedArgs {
+  /** A data spec (data.open): a built-in task, imagefolder:DIR, csv:FILE. */
+  data: string;
+  labelsPerClass: number | 'all';
+  batchSize: number;
+  /** The weights file (absolute), or null for `model` freshly initialised. */
+  weights: string | null;
+  /** A registry model name (null: the weights' sidecar or the architecture inferred from them). */
+  model?: string | null;
+  /** Fraction of the labelled training images held out for validation (when the data has no val split). */
+  valFraction?: number;
+  /** Fraction held out for testing (when the data has no test split). */
+  testFraction?: number;
+  /** Input size of the model (null: from the model, see the module doc). */
+  imageSize?: number | null;
+  /** Training augmentation (null: crop+flip). */
+  augment?: AugmentName | null;
 }
 
-/** Loads the task, seeds, loads the weights (a new head for the task unless method.head is 'keep'), opens the run directory and builds the loaders. */
-export function openSupervised<A extends SupervisedArgs>(plan: RunPlan<A>, args: A, config: TrainConfig<{ head?: string; numClasses: number | null }>, o: { command?: string }): SupervisedStart {
+/** The defaults of the data arguments of every supervised run. */
+export const SUPERVISED_DATA_DEFAULTS = { valFraction: 0.1, testFraction: 0.2, augment: 'crop+flip' as AugmentName } as const;
+
+/** A model ready for a run, and how it was built (recorded in the summary and the fine-tuned weights' sidecar). */
+export interface Backbone {
+  model: FeatureModel;
+  /** Registry name and config (enough to rebuild the architecture). */
+  spec: { name: string; config: Record<string, number> };
+  /** The weights file (null: freshly initialised) and its sha256. */
+  file: string | null;
+  sha256: string | null;
+  normalization: { mean: number[]; std: number[] } | null;
+  /** What the weights were trained on (the sidecar's task), when known. */
+  sourceTask: string | null;
+  /** The image size the weights' sidecar records, when it does. */
+  imageSize: number | null;
+  /** Notes for the log (architecture inferred, prefixes stripped, keys ignored, head replaced). */
+  notes: string[];
+}
+
+/** Input channels of a model (its first convolution's). */
+export function inputChannels(model: FeatureModel): number {
+  const first = model.namedParameters().find(([, p]) => p.ndim === 4);
+  return first ? first[1].shape[1]! : 3;
+}
+
+/** Loads the model of a run (see the module doc); `builtin`: the data is a 1-channel built-in task (a fresh model takes 1 channel). */
+export function loadBackbone(o: { weights: string | null; model?: string | null; builtin?: boolean; imageSize?: number | null }): Backbone {
+  const name = o.model ?? null;
+  if (name !== null && !listModels().includes(name as ModelName)) throw new ConfigError(`model must be one of ${listModels().join(', ')}; got ${JSON.stringify(name)}`);
+  if (o.weights === null) {
+    if (name === null) throw new ConfigError('a run needs weights or a model (give weights, model, or neither for the bundled backbone)');
+    const config: Record<string, number> = { inChannels: o.builtin ? 1 : 3 };
+    const m = createModel(name as ModelName, (name === 'small_cnn' ? { ...config, inputSize: [o.imageSize ?? 28, o.imageSize ?? 28] } : config) as never) as FeatureModel;
+    return { model: m, spec: { name, config }, file: null, sha256: null, normalization: null, sourceTask: null, imageSize: null, notes: [`model ${name} freshly initialised (no weights)`] };
+  }
+  const l = loadWeights(o.weights, name === null ? {} : { model: name as ModelName });
+  const notes = [`weights ${l.source.file} (${l.source.format}${l.source.wrapper ? `, inside '${l.source.wrapper}'` : ''}${l.source.prefix ? `, prefix '${l.source.prefix}' stripped` : ''}): ${l.name}, architecture ${l.source.architecture} (${l.source.evidence})`];
+  if (l.report.ignored.length) notes.push(`ignored entries: ${l.report.ignored.join(', ')}`);
+  let side: { task?: { name?: unknown }; preprocessing?: { imageSize?: unknown } } = {};
+  if (l.source.architecture === 'sidecar') {
+    try { side = JSON.parse(readFileSync(o.weights.replace(/\.safetensors$/, '.json'), 'utf8')) as typeof side; } catch { side = {}; }
+  }
+  const sourceTask = typeof side.task?.name === 'string' ? side.task.name : null;
+  const recorded = side.preprocessing?.imageSize;
+  const imageSize = Array.isArray(recorded) && typeof recorded[0] === 'number' ? recorded[0] : typeof recorded === 'number' ? recorded : sourceTask && (TASK_NAMES as readonly string[]).includes(sourceTask) ? 28 : null;
+  return {
+    model: l.model, spec: { name: l.name, config: l.config as Record<string, number> }, file: o.weights, sha256: sha256File(o.weights),
+    normalization: l.normalization, sourceTask, imageSize, notes,
+  };
+}
+
+/** The preprocessing options a model asks for (channels, normalisation, image size, augmentation). */
+export function preprocessingFor(b: Backbone, a: Pick<SupervisedArgs, 'imageSize' | 'augment'>, builtin: boolean): PreprocessingOptions {
+  const size = builtin ? 28 : a.imageSize ?? b.imageSize ?? (b.spec.name.startsWith('resnet') ? 224 : 32);
+  const channels = inputChannels(b.model) === 1 ? 1 : 3;
+  return { imageSize: size, channels, normalization: b.normalization, augment: a.augment ?? SUPERVISED_DATA_DEFAULTS.augment, ...(builtin ? { resizeTo: 28, cropPadding: 2 } : {}) };
+}
+
+/** Whether a data spec names a built-in 28x28 task. */
+export const isBuiltinSpec = (spec: string): boolean => /^\s*(fmnist|textures)\s*:/i.test(spec);
+
+/** What openSupervised returns; dispose() frees the model and the data. */
+export interface SupervisedStart {
+  model: FeatureModel; backbone: Backbone; data: OpenedData; session: RunSession; loaders: OpenedLoaders; dispose(): void;
+}
+
+/**
+ * Loads the weights, opens the data (labelsPerClass, the val split, the test split), seeds and sizes the head
+ * (a new head for the data's classes unless method.head is 'keep'), then opens the run directory and builds the
+ * loaders; see the module doc.
+ */
+export async function openSupervised<A extends SupervisedArgs>(plan: RunPlan<A>, args: A, config: TrainConfig<{ head?: string; numClasses: number | null }>, o: { command?: string; keepHead?: boolean }): Promise<SupervisedStart> {
   const method = config.method;
-  const task = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed });
-  method.numClasses = task.numClasses;
+  const builtin = isBuiltinSpec(args.data);
   torch.manualSeed(config.seed);
-  let loaded: LoadedBackbone;
-  const inChannels = task.train.images.shape[1]!;
-  try { loaded = loadPretrained(args.weights, { inChannels, data: args.data, ...(method.head === 'keep' ? {} : { numClasses: task.numClasses }) }); } catch (e) { task.dispose(); throw e; }
-  const dispose = (): void => { loaded.model.dispose(); task.dispose(); };
+  const backbone = loadBackbone({ weights: args.weights, model: args.model ?? null, builtin, imageSize: args.imageSize ?? null });
+  const model = backbone.model;
+  let data: OpenedData;
   try {
+    data = await open(args.data, {
+      seed: config.seed, labelsPerClass: args.labelsPerClass, valFraction: args.valFraction ?? SUPERVISED_DATA_DEFAULTS.valFraction,
+      testFraction: args.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction, preprocessing: preprocessingFor(backbone, args, builtin),
+    });
+  } catch (e) { model.dispose(); throw e; }
+  const dispose = (): void => { model.dispose(); data.dispose(); };
+  try {
+    method.numClasses = data.numClasses;
+    const keep = o.keepHead ?? method.head === 'keep';
+    if (keep && model.numClasses !== data.numClasses) throw new ConfigError(`the head of ${backbone.file ?? backbone.spec.name} has ${model.numClasses} outputs but ${args.data} has ${data.numClasses} classes; use a new head`);
+    torch.manualSeed(config.seed);
+    if (!keep) torch.noGrad(() => model.resetClassifier(data.numClasses));
     const session = RunSession.open(plan, args, o);
-    return { ...loaded, task, session, loaders: taskLoaders(task, args.batchSize, config.seed), dispose };
+    for (const n of backbone.notes) session.log(n);
+    const p = data.preprocessing;
+    session.log(`data ${args.data}: ${data.numClasses} classes, train ${data.train.length}, val ${data.val?.length ?? 0}, test ${data.test.length}; ${p.channels} channel(s) at ${p.imageSize.join('x')} (resize ${p.resizeTo}, channels ${p.channelAdapt}), normalization ${p.normalization ? JSON.stringify(p.normalization) : 'none'}, augment ${p.augment}`);
+    return { model, backbone, data, session, loaders: loadersFor(data, { batchSize: args.batchSize, seed: config.seed }), dispose };
   } catch (e) { dispose(); throw e; }
 }

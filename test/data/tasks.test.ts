@@ -23,7 +23,9 @@ test('task options are validated field by field', () => {
   assert.equal(parseLabelsPerClass('50'), 50);
   assert.equal(parseLabelsPerClass(' ALL '), 'all');
   assert.deepEqual(checkTaskOptions({ labelsPerClass: '10', seed: 3 }), { labelsPerClass: 10, seed: 3 });
-  rejects(() => checkTaskOptions({ labelsPerClass: 20, seed: 0 }), /options\.labelsPerClass must be one of 10, 50, 100, 'all'; got 20/);
+  assert.deepEqual(checkTaskOptions({ labelsPerClass: 20, seed: 0 }), { labelsPerClass: 20, seed: 0 }, 'any budget >= 1');
+  rejects(() => checkTaskOptions({ labelsPerClass: 0, seed: 0 }), /options\.labelsPerClass must be an integer >= 1 or 'all'; got 0/);
+  rejects(() => checkTaskOptions({ labelsPerClass: 2.5, seed: 0 }), /options\.labelsPerClass must be an integer >= 1 or 'all'; got 2\.5/);
   rejects(() => checkTaskOptions({ seed: 0 }), /options\.labelsPerClass is required/);
   rejects(() => checkTaskOptions({ labelsPerClass: 10, seed: 1.5 }), /options\.seed must be a safe integer, got 1\.5/);
   rejects(() => checkTaskOptions({ labelsPerClass: 10 }), /options\.seed must be a safe integer, got undefined/);

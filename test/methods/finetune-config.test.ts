@@ -48,7 +48,11 @@ test('config errors name the field and the allowed range', () => {
     ['full', /finetune config must be an object/],
   ];
   for (const [c, re] of cases) assert.throws(() => validateFinetuneConfig(c), (e: unknown) => e instanceof ConfigError && re.test((e as Error).message), JSON.stringify(c));
-  assert.throws(() => finetuneTrainConfig({}, { optim: { name: 'adamw' } }), /'optim\.name' must be 'sgd'/);
+  assert.throws(() => finetuneTrainConfig({}, { optim: { name: 'adamw' } }), /'optim\.name' \("adamw"\) contradicts method\.optimizer 'sgd'/);
+  const adam = finetuneTrainConfig({ optimizer: 'adamw', lr: 1e-3, elr: null });
+  assert.deepEqual([adam.optim.name, adam.optim.lr, adam.method.resolved.lr], ['adamw', 1e-3, 1e-3], '--optimizer adamw trains with AdamW at method.lr');
+  assert.throws(() => finetuneTrainConfig({ optimizer: 'adam' }), /'method\.lr' must be given with optimizer 'adam'/);
+  assert.throws(() => finetuneTrainConfig({ optimizer: 'rmsprop' as 'adam' }), /method\.optimizer/);
   assert.throws(() => finetuneTrainConfig({ elr: 0.1, momentum: 0.9 }, { optim: { lr: 0.1 } }), /'optim\.lr' \(0\.1\) contradicts/);
   assert.throws(() => finetuneTrainConfig({}, { epochs: 0 }), /'epochs' must be an integer/);
 });

@@ -183,7 +183,7 @@ test('short fine-tune of small_cnn on synthetic data: loss falls and held-out ac
   const model = tinyCnn(11, 10);
   const losses: number[] = [];
   const task = createFinetuneTask(model, { numClasses: 3, elr: 0.5, momentum: 0.9, labelSmoothing: 0.1 }, { eval: loaderOf(testSet, 30, false) });
-  const before = task.evaluate();
+  const before = await task.evaluate();
   const cfg = finetuneTrainConfig(task.config, { seed: 2, epochs: 6, checkpoint: { atEpochEnd: false } });
   const r = await train(task, cfg, { data: loaderOf(trainSet), runDir: tmp('short'), handleSignals: false, onEvent: (e) => { if (e.type === 'step' && e.loss !== null) losses.push(e.loss); } });
   const acc = r.lastEval!['accuracy']!;

@@ -14,9 +14,9 @@ export const TASK_NAMES = ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** Labelled examples per class: a budget, or every training example. */
-export type LabelsPerClass = 10 | 50 | 100 | 'all';
+export type LabelsPerClass = number | 'all';
 
-/** The allowed label budgets. */
+/** The label budgets of the benchmark's tables (any integer >= 1 is accepted). */
 export const LABEL_BUDGETS: readonly LabelsPerClass[] = [10, 50, 100, 'all'];
 
 /** A parsed spec string. */
@@ -31,7 +31,7 @@ export interface TaskSpec {
 
 /** Options of loadTask. */
 export interface TaskOptions {
-  /** Labelled examples per class in `train` (10, 50, 100 or 'all'); the rest of the training split goes to `unlabelled`. */
+  /** Labelled examples per class in `train` (any integer >= 1, or 'all'); the rest of the training split goes to `unlabelled`. */
   labelsPerClass: LabelsPerClass;
   /** Seed of the label budget and of the optional val split (any safe integer). */
   seed: number;
@@ -65,11 +65,11 @@ export function parseTaskSpec(spec: string): TaskSpec {
   return { name: s as TaskName, family: family as TaskSpec['family'], role: role as TaskSpec['role'] };
 }
 
-/** Parses a label budget: 10, 50, 100 or 'all', also given as a string (CLI flags); ConfigError otherwise. */
+/** Parses a label budget: any integer >= 1 or 'all', also given as a string (CLI flags); ConfigError otherwise. */
 export function parseLabelsPerClass(v: unknown): LabelsPerClass {
   const x = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : typeof v === 'string' ? v.trim().toLowerCase() : v;
-  if (LABEL_BUDGETS.includes(x as LabelsPerClass)) return x as LabelsPerClass;
-  throw new ConfigError(`task options.labelsPerClass must be one of 10, 50, 100, 'all'; got ${JSON.stringify(v)}`);
+  if (x === 'all' || (Number.isSafeInteger(x) && (x as number) >= 1)) return x as LabelsPerClass;
+  throw new ConfigError(`task options.labelsPerClass must be an integer >= 1 or 'all'; got ${JSON.stringify(v)}`);
 }
 
 /** Validates loadTask's options and returns a normalised copy; ConfigError naming the field otherwise. */
@@ -78,7 +78,7 @@ export function checkTaskOptions(o: unknown): TaskOptions {
   const r = o as Record<string, unknown>;
   const known = ['labelsPerClass', 'seed', 'root', 'valFraction'];
   for (const k of Object.keys(r)) if (!known.includes(k)) throw new ConfigError(`task options.${k} is not an option; allowed: ${known.join(', ')}`);
-  if (r.labelsPerClass === undefined) throw new ConfigError("task options.labelsPerClass is required: one of 10, 50, 100, 'all'");
+  if (r.labelsPerClass === undefined) throw new ConfigError("task options.labelsPerClass is required: an integer >= 1 or 'all'");
   const labelsPerClass = parseLabelsPerClass(r.labelsPerClass);
   if (typeof r.seed !== 'number' || !Number.isSafeInteger(r.seed)) throw new ConfigError(`task options.seed must be a safe integer, got ${JSON.stringify(r.seed)}`);
   if (r.root !== undefined && (typeof r.root !== 'string' || r.root === '')) throw new ConfigError(`task options.root must be a non-empty path string, got ${JSON.stringify(r.root)}`);

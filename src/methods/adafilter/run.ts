@@ -1,29 +1,30 @@
 /**
- * @module runAdafilter: one AdaFilter run (`adaptune finetune --method adafilter`) of a pre-trained backbone on a
- * benchmark task: the finetune command's schedule (30 epochs, cosine per step, batch 32) with AdaFilter's own
- * method defaults; the run directory (new or resumed), loaders, training, and the test accuracy with the gate
- * statistics. An AdaFilter model is no plain backbone (two filter banks and a gate network): its weights stay in
+ * @module runAdafilter: one AdaFilter run (`adaptune finetune --method adafilter`) of a pre-trained backbone (the
+ * bundled one, or any ResNet's weights, e.g. a torchvision .pth) on any in-memory data spec: the finetune command's
+ * schedule (30 epochs, cosine per step, batch 32) with AdaFilter's own method defaults; the run directory (new or
+ * resumed), loaders, training (evaluation during training sees the validation split only), and the final
+ * validation and test metrics with the gate statistics on the test split. An AdaFilter model is no plain backbone (two filter banks and a gate network): its weights stay in
  * the run's checkpoints/.
  */
 import { resolve } from 'node:path';
 import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
-import { type DataLoader, type LabelsPerClass, type TaskName } from '../../data/index.js';
-import { bundledBackbonePath, type FeatureModel } from '../../models/index.js';
-import { defined, openSupervised, planRun, runConfig, RunSession, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
+import { DataLoader, type AnyLoader, type Preprocessing } from '../../data/index.js';
+import { type FeatureModel } from '../../models/index.js';
+import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
+import { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type RunPlacement, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../finetune/run.js';
 import { adafilterTrainConfig, type AdafilterConfig } from './config.js';
 import { createAdafilterTask, type AdafilterTask } from './index.js';
 
 /** The defaults of runAdafilter: the finetune command's schedule; method options are AdaFilter's defaults (config.ts). */
 export const ADAFILTER_DEFAULTS = {
-  data: 'fmnist:target-mid' as TaskName, labelsPerClass: 50 as LabelsPerClass, batchSize: 32,
+  data: 'fmnist:target-mid', labelsPerClass: 50 as number | 'all', batchSize: 32,
   config: { seed: 0, epochs: 30, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 5 }, method: {} },
 } as const;
 
 /** Options of runAdafilter (undefined: the default, or the resumed run's value). */
-export interface AdafilterOptions extends RunHooks {
-  data?: TaskName; labelsPerClass?: LabelsPerClass; batchSize?: number; weights?: string | null; seed?: number; epochs?: number;
-  out?: string | null; resume?: string | null; config?: string | null; set?: string[]; threads?: number;
+export interface AdafilterOptions extends RunHooks, RunPlacement, SupervisedDataOptions {
+  seed?: number; epochs?: number; maxSteps?: number;
   lr?: number; momentum?: number; weightDecay?: number; head?: AdafilterConfig['head']; gate?: AdafilterConfig['gate']; binarize?: AdafilterConfig['binarize'];
   temperature?: number; stages?: string[]; gatedBn?: boolean; usagePenalty?: number; gateLrScale?: number; headLrScale?: number;
 }
@@ -33,61 +34,72 @@ export interface GateReport { fraction: number; perLayer: Record<string, number>
 
 /** What an AdaFilter run reports (the shape of FinetuneReport, with the gate statistics). */
 export interface AdafilterReport {
-  runDir: string; data: string; labelsPerClass: number | 'all'; weights: string; backboneSha256: string;
+  runDir: string; data: string; labelsPerClass: number | 'all'; weights: string | null; model: string; backboneSha256: string | null;
   method: 'adafilter'; gates: GateReport; strategy: 'adafilter'; steps: number; epochs: number; status: string; exitCode: number;
-  testAccuracy: number; testLoss: number; testImages: number; elapsedSec: number; command: string;
+  val: SplitMetrics | null; test: SplitMetrics; valAccuracy: number | null;
+  testAccuracy: number; testLoss: number; testMacroF1: number; testImages: number; elapsedSec: number; command: string; preprocessing: Preprocessing;
 }
 
 /** AdaFilter's config resolver over raw layers. */
 export const resolveAdafilter = (raw: Record<string, unknown>): TrainConfig<AdafilterConfig> => adafilterTrainConfig({}, raw);
 
-/** Wraps `model`, trains (or resumes) in `session`, evaluates on `test`: accuracy and the gate statistics. */
+/** Wraps `model`, trains (or resumes) in `session` (evaluating `val` during training), then evaluates val and test: metrics and the gate statistics on test. */
 export async function adafilterRun(o: {
-  model: FeatureModel; config: TrainConfig<AdafilterConfig>; train: DataLoader; test: DataLoader; session: RunSession | string; onEvent: (e: TrainEvent) => void;
+  model: FeatureModel; config: TrainConfig<AdafilterConfig>; train: AnyLoader; test: AnyLoader; val?: AnyLoader | null; session: RunSession | string; onEvent: (e: TrainEvent) => void;
   handleSignals?: boolean; signal?: AbortSignal; extend?: boolean;
-}): Promise<{ result: TrainResult; task: AdafilterTask; test: { accuracy: number; loss: number }; elapsedSec: number; gates: GateReport }> {
+}): Promise<{ result: TrainResult; task: AdafilterTask; val: ClassificationMetrics | null; test: ClassificationMetrics; elapsedSec: number; gates: GateReport }> {
   const t0 = Date.now();
-  const task = createAdafilterTask(o.model, o.config.method, { eval: o.test });
+  const sync = (l: AnyLoader | null | undefined, what: string): DataLoader | undefined => {
+    if (!l) return undefined;
+    if (!(l instanceof DataLoader)) throw new ConfigError(`adafilter: the ${what} split is streamed from disk, but AdaFilter's gate statistics need it in memory; use a smaller split`);
+    return l;
+  };
+  const testLoader = sync(o.test, 'test')!;
+  const valLoader = o.val === undefined ? testLoader : sync(o.val, 'validation');
+  const task = createAdafilterTask(o.model, o.config.method, valLoader ? { eval: valLoader } : {});
   const session = typeof o.session === 'string' ? new RunSession(o.session, false, '') : o.session;
   const result = await session.train(task, o.config, { data: o.train, onEvent: o.onEvent, handleSignals: o.handleSignals ?? true, ...(o.signal ? { signal: o.signal } : {}), extend: o.extend ?? false });
-  const m = task.evaluate();
+  const val = o.val ? await classificationMetrics(task.model, o.val) : null;
+  const test = await classificationMetrics(task.model, testLoader);
+  (task.data as { eval?: DataLoader }).eval = testLoader;
+  task.evaluate();
   const s = task.lastGateSummary!;
   const gates = { fraction: s.fraction, perLayer: Object.fromEntries(task.paths.map((p, i) => [p, s.perLayer[i]!])), perClass: s.perClass, entropy: s.entropy };
-  return { result, task, test: { accuracy: m['accuracy'] ?? 0, loss: m['loss'] ?? 0 }, elapsedSec: (Date.now() - t0) / 1000, gates };
+  return { result, task, val, test, elapsedSec: (Date.now() - t0) / 1000, gates };
 }
 
 /** Runs (or resumes) one AdaFilter fine-tuning; see the module doc. */
 export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterReport> {
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
-  const plan = planRun<{ data: TaskName; labelsPerClass: LabelsPerClass; batchSize: number; weights: string; method?: string }>('finetune', o);
+  const plan = planRun<SavedRunArgs>('finetune', o);
   if (plan.saved && plan.saved.args.method !== 'adafilter') throw new ConfigError(`--resume ${o.resume}: that is a standard fine-tuning run, not AdaFilter`);
   const { config, extend } = await runConfig(plan, {
     defaults: ADAFILTER_DEFAULTS.config, file: o.config, set: o.set, resolve: resolveAdafilter,
     flags: defined({
-      seed: o.seed, epochs: o.epochs,
+      seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps,
       method: defined({
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, head: o.head, gate: o.gate, binarize: o.binarize, temperature: o.temperature,
         stages: o.stages, gatedBn: o.gatedBn, usagePenalty: o.usagePenalty, gateLrScale: o.gateLrScale, headLrScale: o.headLrScale,
       }),
     }),
-    given: { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined },
+    given: givenDataArgs(o),
   });
-  const args = plan.saved?.args ?? {
-    data: o.data ?? ADAFILTER_DEFAULTS.data, labelsPerClass: o.labelsPerClass ?? ADAFILTER_DEFAULTS.labelsPerClass, batchSize: o.batchSize ?? ADAFILTER_DEFAULTS.batchSize,
-    weights: resolve(o.weights ?? bundledBackbonePath()), method: 'adafilter',
-  };
-  const { model, sidecar, task, session, loaders, dispose } = openSupervised(plan, args, config, o);
+  const args: SavedRunArgs = plan.saved?.args ?? supervisedArgs(o, ADAFILTER_DEFAULTS, 'adafilter');
+  const { model, backbone, data, session, loaders, dispose } = await openSupervised(plan, args, config, o);
   try {
     const r = await adafilterRun({ model, config, ...loaders, session, onEvent: session.events(o, 20), handleSignals: o.handleSignals, signal: o.signal, extend });
     r.task.dispose();
+    const test = splitMetrics(r.test, data.classes);
     const report: AdafilterReport = {
-      runDir: session.dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, backboneSha256: sidecar.sha256,
+      runDir: session.dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, model: backbone.spec.name, backboneSha256: backbone.sha256,
       method: 'adafilter', gates: r.gates, strategy: 'adafilter',
       steps: r.result.step, epochs: Math.round(100 * (r.result.epochsRun ?? r.result.step / loaders.train.numBatches)) / 100, status: r.result.status, exitCode: r.result.exitCode,
-      testAccuracy: r.test.accuracy, testLoss: r.test.loss, testImages: task.test.length, elapsedSec: r.elapsedSec, command: session.command,
+      val: r.val ? splitMetrics(r.val, data.classes) : null, test, valAccuracy: r.val?.accuracy ?? null,
+      testAccuracy: test.accuracy, testLoss: test.loss, testMacroF1: test.macroF1, testImages: test.n, elapsedSec: r.elapsedSec, command: session.command, preprocessing: data.preprocessing,
     };
     session.writeSummary(report);
-    session.log(`test accuracy ${r.test.accuracy.toFixed(4)} (${task.test.length} images); ${r.result.step} steps in ${r.elapsedSec.toFixed(1)} s`);
+    if (r.val) session.log(metricsLine('validation', r.val));
+    session.log(metricsLine('test', r.test));
     session.log(`fine-tuned filters ${(100 * r.gates.fraction).toFixed(1)}% (gate entropy ${r.gates.entropy.toFixed(3)} bits); per layer ${JSON.stringify(r.gates.perLayer)}`);
     return report;
   } finally {

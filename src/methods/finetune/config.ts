@@ -45,15 +45,17 @@ export interface FinetuneConfig {
   elr: number | null;
   /** Plain SGD lr (null: resolved from elr). Exactly one of elr and lr is set. */
   lr: number | null;
-  /** SGD momentum in [0, 1). */
+  /** SGD momentum in [0, 1) (unused by adam/adamw). */
   momentum: number;
+  /** 'sgd' (with momentum; lr from elr or lr), 'adam' or 'adamw' (lr must be given: method.lr; betas from optim.betas). */
+  optimizer: 'sgd' | 'adam' | 'adamw';
 }
 
 /** Defaults: full fine-tuning, new head, plain L2 1e-4 through the optimizer, elr 0.1 with momentum 0.9 (lr 0.01, the common default). */
 export const defaultFinetuneConfig: FinetuneConfig = {
   strategy: 'full', freezeUpTo: null, numClasses: null, head: 'reinit', imprintScale: 1, headLrScale: 1,
   bn: 'train', freezeBnAffine: false, regularizer: 'l2', weightDecay: 1e-4, l2Mode: 'optimizer', alpha: 0.01, beta: 1e-4,
-  labelSmoothing: 0, elr: 0.1, lr: null, momentum: 0.9,
+  labelSmoothing: 0, elr: 0.1, lr: null, momentum: 0.9, optimizer: 'sgd',
 };
 
 /** The validated config with the optimiser settings resolved (both lr and elr recorded). */
@@ -83,6 +85,7 @@ const RULES: Record<keyof FinetuneConfig, Check> = {
   elr: [(v) => v === null || (num(v) && v > 0), 'a finite number > 0 or null'],
   lr: [(v) => v === null || (num(v) && v > 0), 'a finite number > 0 or null'],
   momentum: [(v) => num(v) && v >= 0 && v < 1, 'a number in [0, 1)'],
+  optimizer: oneOf('sgd', 'adam', 'adamw'),
 };
 
 const isPlain = isPlainObject;
@@ -98,18 +101,19 @@ export function validateFinetuneConfig(partial: unknown = {}): ResolvedFinetuneC
   if ((f.elr === null) === (f.lr === null)) {
     throw new ConfigError(`finetune config fields 'method.elr' and 'method.lr': give exactly one (got elr=${f.elr}, lr=${f.lr}); lr = elr * (1 - momentum)`);
   }
+  if (f.optimizer !== 'sgd' && f.lr === null) throw new ConfigError(`finetune config field 'method.lr' must be given with optimizer '${f.optimizer}' (the effective learning rate method.elr is SGD's; e.g. lr 1e-3), got elr=${f.elr}`);
   if (f.strategy === 'partial' && f.freezeUpTo === null) throw new ConfigError(`finetune config field 'method.freezeUpTo' must name a stage (e.g. 'layer2') when strategy is 'partial'`);
   if (f.strategy !== 'partial' && f.freezeUpTo !== null) throw new ConfigError(`finetune config field 'method.freezeUpTo' is only used with strategy 'partial' (strategy is '${f.strategy}'); set it to null`);
   if (f.strategy === 'scratch' && f.regularizer === 'l2-sp') throw new ConfigError(`finetune config field 'method.regularizer' cannot be 'l2-sp' with strategy 'scratch' (there is no pre-trained reference); use 'l2'`);
   if (f.strategy === 'scratch' && f.head === 'imprint') throw new ConfigError(`finetune config field 'method.head' cannot be 'imprint' with strategy 'scratch' (random features); use 'reinit'`);
   if (f.freezeBnAffine && f.bn !== 'frozen') throw new ConfigError(`finetune config field 'method.freezeBnAffine' needs method.bn 'frozen'`);
   const lr = f.lr ?? f.elr! * (1 - f.momentum);
-  const elr = f.elr ?? f.lr! / (1 - f.momentum);
+  const elr = f.optimizer !== 'sgd' ? lr : f.elr ?? f.lr! / (1 - f.momentum);
   return { ...f, resolved: { lr, elr, momentum: f.momentum } };
 }
 
 /**
- * The engine config of a fine-tuning run: base (a partial TrainConfig) with optim.name 'sgd', optim.lr =
+ * The engine config of a fine-tuning run: base (a partial TrainConfig) with optim.name = method.optimizer, optim.lr =
  * the resolved lr, optim.momentum, optim.weightDecay 0 (every group carries its own decay, see paramGroups),
  * and method = the finetune options plus `resolved: { lr, elr, momentum }` for the record.
  * Throws if base sets an optimiser or momentum that contradicts the finetune config.
@@ -120,16 +124,15 @@ export function finetuneTrainConfig(ft: Partial<FinetuneConfig> = {}, base: Reco
     throw new ConfigError(`config field 'optim' is a section, not a value (got ${JSON.stringify(base['optim'])}); set its fields instead, e.g. optim.lr`);
   }
   const o = isPlain(base['optim']) ? base['optim'] : {};
-  if (o['name'] !== undefined && o['name'] !== 'sgd') {
-    const why = r.elr !== null ? 'with an effective learning rate (method.elr)' : '(the method trains with SGD and method.momentum)';
-    throw new ConfigError(`config field 'optim.name' must be 'sgd' for fine-tuning ${why}, got ${JSON.stringify(o['name'])}`);
+  if (o['name'] !== undefined && o['name'] !== r.optimizer) {
+    throw new ConfigError(`config field 'optim.name' (${JSON.stringify(o['name'])}) contradicts method.optimizer '${r.optimizer}'; choose the optimizer with method.optimizer (--optimizer)`);
   }
   const { lr, momentum } = r.resolved;
-  for (const [k, v] of [['lr', lr], ['momentum', momentum]] as const) {
+  for (const [k, v] of (r.optimizer === 'sgd' ? [['lr', lr], ['momentum', momentum]] : [['lr', lr]]) as [string, number][]) {
     if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isFinite(o[k]))) {
       throw new ConfigError(`config field 'optim.${k}' must be a finite number, got ${JSON.stringify(o[k])} (not a number)`);
     }
     if (o[k] !== undefined && o[k] !== v) throw new ConfigError(`config field 'optim.${k}' (${String(o[k])}) contradicts the finetune config (it resolves to ${v}); set it under method`);
   }
-  return withMethod(makeConfig(mergeConfig(base, { optim: { name: 'sgd', lr, momentum, weightDecay: 0 }, method: r })), r);
+  return withMethod(makeConfig(mergeConfig(base, { optim: { name: r.optimizer, lr, ...(r.optimizer === 'sgd' ? { momentum } : {}), weightDecay: 0 }, method: r })), r);
 }

@@ -12,7 +12,7 @@ import type { AnyModule } from '../../core/nn/module.js';
 import { BatchNorm1d, BatchNorm2d } from '../../core/nn/layers/norm.js';
 import { crossEntropy } from '../../core/nn/losses.js';
 import type { FeatureModel } from '../../models/index.js';
-import { evaluateClassifier, type LossOutput, type ParamGroupSpec, type StepContext, type Task, type TaskState } from '../../train/index.js';
+import { classificationMetrics, type AnyLabelledBatches, type LossOutput, type ParamGroupSpec, type StepContext, type Task, type TaskState } from '../../train/index.js';
 import { validateFinetuneConfig, type FinetuneConfig, type ResolvedFinetuneConfig } from './config.js';
 import { l2Penalty, l2spPenalty } from './losses.js';
 import { pooledFeatures, type LabelledSource } from './similarity.js';
@@ -29,8 +29,8 @@ export interface FinetuneBatch { x: Tensor; y: Tensor; yB?: Tensor | null; lambd
 export interface FinetuneData {
   /** The labelled training set without augmentation, for head 'imprint'. */
   imprint?: LabelledSource;
-  /** Held-out data for evaluate() (accuracy and cross entropy). */
-  eval?: LabelledSource;
+  /** Held-out data for evaluate() (accuracy, cross entropy, macro-F1): the validation split of a run; a StreamingLoader fits. */
+  eval?: AnyLabelledBatches | null;
 }
 
 const isBn = (m: AnyModule): boolean => m instanceof BatchNorm1d || m instanceof BatchNorm2d;
@@ -146,11 +146,11 @@ export class FinetuneTask implements Task<FinetuneBatch> {
     return { loss: pen ? ce.add(pen.total) : ce, output: out, parts: { ce, ...(pen?.parts ?? {}) } };
   }
 
-  /** Top-1 accuracy and mean cross entropy (no smoothing) over data.eval; {} when none was given. */
-  evaluate(): Record<string, number> {
+  /** Top-1 accuracy, mean cross entropy (no smoothing) and macro-F1 over data.eval; {} when none was given. */
+  async evaluate(): Promise<Record<string, number>> {
     if (!this.data.eval) return {};
-    const { accuracy, loss } = evaluateClassifier(this.model, this.data.eval);
-    return { accuracy, loss };
+    const { accuracy, loss, macroF1 } = await classificationMetrics(this.model, this.data.eval);
+    return { accuracy, loss, macro_f1: macroF1 };
   }
 
   /** The L2-SP reference, so that a resumed run regularises towards the same w^0. */

@@ -1,22 +1,27 @@
 /**
- * @module runFinetune: one fine-tuning run of a pre-trained backbone (the bundled one or any weights file with a
- * sidecar) on a benchmark task, with the `adaptune finetune` recipe as the defaults: 30 epochs, cosine per step,
- * batch 32, full strategy, new head, elr 0.1 / momentum 0.9, L2 1e-4. It owns the config layering, the run
- * directory (new or resumed), the loaders, training, the final test evaluation and the fine-tuned weights.
- * supervisedRun is the piece `pretrain`, quickstart and the benches share.
+ * @module runFinetune: one fine-tuning run of a pre-trained backbone (the bundled one, any weights file loadWeights
+ * reads, or a registry model) on any data spec (a built-in task, imagefolder:DIR, csv:FILE), with the
+ * `adaptune finetune` recipe as the defaults: 30 epochs, cosine per step, batch 32, full strategy, new head,
+ * SGD elr 0.1 / momentum 0.9 (adam/adamw: lr 1e-3), L2 1e-4, crop+flip, 10% of the labelled images held out for
+ * validation. It owns the config layering, the run directory (new or resumed), the loaders, training (any
+ * evaluation during training, and so the best checkpoint and early stopping, sees the validation split only),
+ * the final evaluation (validation, then the test split once) and the fine-tuned weights with their preprocessing.
+ * supervisedRun is the piece `pretrain`, quickstart, hparams and the benches share.
  */
 import { join, resolve } from 'node:path';
 import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
-import { type DataLoader, type LabelsPerClass, type TaskName } from '../../data/index.js';
+import { DataLoader, type AnyLoader, type AugmentName, type Preprocessing } from '../../data/index.js';
 import { bundledBackbonePath, writeWeights, type FeatureModel } from '../../models/index.js';
-import { defined, openSupervised, planRun, runConfig, RunSession, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
+import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type SupervisedArgs, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
 import { finetuneTrainConfig, type FinetuneConfig, type ResolvedFinetuneConfig, type Strategy } from './config.js';
 import { createFinetuneTask, type FinetuneTask } from './index.js';
 
 /** The defaults of runFinetune and `adaptune finetune` (below a config file, the options and `set`). */
 export const FINETUNE_DEFAULTS = {
-  data: 'fmnist:target-mid' as TaskName, labelsPerClass: 50 as LabelsPerClass, batchSize: 32,
+  data: 'fmnist:target-mid', labelsPerClass: 50 as number | 'all', batchSize: 32, valFraction: 0.1, testFraction: 0.2, augment: 'crop+flip' as AugmentName,
+  /** lr of adam and adamw when neither lr nor elr is given. */
+  adamLr: 1e-3,
   config: {
     seed: 0, epochs: 30, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 5 },
     method: { strategy: 'full', head: 'reinit', elr: 0.1, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 },
@@ -40,83 +45,149 @@ export interface RunPlacement {
   threads?: number;
 }
 
-/** Options of runFinetune (undefined: the default, or the resumed run's value). */
-export interface FinetuneOptions extends RunPlacement, RunHooks {
-  data?: TaskName; labelsPerClass?: LabelsPerClass; batchSize?: number;
-  /** A weights file with its sidecar (default: the bundled backbone). */
+/** The data and model options every supervised run function takes (undefined: the default, or the resumed run's value). */
+export interface SupervisedDataOptions {
+  /** A data spec: a built-in task (fmnist:target-mid ...), imagefolder:DIR, csv:FILE (data.open). */
+  data?: string;
+  /** Labelled training images per class (any integer >= 1, or 'all'); the rest are unlabelled. */
+  labelsPerClass?: number | 'all';
+  /** Fraction of the labelled training images held out for validation when the data has no val/ split (default 0.1; at least one per class). */
+  valFraction?: number;
+  /** Fraction held out for testing when the data has no test/ split (default 0.2). */
+  testFraction?: number;
+  /** A registry model name (resnet18/34/50, cifar_resnet*, small_cnn): the architecture of `weights`, or alone a freshly initialised model. */
+  model?: string | null;
+  /** Weights: safetensors (with or without sidecar) or a PyTorch .pth/.pt/.bin state dict (default: the bundled backbone, unless `model` is given alone). */
   weights?: string | null;
+  /** The model's input size (default: from the model; 28 on the built-in tasks). */
+  imageSize?: number | null;
+  /** Training augmentation: none, flip, crop, crop+flip, randaugment, trivialaugment, mixup, cutmix (default crop+flip). */
+  augment?: AugmentName | null;
+  batchSize?: number;
+}
+
+/** Options of runFinetune (undefined: the default, or the resumed run's value). */
+export interface FinetuneOptions extends RunPlacement, RunHooks, SupervisedDataOptions {
   seed?: number; epochs?: number;
+  /** Optimizer steps of the run (overrides epochs). */
+  maxSteps?: number;
+  /** sgd (elr/momentum), adam or adamw (lr, default 1e-3). */
+  optimizer?: FinetuneConfig['optimizer'];
   strategy?: Strategy; freezeUpTo?: string; elr?: number; lr?: number; momentum?: number; regularizer?: FinetuneConfig['regularizer'];
   alpha?: number; beta?: number; weightDecay?: number; head?: FinetuneConfig['head']; bn?: FinetuneConfig['bn']; headLrScale?: number;
 }
 
+/** The metrics of a split as reports record them: the classification metrics and the class names. */
+export interface SplitMetrics extends ClassificationMetrics { images: number; classes: string[] }
+
 /** What a finetune run reports (AdaFilter's report has the same shape with its gate statistics). */
 export interface FinetuneReport {
-  runDir: string; data: string; labelsPerClass: number | 'all'; weights: string; backboneSha256: string;
+  runDir: string; data: string; labelsPerClass: number | 'all'; weights: string | null; model: string; backboneSha256: string | null;
   method: 'finetune'; gates: null;
-  strategy: string; steps: number; epochs: number; status: string; exitCode: number;
-  testAccuracy: number; testLoss: number; testImages: number; elapsedSec: number; command: string;
+  strategy: string; optimizer: string; steps: number; epochs: number; status: string; exitCode: number;
+  /** Validation metrics of the final weights (null without a validation split); selection uses only these. */
+  val: SplitMetrics | null;
+  /** Test metrics, evaluated once at the end. */
+  test: SplitMetrics;
+  valAccuracy: number | null;
+  testAccuracy: number; testLoss: number; testMacroF1: number; testImages: number; elapsedSec: number; command: string;
+  preprocessing: Preprocessing;
 }
 
 /** The arguments a finetune run records (cli.json), so that a resume rebuilds the same data and model. */
-export interface SavedRunArgs { data: TaskName; labelsPerClass: LabelsPerClass; batchSize: number; weights: string; method?: string }
+export interface SavedRunArgs extends SupervisedArgs { method?: string }
 
 /** What one supervised run returns. */
-export interface SupervisedRun { result: TrainResult; task: FinetuneTask; test: { accuracy: number; loss: number }; elapsedSec: number }
+export interface SupervisedRun { result: TrainResult; task: FinetuneTask; val: ClassificationMetrics | null; test: ClassificationMetrics; elapsedSec: number }
 
-/** Builds the finetune task on `model`, trains it with `config` in `session` (new or resumed), then evaluates on `test`. */
+/**
+ * Builds the finetune task on `model`, trains it with `config` in `session` (new or resumed), then evaluates the
+ * final weights on `val` (when given) and once on `test`. Evaluation during training (eval.every / atEpochEnd, and
+ * so checkpoint.monitor and earlyStop) sees `val`; callers without a validation split (val undefined) keep the
+ * old behaviour of evaluating `test` during training.
+ */
 export async function supervisedRun(o: {
-  model: FeatureModel; config: TrainConfig<ResolvedFinetuneConfig>; train: DataLoader; test: DataLoader; plain: DataLoader; session: RunSession | string;
+  model: FeatureModel; config: TrainConfig<ResolvedFinetuneConfig>; train: AnyLoader; test: AnyLoader; val?: AnyLoader | null; plain: AnyLoader; session: RunSession | string;
   onEvent: (e: TrainEvent) => void; handleSignals?: boolean; signal?: AbortSignal; extend?: boolean;
 }): Promise<SupervisedRun> {
   const t0 = Date.now();
-  const task = createFinetuneTask(o.model, o.config.method, { eval: o.test, imprint: o.plain });
+  const imprint = o.plain instanceof DataLoader ? o.plain : undefined;
+  if (o.config.method.head === 'imprint' && !imprint) throw new ConfigError('finetune: head \'imprint\' needs the training images in memory (this data set is streamed from disk); use head \'reinit\'');
+  const task = createFinetuneTask(o.model, o.config.method, { eval: o.val === undefined ? o.test : o.val, ...(imprint ? { imprint } : {}) });
   const session = typeof o.session === 'string' ? new RunSession(o.session, false, '') : o.session;
   const result = await session.train(task, o.config, { data: o.train, onEvent: o.onEvent, handleSignals: o.handleSignals ?? true, ...(o.signal ? { signal: o.signal } : {}), extend: o.extend ?? false });
-  const m = task.evaluate();
-  return { result, task, test: { accuracy: m['accuracy'] ?? 0, loss: m['loss'] ?? 0 }, elapsedSec: (Date.now() - t0) / 1000 };
+  const k = o.config.method.numClasses ?? undefined;
+  const val = o.val ? await classificationMetrics(o.model, o.val, k) : null;
+  const test = await classificationMetrics(o.model, o.test, k);
+  return { result, task, val, test, elapsedSec: (Date.now() - t0) / 1000 };
 }
 
 /** The finetune method's config resolver over raw layers. */
 export const resolveFinetune = (raw: Record<string, unknown>): TrainConfig<ResolvedFinetuneConfig> => finetuneTrainConfig({}, raw);
+
+/** The saved arguments of a new supervised run from its options and defaults (absolute weights path; null weights: `model` freshly initialised). */
+export function supervisedArgs(o: SupervisedDataOptions, d: { data: string; labelsPerClass: number | 'all'; batchSize: number }, method?: string): SavedRunArgs {
+  const weights = o.weights ? resolve(o.weights) : o.model ? null : resolve(bundledBackbonePath());
+  return {
+    data: o.data ?? d.data, labelsPerClass: o.labelsPerClass ?? d.labelsPerClass, batchSize: o.batchSize ?? d.batchSize, weights, model: o.model ?? null,
+    valFraction: o.valFraction ?? FINETUNE_DEFAULTS.valFraction, testFraction: o.testFraction ?? FINETUNE_DEFAULTS.testFraction,
+    imageSize: o.imageSize ?? null, augment: o.augment ?? FINETUNE_DEFAULTS.augment, ...(method ? { method } : {}),
+  };
+}
+
+/** The data options given now, for the resume check (undefined: not given). */
+export function givenDataArgs(o: SupervisedDataOptions): Record<string, unknown> {
+  return { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined, model: o.model ?? undefined, valFraction: o.valFraction, testFraction: o.testFraction, imageSize: o.imageSize ?? undefined, augment: o.augment ?? undefined };
+}
+
+/** A split's metrics for a report. */
+export const splitMetrics = (m: ClassificationMetrics, classes: string[]): SplitMetrics => ({ ...m, images: m.n, classes });
+
+/** The log lines of a split's metrics. */
+export function metricsLine(name: string, m: ClassificationMetrics): string {
+  return `${name} accuracy ${m.accuracy.toFixed(4)}, macro-F1 ${m.macroF1.toFixed(4)}, loss ${m.loss.toFixed(4)} (${m.n} images); per class ${m.perClassAccuracy.map((v) => v.toFixed(3)).join(' ')}`;
+}
 
 /** Runs (or resumes) one fine-tuning; see the module doc. */
 export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const plan = planRun<SavedRunArgs>('finetune', o);
   if (plan.saved?.args.method !== undefined && plan.saved.args.method !== 'finetune') throw new ConfigError(`--resume ${o.resume}: that is a ${plan.saved.args.method} run (resume it with --method ${plan.saved.args.method} / its own run function)`);
+  const adamLr = o.optimizer !== undefined && o.optimizer !== 'sgd' && o.lr === undefined && o.elr === undefined ? FINETUNE_DEFAULTS.adamLr : undefined;
   const { config, extend } = await runConfig(plan, {
     defaults: FINETUNE_DEFAULTS.config, file: o.config, set: o.set, exclusive: LR_PAIR, resolve: resolveFinetune,
     flags: defined({
-      seed: o.seed, epochs: o.epochs,
-      method: defined({ strategy: o.strategy, freezeUpTo: o.freezeUpTo, elr: o.elr, lr: o.lr, momentum: o.momentum, regularizer: o.regularizer, alpha: o.alpha, beta: o.beta, weightDecay: o.weightDecay, head: o.head, bn: o.bn, headLrScale: o.headLrScale }),
+      seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps,
+      method: defined({ optimizer: o.optimizer, strategy: o.strategy, freezeUpTo: o.freezeUpTo, elr: o.elr, lr: o.lr ?? adamLr, momentum: o.momentum, regularizer: o.regularizer, alpha: o.alpha, beta: o.beta, weightDecay: o.weightDecay, head: o.head, bn: o.bn, headLrScale: o.headLrScale }),
     }),
-    given: { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined },
+    given: givenDataArgs(o),
   });
   if ((o.alpha !== undefined || o.beta !== undefined) && config.method.regularizer !== 'l2-sp') {
     throw new ConfigError(`--alpha and --beta are the weights of L2-SP, but the regularizer is '${config.method.regularizer}'; add --regularizer l2-sp or drop them`);
   }
-  const args: SavedRunArgs = plan.saved?.args ?? {
-    data: o.data ?? FINETUNE_DEFAULTS.data, labelsPerClass: o.labelsPerClass ?? FINETUNE_DEFAULTS.labelsPerClass, batchSize: o.batchSize ?? FINETUNE_DEFAULTS.batchSize,
-    weights: resolve(o.weights ?? bundledBackbonePath()), method: 'finetune',
-  };
+  const args: SavedRunArgs = plan.saved?.args ?? supervisedArgs(o, FINETUNE_DEFAULTS, 'finetune');
   const method = config.method;
-  const { model, sidecar, task, session, loaders, dispose } = openSupervised(plan, args, config, o);
+  const { model, backbone, data, session, loaders, dispose } = await openSupervised(plan, args, config, o);
   try {
     const r = await supervisedRun({ model, config, ...loaders, session, onEvent: session.events(o, 20), handleSignals: o.handleSignals, signal: o.signal, extend });
     r.task.dispose();
+    const test = splitMetrics(r.test, data.classes);
     const report: FinetuneReport = {
-      runDir: session.dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, backboneSha256: sidecar.sha256,
-      method: 'finetune', gates: null, strategy: method.strategy,
+      runDir: session.dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, model: backbone.spec.name, backboneSha256: backbone.sha256,
+      method: 'finetune', gates: null, strategy: method.strategy, optimizer: method.optimizer,
       steps: r.result.step, epochs: Math.round(100 * (r.result.epochsRun ?? r.result.step / loaders.train.numBatches)) / 100, status: r.result.status, exitCode: r.result.exitCode,
-      testAccuracy: r.test.accuracy, testLoss: r.test.loss, testImages: task.test.length, elapsedSec: r.elapsedSec, command: session.command,
+      val: r.val ? splitMetrics(r.val, data.classes) : null, test, valAccuracy: r.val?.accuracy ?? null,
+      testAccuracy: test.accuracy, testLoss: test.loss, testMacroF1: test.macroF1, testImages: test.n, elapsedSec: r.elapsedSec, command: session.command,
+      preprocessing: data.preprocessing,
     };
     writeWeights(model, join(session.dir, 'weights.safetensors'), {
-      model: sidecar.model, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed: config.seed }, training: { steps: r.result.step, batchSize: args.batchSize, method: config.method, from: args.weights },
-      sourceTestAccuracy: null, command: session.command, elapsedSec: r.elapsedSec,
+      model: backbone.spec, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed: config.seed, classes: data.classes }, training: { steps: r.result.step, batchSize: args.batchSize, method: config.method, from: args.weights },
+      sourceTestAccuracy: null, command: session.command, elapsedSec: r.elapsedSec, preprocessing: { ...data.preprocessing },
     });
     session.writeSummary(report);
-    session.log(`test accuracy ${r.test.accuracy.toFixed(4)} (${task.test.length} images); ${r.result.step} steps in ${r.elapsedSec.toFixed(1)} s`);
+    if (r.val) session.log(metricsLine('validation', r.val));
+    session.log(metricsLine('test', r.test));
+    session.log(`${r.result.step} steps in ${r.elapsedSec.toFixed(1)} s`);
     return report;
   } finally {
     dispose();
