@@ -13,7 +13,7 @@ import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { DataLoader, type AnyLoader, type AugmentName, type Preprocessing } from '../../data/index.js';
 import { bundledBackbonePath, writeWeights, type FeatureModel } from '../../models/index.js';
-import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type SupervisedArgs, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
+import { classificationMetrics, defined, isBuiltinSpec, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type SupervisedArgs, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
 import { finetuneTrainConfig, type FinetuneConfig, type ResolvedFinetuneConfig, type Strategy } from './config.js';
 import { createFinetuneTask, type FinetuneTask } from './index.js';
 
@@ -49,7 +49,7 @@ export interface RunPlacement {
 export interface SupervisedDataOptions {
   /** A data spec: a built-in task (fmnist:target-mid ...), imagefolder:DIR, csv:FILE (data.open). */
   data?: string;
-  /** Labelled training images per class (any integer >= 1, or 'all'); the rest are unlabelled. */
+  /** Labelled training images per class (any integer >= 1, or 'all'; default 50 on the built-in tasks, 'all' on other data); the rest are unlabelled. */
   labelsPerClass?: number | 'all';
   /** Fraction of the labelled training images held out for validation when the data has no val/ split (default 0.1; at least one per class). */
   valFraction?: number;
@@ -125,11 +125,12 @@ export async function supervisedRun(o: {
 /** The finetune method's config resolver over raw layers. */
 export const resolveFinetune = (raw: Record<string, unknown>): TrainConfig<ResolvedFinetuneConfig> => finetuneTrainConfig({}, raw);
 
-/** The saved arguments of a new supervised run from its options and defaults (absolute weights path; null weights: `model` freshly initialised). */
+/** The saved arguments of a new supervised run from its options and defaults (absolute weights path; null weights: `model` freshly initialised; labelsPerClass defaults to the benchmark's budget on built-in tasks, 'all' on other data). */
 export function supervisedArgs(o: SupervisedDataOptions, d: { data: string; labelsPerClass: number | 'all'; batchSize: number }, method?: string): SavedRunArgs {
   const weights = o.weights ? resolve(o.weights) : o.model ? null : resolve(bundledBackbonePath());
+  const data = o.data ?? d.data;
   return {
-    data: o.data ?? d.data, labelsPerClass: o.labelsPerClass ?? d.labelsPerClass, batchSize: o.batchSize ?? d.batchSize, weights, model: o.model ?? null,
+    data, labelsPerClass: o.labelsPerClass ?? (isBuiltinSpec(data) ? d.labelsPerClass : 'all'), batchSize: o.batchSize ?? d.batchSize, weights, model: o.model ?? null,
     valFraction: o.valFraction ?? FINETUNE_DEFAULTS.valFraction, testFraction: o.testFraction ?? FINETUNE_DEFAULTS.testFraction,
     imageSize: o.imageSize ?? null, augment: o.augment ?? FINETUNE_DEFAULTS.augment, ...(method ? { method } : {}),
   };

@@ -1,0 +1,80 @@
+/**
+ * Own images and own PyTorch weights through the library's run functions at a tiny scale: runFinetune on a
+ * generated RGB ImageFolder (mixed sizes and modes) with the bundled 1-channel backbone and with a torchvision
+ * resnet18 .pth state dict; the validation split, the final val and test metrics (per-class accuracy, macro-F1,
+ * confusion matrix) in the report and summary.json; --optimizer adamw, --augment, --max-steps; runAdafilter on
+ * the same folder; bad input (a corrupt image, an empty class folder, a forbidden global, weights that do not fit)
+ * refused, named, before anything is written.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runFinetune } from '../../src/methods/finetune/index.js';
+import { runAdafilter } from '../../src/methods/adafilter/index.js';
+import { writeClassTree } from '../image-tree.js';
+
+const ROOT = mkdtempSync(join(tmpdir(), 'own-data-'));
+process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
+const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures');
+const quiet = { quiet: true, handleSignals: false } as const;
+const folder = join(ROOT, 'images');
+const ready = writeClassTree(folder, 10, { noise: 30 });
+
+test('runFinetune on imagefolder:DIR with the bundled backbone: val and test apart, per-class metrics, weights with their preprocessing', async () => {
+  await ready;
+  const out = join(ROOT, 'ft');
+  const r = await runFinetune({ ...quiet, data: `imagefolder:${folder}`, labelsPerClass: 'all', imageSize: 24, maxSteps: 3, batchSize: 8, out, testFraction: 0.2, valFraction: 0.25 });
+  assert.deepEqual([r.status, r.steps, r.model, r.optimizer], ['completed', 3, 'cifar_resnet20', 'sgd']);
+  assert.equal(r.test.images, 6, '20% of 3 x 10 images, stratified');
+  assert.equal(r.val!.images, 6, '25% of the 24 labelled images, at least one per class');
+  assert.deepEqual(r.test.classes, ['cat', 'dog', 'emu']);
+  assert.equal(r.test.confusion.length, 3);
+  assert.equal(r.test.confusion.flat().reduce((a, b) => a + b, 0), 6);
+  assert.equal(r.test.perClassAccuracy.length, 3);
+  assert.ok(r.test.macroF1 >= 0 && r.test.macroF1 <= 1);
+  assert.equal(r.preprocessing.channels, 1, 'the bundled backbone takes 1 channel');
+  assert.equal(r.preprocessing.channelAdapt, 'mixed');
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.deepEqual(Object.keys(summary.val), Object.keys(summary.test));
+  assert.equal(summary.testAccuracy, r.test.accuracy);
+  const side = JSON.parse(readFileSync(join(out, 'weights.json'), 'utf8'));
+  assert.deepEqual(side.preprocessing.imageSize, [24, 24], 'the fine-tuned weights record their preprocessing');
+  assert.deepEqual(side.task.classes, ['cat', 'dog', 'emu']);
+  const log = readFileSync(join(out, 'log.txt'), 'utf8');
+  assert.match(log, /validation accuracy .* macro-F1/);
+  assert.match(log, /test accuracy .* per class/);
+});
+
+test('runFinetune with a torchvision resnet18 .pth: ImageNet normalisation, RGB, adamw, mixup; runAdafilter on the same folder', async () => {
+  await ready;
+  const weights = join(FIXTURES, 'pth_resnet18w4.pth');
+  const r = await runFinetune({ ...quiet, data: `imagefolder:${folder}`, weights, imageSize: 32, maxSteps: 2, batchSize: 8, optimizer: 'adamw', augment: 'mixup', out: join(ROOT, 'tv') });
+  assert.deepEqual([r.status, r.model, r.optimizer], ['completed', 'resnet18', 'adamw']);
+  assert.equal(r.preprocessing.channels, 3);
+  assert.deepEqual(r.preprocessing.normalization?.mean, [0.485, 0.456, 0.406]);
+  assert.equal(r.preprocessing.augment, 'mixup');
+  const cfg = JSON.parse(readFileSync(join(ROOT, 'tv', 'config.json'), 'utf8'));
+  assert.deepEqual([cfg.optim.name, cfg.optim.lr], ['adamw', 1e-3]);
+  const a = await runAdafilter({ ...quiet, data: `imagefolder:${folder}`, weights, imageSize: 32, maxSteps: 2, batchSize: 8, out: join(ROOT, 'af') });
+  assert.equal(a.status, 'completed');
+  assert.ok(a.val && a.test.images === 6 && a.gates.fraction >= 0 && a.gates.fraction <= 1);
+});
+
+test('bad input is named before anything is written: corrupt image, empty class folder, forbidden global, weights that do not fit', async () => {
+  await ready;
+  const bad = join(ROOT, 'bad');
+  await writeClassTree(bad, 4);
+  writeFileSync(join(bad, 'dog', 'broken.png'), Buffer.from('not a png at all'));
+  const o = { ...quiet, labelsPerClass: 'all' as const, maxSteps: 1, imageSize: 16 };
+  const out = (n: string): string => join(ROOT, `out-${n}`);
+  await assert.rejects(runFinetune({ ...o, data: `imagefolder:${bad}`, out: out('corrupt') }), /broken\.png/);
+  const empty = join(ROOT, 'empty');
+  await writeClassTree(empty, 4);
+  mkdirSync(join(empty, 'fox'));
+  await assert.rejects(runFinetune({ ...o, data: `imagefolder:${empty}`, out: out('empty') }), /fox/);
+  await assert.rejects(runFinetune({ ...o, data: `imagefolder:${folder}`, weights: join(FIXTURES, 'evil_os_system.pth'), out: out('evil') }), /evil_os_system\.pth: forbidden global 'posix\.system'/);
+  await assert.rejects(runFinetune({ ...o, data: `imagefolder:${folder}`, weights: join(FIXTURES, 'pth_resnet18w4.pth'), model: 'resnet34', out: out('misfit') }), /pth_resnet18w4\.pth/);
+  for (const n of ['corrupt', 'empty', 'evil', 'misfit']) assert.ok(!existsSync(out(n)), `nothing written for ${n}`);
+});
