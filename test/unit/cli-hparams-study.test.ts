@@ -72,6 +72,12 @@ test('adviseTarget: best elr over momenta (seed means), the range within the tol
   assert.equal(far.scores[2]!.seeds, 2);
   assert.ok(Math.abs(far.scores[2]!.mean - 0.78) < 1e-12 && Math.abs(far.scores[2]!.spread - 0.04) < 1e-12);
   assert.ok(Math.abs(far.l2spMinusL2! - -0.02) < 1e-12, 'matched on elr, momentum and seed');
+  assert.equal(near.selectedOn, 'test', 'a study without validation accuracies says it ranked on test');
+  // with validation accuracies the ranking uses them only: validation prefers elr 0.03 although test prefers 0.01
+  const t = structuredClone(s.targets[0]!);
+  for (const c of t.cells) c.valAccuracy = c.elr === 0.03 ? 0.99 : 0.5;
+  const v = adviseTarget(t, 0.01);
+  assert.deepEqual([v.selectedOn, v.bestElr, v.elrRange], ['validation', 0.03, [0.03, 0.03]]);
 });
 
 test('recommendFromStudy: the nearest study target in similarity; flags extrapolation', () => {

@@ -65,9 +65,10 @@ test('capPerClass keeps the first N of each class; gridTable marks missing cells
   assert.deepEqual(capPerClass(Int32Array.from([0, 1, 0, 0, 1, 2]), 2), [0, 1, 2, 4, 5]);
   assert.deepEqual(capPerClass(Int32Array.from([0, 0]), null), [0, 1]);
   const t = gridTable({ elrs: [0.1, 0.3], momenta: [0, 0.9], regularizers: ['l2'] }, [
-    { id: cellId(0.1, 0, 'l2'), elr: 0.1, momentum: 0, lr: 0.1, regularizer: 'l2', testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' },
+    { id: cellId(0.1, 0, 'l2'), elr: 0.1, momentum: 0, lr: 0.1, regularizer: 'l2', valAccuracy: 0.4, testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' },
   ]);
-  assert.match(t, /\| 0\.1 \| 50\.00 \| - \|/);
+  assert.match(t, /\| 0\.1 \| 40\.00 \| - \|/, 'the table shows validation accuracy (the ranking split)');
+  assert.match(gridTable({ elrs: [0.1], momenta: [0], regularizers: ['l2'] }, [{ id: 'x', elr: 0.1, momentum: 0, lr: 0.1, regularizer: 'l2', valAccuracy: 0.4, testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' }], 'testAccuracy'), /\| 0\.1 \| 50\.00 \|/);
   assert.match(t, /\| 0\.3 \| - \| - \|/);
 });
 
@@ -85,11 +86,15 @@ test('runGrid: a tiny grid writes the table, summary and report; a second call r
     assert.equal(c.reused, false);
     assert.equal(c.steps, 2);
     assert.ok(c.testAccuracy >= 0 && c.testAccuracy <= 1);
+    assert.ok(c.valAccuracy !== null && c.valAccuracy >= 0 && c.valAccuracy <= 1, 'every cell has a validation accuracy');
   }
+  const bestVal = Math.max(...r1.cells.map((c) => c.valAccuracy!));
+  assert.equal(r1.best!.valAccuracy, bestVal, 'the grid selects on validation accuracy');
   assert.ok(logs.some((l) => l.startsWith('cell 2/2')));
   const md = readFileSync(join(out, 'results.md'), 'utf8');
   assert.match(md, /\| elr \| m=0 \| m=0\.9 \|/);
   assert.match(md, /\| 0\.1 \| \d+\.\d\d \| \d+\.\d\d \|/);
+  assert.match(md, /Selected on validation: elr0\.1-m0(\.9)?-l2 \(validation \d+\.\d\d%\), its test accuracy/);
   assert.ok(existsSync(join(out, 'report.html')));
   assert.equal((JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { cells: unknown[] }).cells.length, 2);
   // simulate an interrupted second cell: its summary no longer says completed
@@ -98,6 +103,7 @@ test('runGrid: a tiny grid writes the table, summary and report; a second call r
   const r2 = await runGrid(a, (s) => logs2.push(s));
   assert.equal(r2.cells[0]!.reused, true);
   assert.equal(r2.cells[0]!.testAccuracy, r1.cells[0]!.testAccuracy);
+  assert.equal(r2.cells[0]!.valAccuracy, r1.cells[0]!.valAccuracy, 'a reused cell keeps its validation accuracy');
   assert.equal(r2.cells[1]!.reused, false);
   assert.ok(logs2.some((l) => /interrupted earlier; restarting/.test(l)));
   const r3 = await runGrid(a, () => {});

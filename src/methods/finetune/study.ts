@@ -15,8 +15,8 @@ import type { SimilarityReport } from './run-similarity.js';
 
 export const STUDY_FORMAT = 'adaptune-hparams-study/1';
 
-/** One finished fine-tuning cell. */
-export interface StudyCell { elr: number; momentum: number; lr: number; regularizer: string; seed: number; testAccuracy: number }
+/** One finished fine-tuning cell; valAccuracy is absent in studies collected before grids held out a validation split. */
+export interface StudyCell { elr: number; momentum: number; lr: number; regularizer: string; seed: number; testAccuracy: number; valAccuracy?: number | null }
 /** One target of the study: its similarity to the source and its cells. */
 export interface StudyTarget { target: TaskName; emd: number; similarity: number; cells: StudyCell[] }
 /** The study file. */
@@ -39,6 +39,8 @@ export interface ElrScore { elr: number; momentum: number; mean: number; spread:
 /** What a study says about one target. */
 export interface TargetAdvice {
   target: TaskName; similarity: number; emd: number; scores: ElrScore[]; bestElr: number;
+  /** The split the scores come from: 'validation' when every cell has a validation accuracy, else 'test' (an old study; the advice is then biased and says so). */
+  selectedOn: 'validation' | 'test';
   /** Smallest and largest tested elr whose score is within `tolerance` of the best. */
   elrRange: [number, number];
   /** Mean of L2-SP minus L2 accuracy over the (elr, momentum, seed) cells run with both; null when none. */
@@ -76,12 +78,18 @@ export function readStudy(file: string): Study {
   return s;
 }
 
-/** The study's advice for one target: per-elr scores (plain L2 cells), the best elr, the range within `tolerance` (a fraction, 0.01 = 1 point), and L2-SP - L2. */
+/**
+ * The study's advice for one target: per-elr scores (plain L2 cells), the best elr, the range within `tolerance`
+ * (a fraction, 0.01 = 1 point), and L2-SP - L2. Scores are validation accuracies when every cell has one (test
+ * accuracies only for a study collected before validation splits; selectedOn says which).
+ */
 export function adviseTarget(t: StudyTarget, tolerance: number): TargetAdvice {
   const l2 = t.cells.filter((c) => c.regularizer === 'l2');
+  const onVal = t.cells.every((c) => typeof c.valAccuracy === 'number');
+  const score = (c: StudyCell): number => (onVal ? c.valAccuracy! : c.testAccuracy);
   const scores: ElrScore[] = [...new Set(l2.map((c) => c.elr))].sort((a, b) => a - b).map((elr) => {
     const per = [...new Set(l2.filter((c) => c.elr === elr).map((c) => c.momentum))].map((m) => {
-      const acc = l2.filter((c) => c.elr === elr && c.momentum === m).map((c) => c.testAccuracy);
+      const acc = l2.filter((c) => c.elr === elr && c.momentum === m).map(score);
       return { elr, momentum: m, mean: mean(acc), spread: Math.max(...acc) - Math.min(...acc), seeds: acc.length };
     });
     return per.reduce((a, b) => (b.mean > a.mean ? b : a));
@@ -90,10 +98,10 @@ export function adviseTarget(t: StudyTarget, tolerance: number): TargetAdvice {
   const good = scores.filter((s) => s.mean >= best.mean - tolerance).map((s) => s.elr);
   const diffs = t.cells.filter((c) => c.regularizer === 'l2-sp').flatMap((c) => {
     const twin = l2.find((x) => x.elr === c.elr && x.momentum === c.momentum && x.seed === c.seed);
-    return twin ? [c.testAccuracy - twin.testAccuracy] : [];
+    return twin ? [score(c) - score(twin)] : [];
   });
   return {
-    target: t.target, similarity: t.similarity, emd: t.emd, scores, bestElr: best.elr, elrRange: [Math.min(...good), Math.max(...good)],
+    target: t.target, similarity: t.similarity, emd: t.emd, scores, bestElr: best.elr, selectedOn: onVal ? 'validation' : 'test', elrRange: [Math.min(...good), Math.max(...good)],
     l2spMinusL2: diffs.length ? mean(diffs) : null, pairs: diffs.length,
   };
 }
@@ -127,7 +135,7 @@ export function readCells(dirs: string[]): { byTarget: Map<TaskName, StudyCell[]
       const cfg = JSON.parse(readFileSync(join(d, e.name, 'config.json'), 'utf8')) as { seed?: number; epochs?: number };
       seen.epochs.add(num(cfg.epochs));
       seen.lpc.add(s['labelsPerClass'] as number | 'all');
-      const cell: StudyCell = { elr: num(s['elr']), momentum: num(s['momentum']), lr: num(s['lr']), regularizer: String(s['regularizer']), seed: num(cfg.seed), testAccuracy: s['testAccuracy'] };
+      const cell: StudyCell = { elr: num(s['elr']), momentum: num(s['momentum']), lr: num(s['lr']), regularizer: String(s['regularizer']), seed: num(cfg.seed), testAccuracy: s['testAccuracy'], ...(typeof s['valAccuracy'] === 'number' ? { valAccuracy: s['valAccuracy'] } : {}) };
       const list = byTarget.get(s['data'] as TaskName) ?? [];
       if (!list.some((c) => c.elr === cell.elr && c.momentum === cell.momentum && c.regularizer === cell.regularizer && c.seed === cell.seed)) list.push(cell);
       byTarget.set(s['data'] as TaskName, list);
@@ -195,7 +203,8 @@ export function formatRecommendation(r: Recommendation): string {
     `${r.data}: EMD ${r.emd.toFixed(4)}, similarity ${r.similarity.toFixed(4)} (gamma ${r.gamma.toPrecision(4)}, tap ${r.tap}, source ${r.source})`,
     ...(r.backboneMatches ? [] : ['note: these weights are not the study\'s backbone; its numbers may not transfer']),
     `nearest study target by similarity: ${n.target} (${n.similarity.toFixed(4)}, difference ${r.distance.toFixed(4)})${r.outside ? '; outside the study\'s similarity range: extrapolated' : ''}`,
-    `effective learning rate: best ${n.bestElr}, range ${n.elrRange[0]} - ${n.elrRange[1]} (tested elrs within ${pct(r.tolerance)} points of the best: ${n.scores.map((s) => `${s.elr}: ${pct(s.mean)}%`).join(', ')})`,
+    `effective learning rate: best ${n.bestElr}, range ${n.elrRange[0]} - ${n.elrRange[1]} (tested elrs within ${pct(r.tolerance)} points of the best on ${n.selectedOn === 'validation' ? 'validation' : 'TEST'} accuracy: ${n.scores.map((s) => `${s.elr}: ${pct(s.mean)}%`).join(', ')})`,
+    ...(n.selectedOn === 'test' ? ['note: this study predates validation splits, so its ranking used test accuracy (biased); collect a new study from grids run with a validation split'] : []),
     `regularizer: ${reg}`,
     `study ${r.study}: ${r.epochs} epochs, ${r.labelsPerClass} labels/class; targets by similarity: ${r.targets.map((t) => `${t.target} ${t.similarity.toFixed(3)} -> elr ${t.elrRange[0]}-${t.elrRange[1]}`).join('; ')}`,
   ].join('\n');
