@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFinetune } from '../../src/methods/finetune/index.js';
 import { runAdafilter } from '../../src/methods/adafilter/index.js';
+import { runAdversarial, runRobustness } from '../../src/methods/adversarial/index.js';
 import { writeClassTree } from '../image-tree.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'own-data-'));
@@ -60,6 +61,20 @@ test('runFinetune with a torchvision resnet18 .pth: ImageNet normalisation, RGB,
   const a = await runAdafilter({ ...quiet, data: `imagefolder:${folder}`, weights, imageSize: 32, maxSteps: 2, batchSize: 8, out: join(ROOT, 'af') });
   assert.equal(a.status, 'completed');
   assert.ok(a.val && a.test.images === 6 && a.gates.fraction >= 0 && a.gates.fraction <= 1);
+});
+
+test('runAdversarial and runRobustness on the folder with torchvision weights: validation monitor, test once, normalisation after the attack', async () => {
+  await ready;
+  const weights = join(FIXTURES, 'pth_resnet18w4.pth');
+  const out = join(ROOT, 'adv');
+  const r = await runAdversarial({ ...quiet, data: `imagefolder:${folder}`, weights, imageSize: 32, maxSteps: 2, batchSize: 8, valImages: 3, testSteps: 1, steps: 1, evalSteps: 1, out });
+  assert.deepEqual([r.status, r.model, r.head, r.valImages], ['completed', 'resnet18', 'new', 3]);
+  assert.deepEqual(r.preprocessing.normalization?.std, [0.229, 0.224, 0.225]);
+  assert.ok(r.best && r.monitor.length >= 1, 'the best checkpoint is chosen on the validation monitor');
+  assert.equal(r.test!.images, 6);
+  const rob = await runRobustness({ weights: join(out, 'weights.safetensors'), steps: [1], epsSweep: [], limit: 4, batchSize: 4 });
+  assert.equal(rob.data, `imagefolder:${folder}`, 'the fine-tuned weights know their data');
+  assert.equal(rob.examples, 4);
 });
 
 test('bad input is named before anything is written: corrupt image, empty class folder, forbidden global, weights that do not fit', async () => {

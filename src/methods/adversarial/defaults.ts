@@ -1,5 +1,6 @@
 /** @module The options of runAdversarial and their defaults (shared with the CLI's parser; no native code). */
-import type { LabelsPerClass, TaskName } from '../../data/tasks/spec.js';
+import type { TaskName } from '../../data/tasks/spec.js';
+import type { AugmentName } from '../../data/preprocess.js';
 import type { RunHooks } from '../../train/lifecycle.js';
 
 /** Engine and method defaults (below a config file, the options and `set`), and the run's own defaults. */
@@ -11,16 +12,25 @@ export const ADVERSARIAL_DEFAULTS = {
     method: { init: 'finetune', eps: 0.1, steps: 7, evalSteps: 10 },
   },
   args: {
-    data: 'fmnist:source' as TaskName, labelsPerClass: 'all' as LabelsPerClass, batchSize: 128, valImages: 500, testSteps: 20, testRestarts: 1, gapImages: 0,
+    data: 'fmnist:source' as string, labelsPerClass: 'all' as number | 'all', batchSize: 128, valImages: 500, testSteps: 20, testRestarts: 1, gapImages: 0,
     trainPerClass: null as number | null, select: 'robust-then-clean' as 'robust' | 'robust-then-clean', compareTo: null as string | null,
   },
 } as const;
 
 /** Options of runAdversarial (undefined: the default, or the resumed run's value). */
 export interface AdversarialOptions extends RunHooks {
-  data?: TaskName; labelsPerClass?: LabelsPerClass;
-  /** Weights with a sidecar (default: the bundled backbone); the head is kept when `data` is the weights' own task. */
+  /** A data spec: a built-in task, imagefolder:DIR, csv:FILE (in memory). */
+  data?: string; labelsPerClass?: number | 'all';
+  /** Any weights file loadWeights reads (default: the bundled backbone); the head is kept when `data` is the weights' own task. */
   weights?: string | null;
+  /** A registry model: the architecture of `weights`, or alone a freshly initialised one. */
+  model?: string | null;
+  /** Fraction held out for testing when the data has no test split (default 0.2). */
+  testFraction?: number;
+  /** The model's input size (default: from the model). */
+  imageSize?: number | null;
+  /** Training augmentation (default crop+flip). */
+  augment?: AugmentName | null;
   out?: string | null; resume?: string | null; config?: string | null; set?: string[]; threads?: number;
   seed?: number; epochs?: number; maxSteps?: number; batchSize?: number;
   init?: 'finetune' | 'scratch'; loss?: 'pgd' | 'trades' | 'fast'; norm?: 'linf' | 'l2'; eps?: number; steps?: number; stepSize?: number;
@@ -28,7 +38,7 @@ export interface AdversarialOptions extends RunHooks {
   schedule?: 'slow-start-fast-decay' | 'piecewise' | 'cyclic' | 'constant';
   warmupFraction?: number; warmupShape?: 'linear' | 'cosine'; startFactor?: number; decayShape?: 'exponential' | 'linear' | 'cosine'; decayRate?: number;
   lr?: number; momentum?: number; weightDecay?: number;
-  /** Held-out images (taken from the training split) for the robust-overfitting monitor; 0 = no monitor. */
+  /** Held-out validation images (taken from the labelled training images, class-stratified; the data's own val/ when it has one) for the robust-overfitting monitor and the best checkpoint; 0 = no monitor. */
   valImages?: number;
   /** Train on this many images per class, drawn with the seed from what is left after the hold-out (null: all of them). */
   trainPerClass?: number | null;

@@ -1,15 +1,19 @@
 /**
- * @module runAdversarial: PGD adversarial training or fine-tuning (`adaptune adversarial`) with a held-out
- * robust-accuracy monitor, best-checkpoint selection, a final robustness evaluation (selected and last weights,
- * optionally training images for the train-test gap) and cost accounting against a from-scratch run.
+ * @module runAdversarial: PGD adversarial training or fine-tuning (`adaptune adversarial`) of any model/weights on
+ * any in-memory data spec, with a held-out robust-accuracy monitor on a validation split of the training images
+ * (valImages, or the data's own val/), best-checkpoint selection on it only, a final robustness evaluation on the
+ * test split (selected and last weights, optionally training images for the train-test gap) and cost accounting
+ * against a from-scratch run. Attacks work on [0, 1] pixels: the backbone's normalisation (ImageNet's for
+ * torchvision ResNets) is applied after the attack, before the model.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as torch from '../../core/torch.js';
 import { ConfigError, DataError } from '../../core/errors.js';
-import { DataLoader, labelBudget, loadTask, taskLoaders, type Dataset, type LabelsPerClass, type TaskName } from '../../data/index.js';
-import { bundledBackbonePath, loadPretrained, readSidecar, writeWeights } from '../../models/index.js';
-import { CheckpointReader, Checkpoints, defined, makeConfig, withMethod, planRun, runConfig, RunSession, type RunHooks, type TrainConfig } from '../../train/index.js';
+import { DataLoader, Dataset, evalTransform, labelBudget, loadersFor, open, stratifiedSplit, transforms, type AugmentName, type OpenedData, type Preprocessing } from '../../data/index.js';
+import { bundledBackbonePath, readSidecar, writeWeights, type Sidecar } from '../../models/index.js';
+import { CheckpointReader, Checkpoints, defined, isBuiltinSpec, loadBackbone, makeConfig, withMethod, planRun, preprocessingFor, runConfig, RunSession, SUPERVISED_DATA_DEFAULTS, type RunHooks, type TrainConfig } from '../../train/index.js';
+import type { Tensor } from '../../core/torch.js';
 import { validateAdversarialConfig, type AdversarialConfig } from './config.js';
 import { costRatio, pretrainCost, readRunCost, type CostRatio, type PretrainCost, type RunCost } from './cost.js';
 import { createAdversarialTask, type AdversarialTask } from './index.js';
@@ -20,13 +24,18 @@ import { ADVERSARIAL_DEFAULTS, type AdversarialOptions } from './defaults.js';
 const EVAL_BATCH = 100;
 
 /** The command's arguments a resumed run needs again (saved as cli.json). */
-type SavedArgs = { data: TaskName; labelsPerClass: LabelsPerClass; valImages: number; testSteps: number; testRestarts: number; testLimit?: number; gapImages: number; batchSize: number; weights: string; trainPerClass?: number | null };
+type SavedArgs = {
+  data: string; labelsPerClass: number | 'all'; valImages: number; testSteps: number; testRestarts: number; testLimit?: number; gapImages: number; batchSize: number; weights: string | null; trainPerClass?: number | null;
+  model?: string | null; testFraction?: number; imageSize?: number | null; augment?: AugmentName | null;
+};
 
 /** One robustness row of the report. */
 export interface RobustRow { clean: number; fgsm: number; pgd: number; pgdSteps: number; restarts: number; images: number; maskingFlags: string[] }
 /** What an adversarial run reports. */
 export interface AdversarialReport {
-  runDir: string; data: string; init: string; loss: string; eps: number; norm: string; schedule: string; weights: string; head: 'kept' | 'new';
+  runDir: string; data: string; init: string; loss: string; eps: number; norm: string; schedule: string; weights: string | null; model: string; head: 'kept' | 'new';
+  /** The images' preprocessing (normalisation, when any, is applied after the attack, inside the model's input). */
+  preprocessing: Preprocessing; valImages: number;
   steps: number; epochs: number; status: string; exitCode: number;
   /** The checkpoint the monitor selected (null without a monitor: the last weights). */
   best: { step: number; robustAccuracy: number; accuracy: number | null } | null;
@@ -70,10 +79,18 @@ export async function adversarialConfig(o: AdversarialOptions = {}): Promise<Tra
 /** N examples spread evenly over a dataset (the dataset itself when N is absent or not smaller). */
 const spread = (d: Dataset, n: number | undefined): Dataset | null => (n !== undefined && n < d.length ? d.subset(Array.from({ length: n }, (_, i) => Math.floor((i * d.length) / n))) : null);
 
-/** Clean, FGSM and PGD-k (restarts) accuracy of the model on a dataset. */
-function robustRow(task: AdversarialTask, d: Dataset, k: number, restarts: number, seed: number): RobustRow {
+/** The normalisation of a preprocessing as a function applied before the model (null: none). */
+export function normalizer(n: { mean: number[]; std: number[] } | null): ((x: Tensor) => Tensor) | null {
+  if (!n) return null;
+  const t = new transforms.Normalize(n);
+  return (x) => t.apply(x);
+}
+
+/** Clean, FGSM and PGD-k (restarts) accuracy of the model on a dataset (evaluation crop, then the attack in [0, 1], then the normalisation). */
+function robustRow(task: AdversarialTask, d: Dataset, k: number, restarts: number, seed: number, p: Preprocessing): RobustRow {
   const c = task.config;
-  const r: RobustnessReport = evaluateRobustness(task.model, new DataLoader(d, { batchSize: EVAL_BATCH, seed, shuffle: false, prefetch: false }), { eps: c.eps, norm: c.norm, steps: [k], restarts, seed });
+  const loader = new DataLoader(d, { batchSize: EVAL_BATCH, seed, shuffle: false, prefetch: false, transform: evalTransform(p) });
+  const r: RobustnessReport = evaluateRobustness(task.model, loader, { eps: c.eps, norm: c.norm, steps: [k], restarts, seed, normalize: task.data.normalize ?? null });
   return { clean: r.clean, fgsm: r.fgsm, pgd: r.pgd[0]!.accuracy, pgdSteps: k, restarts, images: r.examples, maskingFlags: r.maskingFlags };
 }
 
@@ -120,40 +137,63 @@ export async function runAdversarial(o: AdversarialOptions = {}): Promise<Advers
   const plan = planRun<SavedArgs>('adversarial', o);
   const { config, extend } = await runConfig(plan, {
     ...layers(a),
-    given: { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined, valImages: o.valImages, trainPerClass: o.trainPerClass, testSteps: o.testSteps, testRestarts: o.testRestarts, testLimit: o.testLimit, gapImages: o.gapImages },
+    given: { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined, model: o.model ?? undefined, testFraction: o.testFraction, imageSize: o.imageSize ?? undefined, augment: o.augment ?? undefined, valImages: o.valImages, trainPerClass: o.trainPerClass, testSteps: o.testSteps, testRestarts: o.testRestarts, testLimit: o.testLimit, gapImages: o.gapImages },
   });
   const args: SavedArgs = plan.saved?.args ?? {
-    data: a.data, labelsPerClass: a.labelsPerClass, batchSize: a.batchSize, weights: resolve(a.weights ?? bundledBackbonePath()), valImages: a.valImages,
+    data: a.data, labelsPerClass: a.labelsPerClass, batchSize: a.batchSize, weights: o.weights ? resolve(o.weights) : o.model ? null : resolve(bundledBackbonePath()), valImages: a.valImages,
     testSteps: a.testSteps, testRestarts: a.testRestarts, ...(a.testLimit !== undefined ? { testLimit: a.testLimit } : {}), gapImages: a.gapImages, trainPerClass: a.trainPerClass,
+    model: o.model ?? null, testFraction: o.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction, imageSize: o.imageSize ?? null, augment: o.augment ?? null,
   };
   const scratchRun = a.compareTo ? readRunCost(resolve(a.compareTo)) : null;
   if (scratchRun && scratchRun.init !== 'scratch') throw new ConfigError(`--compare-to ${a.compareTo}: that run has init '${scratchRun.init}'; the cost ratio is measured against a from-scratch run (--init scratch)`);
   const method = config.method;
-  // the head is kept when the data is the weights' own task (the paper's setting), else replaced
-  const keepHead = readSidecar(args.weights).task?.['name'] === args.data;
-  const size = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed });
-  const n = size.train.length;
-  size.dispose();
-  if (args.valImages >= n) throw new ConfigError(`--val-images ${args.valImages} must be smaller than the ${n} training images of ${args.data}`);
-  const task = loadTask(args.data, { labelsPerClass: args.labelsPerClass, seed: config.seed, ...(args.valImages > 0 ? { valFraction: Math.max(args.valImages / n, 1e-6) } : {}) });
-  const owned: Dataset[] = [];
-  let model;
-  let sidecar;
   torch.manualSeed(config.seed);
-  try { ({ model, sidecar } = loadPretrained(args.weights, keepHead ? {} : { numClasses: task.numClasses })); } catch (e) { task.dispose(); throw e; }
+  const backbone = loadBackbone({ weights: args.weights, model: args.model ?? null, builtin: isBuiltinSpec(args.data), imageSize: args.imageSize ?? null });
+  const model = backbone.model;
+  let sidecar: Sidecar | null = null;
+  if (args.weights) { try { sidecar = readSidecar(args.weights); } catch { sidecar = null; } }
+  // the head is kept when the data is the weights' own task (the paper's setting), else replaced
+  const keepHead = backbone.sourceTask === args.data;
+  // attacks work on [0, 1] pixels: the data carries no normalisation, the task applies it before the model
+  const pre = { ...preprocessingFor(backbone, args, isBuiltinSpec(args.data)), normalization: null };
+  let d: OpenedData;
+  try { d = await open(args.data, { seed: config.seed, labelsPerClass: args.labelsPerClass, valFraction: 0, testFraction: args.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction, preprocessing: pre }); } catch (e) { model.dispose(); throw e; }
+  const owned: Dataset[] = [];
+  const release = (): void => { for (const x of owned.splice(0)) x.dispose(); model.dispose(); d.dispose(); };
+  let trainAll: Dataset;
+  let valSet: Dataset | null = null;
+  try {
+    if (!(d.train instanceof Dataset) || !(d.test instanceof Dataset) || (d.val && !(d.val instanceof Dataset))) throw new ConfigError(`${args.data}: adversarial training needs the data in memory (this set is streamed from disk); use a smaller set or image size`);
+    trainAll = d.train;
+    if (d.val instanceof Dataset) valSet = d.val;
+    else if (args.valImages > 0) {
+      const n = trainAll.length;
+      if (args.valImages >= n) throw new ConfigError(`--val-images ${args.valImages} must be smaller than the ${n} training images of ${args.data}`);
+      const sp = stratifiedSplit(trainAll.labelArray(), { valFraction: Math.max(args.valImages / n, 1e-6), seed: config.seed, numClasses: d.numClasses });
+      valSet = trainAll.subset(sp.val);
+      trainAll = trainAll.subset(sp.train);
+      owned.push(valSet, trainAll);
+    }
+    if (keepHead && model.numClasses !== d.numClasses) throw new ConfigError(`${args.weights}: its head has ${model.numClasses} outputs but ${args.data} has ${d.numClasses} classes`);
+    torch.manualSeed(config.seed);
+    if (!keepHead) torch.noGrad(() => model.resetClassifier(d.numClasses));
+  } catch (e) { release(); throw e; }
   let session: RunSession;
-  try { session = RunSession.open(plan, args, o); } catch (e) { model.dispose(); task.dispose(); throw e; }
+  try { session = RunSession.open(plan, args, o); } catch (e) { release(); throw e; }
   const dir = session.dir;
   const command = session.command;
+  for (const line of backbone.notes) session.log(line);
+  const p = d.preprocessing;
   // wall time of earlier sessions: our cost record, else the engine's elapsedSec (a process killed after training, before its report)
   const saved = session.resumed ? session.readSummary() : {};
   const prevWall = (saved['cost'] as RunCost | undefined)?.wallSec ?? (typeof saved['elapsedSec'] === 'number' ? saved['elapsedSec'] : 0);
   try {
-    const trainSet = trainSubset(task.train, args.trainPerClass ?? null, config.seed, task.numClasses);
-    if (trainSet !== task.train) owned.push(trainSet);
-    const loaders = taskLoaders({ train: trainSet, test: task.test }, args.batchSize, config.seed);
-    const val = task.val ? new DataLoader(task.val, { batchSize: EVAL_BATCH, seed: config.seed, shuffle: false, prefetch: false }) : null;
-    const adv = createAdversarialTask(model, method, { eval: val });
+    const testAll = d.test as Dataset;
+    const trainSet = trainSubset(trainAll, args.trainPerClass ?? null, config.seed, d.numClasses);
+    if (trainSet !== trainAll) owned.push(trainSet);
+    const loaders = loadersFor({ ...d, train: trainSet, val: null, test: testAll }, { batchSize: args.batchSize, seed: config.seed });
+    const val = valSet ? new DataLoader(valSet, { batchSize: EVAL_BATCH, seed: config.seed, shuffle: false, prefetch: false, transform: evalTransform(p) }) : null;
+    const adv = createAdversarialTask(model, method, { eval: val, normalize: normalizer(backbone.normalization) });
     const opts = { data: loaders.train, onEvent: session.events(o, 10), handleSignals: o.handleSignals ?? true, ...(o.signal ? { signal: o.signal } : {}), extend, scheduler: adv.lrScheduler };
     const t0 = Date.now();
     const result = await session.train(adv, config, opts);
@@ -163,9 +203,10 @@ export async function runAdversarial(o: AdversarialOptions = {}): Promise<Advers
       wallSec: (Date.now() - t0) / 1000 + prevWall, monitorSec: adv.evalSeconds,
     };
     const base = {
-      runDir: dir, data: args.data, init: method.init, loss: method.loss, eps: method.eps, norm: method.norm, schedule: method.schedule.name, weights: args.weights, head: keepHead ? 'kept' as const : 'new' as const,
+      runDir: dir, data: args.data, init: method.init, loss: method.loss, eps: method.eps, norm: method.norm, schedule: method.schedule.name, weights: args.weights, model: backbone.spec.name, head: keepHead ? 'kept' as const : 'new' as const,
+      preprocessing: { ...p, normalization: backbone.normalization }, valImages: valSet?.length ?? 0,
       steps: result.step, epochs: Math.round(100 * (result.epochsRun ?? result.step / loaders.train.numBatches)) / 100, status: result.status, exitCode: result.exitCode,
-      trainPerClass: args.trainPerClass ?? null, trainImages: trainSet.length, monitor: monitorRows(dir), cost, pretrain: method.init === 'finetune' ? pretrainCost(sidecar.training, sidecar.elapsedSec) : null,
+      trainPerClass: args.trainPerClass ?? null, trainImages: trainSet.length, monitor: monitorRows(dir), cost, pretrain: method.init === 'finetune' && sidecar ? pretrainCost(sidecar.training, sidecar.elapsedSec) : null,
     };
     const ratio = (): CostRatio | null => (scratchRun ? costRatio(resolve(a.compareTo!), scratchRun.cost, cost, base.pretrain) : null);
     if (result.status !== 'completed' && result.status !== 'early-stopped') {
@@ -175,30 +216,28 @@ export async function runAdversarial(o: AdversarialOptions = {}): Promise<Advers
       return partial;
     }
     const seed = config.seed;
-    const test = spread(task.test, args.testLimit);
+    const test = spread(testAll, args.testLimit);
     if (test) owned.push(test);
     const gapSubset = args.gapImages > 0 ? spread(trainSet, args.gapImages) : null;
     if (gapSubset) owned.push(gapSubset);
     const gap = args.gapImages > 0 ? gapSubset ?? trainSet : null; // trainSet is owned elsewhere: never pushed twice
     const ptr = val ? new Checkpoints(join(dir, 'checkpoints')).pointer('best') : null;
-    const testLast = ptr && ptr.step !== result.step ? robustRow(adv, test ?? task.test, args.testSteps, args.testRestarts, seed) : null;
+    const testLast = ptr && ptr.step !== result.step ? robustRow(adv, test ?? testAll, args.testSteps, args.testRestarts, seed, p) : null;
     const best = val ? loadBest(adv, dir) : null;
     const report: AdversarialReport = {
       ...base, best: best ? selected(base.monitor, best.step) : null,
-      test: robustRow(adv, test ?? task.test, args.testSteps, args.testRestarts, seed), testLast, train: gap ? robustRow(adv, gap, args.testSteps, args.testRestarts, seed) : null,
+      test: robustRow(adv, test ?? testAll, args.testSteps, args.testRestarts, seed, p), testLast, train: gap ? robustRow(adv, gap, args.testSteps, args.testRestarts, seed, p) : null,
       costRatio: ratio(), elapsedSec: (Date.now() - t0) / 1000, command,
     };
     writeWeights(model, join(dir, 'weights.safetensors'), {
-      model: sidecar.model, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed }, training: { steps: result.step, batchSize: args.batchSize, method, from: args.weights, selected: best ? `best ${best.key} at step ${best.step}` : 'last' },
-      sourceTestAccuracy: null, command, elapsedSec: cost.wallSec,
+      model: backbone.spec, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed, classes: d.classes }, training: { steps: result.step, batchSize: args.batchSize, method, from: args.weights, selected: best ? `best ${best.key} at step ${best.step}` : 'last' },
+      sourceTestAccuracy: null, command, elapsedSec: cost.wallSec, preprocessing: { ...p, normalization: backbone.normalization },
     });
     session.writeSummary(report);
     session.log(`test: clean ${report.test!.clean.toFixed(4)}, PGD-${args.testSteps} ${report.test!.pgd.toFixed(4)} (${report.test!.images} images); ${result.step} steps, training ${cost.wallSec.toFixed(1)} s`);
     return report;
   } finally {
-    for (const d of owned) d.dispose();
-    model.dispose();
-    task.dispose();
+    release();
   }
 }
 
