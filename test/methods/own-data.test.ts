@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { runFinetune } from '../../src/methods/finetune/index.js';
 import { runAdafilter } from '../../src/methods/adafilter/index.js';
 import { runAdversarial, runRobustness } from '../../src/methods/adversarial/index.js';
+import { runSemisup } from '../../src/methods/semisup/index.js';
 import { writeClassTree } from '../image-tree.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'own-data-'));
@@ -75,6 +76,16 @@ test('runAdversarial and runRobustness on the folder with torchvision weights: v
   const rob = await runRobustness({ weights: join(out, 'weights.safetensors'), steps: [1], epsSweep: [], limit: 4, batchSize: 4 });
   assert.equal(rob.data, `imagefolder:${folder}`, 'the fine-tuned weights know their data');
   assert.equal(rob.examples, 4);
+});
+
+test('runSemisup on the folder: the unlabelled pool is the images beyond the label budget; validation during training, test once', async () => {
+  await ready;
+  const r = await runSemisup({ ...quiet, data: `imagefolder:${folder}`, weights: join(FIXTURES, 'pth_resnet18w4.pth'), imageSize: 24, labelsPerClass: 4, steps: 2, evalEvery: 1, batchSize: 3, mu: 1, out: join(ROOT, 'ssl') });
+  assert.deepEqual([r.status, r.steps, r.model, r.valImages, r.testImages], ['completed', 2, 'resnet18', 3, 6]);
+  assert.ok(r.valAccuracy !== null && r.evaluations === 2, 'evaluations during training see the validation split');
+  assert.equal(r.test.confusion.flat().reduce((a, b) => a + b, 0), 6);
+  const evals = readFileSync(join(ROOT, 'ssl', 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"split":"eval"'));
+  assert.equal(evals.length, 2);
 });
 
 test('bad input is named before anything is written: corrupt image, empty class folder, forbidden global, weights that do not fit', async () => {
