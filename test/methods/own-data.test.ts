@@ -15,7 +15,8 @@ import { runFinetune } from '../../src/methods/finetune/index.js';
 import { runAdafilter } from '../../src/methods/adafilter/index.js';
 import { runAdversarial, runRobustness } from '../../src/methods/adversarial/index.js';
 import { runSemisup } from '../../src/methods/semisup/index.js';
-import { writeClassTree } from '../image-tree.js';
+import { runAnomaly } from '../../src/methods/anomaly/index.js';
+import { writeClassTree, TREE_CLASSES } from '../image-tree.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'own-data-'));
 process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
@@ -86,6 +87,19 @@ test('runSemisup on the folder: the unlabelled pool is the images beyond the lab
   assert.equal(r.test.confusion.flat().reduce((a, b) => a + b, 0), 6);
   const evals = readFileSync(join(ROOT, 'ssl', 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"split":"eval"'));
   assert.equal(evals.length, 2);
+});
+
+test('runAnomaly on anomaly:DIR (normal/ and anomalous/ folders) with torchvision weights and their normalisation', async () => {
+  const dir = join(ROOT, 'ad');
+  await writeClassTree(dir, 12, { noise: 20, classes: [['normal', TREE_CLASSES[0]![1]], ['anomalous', TREE_CLASSES[2]![1]]] });
+  const r = await runAnomaly({ data: `anomaly:${dir}`, weights: join(FIXTURES, 'pth_resnet18w4.pth'), imageSize: 32, finetune: true, epochs: 1, batchSize: 4, quiet: true, handleSignals: false, out: join(ROOT, 'ad-out') });
+  assert.deepEqual([r.model, r.rows.length, r.rows[0]!.category], ['resnet18', 1, 'ad']);
+  assert.deepEqual(r.normalization?.mean, [0.485, 0.456, 0.406]);
+  const row = r.rows[0]!;
+  assert.equal(row.testImages, 2 + 12, '20% of the normal images and every anomalous one');
+  assert.ok(row.gaussianAD.auroc >= 0 && row.gaussianAD.auroc <= 1);
+  assert.ok(row.finetune && row.finetune.selectedEpoch >= 0, 'the epoch is selected on the validation split');
+  await assert.rejects(runAnomaly({ data: `anomaly:${dir}`, segment: true, quiet: true }), /--segment needs pixel masks/);
 });
 
 test('bad input is named before anything is written: corrupt image, empty class folder, forbidden global, weights that do not fit', async () => {

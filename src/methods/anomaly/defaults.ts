@@ -9,13 +9,22 @@ export const ANOMALY_ARGS = {
 
 /** Options of runAnomaly (undefined: the default). */
 export interface AnomalyOptions extends RunHooks {
-  data?: 'synthetic' | 'mvtec' | 'fmnist';
-  /** Categories (synthetic: grating ...; mvtec: bottle ...; fmnist: normal classes 5..9). Default: grating, or 5..9 for fmnist. */
+  /**
+   * 'synthetic' (procedural defects), 'fmnist' (one-class Fashion-MNIST), 'mvtec' (with root and categories), or a data
+   * spec: `mvtec:DIR` (one MVTec-AD category folder) or `anomaly:DIR` (normal/ + anomalous/, or train/ + test/good +
+   * test/<defect>; no masks), as data.open reads them.
+   */
+  data?: string;
+  /** Categories (synthetic: grating ...; mvtec: bottle ...; fmnist: normal classes 5..9). Default: grating, or 5..9 for fmnist; a data spec is one category (its folder name). */
   categories?: string[];
   /** MVTec root (the folder holding the category folders) and image size. */
   root?: string | null; size?: number | null;
-  /** Weights with a sidecar (default: the bundled backbone). */
+  /** Any weights file loadWeights reads (default: the bundled backbone); the backbone's normalisation is applied to the images. */
   weights?: string | null;
+  /** A registry model: the architecture of `weights` (default: the sidecar's or inferred). */
+  model?: string | null;
+  /** The model's input size for a data spec (default: size, else from the model). */
+  imageSize?: number | null;
   /** Fine-tune with the forgetting-aware validation; toEnd: no early stopping. */
   finetune?: boolean; toEnd?: boolean;
   /** PaDiM segmentation with overlays; the baselines' AUROCs. */

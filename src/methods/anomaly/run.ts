@@ -1,20 +1,25 @@
 /**
  * @module runAnomaly (`adaptune anomaly`): per category, Gaussian anomaly detection on pre-trained features, optionally
  * its Mahalanobis fine-tuning with the forgetting-aware validation (selected and last weights, the oracle epoch),
- * baselines, and PaDiM-style segmentation with overlays; on the procedural defect set, an MVTec-AD tree or one-class
- * Fashion-MNIST. Results in OUT/results.json.
+ * baselines, and PaDiM-style segmentation with overlays; on the procedural defect set, an MVTec-AD tree, one-class
+ * Fashion-MNIST, or a data spec (`mvtec:DIR`, `anomaly:DIR`: a normal-only training folder), with any weights file
+ * (the backbone's normalisation, e.g. ImageNet's for torchvision ResNets, is applied to every batch). The
+ * fine-tuning selects its epoch on a validation split of the normal training images (plus synthetic anomalies);
+ * the test AUROC of every epoch is recorded as the oracle, for the report only. Results in OUT/results.json.
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { DataLoader, type Dataset } from '../../data/index.js';
+import { basename } from 'node:path';
+import { DataLoader, Dataset, open, transforms } from '../../data/index.js';
+import type { Transform } from '../../data/transforms/base.js';
 import { generateDefectSet } from '../../data/defects.js';
 import { loadMvtec } from '../../data/folders.js';
 import { fmnistOneClass } from '../../data/oneclass.js';
-import { bundledBackbonePath, loadPretrained, type FeatureModel } from '../../models/index.js';
-import { defaultTrainConfig, defined, layerConfig, mergeConfig, withMethod, makeDirs, newRunDir, RunSession, train, validateConfig, type RunHooks, type TrainConfig } from '../../train/index.js';
+import { bundledBackbonePath, type FeatureModel } from '../../models/index.js';
+import { defaultTrainConfig, defined, inputChannels, layerConfig, loadBackbone, mergeConfig, withMethod, makeDirs, newRunDir, RunSession, train, validateConfig, type RunHooks, type TrainConfig } from '../../train/index.js';
 import { ANOMALY_ARGS, type AnomalyOptions } from './defaults.js';
 import { validateAnomalyFinetuneConfig, type AnomalyFinetuneConfig } from './config.js';
 import { compareBaselines, imageMetrics, segmentationMetrics, type ImageMetrics } from './evaluate.js';
@@ -39,10 +44,19 @@ interface FinetuneRow {
 /** One category's results. */
 export interface AnomalyRow { category: string; trainImages: number; valImages: number; testImages: number; gaussianAD: ImageMetrics; baselines?: Record<string, ImageMetrics>; finetune?: FinetuneRow; segmentation?: { pretrained: SegmentRow; finetuned?: SegmentRow } }
 /** What the command reports. */
-export interface AnomalyReport { data: string; weights: string; seed: number; config: TrainConfig<AnomalyFinetuneConfig>; rows: AnomalyRow[]; outDir: string; elapsedSec: number; command: string }
+export interface AnomalyReport { data: string; weights: string; model: string; normalization: { mean: number[]; std: number[] } | null; seed: number; config: TrainConfig<AnomalyFinetuneConfig>; rows: AnomalyRow[]; outDir: string; elapsedSec: number; command: string }
 
-/** Loads one category: normal training images and the labelled test split with masks. */
+/** Whether `data` is a data spec (mvtec:DIR, anomaly:DIR) rather than one of the built-in sources. */
+const isSpec = (data: string): boolean => data.includes(':');
+
+/** Loads one category: normal training images and the labelled test split with masks (none for anomaly:DIR). */
 async function loadCategory(a: Resolved, category: string, channels: 1 | 3): Promise<{ train: Dataset; test: Dataset }> {
+  if (isSpec(a.data)) {
+    const size = a.imageSize ?? a.size ?? 224;
+    const d = await open(a.data, { seed: a.seed, valFraction: 0, preprocessing: { imageSize: size, resizeTo: size, channels, augment: 'none' } });
+    if (!(d.train instanceof Dataset) || !(d.test instanceof Dataset)) { d.dispose(); throw new ConfigError(`${a.data}: anomaly detection needs the images in memory (this set is streamed from disk); use a smaller image size`); }
+    return { train: d.train, test: d.test };
+  }
   if (a.data === 'fmnist') return fmnistOneClass(Number(category), a.seed);
   if (a.data === 'synthetic') return generateDefectSet({ category, seed: a.seed, train: a.trainSize, testGood: a.testGood, testDefect: a.testDefect });
   const spec = { root: resolve(a.root!), category, size: [a.size ?? 28, a.size ?? 28] as [number, number], channels };
@@ -50,7 +64,16 @@ async function loadCategory(a: Resolved, category: string, channels: 1 | 3): Pro
   return { train, test: (await loadMvtec({ ...spec, split: 'test' })).dataset };
 }
 
-const plain = (ds: Dataset, seed: number): DataLoader => new DataLoader(ds, { batchSize: 256, seed, shuffle: false, prefetch: false });
+/** The backbone's normalisation, applied to every batch the model sees (null: none); set per run. */
+let NORM: Transform | null = null;
+const plain = (ds: Dataset, seed: number): DataLoader => new DataLoader(ds, { batchSize: 256, seed, shuffle: false, prefetch: false, ...(NORM ? { transform: NORM } : {}) });
+/** Pixels for overlays in [0, 1] (undoing the normalisation). */
+function unnormalize(px: Float32Array, c: number, hw: number, n: { mean: number[]; std: number[] } | null): Float32Array {
+  if (!n) return px;
+  const out = new Float32Array(px.length);
+  for (let i = 0; i < px.length; i++) { const ch = Math.floor(i / hw) % c; const k = n.mean.length === 1 ? 0 : ch; out[i] = px[i]! * n.std[k]! + n.mean[k]!; }
+  return out;
+}
 
 /** Image metrics of a Gaussian fitted on `fit` with the model's current weights. */
 async function gaussianMetrics(model: FeatureModel, o: GaussianADOptions, fit: Dataset, test: Dataset, seed: number): Promise<ImageMetrics> {
@@ -74,7 +97,7 @@ async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: n
       const all = r.maps.flatMap((m) => Array.from(m)).sort((p, q) => p - q);
       const range: [number, number] = [all[Math.floor(0.01 * (all.length - 1))]!, all[Math.floor(0.99 * (all.length - 1))]!];
       const [, c, h, w] = x.shape as [number, number, number, number];
-      const px = torch.tidy(() => x.contiguous().data() as Float32Array);
+      const px = unnormalize(torch.tidy(() => x.contiguous().data() as Float32Array), c, h * w, NORM ? (NORM as transforms.Normalize) : null);
       const mk = torch.tidy(() => test.masks!.contiguous().data() as Uint8Array);
       for (const i of order) {
         await writeOverlay(join(overlays.dir, `${String(i).padStart(4, '0')}-${labels[i] ? 'defect' : 'good'}.png`), {
@@ -91,7 +114,7 @@ async function finetune(model: FeatureModel, config: TrainConfig<AnomalyFinetune
   const task = createAnomalyFinetuneTask(model, config.method, { fit: plain(d.fit, config.seed), val: plain(d.val, config.seed), test: plain(d.test, config.seed) });
   try {
     const bs = Math.min(a.batchSize, d.fit.length);
-    const loader = new DataLoader(d.fit, { batchSize: bs, seed: config.seed, shuffle: true, dropLast: d.fit.length >= 2 * bs });
+    const loader = new DataLoader(d.fit, { batchSize: bs, seed: config.seed, shuffle: true, dropLast: d.fit.length >= 2 * bs, ...(NORM ? { transform: NORM } : {}) });
     makeDirs(runDir);
     const session = new RunSession(runDir, false, '', 'train.log');
     const result = await train(task, config, { data: loader, runDir, onEvent: session.events(hooks), handleSignals: hooks.handleSignals ?? true, ...(hooks.signal ? { signal: hooks.signal } : {}) });
@@ -121,13 +144,15 @@ export async function anomalyConfig(a: AnomalyOptions): Promise<TrainConfig<Anom
 }
 
 /** Options with the defaults filled in. */
-type Resolved = AnomalyOptions & typeof ANOMALY_ARGS & { categories: string[] };
+type Resolved = Omit<AnomalyOptions & typeof ANOMALY_ARGS, 'data'> & { data: string; categories: string[] };
 
 /** Runs the experiment (see module doc). */
 export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyReport> {
   if (opts.threads !== undefined) torch.setNumThreads(opts.threads);
   const data = opts.data ?? ANOMALY_ARGS.data;
-  const a = { ...ANOMALY_ARGS, ...defined(opts as Record<string, unknown>), categories: opts.categories ?? (data === 'fmnist' ? ['5', '6', '7', '8', '9'] : ['grating']) } as Resolved;
+  const a = { ...ANOMALY_ARGS, ...defined(opts as Record<string, unknown>), categories: isSpec(data) ? [basename(data.slice(data.indexOf(':') + 1).replace(/\/+$/, '')) || 'data'] : opts.categories ?? (data === 'fmnist' ? ['5', '6', '7', '8', '9'] : ['grating']) } as Resolved;
+  if (isSpec(data) && !/^(mvtec|anomaly):/i.test(data)) throw new ConfigError(`anomaly: data ${JSON.stringify(data)} must be synthetic, fmnist, mvtec (with root), mvtec:DIR or anomaly:DIR`);
+  if (/^anomaly:/i.test(data) && a.segment) throw new ConfigError('anomaly: --segment needs pixel masks, which anomaly:DIR has not; use mvtec:DIR');
   if (a.data === 'mvtec' && !a.root) throw new ConfigError('anomaly: data mvtec needs root (the folder holding the category folders)');
   const o = opts;
   const t0 = Date.now();
@@ -135,16 +160,25 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
   const m = config.method as { stages: string[] | null; covariance: GaussianADOptions['covariance']; eps: number; projection: GaussianADOptions['projection']; varianceThreshold: number; combine: GaussianADOptions['combine'] };
   const adOpts: GaussianADOptions = { covariance: m.covariance, eps: m.eps, projection: m.projection, varianceThreshold: m.varianceThreshold, combine: m.combine, ...(m.stages ? { stages: m.stages } : {}) };
   const weights = resolve(a.weights ?? bundledBackbonePath());
-  loadPretrained(weights).model.dispose(); // checks the file before creating the output directory
+  const probe = loadBackbone({ weights, model: a.model ?? null }); // checks the file before creating the output directory
+  const channels: 1 | 3 = inputChannels(probe.model) === 1 ? 1 : 3;
+  const normalization = probe.normalization;
+  const modelName = probe.spec.name;
+  probe.model.dispose();
+  NORM = normalization ? new transforms.Normalize(normalization) : null;
   if (a.out !== undefined && a.out !== null && a.out.trim() === '') throw new ConfigError("--out must name a directory, got ''");
+  // a data spec is one category: read (and check) it before anything is written
+  let preloaded: { train: Dataset; test: Dataset } | null = isSpec(data) ? await loadCategory(a, a.categories[0]!, channels) : null;
   const outDir = a.out ? resolve(a.out) : newRunDir('runs', 'anomaly');
   makeDirs(outDir);
   const log = (s: string): void => { if (!o.quiet) process.stderr.write(s + '\n'); };
   const rows: AnomalyRow[] = [];
   for (const category of a.categories) {
     torch.manualSeed(config.seed);
-    const { model, sidecar } = loadPretrained(weights);
-    const data = await loadCategory(a, category, (Number(sidecar.model.config['inChannels'] ?? 3) === 1 ? 1 : 3));
+    const { model } = loadBackbone({ weights, model: a.model ?? null });
+    let data: { train: Dataset; test: Dataset };
+    try { data = preloaded ?? await loadCategory(a, category, channels); } catch (e) { model.dispose(); throw e; }
+    preloaded = null;
     const perm = Rng.derive(a.seed, 'anomaly-split', category).permutation(data.train.length);
     const nVal = Math.max(2, Math.round(a.valFraction * data.train.length));
     const val = data.train.subset(perm.slice(0, nVal));
@@ -167,7 +201,8 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
       model.dispose();
     }
   }
-  const report: AnomalyReport = { data: a.data === 'mvtec' ? `mvtec:${resolve(a.root!)}` : a.data, weights, seed: a.seed, config, rows, outDir, elapsedSec: (Date.now() - t0) / 1000, command: o.command ?? '(library) anomaly' };
+  NORM = null;
+  const report: AnomalyReport = { data: a.data === 'mvtec' ? `mvtec:${resolve(a.root!)}` : a.data, weights, model: modelName, normalization, seed: a.seed, config, rows, outDir, elapsedSec: (Date.now() - t0) / 1000, command: o.command ?? '(library) anomaly' };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
   return report;
 }
