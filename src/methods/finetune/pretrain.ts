@@ -1,19 +1,21 @@
 /**
- * @module runPretrain: supervised training of a backbone from random init on a benchmark task (the finetune task
- * with strategy 'scratch'), evaluated on its test split, its weights written with a sidecar (and optionally
- * exported elsewhere) so that runFinetune and the other methods can start from it.
+ * @module runPretrain: supervised training of a backbone from random init on a benchmark task or any data spec
+ * (the finetune task with strategy 'scratch'); evaluations during training see a validation split of the
+ * training images (valFraction; 0: none, as the bundled backbone was trained); the test split is evaluated
+ * once at the end; the weights are written with a sidecar (and optionally exported elsewhere) so that
+ * runFinetune and the other methods can start from them.
  */
 import { dirname, join, resolve } from 'node:path';
 import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
-import { loadTask, taskLoaders, type LabelsPerClass, type TaskName } from '../../data/index.js';
+import { loadersFor, open, type AugmentName, type OpenedData } from '../../data/index.js';
 import { buildModel, writeWeights, type ModelName, type ModelSpec, type Sidecar } from '../../models/index.js';
-import { defined, makeDirs, planRun, runConfig, RunSession, type RunHooks } from '../../train/index.js';
+import { defined, isBuiltinSpec, makeDirs, planRun, preprocessingFor, runConfig, RunSession, SUPERVISED_DATA_DEFAULTS, type RunHooks } from '../../train/index.js';
 import { LR_PAIR, resolveFinetune, supervisedRun, type RunPlacement } from './run.js';
 
 /** The defaults of runPretrain and `adaptune pretrain`. */
 export const PRETRAIN_DEFAULTS = {
-  data: 'fmnist:source' as TaskName, labelsPerClass: 'all' as LabelsPerClass, model: 'cifar_resnet20' as ModelName, batchSize: 128, width: 16,
+  data: 'fmnist:source', labelsPerClass: 'all' as number | 'all', valFraction: 0.1, model: 'cifar_resnet20' as ModelName, batchSize: 128, width: 16,
   config: {
     seed: 0, epochs: 8, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: true }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 10 },
     method: { strategy: 'scratch', head: 'reinit', regularizer: 'l2', weightDecay: 5e-4, lr: 0.1, momentum: 0.9 },
@@ -22,7 +24,12 @@ export const PRETRAIN_DEFAULTS = {
 
 /** Options of runPretrain. */
 export interface PretrainOptions extends Omit<RunPlacement, 'resume'>, RunHooks {
-  data?: TaskName; labelsPerClass?: LabelsPerClass; batchSize?: number; seed?: number; epochs?: number;
+  /** A data spec (a built-in task, imagefolder:DIR, csv:FILE). */
+  data?: string; labelsPerClass?: number | 'all'; batchSize?: number; seed?: number; epochs?: number; maxSteps?: number;
+  /** Validation fraction of the training images for the evaluations during training (default 0.1; 0: none); testFraction: test hold-out of data without test/ (default 0.2). */
+  valFraction?: number; testFraction?: number;
+  /** Input size (default 28 on the built-in tasks, 32 for CIFAR ResNets and the small CNN, 224 for torchvision ResNets) and training augmentation (default crop+flip). */
+  imageSize?: number | null; augment?: AugmentName | null;
   model?: ModelName; width?: number; lr?: number; momentum?: number; weightDecay?: number;
   /** Also write the weights (and sidecar) to this file. */
   export?: string | null;
@@ -31,7 +38,7 @@ export interface PretrainOptions extends Omit<RunPlacement, 'resume'>, RunHooks 
 /** What a pretrain run reports. */
 export interface PretrainReport {
   runDir: string; weights: string; exported: string | null; sidecar: Sidecar;
-  testAccuracy: number; testLoss: number; steps: number; elapsedSec: number; status: string; exitCode: number;
+  valAccuracy: number | null; testAccuracy: number; testLoss: number; testMacroF1: number; steps: number; elapsedSec: number; status: string; exitCode: number;
 }
 
 /** Trains a backbone (see module doc). */
@@ -47,27 +54,37 @@ export async function runPretrain(o: PretrainOptions = {}): Promise<PretrainRepo
   const plan = planRun<object>('pretrain', o);
   const { config } = await runConfig(plan, {
     defaults: PRETRAIN_DEFAULTS.config, file: o.config, set: o.set, exclusive: LR_PAIR, resolve: resolveFinetune,
-    flags: defined({ seed: o.seed, epochs: o.epochs, method: defined({ lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay }) }),
+    flags: defined({ seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps, method: defined({ lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay }) }),
   });
   const data = o.data ?? PRETRAIN_DEFAULTS.data;
   const labelsPerClass = o.labelsPerClass ?? PRETRAIN_DEFAULTS.labelsPerClass;
   const batchSize = o.batchSize ?? PRETRAIN_DEFAULTS.batchSize;
-  const session = RunSession.open(plan, { data, labelsPerClass, batchSize, model: name }, o);
-  const task = loadTask(data, { labelsPerClass, seed: config.seed });
-  const loaders = taskLoaders(task, batchSize, config.seed);
+  const valFraction = o.valFraction ?? PRETRAIN_DEFAULTS.valFraction;
+  const builtin = isBuiltinSpec(data);
+  const inChannels = builtin ? 1 : 3;
+  // a probe model of the architecture sizes the preprocessing; the data is read before the run directory exists
+  const probe = buildModel({ name, config: name === 'small_cnn' ? { inChannels, numClasses: 2 } : { width: o.width ?? PRETRAIN_DEFAULTS.width, inChannels, numClasses: 2 } });
+  const pre = preprocessingFor({ model: probe, spec: { name, config: {} }, file: null, sha256: null, normalization: null, sourceTask: null, imageSize: null, notes: [] }, { imageSize: o.imageSize ?? null, augment: o.augment ?? null }, builtin);
+  probe.dispose();
+  const d: OpenedData = await open(data, { seed: config.seed, labelsPerClass, valFraction, testFraction: o.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction, preprocessing: pre });
+  const size = d.preprocessing.imageSize;
   const spec: ModelSpec = {
-    name, config: name === 'small_cnn' ? { inChannels: 1, numClasses: task.numClasses } : { width: o.width ?? PRETRAIN_DEFAULTS.width, inChannels: 1, numClasses: task.numClasses },
+    name, config: name === 'small_cnn' ? { inChannels, numClasses: d.numClasses, inputSize: size[0] } as never : { width: o.width ?? PRETRAIN_DEFAULTS.width, inChannels, numClasses: d.numClasses },
   };
+  let session: RunSession;
+  try { session = RunSession.open(plan, { data, labelsPerClass, batchSize, model: name, valFraction }, o); } catch (e) { d.dispose(); throw e; }
+  const loaders = loadersFor(d, { batchSize, seed: config.seed });
   torch.manualSeed(config.seed);
-  const model = buildModel(spec);
-  config.method.numClasses = task.numClasses;
+  const model = buildModel(name === 'small_cnn' ? { name, config: { ...spec.config, inputSize: [size[0], size[1]] } as never } : spec);
+  config.method.numClasses = d.numClasses;
   try {
     const r = await supervisedRun({ model, config, ...loaders, session, onEvent: session.events(o), handleSignals: o.handleSignals, signal: o.signal });
     r.task.dispose();
+    const task = d.task;
     const info = {
-      model: spec, task: { name: task.name, labelsPerClass, seed: config.seed, trainSize: task.train.length, testSize: task.test.length, fingerprints: task.describe().fingerprints },
-      training: { epochs: config.epochs, maxSteps: config.maxSteps, steps: r.result.step, batchSize, seed: config.seed, optim: config.optim, scheduler: config.scheduler.name, method: config.method, augmentation: 'RandomCrop(28, padding 2) + RandomHorizontalFlip(0.5)' },
-      sourceTestAccuracy: r.test.accuracy, command: session.command, elapsedSec: r.elapsedSec,
+      model: spec, task: { name: data, labelsPerClass, seed: config.seed, trainSize: d.train.length, valSize: d.val?.length ?? 0, testSize: d.test.length, classes: d.classes, ...(task ? { fingerprints: task.describe().fingerprints } : {}) },
+      training: { epochs: config.epochs, maxSteps: config.maxSteps, steps: r.result.step, batchSize, seed: config.seed, optim: config.optim, scheduler: config.scheduler.name, method: config.method, augmentation: d.preprocessing.augment },
+      sourceTestAccuracy: r.test.accuracy, command: session.command, elapsedSec: r.elapsedSec, preprocessing: { ...d.preprocessing },
     };
     const weights = join(session.dir, 'weights.safetensors');
     const sidecar = writeWeights(model, weights, info);
@@ -77,11 +94,12 @@ export async function runPretrain(o: PretrainOptions = {}): Promise<PretrainRepo
       makeDirs(dirname(exported));
       writeWeights(model, exported, info);
     }
-    session.writeSummary({ command: session.command, data, labelsPerClass, model: spec, batchSize, test: r.test, weights, weightsSha256: sidecar.sha256, exported, wallSec: r.elapsedSec });
-    session.log(`test accuracy ${r.test.accuracy.toFixed(4)} (${task.test.length} images), loss ${r.test.loss.toFixed(4)}; ${r.result.step} steps in ${r.elapsedSec.toFixed(1)} s`);
-    return { runDir: session.dir, weights, exported, sidecar, testAccuracy: r.test.accuracy, testLoss: r.test.loss, steps: r.result.step, elapsedSec: r.elapsedSec, status: r.result.status, exitCode: r.result.exitCode };
+    session.writeSummary({ command: session.command, data, labelsPerClass, model: spec, batchSize, val: r.val, test: r.test, classes: d.classes, weights, weightsSha256: sidecar.sha256, exported, wallSec: r.elapsedSec });
+    if (r.val) session.log(`validation accuracy ${r.val.accuracy.toFixed(4)} (${r.val.n} images)`);
+    session.log(`test accuracy ${r.test.accuracy.toFixed(4)} (${r.test.n} images), loss ${r.test.loss.toFixed(4)}; ${r.result.step} steps in ${r.elapsedSec.toFixed(1)} s`);
+    return { runDir: session.dir, weights, exported, sidecar, valAccuracy: r.val?.accuracy ?? null, testAccuracy: r.test.accuracy, testLoss: r.test.loss, testMacroF1: r.test.macroF1, steps: r.result.step, elapsedSec: r.elapsedSec, status: r.result.status, exitCode: r.result.exitCode };
   } finally {
     model.dispose();
-    task.dispose();
+    d.dispose();
   }
 }
