@@ -17,6 +17,7 @@ import { runAdversarial, runRobustness } from '../../src/methods/adversarial/ind
 import { runSemisup } from '../../src/methods/semisup/index.js';
 import { runAnomaly } from '../../src/methods/anomaly/index.js';
 import { writeClassTree, TREE_CLASSES } from '../image-tree.js';
+import { buildReport, splitTable } from '../../src/train/report/index.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'own-data-'));
 process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
@@ -48,6 +49,17 @@ test('runFinetune on imagefolder:DIR with the bundled backbone: val and test apa
   const log = readFileSync(join(out, 'log.txt'), 'utf8');
   assert.match(log, /validation accuracy .* macro-F1/);
   assert.match(log, /test accuracy .* per class/);
+  const html = buildReport([out]).html;
+  assert.match(html, /<h2>Classification<\/h2>/);
+  assert.match(html, /validation: accuracy [\d.]+%, macro-F1 [\d.]+% \(6 images\)/);
+  assert.match(html, /test: accuracy [\d.]+%, macro-F1/);
+  for (const c of ['cat', 'dog', 'emu']) assert.ok(html.includes(`<th scope="row">${c}</th>`), `confusion row ${c}`);
+});
+
+test('splitTable: per-class accuracy and precision from the confusion matrix', () => {
+  const t = splitTable('test', { accuracy: 0.75, macroF1: 0.7, perClassAccuracy: [1, 0.5], confusion: [[2, 0], [1, 1]], classes: ['a', 'b'] });
+  assert.match(t, /<th scope="row">a<\/th><td class="num" style="[^"]*">2<\/td><td class="num" style="background:transparent">0<\/td><td class="num">100\.00%<\/td><td class="num">66\.67%<\/td><td class="num">2<\/td>/);
+  assert.match(t, /<th scope="row">b<\/th>.*<td class="num">50\.00%<\/td><td class="num">100\.00%<\/td><td class="num">2<\/td>/);
 });
 
 test('runFinetune with a torchvision resnet18 .pth: ImageNet normalisation, RGB, adamw, mixup; runAdafilter on the same folder', async () => {

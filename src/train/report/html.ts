@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { flatten, varyingKeys, type Leaf, type RunData } from './load.js';
 import type { Plot } from './specs.js';
+import { classMetricsSection } from './classes.js';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(s: string): string {
@@ -129,6 +130,7 @@ ${noteList}
 ${section('train', 'Training')}
 ${section('eval', 'Evaluation')}
 ${section('heatmap', 'Config grid')}
+${classMetricsSection(runs)}
 <h2>Summary</h2>
 ${comparisonTable(runs)}
 <script>${inlineJs(vega)}</script>

@@ -14,6 +14,7 @@ import { buildPlots, type HeatmapChoice, type PlotOptions } from './specs.js';
 
 export { loadRun, loadRuns, readMetrics, flatten, varyingKeys, metricNames, finalMetric, type RunData, type MetricRecord, type Leaf } from './load.js';
 export { buildPlots, chooseHeatmap, heatmapSpec, defaultMetric, thin, type Plot, type PlotOptions, type HeatmapChoice, type VlSpec } from './specs.js';
+export { classMetricsSection, splitTable, isSplitSummary, type SplitSummary } from './classes.js';
 export { renderPage, comparisonTable, escapeHtml, jsonForScript, formatValue, vegaBundles, type PageOptions } from './html.js';
 
 /** Options of writeReport(). */
