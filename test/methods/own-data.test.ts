@@ -29,7 +29,7 @@ const ready = writeClassTree(folder, 10, { noise: 30 });
 test('runFinetune on imagefolder:DIR with the bundled backbone: val and test apart, per-class metrics, weights with their preprocessing', async () => {
   await ready;
   const out = join(ROOT, 'ft');
-  const r = await runFinetune({ ...quiet, data: `imagefolder:${folder}`, labelsPerClass: 'all', imageSize: 24, maxSteps: 3, batchSize: 8, out, testFraction: 0.2, valFraction: 0.25 });
+  const r = await runFinetune({ ...quiet, data: `imagefolder:${folder}`, labelsPerClass: 'all', imageSize: 24, maxSteps: 3, batchSize: 8, out, testFraction: 0.2, valFraction: 0.25, set: ['eval.every=3'] });
   assert.deepEqual([r.status, r.steps, r.model, r.optimizer], ['completed', 3, 'cifar_resnet20', 'sgd']);
   assert.equal(r.test.images, 6, '20% of 3 x 10 images, stratified');
   assert.equal(r.val!.images, 6, '25% of the 24 labelled images, at least one per class');
@@ -40,6 +40,10 @@ test('runFinetune on imagefolder:DIR with the bundled backbone: val and test apa
   assert.ok(r.test.macroF1 >= 0 && r.test.macroF1 <= 1);
   assert.equal(r.preprocessing.channels, 1, 'the bundled backbone takes 1 channel');
   assert.equal(r.preprocessing.channelAdapt, 'mixed');
+  const evals = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"split":"eval"')).map((l) => JSON.parse(l));
+  assert.equal(evals.length, 1);
+  assert.equal(evals[0].accuracy, r.val!.accuracy, 'the evaluation during training is on the validation split (same weights, same number)');
+  assert.equal(evals[0].macro_f1, r.val!.macroF1);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.deepEqual(Object.keys(summary.val), Object.keys(summary.test));
   assert.equal(summary.testAccuracy, r.test.accuracy);

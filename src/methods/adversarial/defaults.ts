@@ -38,6 +38,8 @@ export interface AdversarialOptions extends RunHooks {
   schedule?: 'slow-start-fast-decay' | 'piecewise' | 'cyclic' | 'constant';
   warmupFraction?: number; warmupShape?: 'linear' | 'cosine'; startFactor?: number; decayShape?: 'exponential' | 'linear' | 'cosine'; decayRate?: number;
   lr?: number; momentum?: number; weightDecay?: number;
+  /** The optimizer: sgd (default, with momentum), adam or adamw (optim.name). */
+  optimizer?: 'sgd' | 'adam' | 'adamw';
   /** Held-out validation images (taken from the labelled training images, class-stratified; the data's own val/ when it has one) for the robust-overfitting monitor and the best checkpoint; 0 = no monitor. */
   valImages?: number;
   /** Train on this many images per class, drawn with the seed from what is left after the hold-out (null: all of them). */

@@ -31,6 +31,8 @@ export interface PretrainOptions extends Omit<RunPlacement, 'resume'>, RunHooks 
   /** Input size (default 28 on the built-in tasks, 32 for CIFAR ResNets and the small CNN, 224 for torchvision ResNets) and training augmentation (default crop+flip). */
   imageSize?: number | null; augment?: AugmentName | null;
   model?: ModelName; width?: number; lr?: number; momentum?: number; weightDecay?: number;
+  /** sgd (default), adam or adamw (lr default 1e-3 for these). */
+  optimizer?: 'sgd' | 'adam' | 'adamw';
   /** Also write the weights (and sidecar) to this file. */
   export?: string | null;
 }
@@ -54,7 +56,7 @@ export async function runPretrain(o: PretrainOptions = {}): Promise<PretrainRepo
   const plan = planRun<object>('pretrain', o);
   const { config } = await runConfig(plan, {
     defaults: PRETRAIN_DEFAULTS.config, file: o.config, set: o.set, exclusive: LR_PAIR, resolve: resolveFinetune,
-    flags: defined({ seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps, method: defined({ lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay }) }),
+    flags: defined({ seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps, method: defined({ optimizer: o.optimizer, lr: o.lr ?? (o.optimizer && o.optimizer !== 'sgd' ? 1e-3 : undefined), momentum: o.momentum, weightDecay: o.weightDecay }) }),
   });
   const data = o.data ?? PRETRAIN_DEFAULTS.data;
   const labelsPerClass = o.labelsPerClass ?? PRETRAIN_DEFAULTS.labelsPerClass;
