@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +74,7 @@ test('tidy(async fn) names only functions that exist', () => {
   t.dispose();
 });
 
-test('weights with 3 input channels on a 1-channel task fail before the run directory exists, naming both', async () => {
+test('weights with 3 input channels on a 1-channel task: the gray images are replicated to RGB, and the log says so', async () => {
   const weights = join(tmp, 'rgb.safetensors');
   const model = models.createModel('cifar_resnet20', { width: 4, inChannels: 3, numClasses: 10 }) as unknown as FeatureModel;
   writeWeights(model, weights, { model: { name: 'cifar_resnet20', config: { width: 4, inChannels: 3, numClasses: 10 } }, task: {}, training: {}, sourceTestAccuracy: null, command: 'test', elapsedSec: null });
@@ -82,9 +82,10 @@ test('weights with 3 input channels on a 1-channel task fail before the run dire
   const out = join(tmp, 'rgb-run');
   const argv = ['finetune', '--weights', weights, '--labels-per-class', '10', '--set', 'maxSteps=1', '--out', out];
   const a = (parseCli(argv) as unknown as { options: FinetuneArgs }).options;
-  await assert.rejects(runFinetune(a, { quiet: true, handleSignals: false, argv }),
-    (e: Error) => e.name === 'BackboneError' && /take 3-channel images/.test(e.message) && /1-channel images/.test(e.message));
-  assert.equal(existsSync(out), false, 'no run directory');
+  const r = await runFinetune(a, { quiet: true, handleSignals: false, argv });
+  assert.equal(r.status, 'completed');
+  assert.deepEqual([r.preprocessing.channels, r.preprocessing.channelAdapt], [3, 'gray-to-rgb']);
+  assert.match(readFileSync(join(out, 'log.txt'), 'utf8'), /3 channel\(s\) at 28x28 \(resize 28, channels gray-to-rgb\)/);
 });
 
 test('report --tensorboard keeps the events file written during training; a run keeps its colour in every plot', async () => {
