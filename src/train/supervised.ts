@@ -13,11 +13,11 @@
  * torchvision ResNets), and its image size (imageSize, else what its sidecar records, else 28 for weights
  * trained on a 28x28 built-in task, 224 for torchvision ResNets, 32 otherwise).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as torch from '../core/torch.js';
 import { ConfigError } from '../core/errors.js';
 import { open, loadersFor, TASK_NAMES, type AugmentName, type OpenedData, type OpenedLoaders, type PreprocessingOptions } from '../data/index.js';
-import { createModel, listModels, loadWeights, sha256File, type FeatureModel, type ModelName } from '../models/index.js';
+import { BackboneError, createModel, listModels, loadWeights, sha256File, type FeatureModel, type ModelName } from '../models/index.js';
 import type { TrainConfig } from './config.js';
 import { RunSession, type RunPlan } from './lifecycle.js';
 
@@ -77,6 +77,7 @@ export function loadBackbone(o: { weights: string | null; model?: string | null;
     const m = createModel(name as ModelName, (name === 'small_cnn' ? { ...config, inputSize: [o.imageSize ?? 28, o.imageSize ?? 28] } : config) as never) as FeatureModel;
     return { model: m, spec: { name, config }, file: null, sha256: null, normalization: null, sourceTask: null, imageSize: null, notes: [`model ${name} freshly initialised (no weights)`] };
   }
+  if (!existsSync(o.weights)) throw new BackboneError(`weights file ${o.weights} does not exist`);
   const l = loadWeights(o.weights, name === null ? {} : { model: name as ModelName });
   const notes = [`weights ${l.source.file} (${l.source.format}${l.source.wrapper ? `, inside '${l.source.wrapper}'` : ''}${l.source.prefix ? `, prefix '${l.source.prefix}' stripped` : ''}): ${l.name}, architecture ${l.source.architecture} (${l.source.evidence})`];
   if (l.report.ignored.length) notes.push(`ignored entries: ${l.report.ignored.join(', ')}`);

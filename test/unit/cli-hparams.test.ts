@@ -32,7 +32,7 @@ test('parseHparams: defaults, lists, regularizer both, errors name the flag', ()
   assert.throws(() => parseHparams(['--momentum', '0,,0.9']), names('--momentum'));
   assert.throws(() => parseHparams(['--regularizer', 'l1']), names('--regularizer'));
   assert.throws(() => parseHparams(['--data', 'mnist:x']), names('--data'));
-  assert.throws(() => parseHparams(['--labels-per-class', '7']), names('--labels-per-class'));
+  assert.throws(() => parseHparams(['--labels-per-class', '0']), names('--labels-per-class'));
   assert.throws(() => parseHparams(['--epochs', '0']), names('--epochs'));
   assert.throws(() => parseHparams(['--bogus']), names('--bogus'));
   assert.equal(parseHparams(['--help']), 'help');

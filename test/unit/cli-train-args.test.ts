@@ -42,7 +42,7 @@ test('errors name the flag', () => {
   usageError(['pretrain', '--momentum', '1'], /--momentum must be a number >= 0 and < 1/);
   usageError(['pretrain', '--model', 'vgg'], /--model must be one of .*cifar_resnet20/);
   usageError(['pretrain', '--data', 'mnist:source'], /^--data: .*unknown family/);
-  usageError(['finetune', '--labels-per-class', '7'], /^--labels-per-class: .*10, 50, 100, 'all'/);
+  usageError(['finetune', '--labels-per-class', '0'], /^--labels-per-class: .*an integer >= 1 or 'all'/);
   usageError(['pretrain', '--bogus'], /unknown flag --bogus for 'adaptune pretrain'/);
   usageError(['pretrain', '--set', 'noequals'], /--set 'noequals' must look like field.path=value/);
   usageError(['pretrain', 'extra'], /takes no positional arguments, got 'extra'/);
