@@ -11,6 +11,8 @@ import { loadTask, type BenchmarkTask } from '../data/tasks/index.js';
 import type { QuickstartArgs } from './args-train.js';
 import { taskLoaders } from '../data/augment.js';
 import { adafilterRun, resolveAdafilter } from '../methods/adafilter/index.js';
+import { QUICKSTART_DEFAULTS } from '../methods/finetune/options.js';
+import { definedOptions } from '../core/options.js';
 import { LR_PAIR, QUICKSTART_BATCH, QUICKSTART_PLANS, resolveFinetune, supervisedRun, type QuickstartPlan } from '../methods/finetune/index.js';
 import { bundledBackbonePath, loadPretrained, writeWeights } from '../models/index.js';
 import { layerConfig, makeDirs, RunSession, type TrainEvent } from '../train/index.js';
@@ -62,8 +64,9 @@ function testSet(task: BenchmarkTask, quick: boolean): { train: BenchmarkTask['t
 }
 
 /** Runs the experiment (see module doc); `backbone` overrides the bundled weights (tests). */
-export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; handleSignals?: boolean; backbone?: string; argv?: string[] } = {}): Promise<QuickstartResult> {
+export async function runQuickstart(args: QuickstartArgs, o: { quiet?: boolean; handleSignals?: boolean; backbone?: string; argv?: string[] } = {}): Promise<QuickstartResult> {
   const t0 = Date.now();
+  const a = { ...QUICKSTART_DEFAULTS, quick: false, ...definedOptions(args) };
   applyThreads(a.threads);
   const say = progress();
   const quiet = o.quiet ?? false;
@@ -151,7 +154,7 @@ function bestPlainRow(rows: QuickstartRow[]): QuickstartRow | null {
 }
 
 /** `adaptune robustness` on part of the test split (spread over it), defaults from the command's own parser. */
-async function checkRobustness(best: QuickstartRow, a: QuickstartArgs): Promise<QuickstartRobustness> {
+async function checkRobustness(best: QuickstartRow, a: { data: string; seed: number; quick: boolean }): Promise<QuickstartRobustness> {
   const { runRobustness } = await import('./robustness.js');
   const steps = a.quick ? ROBUSTNESS_CHECK.quickSteps : ROBUSTNESS_CHECK.steps;
   const images = a.quick ? ROBUSTNESS_CHECK.quickImages : ROBUSTNESS_CHECK.images;

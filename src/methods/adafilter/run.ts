@@ -13,20 +13,13 @@ import { bundledBackbonePath, type FeatureModel } from '../../models/index.js';
 import { defined, openSupervised, planRun, runConfig, RunSession, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
 import { adafilterTrainConfig, type AdafilterConfig } from './config.js';
 import { createAdafilterTask, type AdafilterTask } from './index.js';
+import { ADAFILTER_DEFAULTS, ADAFILTER_OPTIONS, type AdafilterOptionValues } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
-/** The defaults of runAdafilter: the finetune command's schedule; method options are AdaFilter's defaults (config.ts). */
-export const ADAFILTER_DEFAULTS = {
-  data: 'fmnist:target-mid' as TaskName, labelsPerClass: 50 as LabelsPerClass, batchSize: 32,
-  config: { seed: 0, epochs: 30, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 5 }, method: {} },
-} as const;
+export { ADAFILTER_DEFAULTS } from './options.js';
 
-/** Options of runAdafilter (undefined: the default, or the resumed run's value). */
-export interface AdafilterOptions extends RunHooks {
-  data?: TaskName; labelsPerClass?: LabelsPerClass; batchSize?: number; weights?: string | null; seed?: number; epochs?: number;
-  out?: string | null; resume?: string | null; config?: string | null; set?: string[]; threads?: number;
-  lr?: number; momentum?: number; weightDecay?: number; head?: AdafilterConfig['head']; gate?: AdafilterConfig['gate']; binarize?: AdafilterConfig['binarize'];
-  temperature?: number; stages?: string[]; gatedBn?: boolean; usagePenalty?: number; gateLrScale?: number; headLrScale?: number;
-}
+/** Options of runAdafilter (undefined: the default, or the resumed run's value): the table of options.ts. */
+export type AdafilterOptions = AdafilterOptionValues & RunHooks;
 
 /** AdaFilter's gate statistics on the test split: fine-tuned fraction overall, per gated layer (by path), per class; gate entropy (bits). */
 export interface GateReport { fraction: number; perLayer: Record<string, number>; perClass: (number | null)[]; entropy: number }
@@ -58,6 +51,7 @@ export async function adafilterRun(o: {
 
 /** Runs (or resumes) one AdaFilter fine-tuning; see the module doc. */
 export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterReport> {
+  checkOptions(ADAFILTER_OPTIONS, o);
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const plan = planRun<{ data: TaskName; labelsPerClass: LabelsPerClass; batchSize: number; weights: string; method?: string }>('finetune', o);
   if (plan.saved && plan.saved.args.method !== 'adafilter') throw new ConfigError(`--resume ${o.resume}: that is a standard fine-tuning run, not AdaFilter`);

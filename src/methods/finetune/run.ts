@@ -13,42 +13,19 @@ import { bundledBackbonePath, writeWeights, type FeatureModel } from '../../mode
 import { defined, openSupervised, planRun, runConfig, RunSession, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
 import { finetuneTrainConfig, type FinetuneConfig, type ResolvedFinetuneConfig, type Strategy } from './config.js';
 import { createFinetuneTask, type FinetuneTask } from './index.js';
+import { FINETUNE_DEFAULTS, FINETUNE_OPTIONS, type FinetuneOptionValues } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
-/** The defaults of runFinetune and `adaptune finetune` (below a config file, the options and `set`). */
-export const FINETUNE_DEFAULTS = {
-  data: 'fmnist:target-mid' as TaskName, labelsPerClass: 50 as LabelsPerClass, batchSize: 32,
-  config: {
-    seed: 0, epochs: 30, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 5 },
-    method: { strategy: 'full', head: 'reinit', elr: 0.1, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 },
-  },
-} as const;
+export { FINETUNE_DEFAULTS } from './options.js';
 
 /** lr and elr exclude each other across config layers (lr = elr * (1 - momentum)). */
 export const LR_PAIR = [['method.lr', 'method.elr']] as const;
 
 /** Where a run comes from and goes; shared by the supervised run functions. */
-export interface RunPlacement {
-  /** The run directory (default: a new runs/<time>-<kind>); must be new, empty, or a run stopped before its first checkpoint. */
-  out?: string | null;
-  /** Continue this run directory (its own data, weights and config; epochs or steps may grow, nothing else may change). */
-  resume?: string | null;
-  /** A JSON/YAML config file layered over the defaults. */
-  config?: string | null;
-  /** `field.path=value` overrides, layered last. */
-  set?: string[];
-  /** libtorch intra-op threads (default ADAPTUNE_NUM_THREADS or the cores). */
-  threads?: number;
-}
+export type RunPlacement = Pick<FinetuneOptionValues, 'out' | 'resume' | 'config' | 'set' | 'threads'>;
 
-/** Options of runFinetune (undefined: the default, or the resumed run's value). */
-export interface FinetuneOptions extends RunPlacement, RunHooks {
-  data?: TaskName; labelsPerClass?: LabelsPerClass; batchSize?: number;
-  /** A weights file with its sidecar (default: the bundled backbone). */
-  weights?: string | null;
-  seed?: number; epochs?: number;
-  strategy?: Strategy; freezeUpTo?: string; elr?: number; lr?: number; momentum?: number; regularizer?: FinetuneConfig['regularizer'];
-  alpha?: number; beta?: number; weightDecay?: number; head?: FinetuneConfig['head']; bn?: FinetuneConfig['bn']; headLrScale?: number;
-}
+/** Options of runFinetune (undefined: the default, or the resumed run's value): the table of options.ts. */
+export type FinetuneOptions = FinetuneOptionValues & RunHooks;
 
 /** What a finetune run reports (AdaFilter's report has the same shape with its gate statistics). */
 export interface FinetuneReport {
@@ -82,6 +59,7 @@ export const resolveFinetune = (raw: Record<string, unknown>): TrainConfig<Resol
 
 /** Runs (or resumes) one fine-tuning; see the module doc. */
 export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
+  checkOptions(FINETUNE_OPTIONS, o);
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const plan = planRun<SavedRunArgs>('finetune', o);
   if (plan.saved?.args.method !== undefined && plan.saved.args.method !== 'finetune') throw new ConfigError(`--resume ${o.resume}: that is a ${plan.saved.args.method} run (resume it with --method ${plan.saved.args.method} / its own run function)`);
