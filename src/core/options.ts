@@ -79,6 +79,7 @@ export function flagOf(name: string, s: OptSpec): string {
 
 /** The range of a number entry in words ('> 0 and < 1'), '' when unbounded. */
 function numberRange(s: NumberSpec): string {
+  if (s.min !== undefined && s.max !== undefined && s.gt === undefined && s.lt === undefined) return `in [${s.min}, ${s.max}]`;
   return [s.gt !== undefined ? `> ${s.gt}` : '', s.min !== undefined ? `>= ${s.min}` : '', s.lt !== undefined ? `< ${s.lt}` : '', s.max !== undefined ? `<= ${s.max}` : ''].filter(Boolean).join(' and ');
 }
 const inRange = (s: NumberSpec | IntSpec, n: number): boolean =>

@@ -11,7 +11,7 @@ import { parseLabelsPerClass, parseTaskSpec, type LabelsPerClass, type TaskName 
 const setItem = (s: string): string | null => (s.indexOf('=') <= 0 ? 'must look like field.path=value (e.g. --set optim.lr=0.01)' : null);
 
 /** --data TASK through the benchmark's own validator. */
-export const taskOption = (s: { default?: TaskName; doc?: string; section?: string } = {}) =>
+export const taskOption = (s: { default?: TaskName; defaultText?: string; doc?: string; section?: string } = {}) =>
   opt.custom<TaskName>((v) => parseTaskSpec(v).name, { arg: 'TASK', doc: s.doc ?? 'benchmark task (fmnist:source, fmnist:target-mid, fmnist:target-shift, textures:target-far)', ...s });
 
 /** --labels-per-class N: the seeded, class-balanced label budget. */

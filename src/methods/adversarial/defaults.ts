@@ -1,6 +1,7 @@
 /** @module The options of runAdversarial and their defaults (shared with the CLI's parser; no native code). */
 import type { LabelsPerClass, TaskName } from '../../data/tasks/spec.js';
 import type { RunHooks } from '../../train/lifecycle.js';
+import type { AdversarialOptionValues } from './options.js';
 
 /** Engine and method defaults (below a config file, the options and `set`), and the run's own defaults. */
 export const ADVERSARIAL_DEFAULTS = {
@@ -16,32 +17,8 @@ export const ADVERSARIAL_DEFAULTS = {
   },
 } as const;
 
-/** Options of runAdversarial (undefined: the default, or the resumed run's value). */
-export interface AdversarialOptions extends RunHooks {
-  data?: TaskName; labelsPerClass?: LabelsPerClass;
-  /** Weights with a sidecar (default: the bundled backbone); the head is kept when `data` is the weights' own task. */
-  weights?: string | null;
-  out?: string | null; resume?: string | null; config?: string | null; set?: string[]; threads?: number;
-  seed?: number; epochs?: number; maxSteps?: number; batchSize?: number;
-  init?: 'finetune' | 'scratch'; loss?: 'pgd' | 'trades' | 'fast'; norm?: 'linf' | 'l2'; eps?: number; steps?: number; stepSize?: number;
-  bnMode?: 'eval' | 'train'; tradesBeta?: number;
-  schedule?: 'slow-start-fast-decay' | 'piecewise' | 'cyclic' | 'constant';
-  warmupFraction?: number; warmupShape?: 'linear' | 'cosine'; startFactor?: number; decayShape?: 'exponential' | 'linear' | 'cosine'; decayRate?: number;
-  lr?: number; momentum?: number; weightDecay?: number;
-  /** Held-out images (taken from the training split) for the robust-overfitting monitor; 0 = no monitor. */
-  valImages?: number;
-  /** Train on this many images per class, drawn with the seed from what is left after the hold-out (null: all of them). */
-  trainPerClass?: number | null;
-  /** Monitor key of the best checkpoint: 'robust-then-clean' (ties broken by clean accuracy) or 'robust'. */
-  select?: 'robust' | 'robust-then-clean';
-  evalSteps?: number; evalEvery?: number;
-  /** Final test: PGD steps, restarts, and at most this many test images (spread over the split). */
-  testSteps?: number; testRestarts?: number; testLimit?: number;
-  /** Training images (spread, no augmentation) attacked at the end for the train-test robust gap; 0 = skip. */
-  gapImages?: number;
-  /** A from-scratch run directory of this method to measure the cost ratio against. */
-  compareTo?: string | null;
-}
+/** Options of runAdversarial (undefined: the default, or the resumed run's value): the table of options.ts. */
+export type AdversarialOptions = AdversarialOptionValues & RunHooks;
 
 /** The defaults of runRobustness and `adaptune robustness`. */
 export const ROBUSTNESS_DEFAULTS = {

@@ -1,5 +1,6 @@
 /** @module The options of runAnomaly and their defaults (shared with the CLI's parser; no native code). */
 import type { RunHooks } from '../../train/lifecycle.js';
+import type { AnomalyOptionValues } from './options.js';
 
 /** Defaults of runAnomaly and `adaptune anomaly` besides the engine config. */
 export const ANOMALY_ARGS = {
@@ -7,22 +8,5 @@ export const ANOMALY_ARGS = {
   finetune: false, toEnd: false, segment: false, baselines: false,
 };
 
-/** Options of runAnomaly (undefined: the default). */
-export interface AnomalyOptions extends RunHooks {
-  data?: 'synthetic' | 'mvtec' | 'fmnist';
-  /** Categories (synthetic: grating ...; mvtec: bottle ...; fmnist: normal classes 5..9). Default: grating, or 5..9 for fmnist. */
-  categories?: string[];
-  /** MVTec root (the folder holding the category folders) and image size. */
-  root?: string | null; size?: number | null;
-  /** Weights with a sidecar (default: the bundled backbone). */
-  weights?: string | null;
-  /** Fine-tune with the forgetting-aware validation; toEnd: no early stopping. */
-  finetune?: boolean; toEnd?: boolean;
-  /** PaDiM segmentation with overlays; the baselines' AUROCs. */
-  segment?: boolean; baselines?: boolean;
-  epochs?: number; lr?: number; patience?: number;
-  objective?: 'mahalanobis' | 'euclidean'; bn?: 'frozen' | 'train';
-  covariance?: 'ledoit-wolf' | 'empirical' | 'diagonal' | 'identity'; projection?: 'none' | 'pca' | 'npca'; stages?: string[];
-  batchSize?: number; valFraction?: number; trainSize?: number; testGood?: number; testDefect?: number; overlays?: number;
-  config?: string | null; set?: string[]; out?: string | null; seed?: number; threads?: number;
-}
+/** Options of runAnomaly (undefined: the default): the table of options.ts. */
+export type AnomalyOptions = AnomalyOptionValues & RunHooks;

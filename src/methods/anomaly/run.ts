@@ -22,6 +22,8 @@ import { GaussianAD, type GaussianADOptions } from './detector.js';
 import { collect, createAnomalyFinetuneTask, type EpochRecord } from './finetune.js';
 import { writeOverlay } from './overlay.js';
 import { Padim } from './segment.js';
+import { ANOMALY_OPTIONS, anomalyCategories } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
 /** Engine defaults of the fine-tuning (below --config and the flags). */
 export const ANOMALY_DEFAULTS = {
@@ -125,9 +127,10 @@ type Resolved = AnomalyOptions & typeof ANOMALY_ARGS & { categories: string[] };
 
 /** Runs the experiment (see module doc). */
 export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyReport> {
+  checkOptions(ANOMALY_OPTIONS, opts);
   if (opts.threads !== undefined) torch.setNumThreads(opts.threads);
   const data = opts.data ?? ANOMALY_ARGS.data;
-  const a = { ...ANOMALY_ARGS, ...defined(opts as Record<string, unknown>), categories: opts.categories ?? (data === 'fmnist' ? ['5', '6', '7', '8', '9'] : ['grating']) } as Resolved;
+  const a = { ...ANOMALY_ARGS, ...defined(opts as Record<string, unknown>), categories: anomalyCategories(data, opts.categories) } as Resolved;
   if (a.data === 'mvtec' && !a.root) throw new ConfigError('anomaly: data mvtec needs root (the folder holding the category folders)');
   const o = opts;
   const t0 = Date.now();

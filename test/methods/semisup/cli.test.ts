@@ -7,13 +7,16 @@ import { join } from 'node:path';
 import { parseSemisup, SEMISUP_USAGE, type SemisupArgs } from '../../../src/cli/semisup-args.js';
 import { findCommand } from '../../../src/cli/commands.js';
 import { ALGORITHMS } from '../../../src/methods/semisup/config.js';
+import { SEMISUP_ALGORITHMS, SEMISUP_OPTIONS } from '../../../src/methods/semisup/options.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-semisup-cli-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 
 test('parseSemisup: defaults, every flag, errors that name the flag; --help lists every flag; one entry in the command table', () => {
   const d = parseSemisup([]) as SemisupArgs;
-  assert.deepEqual([d.data, d.labelsPerClass, d.algorithm, d.akc, d.weights, d.json], ['fmnist:target-mid', 10, undefined, undefined, null, false]);
+  assert.deepEqual({ ...d }, {}, 'only the flags given (runSemisup applies the defaults)');
+  assert.deepEqual([SEMISUP_OPTIONS.data.default, SEMISUP_OPTIONS.labelsPerClass.default, SEMISUP_OPTIONS.algorithm.default], ['fmnist:target-mid', 10, 'fixmatch']);
+  assert.deepEqual([...SEMISUP_ALGORITHMS], [...ALGORITHMS]);
   const a = parseSemisup(['--algorithm', 'ict', '--akc', '--arc', '--lambda-akc', '2', '--lambda-arc', '5', '--akc-scale', '1e4', '--threshold', '0.9', '--coef', '3',
     '--steps', '40', '--batch-size', '8', '--mu', '7', '--lr', '0.03', '--weight-decay', '0', '--ema-decay', '0.99', '--eval-every', '20', '--seed', '2',
     '--threads', '1', '--labels-per-class', '50', '--data', 'fmnist:target-shift', '--set', 'method.tableSizeL=64', '--json']) as SemisupArgs;
@@ -22,7 +25,7 @@ test('parseSemisup: defaults, every flag, errors that name the flag; --help list
   assert.throws(() => parseSemisup(['--algorithm', 'uda']), /--algorithm must be one of supervised, pseudo-label, mean-teacher, fixmatch, mixmatch, ict, got 'uda'/);
   assert.throws(() => parseSemisup(['--threshold', '1.5']), /--threshold must be a number in \[0, 1\]/);
   assert.throws(() => parseSemisup(['--ema-decay', '1']), /--ema-decay must be a number >= 0 and < 1/);
-  assert.throws(() => parseSemisup(['--labels-per-class', '7']), /--labels-per-class must be one of 10, 50, 100, all/);
+  assert.throws(() => parseSemisup(['--labels-per-class', '7']), /--labels-per-class: the label budget must be one of 10, 50, 100, 'all'/);
   assert.throws(() => parseSemisup(['--resume', 'x', '--weights', 'w']), /cannot be combined/);
   assert.throws(() => parseSemisup(['--tau', '1']), /unknown flag --tau/);
   assert.equal(parseSemisup(['-h']), 'help');
