@@ -4,8 +4,7 @@
  * code (libtorch) only when the command runs. main.ts and args.ts never branch on names.
  */
 import { BENCH_USAGE, parseBench } from './args-bench.js';
-import { parseFinetune, parsePretrain, parseQuickstart } from './args-train.js';
-import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from './usage.js';
+import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE, parseFinetune, parsePretrain, parseQuickstart } from './args-train.js';
 import { REPORT_USAGE, parseReport } from './report.js';
 import { HPARAMS_USAGE, parseHparams } from './hparams.js';
 import { SIMILARITY_USAGE, parseSimilarity } from './similarity.js';

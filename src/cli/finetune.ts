@@ -1,15 +1,19 @@
 /** @module `adaptune finetune`: runFinetune (src/methods/finetune) or, with --method adafilter, runAdafilter (src/methods/adafilter); prints the report. */
-import { runAdafilter, type AdafilterOptions, type AdafilterReport } from '../methods/adafilter/index.js';
+import { runAdafilter, type AdafilterReport } from '../methods/adafilter/index.js';
 import { runFinetune as libRunFinetune, type FinetuneReport } from '../methods/finetune/index.js';
 import { savedRunArgs } from '../train/index.js';
 import type { FinetuneArgs } from './args-train.js';
 import { commandLine } from './common.js';
+import { CliError } from './flags.js';
 
 /** Runs (or resumes) the method the flags name (with --resume: the run's recorded method). */
 export async function runFinetune(a: FinetuneArgs, o: { argv?: string[]; quiet?: boolean; handleSignals?: boolean } = {}): Promise<FinetuneReport | AdafilterReport> {
-  const opts = { ...a, ...o, command: commandLine(o.argv) };
-  const method = a.method ?? (a.resume ? savedRunArgs(a.resume)?.['method'] : undefined);
-  return method === 'adafilter' ? runAdafilter(opts as AdafilterOptions) : libRunFinetune(opts);
+  const hooks = { ...o, command: commandLine(o.argv) };
+  if (a.method === 'adafilter') return runAdafilter({ ...a, ...hooks });
+  if (!a.resume || savedRunArgs(a.resume)?.['method'] !== 'adafilter') return libRunFinetune({ ...a, ...hooks });
+  // --resume of an AdaFilter run: its own config; only the flags both methods take can come with it
+  if (a.head === 'imprint') throw new CliError("--head must be reinit or keep with --method adafilter, got 'imprint'");
+  return runAdafilter({ ...a, head: a.head, ...hooks });
 }
 
 /** `adaptune finetune`: prints the summary (or one JSON object with --json); returns the exit status. */

@@ -1,41 +1,13 @@
 /** @module Flag helpers shared by the commands' parsers: CliError, strict util.parseArgs, typed flag values. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { parseArgs, ParseArgsConfig } from 'node:util';
+import { CliError, strictParse as parse } from '../core/options.js';
 
-/** A usage error: main prints its message and exits with status 2. */
-export class CliError extends Error {
-  override name = 'CliError';
-}
+export { CliError, noPositionals } from '../core/options.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** util.parseArgs (strict, positionals allowed), its errors turned into CliErrors naming the flag and the command. */
+/** core/options.ts's strictParse with util.parseArgs's typed values (for parsers not yet on an option table). */
 export function strictParse<O extends Options>(cmd: string, args: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
-  // a negative number after a flag that takes a value is that value (--lr -0.1), not an unknown flag;
-  // the flag's own check then says what range it takes
-  const joined: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
-    const next = args[i + 1];
-    if (name !== null && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) { joined.push(`${a}=${next}`); i++; } else joined.push(a);
-  }
-  try {
-    const parsed = parseArgs({ args: joined, options, strict: true as const, allowPositionals: true as const, tokens: true as const });
-    const seen = new Set<string>();
-    for (const t of parsed.tokens ?? []) {
-      if (t.kind !== 'option' || options[t.name]?.multiple) continue;
-      if (seen.has(t.name)) throw new CliError(`flag --${t.name} is given more than once for 'adaptune ${cmd}'; give it once`);
-      seen.add(t.name);
-    }
-    return parsed;
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    const err = e as { code?: string; message: string };
-    const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
-    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new CliError(`unknown flag ${flag ?? ''} for 'adaptune ${cmd}' (see adaptune ${cmd} --help)`);
-    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new CliError(`flag ${flag ?? ''} needs a value`);
-    throw new CliError(err.message);
-  }
+  return parse(cmd, args, options) as never;
 }
 
 /** An integer flag value >= min, or undefined when absent. */
@@ -64,11 +36,6 @@ export function enumFlag<T extends string>(name: string, v: string | undefined, 
   if (v === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(v)) throw new CliError(`--${name} must be one of ${allowed.join(', ')}, got '${v}'`);
   return v as T;
-}
-
-/** Rejects positional arguments. */
-export function noPositionals(cmd: string, positionals: string[]): void {
-  if (positionals.length) throw new CliError(`'adaptune ${cmd}' takes no positional arguments, got '${positionals[0]}'`);
 }
 
 /** --set values: each must look like field.path=value. */

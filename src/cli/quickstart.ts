@@ -7,17 +7,18 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as torch from '../core/torch.js';
-import { loadTask, type BenchmarkTask } from '../data/tasks/index.js';
+import { loadTask, type BenchmarkTask, type TaskName } from '../data/tasks/index.js';
 import type { QuickstartArgs } from './args-train.js';
 import { taskLoaders } from '../data/augment.js';
 import { adafilterRun, resolveAdafilter } from '../methods/adafilter/index.js';
+import { QUICKSTART_DEFAULTS } from '../methods/finetune/options.js';
+import { definedOptions } from '../core/options.js';
 import { LR_PAIR, QUICKSTART_BATCH, QUICKSTART_PLANS, resolveFinetune, supervisedRun, type QuickstartPlan } from '../methods/finetune/index.js';
 import { bundledBackbonePath, loadPretrained, writeWeights } from '../models/index.js';
 import { layerConfig, makeDirs, RunSession, type TrainEvent } from '../train/index.js';
 import { applyThreads, commandLine } from './common.js';
 import { parseExport, type ExportArgs } from './export-args.js';
 import { progress } from './io.js';
-import { parseRobustness, type RobustnessArgs } from './robustness-args.js';
 
 /** --quick: optimizer steps per strategy and test images. */
 export const QUICK_BUDGET = { steps: 3, testImages: 500 } as const;
@@ -62,8 +63,9 @@ function testSet(task: BenchmarkTask, quick: boolean): { train: BenchmarkTask['t
 }
 
 /** Runs the experiment (see module doc); `backbone` overrides the bundled weights (tests). */
-export async function runQuickstart(a: QuickstartArgs, o: { quiet?: boolean; handleSignals?: boolean; backbone?: string; argv?: string[] } = {}): Promise<QuickstartResult> {
+export async function runQuickstart(args: QuickstartArgs, o: { quiet?: boolean; handleSignals?: boolean; backbone?: string; argv?: string[] } = {}): Promise<QuickstartResult> {
   const t0 = Date.now();
+  const a = { ...QUICKSTART_DEFAULTS, quick: false, ...definedOptions(args) };
   applyThreads(a.threads);
   const say = progress();
   const quiet = o.quiet ?? false;
@@ -151,13 +153,11 @@ function bestPlainRow(rows: QuickstartRow[]): QuickstartRow | null {
 }
 
 /** `adaptune robustness` on part of the test split (spread over it), defaults from the command's own parser. */
-async function checkRobustness(best: QuickstartRow, a: QuickstartArgs): Promise<QuickstartRobustness> {
-  const { runRobustness } = await import('./robustness.js');
+async function checkRobustness(best: QuickstartRow, a: { data: TaskName; seed: number; quick: boolean }): Promise<QuickstartRobustness> {
+  const { runRobustness } = await import('../methods/adversarial/index.js');
   const steps = a.quick ? ROBUSTNESS_CHECK.quickSteps : ROBUSTNESS_CHECK.steps;
   const images = a.quick ? ROBUSTNESS_CHECK.quickImages : ROBUSTNESS_CHECK.images;
-  const args = parseRobustness(['--weights', join(best.runDir, 'weights.safetensors'), '--data', a.data, '--eps', String(ROBUSTNESS_CHECK.eps),
-    '--steps', String(steps), '--limit', String(images), '--seed', String(a.seed)]) as RobustnessArgs & { dataGiven: boolean };
-  const r = await runRobustness(args);
+  const r = await runRobustness({ weights: join(best.runDir, 'weights.safetensors'), data: a.data, eps: ROBUSTNESS_CHECK.eps, steps: [steps], limit: images, seed: a.seed });
   const pgd = r.pgd[r.pgd.length - 1]!;
   return { strategy: best.id, eps: ROBUSTNESS_CHECK.eps, images: r.examples, clean: r.clean, fgsm: r.fgsm, pgd, maskingFlags: r.maskingFlags, seconds: r.seconds };
 }

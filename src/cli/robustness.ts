@@ -7,9 +7,9 @@ import { commandLine } from './common.js';
 export type RobustnessCommandReport = RobustnessRunReport;
 
 /** Runs the evaluation with the parsed flags (data not given: the weights' own task). */
-export async function runRobustness(a: RobustnessArgs & { dataGiven?: boolean }, o: { argv?: string[] } = {}): Promise<RobustnessRunReport> {
+export async function runRobustness(a: RobustnessArgs, o: { argv?: string[] } = {}): Promise<RobustnessRunReport> {
   const { runRobustness: run } = await import('../methods/adversarial/index.js');
-  return run({ ...a, ...(a.dataGiven === false ? { data: undefined } : {}), command: commandLine(o.argv) });
+  return run({ ...a, command: commandLine(o.argv) });
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

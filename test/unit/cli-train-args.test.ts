@@ -4,10 +4,12 @@ import assert from 'node:assert/strict';
 import { syncBuiltinESMExports } from 'node:module';
 import util from 'node:util';
 import { CliError, parseCli, USAGE } from '../../src/cli/args.js';
-import { MODEL_NAMES, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from '../../src/cli/args-train.js';
-import { FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE } from '../../src/cli/usage.js';
+import { MODEL_NAMES, FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE, type PretrainArgs, type QuickstartArgs } from '../../src/cli/args-train.js';
+import { FINETUNE_DEFAULTS, PRETRAIN_DEFAULTS, QUICKSTART_DEFAULTS, FINETUNE_OPTIONS, PRETRAIN_OPTIONS, QUICKSTART_OPTIONS } from '../../src/methods/finetune/options.js';
+import { ADAFILTER_OPTIONS } from '../../src/methods/adafilter/options.js';
 
-type ArgsOf = { pretrain: PretrainArgs; finetune: FinetuneArgs; quickstart: QuickstartArgs };
+/** finetune's options are runFinetune's or (--method adafilter) runAdafilter's: read as one record here. */
+type ArgsOf = { pretrain: PretrainArgs; finetune: Record<string, unknown>; quickstart: QuickstartArgs };
 const opts = <C extends keyof ArgsOf>(cmd: C, args: string[]): ArgsOf[C] => {
   const p = parseCli([cmd, ...args]);
   assert.equal(p.command, cmd);
@@ -16,15 +18,13 @@ const opts = <C extends keyof ArgsOf>(cmd: C, args: string[]): ArgsOf[C] => {
 /** Asserts a CliError whose message matches `re`. */
 const usageError = (args: string[], re: RegExp) => assert.throws(() => parseCli(args), (e: unknown) => e instanceof CliError && re.test((e as Error).message), `expected ${re} for ${args.join(' ')}`);
 
-test('pretrain defaults: fmnist:source, all labels, cifar_resnet20; unset flags stay undefined (config file decides)', () => {
-  const o = opts('pretrain', []);
-  assert.equal(o.data, 'fmnist:source');
-  assert.equal(o.labelsPerClass, 'all');
-  assert.equal(o.model, 'cifar_resnet20');
-  assert.equal(o.export, null);
-  assert.equal(o.out, null);
-  assert.deepEqual(o.set, []);
-  for (const k of ['epochs', 'lr', 'momentum', 'weightDecay', 'seed', 'width', 'batchSize', 'threads'] as const) assert.equal(o[k], undefined, k);
+test('pretrain: the parser returns only the flags given (the run function applies the defaults; a config file may set them); the table documents the run\'s defaults', () => {
+  assert.deepEqual({ ...opts('pretrain', []) }, {});
+  assert.deepEqual([PRETRAIN_OPTIONS.data.default, PRETRAIN_OPTIONS.labelsPerClass.default, PRETRAIN_OPTIONS.model.default, PRETRAIN_OPTIONS.epochs.default, PRETRAIN_OPTIONS.lr.default],
+    [PRETRAIN_DEFAULTS.data, PRETRAIN_DEFAULTS.labelsPerClass, PRETRAIN_DEFAULTS.model, PRETRAIN_DEFAULTS.config.epochs, PRETRAIN_DEFAULTS.config.method.lr]);
+  assert.deepEqual([PRETRAIN_DEFAULTS.data, PRETRAIN_DEFAULTS.labelsPerClass, PRETRAIN_DEFAULTS.model], ['fmnist:source', 'all', 'cifar_resnet20']);
+  assert.match(PRETRAIN_USAGE, /--epochs N +passes over the training set \(default 8\)/);
+  assert.match(PRETRAIN_USAGE, /--model NAME .*\(default cifar_resnet20\)/);
 });
 
 test('pretrain flags are parsed and typed', () => {
@@ -32,7 +32,7 @@ test('pretrain flags are parsed and typed', () => {
     '--lr', '0.05', '--momentum', '0', '--weight-decay', '1e-4', '--seed', '7', '--set', 'maxSteps=5', '--set', 'log.every=2', '--out', 'x', '--export', 'w.safetensors', '--json', '--threads', '1']);
   assert.deepEqual({ ...o }, {
     data: 'textures:target-far', labelsPerClass: 100, model: 'small_cnn', epochs: 3, batchSize: 64, lr: 0.05, momentum: 0, weightDecay: 1e-4, seed: 7,
-    set: ['maxSteps=5', 'log.every=2'], out: 'x', export: 'w.safetensors', json: true, threads: 1, config: null,
+    set: ['maxSteps=5', 'log.every=2'], out: 'x', export: 'w.safetensors', json: true, threads: 1,
   });
 });
 
@@ -57,12 +57,12 @@ test('errors name the flag', () => {
 });
 
 test('finetune defaults and flags', () => {
-  const d = opts('finetune', []);
-  assert.equal(d.data, 'fmnist:target-mid');
-  assert.equal(d.labelsPerClass, 50);
-  assert.equal(d.weights, null);
-  assert.equal(d.resume, null);
-  assert.equal(d.strategy, undefined);
+  assert.deepEqual({ ...opts('finetune', []) }, {}, 'nothing given: the run function decides');
+  assert.deepEqual([FINETUNE_OPTIONS.data.default, FINETUNE_OPTIONS.labelsPerClass.default, FINETUNE_OPTIONS.epochs.default, FINETUNE_OPTIONS.elr.default],
+    [FINETUNE_DEFAULTS.data, FINETUNE_DEFAULTS.labelsPerClass, FINETUNE_DEFAULTS.config.epochs, FINETUNE_DEFAULTS.config.method.elr]);
+  assert.deepEqual([FINETUNE_DEFAULTS.data, FINETUNE_DEFAULTS.labelsPerClass], ['fmnist:target-mid', 50]);
+  assert.match(FINETUNE_USAGE, /--epochs N +passes over the training set \(default 30\)/);
+  assert.match(FINETUNE_USAGE, /--gate G .*\(default lstm\)/);
   const o = opts('finetune', ['--strategy', 'partial', '--freeze-up-to', 'layer2', '--lr', '0.01', '--regularizer', 'l2-sp', '--alpha', '0.1', '--beta', '0',
     '--head', 'imprint', '--bn', 'frozen', '--weights', 'b.safetensors', '--labels-per-class', 'all', '--data', 'FMNIST:target-shift']);
   assert.equal(o.strategy, 'partial');
@@ -100,7 +100,9 @@ test('finetune --method adafilter: its flags parse, each method refuses the othe
 });
 
 test('quickstart defaults and flags', () => {
-  assert.deepEqual({ ...opts('quickstart', []) }, { data: 'fmnist:target-mid', labelsPerClass: 50, seed: 0, out: null, quick: false, json: false });
+  assert.deepEqual({ ...opts('quickstart', []) }, {});
+  assert.deepEqual([QUICKSTART_OPTIONS.data.default, QUICKSTART_OPTIONS.labelsPerClass.default, QUICKSTART_OPTIONS.seed.default], [QUICKSTART_DEFAULTS.data, QUICKSTART_DEFAULTS.labelsPerClass, 0]);
+  assert.deepEqual({ ...QUICKSTART_DEFAULTS }, { data: 'fmnist:target-mid', labelsPerClass: 50, seed: 0 });
   const o = opts('quickstart', ['--quick', '--json', '--labels-per-class', '10', '--seed', '3', '--out', 'r', '--data', 'textures:target-far']);
   assert.deepEqual({ ...o }, { data: 'textures:target-far', labelsPerClass: 10, seed: 3, out: 'r', quick: true, json: true });
 });

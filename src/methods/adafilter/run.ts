@@ -15,19 +15,13 @@ import { classificationMetrics, defined, openSupervised, planRun, runConfig, Run
 import { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type RunPlacement, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../finetune/run.js';
 import { adafilterTrainConfig, type AdafilterConfig } from './config.js';
 import { createAdafilterTask, type AdafilterTask } from './index.js';
+import { ADAFILTER_DEFAULTS, ADAFILTER_OPTIONS, type AdafilterOptionValues } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
-/** The defaults of runAdafilter: the finetune command's schedule; method options are AdaFilter's defaults (config.ts). */
-export const ADAFILTER_DEFAULTS = {
-  data: 'fmnist:target-mid', labelsPerClass: 50 as number | 'all', batchSize: 32,
-  config: { seed: 0, epochs: 30, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 5 }, method: {} },
-} as const;
+export { ADAFILTER_DEFAULTS } from './options.js';
 
-/** Options of runAdafilter (undefined: the default, or the resumed run's value). */
-export interface AdafilterOptions extends RunHooks, RunPlacement, SupervisedDataOptions {
-  seed?: number; epochs?: number; maxSteps?: number;
-  lr?: number; momentum?: number; weightDecay?: number; head?: AdafilterConfig['head']; gate?: AdafilterConfig['gate']; binarize?: AdafilterConfig['binarize'];
-  temperature?: number; stages?: string[]; gatedBn?: boolean; usagePenalty?: number; gateLrScale?: number; headLrScale?: number;
-}
+/** Options of runAdafilter (undefined: the default, or the resumed run's value): the table of options.ts. */
+export type AdafilterOptions = AdafilterOptionValues & RunHooks;
 
 /** AdaFilter's gate statistics on the test split: fine-tuned fraction overall, per gated layer (by path), per class; gate entropy (bits). */
 export interface GateReport { fraction: number; perLayer: Record<string, number>; perClass: (number | null)[]; entropy: number }
@@ -70,6 +64,7 @@ export async function adafilterRun(o: {
 
 /** Runs (or resumes) one AdaFilter fine-tuning; see the module doc. */
 export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterReport> {
+  checkOptions(ADAFILTER_OPTIONS, o);
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const plan = planRun<SavedRunArgs>('finetune', o);
   if (plan.saved && plan.saved.args.method !== 'adafilter') throw new ConfigError(`--resume ${o.resume}: that is a standard fine-tuning run, not AdaFilter`);

@@ -14,28 +14,14 @@ import { isBuiltinSpec, loadBackbone, makeDirs, preprocessingFor } from '../../t
 import { normalizer } from './run.js';
 import { evaluateRobustness, type RobustnessReport } from './robustness.js';
 import { ROBUSTNESS_DEFAULTS } from './defaults.js';
+import { ROBUSTNESS_OPTIONS, type RobustnessOptionValues } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
 /** Options of runRobustness (undefined: the default). */
-export interface RobustnessRunOptions {
-  /** Any weights file loadWeights reads; its head must match the data's classes (default: the bundled backbone). */
-  weights?: string | null;
-  /** The architecture of the weights (default: the sidecar's, or inferred). */
-  model?: string | null;
-  /** A data spec (default: the weights' own task, else fmnist:source). */
-  data?: string;
-  /** The model's input size (default: from the model); testFraction: the test hold-out of data without a test/ split (default 0.2). */
-  imageSize?: number | null; testFraction?: number;
-  split?: 'test' | 'train'; eps?: number; norm?: 'linf' | 'l2'; steps?: number[]; restarts?: number; stepSize?: number | null;
-  epsSweep?: number[]; bnMode?: 'eval' | 'train'; tolerance?: number;
-  /** Evaluate this many images spread over the split (default: all). */
-  limit?: number;
-  batchSize?: number; seed?: number;
-  /** Also write robustness.json into this folder. */
-  out?: string | null;
-  threads?: number;
+export type RobustnessRunOptions = RobustnessOptionValues & {
   /** The command recorded in the report. */
   command?: string;
-}
+};
 
 /** What runRobustness reports. */
 export interface RobustnessRunReport extends RobustnessReport {
@@ -44,6 +30,7 @@ export interface RobustnessRunReport extends RobustnessReport {
 
 /** Evaluates (see module doc). */
 export async function runRobustness(opts: RobustnessRunOptions = {}): Promise<RobustnessRunReport> {
+  checkOptions(ROBUSTNESS_OPTIONS, opts);
   if (opts.threads !== undefined) torch.setNumThreads(opts.threads);
   const a = { ...ROBUSTNESS_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof ROBUSTNESS_DEFAULTS & RobustnessRunOptions;
   const weights = resolve(opts.weights ?? bundledBackbonePath());

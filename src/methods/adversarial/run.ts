@@ -19,6 +19,8 @@ import { costRatio, pretrainCost, readRunCost, type CostRatio, type PretrainCost
 import { createAdversarialTask, type AdversarialTask } from './index.js';
 import { evaluateRobustness, type RobustnessReport } from './robustness.js';
 import { ADVERSARIAL_DEFAULTS, type AdversarialOptions } from './defaults.js';
+import { ADVERSARIAL_OPTIONS } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
 /** Batch size of the monitor and the final evaluation (PGD keeps a graph per step: this bounds the memory). */
 const EVAL_BATCH = 100;
@@ -132,6 +134,7 @@ function loadBest(task: AdversarialTask, dir: string): { step: number; value: nu
 
 /** Runs (or resumes) an adversarial training; see the module doc. */
 export async function runAdversarial(o: AdversarialOptions = {}): Promise<AdversarialReport> {
+  checkOptions(ADVERSARIAL_OPTIONS, o);
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const a = { ...ADVERSARIAL_DEFAULTS.args, ...defined(o as Record<string, unknown>) } as Resolved;
   const plan = planRun<SavedArgs>('adversarial', o);

@@ -27,6 +27,8 @@ import { GaussianAD, type GaussianADOptions } from './detector.js';
 import { collect, createAnomalyFinetuneTask, type EpochRecord } from './finetune.js';
 import { writeOverlay } from './overlay.js';
 import { Padim } from './segment.js';
+import { ANOMALY_OPTIONS, anomalyCategories } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
 /** Engine defaults of the fine-tuning (below --config and the flags). */
 export const ANOMALY_DEFAULTS = {
@@ -148,9 +150,10 @@ type Resolved = Omit<AnomalyOptions & typeof ANOMALY_ARGS, 'data'> & { data: str
 
 /** Runs the experiment (see module doc). */
 export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyReport> {
+  checkOptions(ANOMALY_OPTIONS, opts);
   if (opts.threads !== undefined) torch.setNumThreads(opts.threads);
   const data = opts.data ?? ANOMALY_ARGS.data;
-  const a = { ...ANOMALY_ARGS, ...defined(opts as Record<string, unknown>), categories: isSpec(data) ? [basename(data.slice(data.indexOf(':') + 1).replace(/\/+$/, '')) || 'data'] : opts.categories ?? (data === 'fmnist' ? ['5', '6', '7', '8', '9'] : ['grating']) } as Resolved;
+  const a = { ...ANOMALY_ARGS, ...defined(opts as Record<string, unknown>), categories: isSpec(data) ? [basename(data.slice(data.indexOf(':') + 1).replace(/\/+$/, '')) || 'data'] : anomalyCategories(data as 'synthetic' | 'mvtec' | 'fmnist', opts.categories) } as Resolved;
   if (isSpec(data) && !/^(mvtec|anomaly):/i.test(data)) throw new ConfigError(`anomaly: data ${JSON.stringify(data)} must be synthetic, fmnist, mvtec (with root), mvtec:DIR or anomaly:DIR`);
   if (/^anomaly:/i.test(data) && a.segment) throw new ConfigError('anomaly: --segment needs pixel masks, which anomaly:DIR has not; use mvtec:DIR');
   if (a.data === 'mvtec' && !a.root) throw new ConfigError('anomaly: data mvtec needs root (the folder holding the category folders)');

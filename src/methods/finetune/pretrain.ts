@@ -11,31 +11,14 @@ import { ConfigError } from '../../core/errors.js';
 import { loadersFor, open, type AugmentName, type OpenedData } from '../../data/index.js';
 import { buildModel, writeWeights, type ModelName, type ModelSpec, type Sidecar } from '../../models/index.js';
 import { defined, isBuiltinSpec, makeDirs, planRun, preprocessingFor, runConfig, RunSession, SUPERVISED_DATA_DEFAULTS, type RunHooks } from '../../train/index.js';
-import { LR_PAIR, resolveFinetune, supervisedRun, type RunPlacement } from './run.js';
+import { LR_PAIR, resolveFinetune, supervisedRun } from './run.js';
+import { PRETRAIN_DEFAULTS, PRETRAIN_OPTIONS, type PretrainOptionValues } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
-/** The defaults of runPretrain and `adaptune pretrain`. */
-export const PRETRAIN_DEFAULTS = {
-  data: 'fmnist:source', labelsPerClass: 'all' as number | 'all', valFraction: 0.1, model: 'cifar_resnet20' as ModelName, batchSize: 128, width: 16,
-  config: {
-    seed: 0, epochs: 8, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: true }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 10 },
-    method: { strategy: 'scratch', head: 'reinit', regularizer: 'l2', weightDecay: 5e-4, lr: 0.1, momentum: 0.9 },
-  },
-} as const;
+export { PRETRAIN_DEFAULTS } from './options.js';
 
-/** Options of runPretrain. */
-export interface PretrainOptions extends Omit<RunPlacement, 'resume'>, RunHooks {
-  /** A data spec (a built-in task, imagefolder:DIR, csv:FILE). */
-  data?: string; labelsPerClass?: number | 'all'; batchSize?: number; seed?: number; epochs?: number; maxSteps?: number;
-  /** Validation fraction of the training images for the evaluations during training (default 0.1; 0: none); testFraction: test hold-out of data without test/ (default 0.2). */
-  valFraction?: number; testFraction?: number;
-  /** Input size (default 28 on the built-in tasks, 32 for CIFAR ResNets and the small CNN, 224 for torchvision ResNets) and training augmentation (default crop+flip). */
-  imageSize?: number | null; augment?: AugmentName | null;
-  model?: ModelName; width?: number; lr?: number; momentum?: number; weightDecay?: number;
-  /** sgd (default), adam or adamw (lr default 1e-3 for these). */
-  optimizer?: 'sgd' | 'adam' | 'adamw';
-  /** Also write the weights (and sidecar) to this file. */
-  export?: string | null;
-}
+/** Options of runPretrain: the table of options.ts. */
+export type PretrainOptions = PretrainOptionValues & RunHooks;
 
 /** What a pretrain run reports. */
 export interface PretrainReport {
@@ -45,6 +28,7 @@ export interface PretrainReport {
 
 /** Trains a backbone (see module doc). */
 export async function runPretrain(o: PretrainOptions = {}): Promise<PretrainReport> {
+  checkOptions(PRETRAIN_OPTIONS, o);
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const name = o.model ?? PRETRAIN_DEFAULTS.model;
   if (name === 'small_cnn' && o.width !== undefined) throw new ConfigError('--width does not apply to small_cnn');

@@ -16,34 +16,16 @@ import { bundledBackbonePath, writeWeights, type FeatureModel } from '../../mode
 import { classificationMetrics, defined, isBuiltinSpec, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type SupervisedArgs, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
 import { finetuneTrainConfig, type FinetuneConfig, type ResolvedFinetuneConfig, type Strategy } from './config.js';
 import { createFinetuneTask, type FinetuneTask } from './index.js';
+import { FINETUNE_DEFAULTS, FINETUNE_OPTIONS, type FinetuneOptionValues } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
-/** The defaults of runFinetune and `adaptune finetune` (below a config file, the options and `set`). */
-export const FINETUNE_DEFAULTS = {
-  data: 'fmnist:target-mid', labelsPerClass: 50 as number | 'all', batchSize: 32, valFraction: 0.1, testFraction: 0.2, augment: 'crop+flip' as AugmentName,
-  /** lr of adam and adamw when neither lr nor elr is given. */
-  adamLr: 1e-3,
-  config: {
-    seed: 0, epochs: 30, scheduler: { name: 'cosine', interval: 'step' }, eval: { atEpochEnd: false }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 5 },
-    method: { strategy: 'full', head: 'reinit', elr: 0.1, momentum: 0.9, regularizer: 'l2', weightDecay: 1e-4 },
-  },
-} as const;
+export { FINETUNE_DEFAULTS } from './options.js';
 
 /** lr and elr exclude each other across config layers (lr = elr * (1 - momentum)). */
 export const LR_PAIR = [['method.lr', 'method.elr']] as const;
 
 /** Where a run comes from and goes; shared by the supervised run functions. */
-export interface RunPlacement {
-  /** The run directory (default: a new runs/<time>-<kind>); must be new, empty, or a run stopped before its first checkpoint. */
-  out?: string | null;
-  /** Continue this run directory (its own data, weights and config; epochs or steps may grow, nothing else may change). */
-  resume?: string | null;
-  /** A JSON/YAML config file layered over the defaults. */
-  config?: string | null;
-  /** `field.path=value` overrides, layered last. */
-  set?: string[];
-  /** libtorch intra-op threads (default ADAPTUNE_NUM_THREADS or the cores). */
-  threads?: number;
-}
+export type RunPlacement = Pick<FinetuneOptionValues, 'out' | 'resume' | 'config' | 'set' | 'threads'>;
 
 /** The data and model options every supervised run function takes (undefined: the default, or the resumed run's value). */
 export interface SupervisedDataOptions {
@@ -66,16 +48,8 @@ export interface SupervisedDataOptions {
   batchSize?: number;
 }
 
-/** Options of runFinetune (undefined: the default, or the resumed run's value). */
-export interface FinetuneOptions extends RunPlacement, RunHooks, SupervisedDataOptions {
-  seed?: number; epochs?: number;
-  /** Optimizer steps of the run (overrides epochs). */
-  maxSteps?: number;
-  /** sgd (elr/momentum), adam or adamw (lr, default 1e-3). */
-  optimizer?: FinetuneConfig['optimizer'];
-  strategy?: Strategy; freezeUpTo?: string; elr?: number; lr?: number; momentum?: number; regularizer?: FinetuneConfig['regularizer'];
-  alpha?: number; beta?: number; weightDecay?: number; head?: FinetuneConfig['head']; bn?: FinetuneConfig['bn']; headLrScale?: number;
-}
+/** Options of runFinetune (undefined: the default, or the resumed run's value): the table of options.ts. */
+export type FinetuneOptions = FinetuneOptionValues & RunHooks;
 
 /** The metrics of a split as reports record them: the classification metrics and the class names. */
 export interface SplitMetrics extends ClassificationMetrics { images: number; classes: string[] }
@@ -151,6 +125,7 @@ export function metricsLine(name: string, m: ClassificationMetrics): string {
 
 /** Runs (or resumes) one fine-tuning; see the module doc. */
 export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
+  checkOptions(FINETUNE_OPTIONS, o);
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const plan = planRun<SavedRunArgs>('finetune', o);
   if (plan.saved?.args.method !== undefined && plan.saved.args.method !== 'finetune') throw new ConfigError(`--resume ${o.resume}: that is a ${plan.saved.args.method} run (resume it with --method ${plan.saved.args.method} / its own run function)`);

@@ -19,33 +19,13 @@ import { semisupScheduler, semisupTrainConfig, type ResolvedSemisupConfig, type 
 import { createSemisupTask, extraViews, usesUnlabelled } from './index.js';
 import { SemisupSource } from './source.js';
 import { strongAugment, weakAugment } from './views.js';
+import { SEMISUP_DATA, SEMISUP_DEFAULTS, SEMISUP_OPTIONS, type SemisupOptionValues } from './options.js';
+import { checkOptions } from '../../core/options.js';
 
-/** The defaults of runSemisup and `adaptune semisup` (below a config file, the options and `set`). */
-export const SEMISUP_DEFAULTS = {
-  seed: 0, maxSteps: 1000, eval: { every: 100, atEpochEnd: false }, checkpoint: { atEpochEnd: true, keep: 1 }, log: { every: 1 },
-  method: { algorithm: 'fixmatch' },
-} as const;
-/** The default task and label budget. */
-export const SEMISUP_DATA = { data: 'fmnist:target-mid', labelsPerClass: 10 as number | 'all' };
+export { SEMISUP_DATA, SEMISUP_DEFAULTS } from './options.js';
 
-/** Options of runSemisup (undefined: the default, or the resumed run's value). */
-export interface SemisupOptions extends RunHooks {
-  /** A data spec (a built-in task, imagefolder:DIR, csv:FILE; in memory). */
-  data?: string;
-  /** Labelled images per class (default 10); the rest of the training images are the unlabelled pool. */
-  labelsPerClass?: number | 'all';
-  /** Any weights file loadWeights reads (default: the bundled backbone unless `model` is given alone). */
-  weights?: string | null;
-  /** A registry model: the architecture of `weights`, or alone a freshly initialised one. */
-  model?: string | null;
-  /** Validation fraction of the labelled images (default 0.1, at least one per class; the data's val/ when it has one); testFraction: the test hold-out of data without test/ (default 0.2). */
-  valFraction?: number; testFraction?: number;
-  /** The model's input size (default: from the model). */
-  imageSize?: number | null;
-  algorithm?: SemisupConfig['algorithm']; akc?: boolean; arc?: boolean; lambdaAkc?: number; lambdaArc?: number; akcScale?: number; threshold?: number;
-  coef?: number; steps?: number; batchSize?: number; mu?: number; lr?: number; weightDecay?: number; emaDecay?: number; evalEvery?: number; seed?: number;
-  out?: string | null; resume?: string | null; config?: string | null; set?: string[]; threads?: number;
-}
+/** Options of runSemisup (undefined: the default, or the resumed run's value): the table of options.ts. */
+export type SemisupOptions = SemisupOptionValues & RunHooks;
 
 /** Evaluations averaged for the reported accuracy (the official code reports the mean of the last checkpoints). */
 export const LAST_EVALS = 5;
@@ -76,6 +56,7 @@ function earlyLate(rows: Record<string, unknown>[], key: string): [number, numbe
 
 /** Runs (or resumes) a semi-supervised transfer run; see the module doc. */
 export async function runSemisup(o: SemisupOptions = {}): Promise<SemisupReport> {
+  checkOptions(SEMISUP_OPTIONS, o);
   if (o.threads !== undefined) torch.setNumThreads(o.threads);
   const plan = planRun<SavedSemisupArgs>('semisup', o);
   const { config, extend } = await runConfig(plan, {

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAnomaly, SYNTHETIC_CATEGORIES, type AnomalyArgs } from '../../../src/cli/anomaly-args.js';
+import { ANOMALY_OPTIONS, anomalyCategories } from '../../../src/methods/anomaly/options.js';
 import { CliError } from '../../../src/cli/flags.js';
 import { DEFECT_CATEGORIES } from '../../../src/data/defects.js';
 import { runAnomaly } from '../../../src/cli/anomaly.js';
@@ -14,10 +15,12 @@ test('parseAnomaly: defaults, all categories, errors name the flag', () => {
   assert.deepEqual([...SYNTHETIC_CATEGORIES], [...DEFECT_CATEGORIES]);
   assert.equal(findCommand('anomaly')?.usage.startsWith('Usage: adaptune anomaly'), true);
   const a = parseAnomaly([]) as AnomalyArgs;
-  assert.deepEqual([a.data, a.categories, a.finetune, a.segment, a.seed, a.valFraction], ['synthetic', ['grating'], false, false, 0, 0.2]);
+  assert.deepEqual({ ...a }, {}, 'only the flags given (runAnomaly applies the defaults)');
+  assert.deepEqual([ANOMALY_OPTIONS.data.default, ANOMALY_OPTIONS.seed.default, ANOMALY_OPTIONS.valFraction.default], ['synthetic', 0, 0.2]);
+  assert.deepEqual([anomalyCategories('synthetic', undefined), anomalyCategories('fmnist', undefined)], [['grating'], ['5', '6', '7', '8', '9']]);
   assert.deepEqual((parseAnomaly(['--category', 'all']) as AnomalyArgs).categories, [...DEFECT_CATEGORIES]);
   assert.equal(parseAnomaly(['-h']), 'help');
-  assert.deepEqual((parseAnomaly(['--data', 'fmnist']) as AnomalyArgs).categories, ['5', '6', '7', '8', '9']);
+  assert.deepEqual((parseAnomaly(['--data', 'fmnist', '--category', 'all']) as AnomalyArgs).categories, ['5', '6', '7', '8', '9']);
   const bad: [string[], RegExp][] = [
     [['--category', 'carpet'], /--category/], [['--data', 'mvtec'], /--root/], [['--data', 'mvtec', '--root', '/x'], /--category/],
     [['--to-end'], /--finetune/], [['--lr', '-1'], /--lr/], [['--val-fraction', '1'], /--val-fraction/], [['--objective', 'l1'], /--objective/],

@@ -7,13 +7,16 @@ import { join } from 'node:path';
 import { parseSemisup, SEMISUP_USAGE, type SemisupArgs } from '../../../src/cli/semisup-args.js';
 import { findCommand } from '../../../src/cli/commands.js';
 import { ALGORITHMS } from '../../../src/methods/semisup/config.js';
+import { SEMISUP_ALGORITHMS, SEMISUP_OPTIONS } from '../../../src/methods/semisup/options.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-semisup-cli-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 
 test('parseSemisup: defaults, every flag, errors that name the flag; --help lists every flag; one entry in the command table', () => {
   const d = parseSemisup([]) as SemisupArgs;
-  assert.deepEqual([d.data, d.labelsPerClass, d.algorithm, d.akc, d.weights, d.json], ['fmnist:target-mid', 10, undefined, undefined, null, false]);
+  assert.deepEqual({ ...d }, {}, 'only the flags given (runSemisup applies the defaults)');
+  assert.deepEqual([SEMISUP_OPTIONS.data.default, SEMISUP_OPTIONS.labelsPerClass.default, SEMISUP_OPTIONS.algorithm.default], ['fmnist:target-mid', 10, 'fixmatch']);
+  assert.deepEqual([...SEMISUP_ALGORITHMS], [...ALGORITHMS]);
   const a = parseSemisup(['--algorithm', 'ict', '--akc', '--arc', '--lambda-akc', '2', '--lambda-arc', '5', '--akc-scale', '1e4', '--threshold', '0.9', '--coef', '3',
     '--steps', '40', '--batch-size', '8', '--mu', '7', '--lr', '0.03', '--weight-decay', '0', '--ema-decay', '0.99', '--eval-every', '20', '--seed', '2',
     '--threads', '1', '--labels-per-class', '50', '--data', 'fmnist:target-shift', '--set', 'method.tableSizeL=64', '--json']) as SemisupArgs;
