@@ -8,7 +8,7 @@ import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { toFloat } from '../data/transforms/base.js';
 import { loadTask } from '../data/tasks/index.js';
-import { exportOnnx, exportWeb, verifyOnnx, type VerifyInput, type VerifyResult, type WebExport } from '../export/index.js';
+import { exportOnnx, exportWeb, planFromSidecar, verifyOnnx, type VerifyInput, type VerifyResult, type WebExport } from '../export/index.js';
 import type { ExportArgs } from './export-args.js';
 import { bundledBackbonePath, loadPretrained } from '../models/index.js';
 import { applyThreads } from './common.js';
@@ -32,25 +32,35 @@ export async function runExport(a: ExportArgs, log: (s: string) => void = (s) =>
   const { model, sidecar } = loadPretrained(weights);
   const owned: Tensor[] = [];
   try {
-    const taskName = a.data ?? (typeof sidecar.task?.name === 'string' ? sidecar.task.name : null);
+    // weights trained on any data record their preprocessing: classes, input size, normalisation and resize come from it
+    const plan = a.data === undefined ? planFromSidecar(sidecar, model.numClasses, weights) : null;
+    const taskName = plan?.taskName ?? a.data ?? (typeof sidecar.task?.name === 'string' ? sidecar.task.name : null);
     if (!taskName) throw new CliError(`${weights}: its sidecar names no task; pass --data TASK (the input size and class names come from it)`);
-    const task = loadTask(taskName, { labelsPerClass: 10, seed: 0 });
-    let classNames: string[] | null = task.classes;
-    const n = Math.min(a.verifyImages, task.test.length);
-    const imageShape = task.test.images.shape.slice(1);
-    if (n > 0) owned.push(toFloat(task.test.images.narrow(0, 0, n)));
-    task.dispose();
-    if (classNames.length !== model.numClasses) {
-      if (a.data) throw new CliError(`--data ${a.data} has ${classNames.length} classes but the model has ${model.numClasses} outputs`);
-      log(`export: the sidecar's task ${taskName} has ${classNames.length} classes, the model ${model.numClasses} outputs; class names not recorded`);
-      classNames = null;
+    let classNames: string[] | null = plan?.classNames ?? null;
+    let imageShape: number[];
+    let n = 0;
+    if (plan) {
+      imageShape = plan.imageShape;
+      if (!classNames) log(`export: the sidecar's task ${taskName} records no class names for the model's ${model.numClasses} outputs; class names not recorded`);
+    } else {
+      const task = loadTask(taskName, { labelsPerClass: 10, seed: 0 });
+      classNames = task.classes;
+      n = Math.min(a.verifyImages, task.test.length);
+      imageShape = task.test.images.shape.slice(1);
+      if (n > 0) owned.push(toFloat(task.test.images.narrow(0, 0, n)));
+      task.dispose();
+      if (classNames.length !== model.numClasses) {
+        if (a.data) throw new CliError(`--data ${a.data} has ${classNames.length} classes but the model has ${model.numClasses} outputs`);
+        log(`export: the sidecar's task ${taskName} has ${classNames.length} classes, the model ${model.numClasses} outputs; class names not recorded`);
+        classNames = null;
+      }
     }
     torch.manualSeed(a.seed);
     const rand = (b: number): Tensor => { const t = torch.rand([b, ...imageShape]); owned.push(t); return t; };
     const e = exportOnnx(model, rand(1), {
-      opset: a.opset, foldBn: a.foldBn, softmax: a.softmax, normalize: a.normalize, classNames: classNames ?? undefined,
-      sourceRun: a.run ? resolve(a.run) : weights,
-      metadata: { weights_sha256: sidecar.sha256, task: taskName, model_name: sidecar.model.name, model_config: JSON.stringify(sidecar.model.config) },
+      opset: a.opset, foldBn: a.foldBn, softmax: a.softmax, normalize: a.normalize ?? plan?.normalize ?? null, classNames: classNames ?? undefined,
+      sourceRun: a.run ? resolve(a.run) : weights, ...(plan ? { resize: plan.resize } : {}),
+      metadata: { weights_sha256: sidecar.sha256, task: taskName, model_name: sidecar.model.name, model_config: JSON.stringify(sidecar.model.config), ...(plan?.metadata ?? {}) },
     });
     const inputs: VerifyInput[] = [{ name: 'random, batch 1', x: rand(1) }, { name: 'random, batch 7', x: rand(7) }];
     if (n > 0) inputs.push({ name: `${taskName} test images 0..${n - 1}`, x: owned[0]! });

@@ -13,3 +13,4 @@ export { float, type AttrValue } from './graph.js';
 export { exportWeb, webAssetsDir, type WebExport, type WebExportOptions, type WebModelConfig } from './web.js';
 export { preprocess, resizeRgb, resizedSize, checkPreprocessing, softmax, type Preprocessing, type ResizeSpec, type Pixels } from './preprocess.js';
 export { decodePixels, imageInput } from './image.js';
+export { planFromSidecar, type ExportPlan } from './plan.js';

@@ -41,7 +41,7 @@ test('errors name the flag', () => {
   usageError(['pretrain', '--lr', 'abc'], /--lr must be a number > 0, got 'abc'/);
   usageError(['pretrain', '--momentum', '1'], /--momentum must be a number >= 0 and < 1/);
   usageError(['pretrain', '--model', 'vgg'], /--model must be one of .*cifar_resnet20/);
-  usageError(['pretrain', '--data', 'mnist:source'], /^--data: .*unknown family/);
+  usageError(['pretrain', '--data', 'mnist:source'], /^--data: .*unknown kind "mnist"; allowed: fmnist:source.*imagefolder:DIR, csv:FILE/);
   usageError(['finetune', '--labels-per-class', '0'], /^--labels-per-class: .*an integer >= 1 or 'all'/);
   usageError(['pretrain', '--bogus'], /unknown flag --bogus for 'adaptune pretrain'/);
   usageError(['pretrain', '--set', 'noequals'], /--set 'noequals' must look like field.path=value/);
