@@ -33,7 +33,7 @@ export async function runExport(a: ExportArgs, log: (s: string) => void = (s) =>
   const owned: Tensor[] = [];
   try {
     // weights trained on any data record their preprocessing: classes, input size, normalisation and resize come from it
-    const plan = a.data === undefined ? planFromSidecar(sidecar, model.numClasses, weights) : null;
+    const plan = !a.data ? planFromSidecar(sidecar, model.numClasses, weights) : null;
     const taskName = plan?.taskName ?? a.data ?? (typeof sidecar.task?.name === 'string' ? sidecar.task.name : null);
     if (!taskName) throw new CliError(`${weights}: its sidecar names no task; pass --data TASK (the input size and class names come from it)`);
     let classNames: string[] | null = plan?.classNames ?? null;

@@ -55,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Errors caused by what the user gave (flags, config, data, weights, run directories): exit 2. */
-const USER_ERRORS = new Set(['CliError', 'ConfigError', 'DataError', 'SafetensorsError', 'CheckpointError', 'BackboneError', 'UnsupportedModuleError']);
+const USER_ERRORS = new Set(['CliError', 'ConfigError', 'DataError', 'SafetensorsError', 'CheckpointError', 'PickleError', 'BackboneError', 'UnsupportedModuleError']);
 
 /**
  * One message per failure: exit 2 for user errors, 1 for runtime failures; the JS stack only with
