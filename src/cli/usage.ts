@@ -21,8 +21,10 @@ best.onnx, summary.json, results.md).
 export const PRETRAIN_INTRO = `Usage: adaptune pretrain [flags]
 
 Trains a backbone with plain supervised cross entropy (SGD momentum, cosine schedule per
-step, L2 weight decay, random crop with padding 2 + horizontal flip) on a benchmark task,
-evaluates it on the task's test split, and writes into the run directory: weights.safetensors
+step, L2 weight decay, --augment, default random crop + horizontal flip) on a built-in task or
+your images (--data imagefolder:DIR); evaluations during training see a validation split
+(--val-fraction; 0 reproduces the bundled backbone), the test split is evaluated once at the
+end; it writes into the run directory: weights.safetensors
 and its sidecar weights.json (model, task, training, source test accuracy, command, sha256,
 versions), config.json (the resolved engine config), metrics.jsonl, log.txt, summary.json
 and checkpoints/.
@@ -30,8 +32,10 @@ and checkpoints/.
 
 export const FINETUNE_INTRO = `Usage: adaptune finetune [flags]
 
-Fine-tunes the bundled backbone, or --weights FILE, on a benchmark task; evaluates on the
-task's test split and prints the summary. --method finetune (default): standard fine-tuning
+Fine-tunes the bundled backbone, or --weights FILE (.safetensors, .pth) / --model NAME, on a
+built-in task or your images (--data imagefolder:DIR); selects on a validation split only,
+evaluates the test split once at the end and prints the summary (val and test apart: accuracy,
+macro-F1, per class, confusion matrix). --method finetune (default): standard fine-tuning
 (Li et al., ICLR 2020; src/methods/finetune/README.md). --method adafilter: AdaFilter (Guo et
 al., AAAI 2020; src/methods/adafilter/README.md), per-example gated choice between frozen and
 fine-tuned filters. Run directory: config.json, metrics.jsonl, log.txt, summary.json,

@@ -20,7 +20,7 @@ export const taskOption = (s: { default?: TaskName; defaultText?: string; doc?: 
   opt.custom<TaskName>((v) => parseTaskSpec(v).name, { arg: 'TASK', doc: s.doc ?? 'benchmark task (fmnist:source, fmnist:target-mid, fmnist:target-shift, textures:target-far)', ...s });
 
 /** --labels-per-class N: the seeded, class-balanced label budget. */
-export const labelsOption = (s: { default?: LabelsPerClass; doc?: string; section?: string } = {}) =>
+export const labelsOption = (s: { default?: LabelsPerClass; defaultText?: string; doc?: string; section?: string } = {}) =>
   opt.custom<LabelsPerClass>((v) => {
     try { return parseLabelsPerClass(v); } catch (e) { throw e instanceof ConfigError ? new ConfigError(e.message.replace('task options.labelsPerClass', 'the label budget')) : e; }
   }, { arg: 'N', doc: s.doc ?? 'labelled images per class: any N >= 1, or all', ...s });

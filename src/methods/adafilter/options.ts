@@ -18,7 +18,7 @@ const S = ADAFILTER_SECTION;
 /** Options of runAdafilter. */
 export const ADAFILTER_OPTIONS = {
   data: dataSpecOption({ default: ADAFILTER_DEFAULTS.data }),
-  labelsPerClass: labelsOption({ default: ADAFILTER_DEFAULTS.labelsPerClass, doc: 'labelled images per class: any N >= 1, or all (default 50 on the\nbuilt-in tasks, all on your data)' }),
+  labelsPerClass: labelsOption({ default: ADAFILTER_DEFAULTS.labelsPerClass, doc: 'labelled images per class: any N >= 1, or all', defaultText: '50 on the built-in tasks, all on your data' }),
   ...dataOptions(),
   augment: augmentOption(),
   maxSteps: maxStepsOption(),

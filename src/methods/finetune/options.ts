@@ -37,7 +37,7 @@ export const STANDARD_SECTION = 'Standard fine-tuning (--method finetune)';
 /** Options of runFinetune (and the flags of `adaptune finetune` without --method). */
 export const FINETUNE_OPTIONS = {
   data: dataSpecOption({ default: FD.data }),
-  labelsPerClass: labelsOption({ default: FD.labelsPerClass, doc: 'labelled images per class: any N >= 1, or all (default 50 on the\nbuilt-in tasks, all on your data)' }),
+  labelsPerClass: labelsOption({ default: FD.labelsPerClass, doc: 'labelled images per class: any N >= 1, or all', defaultText: '50 on the built-in tasks, all on your data' }),
   ...dataOptions(),
   augment: augmentOption(),
   optimizer: optimizerOption(),
