@@ -12,6 +12,6 @@ export { open, DATA_SPEC_HELP, type OpenOptions, type OpenedData, type ImageSet 
 export { describePreprocessing, parsePreprocessing, preprocessingMetadata, PREPROCESSING_KEY, evalTransform, trainTransform, CenterCrop, AUGMENTS, type Preprocessing, type PreprocessingOptions, type AugmentName } from './preprocess.js';
 export { FileImageSet, StreamingLoader, type StreamingLoaderOptions } from './stream.js';
 export { IMAGE_EXTENSIONS, scanImages, type ImageScan } from './open-files.js';
-export { loadersFor, type OpenedLoaders, type AnyLoader } from './open-loaders.js';
+export { loadersFor, evalBatchFor, type OpenedLoaders, type AnyLoader } from './open-loaders.js';
 export { augmentation, taskLoaders } from './augment.js';
 export { fmnistOneClass } from './oneclass.js';

@@ -28,10 +28,19 @@ function loader(set: ImageSet, o: { batchSize: number; seed: number; shuffle: bo
   throw new ConfigError('loadersFor: a split is neither a Dataset nor a FileImageSet');
 }
 
-/** Builds the loaders of `d` with its preprocessing; evalBatchSize defaults to 256. */
+/**
+ * The evaluation batch of a preprocessing: 256 for images up to 64x64, else the training batch (an evaluation
+ * keeps every intermediate of a batch's forward pass until the batch ends: ResNet-50 at 224x224 holds about 90 MB
+ * per image, so 256 images would take over 20 GB; the training batch is known to fit).
+ */
+export function evalBatchFor(p: Preprocessing, batchSize: number): number {
+  return p.imageSize[0] * p.imageSize[1] <= 64 * 64 ? 256 : batchSize;
+}
+
+/** Builds the loaders of `d` with its preprocessing; evalBatchSize defaults to evalBatchFor(d.preprocessing, batchSize). */
 export function loadersFor(d: OpenedData, o: { batchSize: number; seed: number; evalBatchSize?: number }): OpenedLoaders {
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ConfigError(`loadersFor: batchSize must be an integer >= 1, got ${JSON.stringify(o.batchSize)}`);
-  const eb = o.evalBatchSize ?? 256;
+  const eb = o.evalBatchSize ?? evalBatchFor(d.preprocessing, o.batchSize);
   const ev = (s: ImageSet): AnyLoader => loader(s, { batchSize: eb, seed: o.seed, shuffle: false, dropLast: false }, d.preprocessing, false);
   return {
     train: loader(d.train, { batchSize: o.batchSize, seed: o.seed, shuffle: true, dropLast: true }, d.preprocessing, true),
