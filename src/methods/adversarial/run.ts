@@ -22,8 +22,9 @@ import { ADVERSARIAL_DEFAULTS, type AdversarialOptions } from './defaults.js';
 import { ADVERSARIAL_OPTIONS } from './options.js';
 import { checkOptions } from '../../core/options.js';
 
-/** Batch size of the monitor and the final evaluation (PGD keeps a graph per step: this bounds the memory). */
+/** Batch size of the monitor and the final evaluation (PGD keeps a graph per step: this bounds the memory); images over 64x64 use the training batch. */
 const EVAL_BATCH = 100;
+const evalBatch = (p: Preprocessing, batchSize: number): number => (p.imageSize[0] * p.imageSize[1] <= 64 * 64 ? EVAL_BATCH : Math.min(EVAL_BATCH, batchSize));
 
 /** The command's arguments a resumed run needs again (saved as cli.json). */
 type SavedArgs = {
@@ -89,9 +90,9 @@ export function normalizer(n: { mean: number[]; std: number[] } | null): ((x: Te
 }
 
 /** Clean, FGSM and PGD-k (restarts) accuracy of the model on a dataset (evaluation crop, then the attack in [0, 1], then the normalisation). */
-function robustRow(task: AdversarialTask, d: Dataset, k: number, restarts: number, seed: number, p: Preprocessing): RobustRow {
+function robustRow(task: AdversarialTask, d: Dataset, k: number, restarts: number, seed: number, p: Preprocessing, batchSize: number): RobustRow {
   const c = task.config;
-  const loader = new DataLoader(d, { batchSize: EVAL_BATCH, seed, shuffle: false, prefetch: false, transform: evalTransform(p) });
+  const loader = new DataLoader(d, { batchSize: evalBatch(p, batchSize), seed, shuffle: false, prefetch: false, transform: evalTransform(p) });
   const r: RobustnessReport = evaluateRobustness(task.model, loader, { eps: c.eps, norm: c.norm, steps: [k], restarts, seed, normalize: task.data.normalize ?? null });
   return { clean: r.clean, fgsm: r.fgsm, pgd: r.pgd[0]!.accuracy, pgdSteps: k, restarts, images: r.examples, maskingFlags: r.maskingFlags };
 }
@@ -195,7 +196,7 @@ export async function runAdversarial(o: AdversarialOptions = {}): Promise<Advers
     const trainSet = trainSubset(trainAll, args.trainPerClass ?? null, config.seed, d.numClasses);
     if (trainSet !== trainAll) owned.push(trainSet);
     const loaders = loadersFor({ ...d, train: trainSet, val: null, test: testAll }, { batchSize: args.batchSize, seed: config.seed });
-    const val = valSet ? new DataLoader(valSet, { batchSize: EVAL_BATCH, seed: config.seed, shuffle: false, prefetch: false, transform: evalTransform(p) }) : null;
+    const val = valSet ? new DataLoader(valSet, { batchSize: evalBatch(p, args.batchSize), seed: config.seed, shuffle: false, prefetch: false, transform: evalTransform(p) }) : null;
     const adv = createAdversarialTask(model, method, { eval: val, normalize: normalizer(backbone.normalization) });
     const opts = { data: loaders.train, onEvent: session.events(o, 10), handleSignals: o.handleSignals ?? true, ...(o.signal ? { signal: o.signal } : {}), extend, scheduler: adv.lrScheduler };
     const t0 = Date.now();
@@ -225,11 +226,11 @@ export async function runAdversarial(o: AdversarialOptions = {}): Promise<Advers
     if (gapSubset) owned.push(gapSubset);
     const gap = args.gapImages > 0 ? gapSubset ?? trainSet : null; // trainSet is owned elsewhere: never pushed twice
     const ptr = val ? new Checkpoints(join(dir, 'checkpoints')).pointer('best') : null;
-    const testLast = ptr && ptr.step !== result.step ? robustRow(adv, test ?? testAll, args.testSteps, args.testRestarts, seed, p) : null;
+    const testLast = ptr && ptr.step !== result.step ? robustRow(adv, test ?? testAll, args.testSteps, args.testRestarts, seed, p, args.batchSize) : null;
     const best = val ? loadBest(adv, dir) : null;
     const report: AdversarialReport = {
       ...base, best: best ? selected(base.monitor, best.step) : null,
-      test: robustRow(adv, test ?? testAll, args.testSteps, args.testRestarts, seed, p), testLast, train: gap ? robustRow(adv, gap, args.testSteps, args.testRestarts, seed, p) : null,
+      test: robustRow(adv, test ?? testAll, args.testSteps, args.testRestarts, seed, p, args.batchSize), testLast, train: gap ? robustRow(adv, gap, args.testSteps, args.testRestarts, seed, p, args.batchSize) : null,
       costRatio: ratio(), elapsedSec: (Date.now() - t0) / 1000, command,
     };
     writeWeights(model, join(dir, 'weights.safetensors'), {

@@ -14,7 +14,6 @@ import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { basename } from 'node:path';
 import { DataLoader, Dataset, open, transforms } from '../../data/index.js';
-import type { Transform } from '../../data/transforms/base.js';
 import { generateDefectSet } from '../../data/defects.js';
 import { loadMvtec } from '../../data/folders.js';
 import { fmnistOneClass } from '../../data/oneclass.js';
@@ -66,9 +65,9 @@ async function loadCategory(a: Resolved, category: string, channels: 1 | 3): Pro
   return { train, test: (await loadMvtec({ ...spec, split: 'test' })).dataset };
 }
 
-/** The backbone's normalisation, applied to every batch the model sees (null: none); set per run. */
-let NORM: Transform | null = null;
-const plain = (ds: Dataset, seed: number): DataLoader => new DataLoader(ds, { batchSize: 256, seed, shuffle: false, prefetch: false, ...(NORM ? { transform: NORM } : {}) });
+/** How batches reach the model: the backbone's normalisation (null: none) and the evaluation batch (256 up to 64x64 images, 16 above: a forward pass keeps its intermediates until the batch ends). */
+interface Feed { norm: transforms.Normalize | null; batch: number }
+const plain = (ds: Dataset, seed: number, f: Feed): DataLoader => new DataLoader(ds, { batchSize: f.batch, seed, shuffle: false, prefetch: false, ...(f.norm ? { transform: f.norm } : {}) });
 /** Pixels for overlays in [0, 1] (undoing the normalisation). */
 function unnormalize(px: Float32Array, c: number, hw: number, n: { mean: number[]; std: number[] } | null): Float32Array {
   if (!n) return px;
@@ -78,17 +77,17 @@ function unnormalize(px: Float32Array, c: number, hw: number, n: { mean: number[
 }
 
 /** Image metrics of a Gaussian fitted on `fit` with the model's current weights. */
-async function gaussianMetrics(model: FeatureModel, o: GaussianADOptions, fit: Dataset, test: Dataset, seed: number): Promise<ImageMetrics> {
+async function gaussianMetrics(model: FeatureModel, o: GaussianADOptions, fit: Dataset, test: Dataset, seed: number, f: Feed): Promise<ImageMetrics> {
   const ad = new GaussianAD(model, o);
-  try { await ad.fit(plain(fit, seed)); return await imageMetrics(ad, plain(test, seed)); } finally { ad.dispose(); }
+  try { await ad.fit(plain(fit, seed, f)); return await imageMetrics(ad, plain(test, seed, f)); } finally { ad.dispose(); }
 }
 
 /** PaDiM on the model's current weights; overlays of the first `n` test images (defective ones first) when dir is given. */
-async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: number, overlays: { dir: string; n: number } | null): Promise<SegmentRow> {
+async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: number, overlays: { dir: string; n: number } | null, f: Feed): Promise<SegmentRow> {
   const padim = new Padim(model);
-  const { x, y } = collect(plain(test, seed));
+  const { x, y } = collect(plain(test, seed, f));
   try {
-    const loader = plain(fit, seed);
+    const loader = plain(fit, seed, f);
     for (let i = 0; i < loader.numBatches; i++) { const b = loader.batchAt(0, i); try { padim.partialFit(b.x); } finally { torch.dispose(b); } }
     padim.finalize();
     const labels = Int32Array.from(y!.data() as ArrayLike<number | bigint>, Number);
@@ -99,7 +98,7 @@ async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: n
       const all = r.maps.flatMap((m) => Array.from(m)).sort((p, q) => p - q);
       const range: [number, number] = [all[Math.floor(0.01 * (all.length - 1))]!, all[Math.floor(0.99 * (all.length - 1))]!];
       const [, c, h, w] = x.shape as [number, number, number, number];
-      const px = unnormalize(torch.tidy(() => x.contiguous().data() as Float32Array), c, h * w, NORM ? (NORM as transforms.Normalize) : null);
+      const px = unnormalize(torch.tidy(() => x.contiguous().data() as Float32Array), c, h * w, f.norm);
       const mk = torch.tidy(() => test.masks!.contiguous().data() as Uint8Array);
       for (const i of order) {
         await writeOverlay(join(overlays.dir, `${String(i).padStart(4, '0')}-${labels[i] ? 'defect' : 'good'}.png`), {
@@ -112,20 +111,20 @@ async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: n
 }
 
 /** Fine-tunes on `fit` with validation on `val`; returns the row and leaves the selected weights in the model. */
-async function finetune(model: FeatureModel, config: TrainConfig<AnomalyFinetuneConfig>, o: GaussianADOptions, d: { train: Dataset; fit: Dataset; val: Dataset; test: Dataset }, a: Resolved, runDir: string, hooks: RunHooks): Promise<FinetuneRow> {
-  const task = createAnomalyFinetuneTask(model, config.method, { fit: plain(d.fit, config.seed), val: plain(d.val, config.seed), test: plain(d.test, config.seed) });
+async function finetune(model: FeatureModel, config: TrainConfig<AnomalyFinetuneConfig>, o: GaussianADOptions, d: { train: Dataset; fit: Dataset; val: Dataset; test: Dataset }, a: Resolved, runDir: string, hooks: RunHooks, f: Feed): Promise<FinetuneRow> {
+  const task = createAnomalyFinetuneTask(model, config.method, { fit: plain(d.fit, config.seed, f), val: plain(d.val, config.seed, f), test: plain(d.test, config.seed, f) });
   try {
     const bs = Math.min(a.batchSize, d.fit.length);
-    const loader = new DataLoader(d.fit, { batchSize: bs, seed: config.seed, shuffle: true, dropLast: d.fit.length >= 2 * bs, ...(NORM ? { transform: NORM } : {}) });
+    const loader = new DataLoader(d.fit, { batchSize: bs, seed: config.seed, shuffle: true, dropLast: d.fit.length >= 2 * bs, ...(f.norm ? { transform: f.norm } : {}) });
     makeDirs(runDir);
     const session = new RunSession(runDir, false, '', 'train.log');
     const result = await train(task, config, { data: loader, runDir, onEvent: session.events(hooks), handleSignals: hooks.handleSignals ?? true, ...(hooks.signal ? { signal: hooks.signal } : {}) });
     if (result.status === 'failed') throw new Error(`fine-tuning failed; see ${runDir}`);
-    const last = await gaussianMetrics(model, o, d.train, d.test, config.seed);
+    const last = await gaussianMetrics(model, o, d.train, d.test, config.seed, f);
     const lastEpoch = task.history[task.history.length - 1]!.epoch;
     const oracle = task.history.reduce((b, h) => ((h.testAuroc ?? -1) > (b.testAuroc ?? -1) ? h : b));
     task.restoreBest();
-    const selected = await gaussianMetrics(model, o, d.train, d.test, config.seed);
+    const selected = await gaussianMetrics(model, o, d.train, d.test, config.seed, f);
     return {
       selectedEpoch: task.best.epoch, selectedValAuroc: task.best.valAuroc, selected, last, lastEpoch,
       oracleEpoch: oracle.epoch, oracleTestAuroc: oracle.testAuroc!, history: task.history, status: result.status, runDir,
@@ -168,7 +167,6 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
   const normalization = probe.normalization;
   const modelName = probe.spec.name;
   probe.model.dispose();
-  NORM = normalization ? new transforms.Normalize(normalization) : null;
   if (a.out !== undefined && a.out !== null && a.out.trim() === '') throw new ConfigError("--out must name a directory, got ''");
   // a data spec is one category: read (and check) it before anything is written
   let preloaded: { train: Dataset; test: Dataset } | null = isSpec(data) ? await loadCategory(a, a.categories[0]!, channels) : null;
@@ -181,6 +179,8 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
     const { model } = loadBackbone({ weights, model: a.model ?? null });
     let data: { train: Dataset; test: Dataset };
     try { data = preloaded ?? await loadCategory(a, category, channels); } catch (e) { model.dispose(); throw e; }
+    const [, , ih, iw] = data.train.images.shape as number[];
+    const feed: Feed = { norm: normalization ? new transforms.Normalize(normalization) : null, batch: ih! * iw! <= 64 * 64 ? 256 : 16 };
     preloaded = null;
     const perm = Rng.derive(a.seed, 'anomaly-split', category).permutation(data.train.length);
     const nVal = Math.max(2, Math.round(a.valFraction * data.train.length));
@@ -188,15 +188,15 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
     const fit = data.train.subset(perm.slice(nVal));
     try {
       log(`anomaly ${category}: ${data.train.length} normal training images (${fit.length} fit + ${val.length} validation), ${data.test.length} test images`);
-      const row: AnomalyRow = { category, trainImages: data.train.length, valImages: val.length, testImages: data.test.length, gaussianAD: await gaussianMetrics(model, adOpts, data.train, data.test, a.seed) };
+      const row: AnomalyRow = { category, trainImages: data.train.length, valImages: val.length, testImages: data.test.length, gaussianAD: await gaussianMetrics(model, adOpts, data.train, data.test, a.seed, feed) };
       log(`  Gaussian AD: image AUROC ${row.gaussianAD.auroc.toFixed(4)}`);
-      if (a.baselines) row.baselines = await compareBaselines(model, plain(data.train, a.seed), plain(data.test, a.seed), m.stages ?? undefined);
+      if (a.baselines) row.baselines = await compareBaselines(model, plain(data.train, a.seed, feed), plain(data.test, a.seed, feed), m.stages ?? undefined);
       const catDir = join(outDir, category);
-      if (a.segment) row.segmentation = { pretrained: await segment(model, data.train, data.test, a.seed, a.finetune ? null : { dir: join(catDir, 'overlays'), n: a.overlays }) };
+      if (a.segment) row.segmentation = { pretrained: await segment(model, data.train, data.test, a.seed, a.finetune ? null : { dir: join(catDir, 'overlays'), n: a.overlays }, feed) };
       if (a.finetune) {
-        row.finetune = await finetune(model, config, adOpts, { train: data.train, fit, val, test: data.test }, a, join(catDir, 'finetune'), o);
+        row.finetune = await finetune(model, config, adOpts, { train: data.train, fit, val, test: data.test }, a, join(catDir, 'finetune'), o, feed);
         log(`  fine-tuned: selected epoch ${row.finetune.selectedEpoch} AUROC ${row.finetune.selected.auroc.toFixed(4)}; last epoch ${row.finetune.lastEpoch} ${row.finetune.last.auroc.toFixed(4)}`);
-        if (a.segment) row.segmentation!.finetuned = await segment(model, data.train, data.test, a.seed, { dir: join(catDir, 'overlays'), n: a.overlays });
+        if (a.segment) row.segmentation!.finetuned = await segment(model, data.train, data.test, a.seed, { dir: join(catDir, 'overlays'), n: a.overlays }, feed);
       }
       rows.push(row);
     } finally {
@@ -204,7 +204,6 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
       model.dispose();
     }
   }
-  NORM = null;
   const report: AnomalyReport = { data: a.data === 'mvtec' ? `mvtec:${resolve(a.root!)}` : a.data, weights, model: modelName, normalization, seed: a.seed, config, rows, outDir, elapsedSec: (Date.now() - t0) / 1000, command: o.command ?? '(library) anomaly' };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
   return report;

@@ -104,7 +104,7 @@ export async function runSemisup(o: SemisupOptions = {}): Promise<SemisupReport>
     const ev = extraViews(m);
     const views = Array.from({ length: ev.count }, () => withNorm(ev.strong ? strongAugment({ size }) : weakAugment({ size })));
     const source0 = new SemisupSource(train, usesUnlabelled(m) ? unlabelled : null, { batchSize: m.batchSize, mu: m.mu, stepsPerEpoch: m.stepsPerEpoch, seed: config.seed, weak: withNorm(weakAugment({ size })), views });
-    const plain = (ds: Dataset): DataLoader => new DataLoader(ds, { batchSize: 500, seed: config.seed, shuffle: false, prefetch: false, ...(norm ? { transform: norm } : {}) });
+    const plain = (ds: Dataset): DataLoader => new DataLoader(ds, { batchSize: size * size <= 64 * 64 ? 500 : m.batchSize, seed: config.seed, shuffle: false, prefetch: false, ...(norm ? { transform: norm } : {}) });
     const t0 = Date.now();
     const st = createSemisupTask(target.model, m, {
       labelled: plain(train), ...(val ? { eval: plain(val) } : {}), source,
