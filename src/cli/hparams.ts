@@ -1,6 +1,9 @@
 /** @module `adaptune hparams`: a resumable grid of fine-tuning runs over effective learning rate x momentum (x L2 / L2-SP), with an accuracy table and a heat-map. */
 import { join } from 'node:path';
 import { parseLabelsPerClass, parseTaskSpec, type LabelsPerClass, type TaskName } from '../data/tasks/spec.js';
+import { checkDataSpec } from '../data/spec.js';
+import { MODEL_NAMES } from '../models/names.js';
+import { AUGMENT_NAMES } from '../train/options.js';
 import { ConfigError } from '../core/errors.js';
 import { CliError, enumFlag, intFlag, noPositionals, numFlag, strictParse } from './flags.js';
 import type { GridRegularizer, HparamsGridOptions } from '../methods/finetune/grid.js';
@@ -21,19 +24,26 @@ Fine-tunes the bundled backbone (or --weights FILE) once per cell of a grid over
 effective learning rate x momentum (lr = elr * (1 - momentum)), optionally x
 regularizer, each cell in its own run directory OUT/<cell>/. Resumable: run the
 same command again and completed cells are reused, an interrupted one restarts.
-Prints the accuracy table (rows elr, columns momentum [x regularizer]) and writes
-OUT/results.md, OUT/summary.json and OUT/report.html (heat-map elr x momentum).
+Cells are ranked on a validation split only; each cell's test accuracy is measured once,
+at its end, and shown apart. Prints the validation accuracy table (rows elr, columns
+momentum [x regularizer]) and writes OUT/results.md (validation and test tables, the
+selected cell), OUT/summary.json and OUT/report.html (heat-map elr x momentum).
 
 Flags:
-  --data TASK               target task (default fmnist:target-mid)
-  --labels-per-class N      10, 50, 100 or all (default 100)
+  --data SPEC               a built-in task, imagefolder:DIR or csv:FILE (default fmnist:target-mid)
+  --labels-per-class N      any N >= 1, or all (default 100)
+  --model NAME              registry model: the architecture of --weights, or alone a fresh one
+  --val-fraction F          validation share of the labelled images, at least one per class (default 0.1)
+  --test-fraction F         test share when the data has no test/ split (default 0.2)
+  --image-size N            model input size (default from the model)
+  --augment A               none, flip, crop, crop+flip, randaugment, trivialaugment, mixup, cutmix (default crop+flip)
   --elr LIST                comma list of effective learning rates (default 0.01,0.03,0.1,0.3)
   --momentum LIST           comma list of momenta in [0, 1) (default 0,0.9)
   --regularizer R           l2, l2-sp or both (default l2)
   --epochs N                epochs per cell (default 30, as adaptune finetune)
   --batch-size N            (default 32)
   --seed S                  (default 0)
-  --weights FILE            backbone weights with an adaptune sidecar (default: the bundled one)
+  --weights FILE            weights: .safetensors (with or without sidecar), .pth/.pt/.bin (default: the bundled one)
   --out DIR                 grid directory (default runs/hparams-<data>-<labels>)
   --threads N               intra-op threads
   --json                    print ONE JSON object on stdout
@@ -63,13 +73,14 @@ const OPTIONS = {
   regularizer: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
   weights: { type: 'string' }, out: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
   'max-steps': { type: 'string' }, 'test-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  model: { type: 'string' }, 'val-fraction': { type: 'string' }, 'test-fraction': { type: 'string' }, 'image-size': { type: 'string' }, augment: { type: 'string' },
   collect: { type: 'string' }, recommend: { type: 'boolean' }, study: { type: 'string' }, tolerance: { type: 'string' },
   source: { type: 'string' }, tap: { type: 'string' }, gamma: { type: 'string' }, 'per-class-max': { type: 'string' },
 } as const;
 
 /** The flags each mode accepts (besides --help); any other given flag is an error naming it. */
 const MODE_FLAGS: Record<'grid' | 'collect' | 'recommend', readonly string[]> = {
-  grid: ['data', 'labels-per-class', 'elr', 'momentum', 'regularizer', 'epochs', 'batch-size', 'seed', 'weights', 'out', 'threads', 'json', 'max-steps', 'test-limit'],
+  grid: ['data', 'labels-per-class', 'elr', 'momentum', 'regularizer', 'epochs', 'batch-size', 'seed', 'weights', 'out', 'threads', 'json', 'max-steps', 'test-limit', 'model', 'val-fraction', 'test-fraction', 'image-size', 'augment'],
   collect: ['collect', 'study', 'source', 'tap', 'gamma', 'per-class-max', 'weights', 'threads', 'json'],
   recommend: ['recommend', 'data', 'study', 'tolerance', 'weights', 'threads', 'json'],
 };
@@ -108,9 +119,9 @@ export function parseHparams(args: string[]): HparamsOptions | 'help' {
     if (v.data === undefined) throw new CliError('--recommend needs --data TASK (the target to advise on)');
     return { mode, data: taskFlag('data', v.data), study: v.study ?? null, tolerance: (numFlag('tolerance', v.tolerance, { min: 0 }) ?? 1) / 100, ...common };
   }
-  let data: TaskName;
+  let data: string;
   let labelsPerClass: LabelsPerClass;
-  data = taskFlag('data', v.data ?? 'fmnist:target-mid');
+  try { data = checkDataSpec(v.data ?? 'fmnist:target-mid', ['imagefolder', 'csv']); } catch (e) { if (e instanceof ConfigError) throw new CliError(`--data: ${e.message}`); throw e; }
   try { labelsPerClass = parseLabelsPerClass(v['labels-per-class'] ?? '100'); } catch (e) { if (e instanceof ConfigError) throw new CliError(`--labels-per-class: ${e.message}`); throw e; }
   const reg = enumFlag('regularizer', v.regularizer, ['l2', 'l2-sp', 'both'] as const) ?? 'l2';
   const out: HparamsArgs = {
@@ -119,11 +130,15 @@ export function parseHparams(args: string[]): HparamsOptions | 'help' {
     momenta: numList('momentum', v.momentum ?? '0,0.9', { min: 0, lt: 1 }),
     regularizers: reg === 'both' ? ['l2', 'l2-sp'] : [reg],
     seed: intFlag('seed', v.seed, 0) ?? 0, batchSize: intFlag('batch-size', v['batch-size']) ?? 32,
-    out: v.out ?? join('runs', `hparams-${data.replace(':', '-')}-${labelsPerClass}`),
+    out: v.out ?? join('runs', `hparams-${data.replace(/[:/\\]+/g, '-').replace(/^-+|-+$/g, '')}-${labelsPerClass}`),
     weights: v.weights ?? null, json: v.json === true,
   };
-  const opt = { epochs: intFlag('epochs', v.epochs), threads, maxSteps: intFlag('max-steps', v['max-steps']), testLimit: intFlag('test-limit', v['test-limit']) };
-  for (const [k, x] of Object.entries(opt)) if (x !== undefined) (out as unknown as Record<string, number>)[k] = x;
+  const opt = {
+    epochs: intFlag('epochs', v.epochs), threads, maxSteps: intFlag('max-steps', v['max-steps']), testLimit: intFlag('test-limit', v['test-limit']),
+    valFraction: numFlag('val-fraction', v['val-fraction'], { min: 0, lt: 1 }), testFraction: numFlag('test-fraction', v['test-fraction'], { gt: 0, lt: 1 }), imageSize: intFlag('image-size', v['image-size'], 8),
+    model: v.model === undefined ? undefined : enumFlag('model', v.model, MODEL_NAMES), augment: enumFlag('augment', v.augment, AUGMENT_NAMES),
+  };
+  for (const [k, x] of Object.entries(opt)) if (x !== undefined) (out as unknown as Record<string, unknown>)[k] = x;
   return out;
 }
 

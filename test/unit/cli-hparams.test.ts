@@ -35,6 +35,11 @@ test('parseHparams: defaults, lists, regularizer both, errors name the flag', ()
   assert.throws(() => parseHparams(['--labels-per-class', '0']), names('--labels-per-class'));
   assert.throws(() => parseHparams(['--epochs', '0']), names('--epochs'));
   assert.throws(() => parseHparams(['--bogus']), names('--bogus'));
+  const own = parseHparams(['--data', 'imagefolder:photos', '--model', 'resnet18', '--weights', 'r18.pth', '--val-fraction', '0.2', '--image-size', '64', '--augment', 'mixup', '--labels-per-class', '7']) as HparamsArgs;
+  assert.deepEqual([own.data, own.model, own.valFraction, own.imageSize, own.augment, own.labelsPerClass, own.out], ['imagefolder:photos', 'resnet18', 0.2, 64, 'mixup', 7, join('runs', 'hparams-imagefolder-photos-7')]);
+  assert.throws(() => parseHparams(['--data', 'mvtec:x']), names('--data'));
+  assert.throws(() => parseHparams(['--augment', 'foo']), names('--augment'));
+  assert.throws(() => parseHparams(['--val-fraction', '1']), names('--val-fraction'));
   assert.equal(parseHparams(['--help']), 'help');
   assert.equal(parseCli(['hparams', '--elr', '0.1']).command, 'hparams');
   assert.deepEqual(parseCli(['help', 'similarity']), { command: 'help', topic: 'similarity' });
