@@ -31,7 +31,7 @@ selected cell), OUT/summary.json and OUT/report.html (heat-map elr x momentum).
 
 Flags:
   --data SPEC               a built-in task, imagefolder:DIR or csv:FILE (default fmnist:target-mid)
-  --labels-per-class N      any N >= 1, or all (default 100)
+  --labels-per-class N      any N >= 1, or all (default 100 on the built-in tasks, all on your data)
   --model NAME              registry model: the architecture of --weights, or alone a fresh one
   --val-fraction F          validation share of the labelled images, at least one per class (default 0.1)
   --test-fraction F         test share when the data has no test/ split (default 0.2)
@@ -122,7 +122,7 @@ export function parseHparams(args: string[]): HparamsOptions | 'help' {
   let data: string;
   let labelsPerClass: LabelsPerClass;
   try { data = checkDataSpec(v.data ?? 'fmnist:target-mid', ['imagefolder', 'csv']); } catch (e) { if (e instanceof ConfigError) throw new CliError(`--data: ${e.message}`); throw e; }
-  try { labelsPerClass = parseLabelsPerClass(v['labels-per-class'] ?? '100'); } catch (e) { if (e instanceof ConfigError) throw new CliError(`--labels-per-class: ${e.message}`); throw e; }
+  try { labelsPerClass = parseLabelsPerClass(v['labels-per-class'] ?? (/^(fmnist|textures):/.test(data) ? '100' : 'all')); } catch (e) { if (e instanceof ConfigError) throw new CliError(`--labels-per-class: ${e.message}`); throw e; }
   const reg = enumFlag('regularizer', v.regularizer, ['l2', 'l2-sp', 'both'] as const) ?? 'l2';
   const out: HparamsArgs = {
     data, labelsPerClass,

@@ -60,3 +60,23 @@ test('Your own PyTorch model: a torchvision .pth fine-tunes directly and after c
   assert.match(evil.err, /evil_os_system\.pth: forbidden global 'posix\.system'/);
   assert.ok(!existsSync(join(dir, 'evil')));
 });
+
+test('every other training command takes the same --data imagefolder:DIR and --weights FILE.pth (tiny budgets)', async () => {
+  await ready;
+  const pth = join(FIX, 'pth_resnet18w4.pth');
+  const own = ['--data', `imagefolder:${photos}`, '--weights', pth, '--image-size', '32'];
+  const af = JSON.parse(ok(['finetune', '--method', 'adafilter', ...own, '--max-steps', '1', '--batch-size', '4', '--out', join(dir, 'c-af'), '--json']));
+  assert.deepEqual([af.status, af.model, af.method], ['completed', 'resnet18', 'adafilter']);
+  const adv = JSON.parse(ok(['adversarial', ...own, '--max-steps', '1', '--batch-size', '4', '--val-images', '3', '--steps', '1', '--eval-steps', '1', '--test-steps', '1', '--out', join(dir, 'c-adv'), '--json']));
+  assert.deepEqual([adv.status, adv.model, adv.valImages], ['completed', 'resnet18', 3]);
+  const rob = JSON.parse(ok(['robustness', '--weights', join(dir, 'c-adv', 'weights.safetensors'), '--steps', '1', '--limit', '3', '--json']));
+  assert.equal(rob.data, `imagefolder:${photos}`);
+  const ssl = JSON.parse(ok(['semisup', ...own, '--labels-per-class', '3', '--steps', '1', '--batch-size', '3', '--mu', '1', '--out', join(dir, 'c-ssl'), '--json']));
+  assert.deepEqual([ssl.status, ssl.model, ssl.testImages], ['completed', 'resnet18', 6]);
+  const grid = JSON.parse(ok(['hparams', ...own, '--elr', '0.1', '--momentum', '0.9', '--max-steps', '1', '--batch-size', '4', '--out', join(dir, 'c-grid'), '--json']));
+  assert.ok(grid.best && grid.best.valAccuracy !== null, 'the grid selects on validation');
+  const ad = join(dir, 'ad');
+  await writeClassTree(ad, 6, { classes: [['normal', [200, 40, 40]], ['anomalous', [40, 40, 200]]] });
+  const an = JSON.parse(ok(['anomaly', '--data', `anomaly:${ad}`, '--weights', pth, '--image-size', '32', '--out', join(dir, 'c-an'), '--json']));
+  assert.deepEqual([an.model, an.rows.length], ['resnet18', 1]);
+});
