@@ -42,6 +42,13 @@ export async function runExport(a: ExportArgs, log: (s: string) => void = (s) =>
     if (plan) {
       imageShape = plan.imageShape;
       if (!classNames) log(`export: the sidecar's task ${taskName} records no class names for the model's ${model.numClasses} outputs; class names not recorded`);
+      if (/^(fmnist|textures):/.test(taskName) && imageShape[1] === 28 && imageShape[2] === 28) {
+        // a built-in task: verify on its test images too (gray, replicated for an RGB model)
+        const task = loadTask(taskName, { labelsPerClass: 10, seed: 0 });
+        n = Math.min(a.verifyImages, task.test.length);
+        if (n > 0) owned.push(torch.tidy(() => { const x = toFloat(task.test.images.narrow(0, 0, n)); return imageShape[0] === 3 ? x.expand([n, 3, 28, 28]).contiguous() : x; }));
+        task.dispose();
+      }
     } else {
       const task = loadTask(taskName, { labelsPerClass: 10, seed: 0 });
       classNames = task.classes;
