@@ -123,7 +123,8 @@ export async function openSupervised<A extends SupervisedArgs>(plan: RunPlan<A>,
   let data: OpenedData;
   try {
     data = await open(args.data, {
-      seed: config.seed, labelsPerClass: args.labelsPerClass, valFraction: args.valFraction ?? SUPERVISED_DATA_DEFAULTS.valFraction,
+      // a run recorded before validation splits (no valFraction in its cli.json) resumes without one
+      seed: config.seed, labelsPerClass: args.labelsPerClass, valFraction: args.valFraction ?? 0,
       testFraction: args.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction, preprocessing: preprocessingFor(backbone, args, builtin),
     });
   } catch (e) { model.dispose(); throw e; }

@@ -85,7 +85,8 @@ export async function runSemisup(o: SemisupOptions = {}): Promise<SemisupReport>
     // the views crop the stored images with padding: store them at the model's input size
     const pre = preprocessingFor(target, { imageSize: args.imageSize ?? null, augment: 'crop+flip' as AugmentName }, builtin);
     const size = typeof pre.imageSize === 'number' ? pre.imageSize : 28;
-    d = await open(args.data, { seed: config.seed, labelsPerClass: args.labelsPerClass, valFraction: args.valFraction ?? SUPERVISED_DATA_DEFAULTS.valFraction, testFraction: args.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction, preprocessing: { ...pre, resizeTo: size } });
+    // valFraction absent: a run recorded before validation splits, resumed as it was
+    d = await open(args.data, { seed: config.seed, labelsPerClass: args.labelsPerClass, valFraction: args.valFraction ?? 0, testFraction: args.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction, preprocessing: { ...pre, resizeTo: size } });
     const inMemory = (x: unknown): x is Dataset => x instanceof Dataset;
     if (!inMemory(d.train) || !inMemory(d.test) || (d.val && !inMemory(d.val)) || (d.unlabelled && !inMemory(d.unlabelled))) throw new ConfigError(`${args.data}: semi-supervised training needs the images in memory (this set is streamed from disk); use a smaller set or image size`);
     const [train, test, val] = [d.train, d.test, d.val as Dataset | null];
