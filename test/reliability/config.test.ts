@@ -42,9 +42,11 @@ test('F8 --set optim=5 (a value over a section) is an error, in the engine and i
   assert.throws(() => finetuneTrainConfig({}, { optim: 5 }), /config field 'optim' is a section/);
 });
 
-test('--set optim.lr=abc says not a number; --lr with optim.name=adamw does not blame an effective learning rate', async () => {
+test('--set optim.lr=abc says not a number; optim.name=adamw points to method.optimizer (--optimizer), which trains with AdamW', async () => {
   await assert.rejects(layeredConfig({}, null, {}, ['optim.lr=abc']), /config field 'optim\.lr' must be a finite number, got "abc" \(not a number\)/);
   await assert.rejects(layeredConfig({}, null, { method: { lr: 0.001 } }, ['optim.name=adamw']),
-    (e: Error) => /optim\.name' must be 'sgd'/.test(e.message) && !/effective learning rate/.test(e.message));
-  await assert.rejects(layeredConfig({}, null, { method: { elr: 0.1 } }, ['optim.name=adamw']), /with an effective learning rate \(method\.elr\)/);
+    (e: Error) => /'optim\.name' \("adamw"\) contradicts method\.optimizer 'sgd'; choose the optimizer with method\.optimizer \(--optimizer\)/.test(e.message) && !/effective learning rate/.test(e.message));
+  const c = await layeredConfig({}, null, { method: { lr: 0.001, optimizer: 'adamw' } }, []);
+  assert.deepEqual([c.optim.name, c.optim.lr], ['adamw', 0.001]);
+  await assert.rejects(layeredConfig({}, null, { method: { elr: 0.1, optimizer: 'adam' } }, []), /'method\.lr' must be given with optimizer 'adam' \(the effective learning rate method\.elr is SGD's/);
 });
