@@ -26,16 +26,16 @@ import ts from 'typescript';
 /** Areas: source files and the compiled test files that guard them (never the whole suite). */
 export const AREAS = {
   'train-atomic': { src: ['src/train/atomic.ts', 'src/train/checkpoint.ts'], tests: ['test/train/atomicity', 'test/train/checkpoint'] },
-  'train-resume': { src: ['src/train/checkpoints.ts', 'src/train/state.ts'], tests: ['test/train/resume', 'test/train/checkpoint', 'test/train/atomicity'] },
+  'train-resume': { src: ['src/train/checkpoints.ts', 'src/train/state.ts', 'src/train/lifecycle.ts', 'src/train/rundir.ts'], tests: ['test/train/resume', 'test/train/checkpoint', 'test/train/atomicity', 'test/train/lifecycle', 'test/unit/mutants-train'] },
   'core-io': { src: ['src/core/io/safetensors.ts'], tests: ['test/native/safetensors', 'test/unit/mutants-safetensors', 'test/train/atomicity'] },
   'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-', 'test/unit/mutants-optim'] },
   // the method areas use their fast test files (the end-to-end training tests take minutes each; --tests adds them)
   'adversarial': { src: ['src/methods/adversarial/schedules.ts', 'src/methods/adversarial/attacks.ts'], tests: ['test/methods/adversarial.test', 'test/unit/mutants-adversarial'] },
   'anomaly': { src: ['src/methods/anomaly/gaussian.ts', 'src/methods/anomaly/segment.ts', 'src/methods/anomaly/stats.ts'], tests: ['test/methods/anomaly/stats', 'test/methods/anomaly/detector', 'test/unit/mutants-anomaly'] },
   'semisup': { src: ['src/methods/semisup/losses.ts', 'src/methods/semisup/ema.ts', 'src/methods/semisup/table.ts'], tests: ['test/methods/semisup/losses', 'test/unit/mutants-semisup'] },
-  'finetune': { src: ['src/methods/finetune/losses.ts', 'src/methods/finetune/emd.ts', 'src/methods/finetune/similarity.ts'], tests: ['test/methods/finetune'] },
-  'adafilter': { src: ['src/methods/adafilter/gate.ts', 'src/methods/adafilter/gated.ts', 'src/methods/adafilter/stats.ts'], tests: ['test/methods/adafilter'] },
-  'jadce': { src: ['src/methods/jadce/ista.ts', 'src/methods/jadce/amp.ts', 'src/methods/jadce/metrics.ts', 'src/methods/jadce/complex.ts'], tests: ['test/methods/jadce'] },
+  'finetune': { src: ['src/methods/finetune/losses.ts', 'src/methods/finetune/emd.ts', 'src/methods/finetune/similarity.ts'], tests: ['test/methods/finetune.test', 'test/methods/finetune-emd', 'test/methods/finetune-config', 'test/unit/mutants-finetune'] },
+  'adafilter': { src: ['src/methods/adafilter/gate.ts', 'src/methods/adafilter/gated.ts', 'src/methods/adafilter/stats.ts'], tests: ['test/methods/adafilter/adafilter.test', 'test/unit/mutants-adafilter'] },
+  'jadce': { src: ['src/methods/jadce/ista.ts', 'src/methods/jadce/amp.ts', 'src/methods/jadce/metrics.ts', 'src/methods/jadce/complex.ts'], tests: ['test/methods/jadce/jadce.test', 'test/methods/jadce/jadce-se', 'test/unit/mutants-jadce'] },
 };
 
 const distOf = (src) => join('dist', src.replace(/\.ts$/, '.js'));
