@@ -6,9 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { syncBuiltinESMExports } from 'node:module';
 import * as torch from '../../src/core/torch.js';
 import { CheckpointError, ConfigError } from '../../src/core/errors.js';
 import {
@@ -286,4 +287,25 @@ test('RunSession: open records the arguments with kind and command, clears only 
   writeFileSync(join(other, 'mine.txt'), 'keep');
   RunSession.open({ kind: 'k', dir: other, saved: null }, {});
   assert.ok(existsSync(join(other, 'mine.txt')), 'a folder with foreign files is no stub: nothing removed');
+});
+
+/** Runs fn recording the paths that were fsynced (openSync + fsyncSync spied, ESM bindings synced). */
+function fsyncedPaths(fn: () => void): string[] {
+  const f = fs as unknown as Record<string, unknown>;
+  const [open, fsync] = [fs.openSync, fs.fsyncSync];
+  const byFd = new Map<number, string>();
+  const seen: string[] = [];
+  f['openSync'] = (p: string, ...rest: unknown[]) => { const fd = (open as (...a: unknown[]) => number)(p, ...rest); byFd.set(fd, String(p)); return fd; };
+  f['fsyncSync'] = (fd: number) => { seen.push(byFd.get(fd) ?? `fd ${fd}`); return fsync(fd); };
+  syncBuiltinESMExports();
+  try { fn(); } finally { f['openSync'] = open; f['fsyncSync'] = fsync; syncBuiltinESMExports(); }
+  return seen;
+}
+
+test('removals in the checkpoints directory are made durable: cleanStale and retain fsync the directory when they removed something', () => {
+  const c = new Checkpoints(fresh('durable'));
+  mkdirSync(join(c.root, '.tmp-step-00000001-1-1'));
+  assert.ok(fsyncedPaths(() => assert.equal(c.cleanStale(), 1)).includes(c.root));
+  for (const s of [1, 2, 3]) mkdirSync(join(c.root, checkpointName(s)));
+  assert.ok(fsyncedPaths(() => assert.deepEqual(c.retain(1), ['step-00000001', 'step-00000002'])).includes(c.root));
 });
