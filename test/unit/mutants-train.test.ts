@@ -250,6 +250,10 @@ test('planRun: no out gives a directory chosen later; an out is checked; a resum
   assert.deepEqual(planRun('k', { out: null, resume: null }), { kind: 'k', dir: null, saved: null });
   const out = join(fresh('plan'), 'new');
   assert.deepEqual(planRun('k', { out }), { kind: 'k', dir: out, saved: null });
+  assert.equal(existsSync(out), false, 'checking that it can be created leaves nothing behind');
+  const deep = join(fresh('plan'), 'a', 'b', 'c');
+  assert.equal(planRun('k', { out: deep }).dir, deep);
+  assert.equal(existsSync(join(deep, '..', '..')), false, 'only the first missing level was probed, and removed');
   const run = fresh('planrun');
   writeFileSync(join(run, ARGS_FILE), JSON.stringify({ data: 'd1' }));
   writeFileSync(join(run, 'config.json'), JSON.stringify({ seed: 4 }));
