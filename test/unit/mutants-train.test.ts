@@ -14,7 +14,7 @@ import * as torch from '../../src/core/torch.js';
 import { CheckpointError, ConfigError } from '../../src/core/errors.js';
 import {
   ARGS_FILE, checkpointName, Checkpoints, checkResume, defined, layerConfig, makeConfig, makeDirs, MetricsLog, newRunDir, planRun,
-  readSummary, RunDir, RunSession, saveCheckpoint, savedRunArgs, type CheckpointContent,
+  readSummary, RunDir, RunSession, runConfig, saveCheckpoint, savedRunArgs, type CheckpointContent, type TrainConfig,
 } from '../../src/train/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-mtrain-'));
@@ -312,4 +312,21 @@ test('removals in the checkpoints directory are made durable: cleanStale and ret
   assert.ok(fsyncedPaths(() => assert.equal(c.cleanStale(), 1)).includes(c.root));
   for (const s of [1, 2, 3]) mkdirSync(join(c.root, checkpointName(s)));
   assert.ok(fsyncedPaths(() => assert.deepEqual(c.retain(1), ['step-00000001', 'step-00000002'])).includes(c.root));
+});
+
+test('runConfig: a new run layers and resolves (extend false); a resumed one layers flags over its saved config, refuses --config, wraps only ConfigErrors, extends on more epochs', async () => {
+  const resolve = (raw: Record<string, unknown>): TrainConfig<object> => makeConfig(raw);
+  const fresh1 = await runConfig({ kind: 'k', dir: null, saved: null }, { resolve, defaults: { epochs: 2 }, set: ['seed=5'] });
+  assert.deepEqual([fresh1.config.epochs, fresh1.config.seed, fresh1.extend], [2, 5, false]);
+  const saved = { kind: 'k', dir: '/r', saved: { args: { data: 'd' }, config: makeConfig({ epochs: 2, seed: 1 }) as unknown as Record<string, unknown> } };
+  const same = await runConfig(saved, { resolve, defaults: { epochs: 9 }, given: { data: 'd' } });
+  assert.deepEqual([same.config.epochs, same.config.seed, same.extend], [2, 1, false], 'the saved config replaces the defaults');
+  const longer = await runConfig(saved, { resolve, flags: { epochs: 4 } });
+  assert.deepEqual([longer.config.epochs, longer.extend], [4, true]);
+  await assert.rejects(runConfig(saved, { resolve, file: 'c.json' }), /--resume \/r continues a run with its own config\.json; it cannot be combined with --config/);
+  await assert.rejects(runConfig(saved, { resolve, set: ['epochs=-1'] }), (e: Error) => e instanceof ConfigError && /^--resume \/r: a resumed run keeps its own settings, and the options given now change them \(.*epochs.*\); only the epochs or steps may change$/.test(e.message));
+  let calls = 0;
+  const odd = (raw: Record<string, unknown>): TrainConfig<object> => { if (++calls === 2) throw new TypeError('odd'); return makeConfig(raw); };
+  await assert.rejects(runConfig(saved, { resolve: odd }), (e: Error) => e instanceof TypeError && e.message === 'odd');
+  await assert.rejects(runConfig(saved, { resolve, flags: { seed: 2 } }), /seed: the run has 1, now 2/);
 });
