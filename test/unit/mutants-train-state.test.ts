@@ -5,15 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/core/torch.js';
 import { CheckpointError } from '../../src/core/errors.js';
-import { buildOptimizer, buildScheduler, CheckpointReader, makeConfig, saveCheckpoint, type CheckpointContent, type SourceState, type TrainConfig } from '../../src/train/index.js';
+import { buildOptimizer, buildScheduler, CheckpointReader, makeConfig, RunSession, saveCheckpoint, type CheckpointContent, type SourceState, type TrainConfig } from '../../src/train/index.js';
 import { collect, restore, type LoopState, type RunParts } from '../../src/train/state.js';
 import type { Batch } from '../../src/data/loader.js';
-import { TinyTask, tinyConfig } from '../train/fixtures.js';
+import { makeDataset, makeLoader, TinyTask, tinyConfig } from '../train/fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adaptune-mstate-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -161,4 +161,22 @@ test('restore with guard.onLoad warn loads NaN weights after a warning naming th
   assert.match(warned[1]!, /model\.safetensors: '1\.bias' has NaN or Inf values$/);
   assert.equal(Number.isNaN(torch.tidy(() => Number(b.task.first.bias!.max().item()))), true, 'loaded anyway');
   a.dispose(); b.dispose(); strict.dispose();
+});
+
+test('RunSession.train: a new run trains in its directory; a resumed one with extend first rewrites config.json with the new epochs, then continues', async () => {
+  const ds = makeDataset(16);
+  const dir = join(root, 'session');
+  const cfg1 = makeConfig(tinyConfig({ epochs: 1, accumulate: 1, checkpoint: { every: 1, keep: 1 } }));
+  const s = RunSession.open({ kind: 'tiny', dir, saved: null }, {});
+  const a = new TinyTask();
+  const r1 = await s.train(a, cfg1, { data: makeLoader(ds), handleSignals: false });
+  assert.deepEqual([r1.status, r1.step], ['completed', 2]);
+  assert.equal((JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { epochs: number }).epochs, 1);
+  const cfg2 = makeConfig({ ...cfg1, epochs: 2 });
+  const resumed = RunSession.open({ kind: 'tiny', dir, saved: { args: {}, config: {} } }, {});
+  const b = new TinyTask();
+  const r2 = await resumed.train(b, cfg2, { data: makeLoader(ds), handleSignals: false, extend: true });
+  assert.deepEqual([r2.status, r2.step], ['completed', 4]);
+  assert.equal((JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { epochs: number }).epochs, 2, 'config.json records the extension');
+  a.dispose(); b.dispose(); ds.dispose();
 });
