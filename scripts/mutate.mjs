@@ -114,6 +114,7 @@ function scratchRoot() {
   if (scratch) return scratch;
   scratch = mkdtempSync(join(tmpdir(), 'adaptune-mutate-'));
   process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)); // so that 'exit' removes the scratch copy
   for (const e of readdirSync('.')) {
     if (e === 'dist' || e === '.git' || e === 'mutation') continue;
     symlinkSync(resolve(e), join(scratch, e));
@@ -124,8 +125,11 @@ function scratchRoot() {
 
 function runTests(files, timeoutS) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--test', '--test-reporter=dot', ...files], { cwd: scratchRoot(), encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', env: { ...process.env, ADAPTUNE_NUM_THREADS: process.env.ADAPTUNE_NUM_THREADS ?? '1' } });
+  // detached: the runner leads its own process group, so that on a timeout its per-file test processes (a mutant
+  // can make one loop forever) are killed with it instead of running on as orphans
+  const r = spawnSync(process.execPath, ['--test', '--test-reporter=dot', ...files], { cwd: scratchRoot(), encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', detached: true, env: { ...process.env, ADAPTUNE_NUM_THREADS: process.env.ADAPTUNE_NUM_THREADS ?? '1' } });
   const seconds = (Date.now() - t0) / 1000;
+  try { if (r.pid) process.kill(-r.pid, 'SIGKILL'); } catch { /* the group has already exited */ }
   if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL') return { status: 'timeout', seconds };
   return { status: r.status === 0 ? 'survived' : 'killed', seconds, tail: `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => /not ok|Error|assert/.test(l)).slice(0, 3).join(' | ') };
 }
