@@ -230,6 +230,7 @@ test('layerConfig: null does not count as given; both of an exclusive pair in on
   assert.deepEqual(await layerConfig({ defaults: { m: { s: { a: 1 } } }, flags: { m: { s: { name: 'step', b: 2 } } }, replace: rep }), { m: { s: { name: 'step', b: 2 } } });
   assert.deepEqual(await layerConfig({ defaults: { m: { s: { name: 'step', a: 1 } } }, flags: { m: { s: { b: 2 } } }, replace: rep }), { m: { s: { name: 'step', a: 1, b: 2 } } }, 'a layer without the key merges');
   assert.deepEqual(await layerConfig({}), {});
+  assert.deepEqual(await layerConfig({ defaults: { a: null }, flags: { x: 1 }, exclusive: [['a.b.c', 'a.b.d']] }), { a: null, x: 1 }, 'a section set to null is no object to look into');
 });
 
 test('checkResume ignores kind, command and arguments not given; maxSteps extends; every difference is named in one error', () => {
