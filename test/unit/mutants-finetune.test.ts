@@ -53,6 +53,8 @@ test('EMD: zero weights take no flow; totals other than 1 are not normalised; ti
   assert.ok(close(emd([0.5, 0.5 + 1e-12], [1], [[1], [3]]).distance, 2, 1e-9), 'totals equal up to 1e-9 relative');
   assert.throws(() => emd([], [1], []), /weights a and b must be non-empty arrays/);
   assert.throws(() => emd([1], [], [[]]), /non-empty/);
+  assert.throws(() => emd('ab' as never, [1], [[1]]), /weights a and b must be non-empty arrays/);
+  assert.throws(() => emd([1], 'ab' as never, [[1]]), /weights a and b must be non-empty arrays/);
   assert.throws(() => emd([1], [0.5, -0.5, 1], [[1, 1, 1]]), /b\[1\] must be a finite number >= 0, got -0\.5/);
   assert.throws(() => emd([1], [Infinity], [[1]]), /b\[0\]/);
   assert.throws(() => emd([0], [0], [[1]]), /equal positive totals, got sum\(a\)=0, sum\(b\)=0/);
