@@ -215,8 +215,20 @@ test('GatedConv mixes: shared BN normalises the mix, no BN returns it; masked st
   });
   assert.equal(Number(masked.layer.bnTuned!.numBatchesTracked!.item()), 0, 'eval does not update statistics');
   masked.layer.train();
-  torch.tidy(() => { masked.layer.call(x); });
+  const refF = copyBn(masked.layer.bnTuned!);
+  const refS = copyBn(masked.layer.bnFrozen!);
+  torch.tidy(() => {
+    const y = masked.layer.call(x);
+    // training with bnStats 'masked': BN^F normalises (and updates its statistics) over the examples with g = 1, BN^S over g = 0
+    const yF = maskedBatchNorm(refF, masked.layer.tuned.call(x), g);
+    const yS = maskedBatchNorm(refS, masked.layer.frozen.call(x), g.rsub(1));
+    assert.ok(maxDiff(y, g4.mul(yF).add(g4.rsub(1).mul(yS))) < 1e-5, 'the masked mix');
+    assert.ok(maxDiff(masked.layer.bnTuned!.runningMean!, refF.runningMean!) < 1e-7 && maxDiff(masked.layer.bnFrozen!.runningVar!, refS.runningVar!) < 1e-7, 'masked running statistics');
+    const plain = torch.batchNorm(masked.layer.tuned.call(x), null, null, null, null, true, 0.1, 1e-5);
+    assert.ok(maxDiff(yF, plain) > 1e-3, 'masked and whole-batch statistics differ here');
+  });
   assert.equal(Number(masked.layer.bnTuned!.numBatchesTracked!.item()), 1);
+  refF.dispose(); refS.dispose();
   for (const o of [none, shared, masked]) { o.layer.dispose(); o.gates.dispose(); }
   x.dispose(); g.dispose();
 });
