@@ -62,6 +62,11 @@ test('lipschitz = largest squared singular value per slot; defaultKappa = reg si
   const l = lipschitz(phi);
   assert.deepEqual(l.shape, [2, 1, 1]);
   assert.ok(close(arr(l)[0]!, 9, 1e-4) && close(arr(l)[1]!, 0.25, 1e-6), `${arr(l)}`);
+  const single = cplx([[[0, 2], [2, 0]]]).squeeze(0); // one Phi [L, N] shared by every slot
+  const ls = lipschitz(single);
+  assert.deepEqual(ls.shape, [1, 1, 1]);
+  assert.ok(close(arr(ls)[0]!, 4, 1e-5), `${arr(ls)}`);
+  torch.dispose([single, ls]);
   assert.ok(close(defaultKappa(2, 0.25, 4, Math.exp(2)), 2 * 0.5 * (2 + 2), 1e-12));
   assert.ok(close(defaultKappa(1, 1, 9, Math.exp(8)), 3 + 4, 1e-12));
   const x = cplx([[[3, 0], [0.6, 0.8]]], [[[0, 4], [0, 0]]]); // row norms 5 and 1
@@ -90,6 +95,8 @@ test('metrics accumulate over batches; P_MD is 0 with no active device, P_FA 0 w
   assert.deepEqual([m.pMd, m.pFa, m.pe, m.peAvg], [2 / 4, 1 / 2, 3 / 6, (0.5 + 0.5) / 2]);
   assert.deepEqual([metricsOf({ ...t2, active: 0, missed: 0 }).pMd, metricsOf({ ...t2, active: 6 }).pFa, metricsOf(emptyTally()).pe], [0, 0, 0]);
   assert.equal(metricsOf({ ...t2, active: 0, missed: 0, falseAlarms: 3 }).pFa, 3 / 6);
+  const one = metricsOf({ slots: 1, devices: 1, errEnergy: 1, energy: 4, active: 1, missed: 1, falseAlarms: 0 });
+  assert.deepEqual([one.pMd, one.pFa, one.pe], [1, 0, 1], 'a single device counts');
 });
 
 test('threshold sweep edges: no inactive scores or an unreachable level give no point; no active scores give P_MD 0; addScores splits at 0.5', () => {
@@ -98,6 +105,12 @@ test('threshold sweep edges: no inactive scores or an unreachable level give no 
   assert.deepEqual(rocOf({ active: [], inactive: [1, 2, 3, 4] }, [0.25]), { pFa: [0.25], pMd: [0] });
   assert.deepEqual(rocOf({ active: [2.5, 3], inactive: [1, 2, 3, 4] }, [0.25]), { pFa: [0.25], pMd: [1] }, 'threshold 3 (one false alarm, 4): 2.5 and 3 (not above) are missed');
   assert.deepEqual(rocOf({ active: [2.5, 3.5], inactive: [1, 2, 3, 4] }, [0.25, 0.5]), { pFa: [0.25, 0.5], pMd: [0.5, 0] });
+  // the default sweep reports the P_FA levels 1e-4 ... 0.3 exactly when there are enough inactive scores
+  const levels = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
+  const many = rocOf({ active: [0.5], inactive: Array.from({ length: 10000 }, (_, i) => i + 1) });
+  assert.deepEqual(many.pFa, levels);
+  assert.deepEqual(many.pMd, levels.map(() => 1));
+  assert.deepEqual(rocOf({ active: [], inactive: Array.from({ length: 10 }, (_, i) => i) }).pFa, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0.1, 0.2, 0.3], 'with 10 scores a level under 1/10 allows no false alarm: P_FA 0');
   const bag: ScoreBag = { active: [], inactive: [] };
   const sc = torch.tensor([[0.1, 0.2], [0.3, 0.4]], { dtype: 'float32' });
   const ac = torch.tensor([[1, 0], [0.5, 0.6]], { dtype: 'float32' });
@@ -175,6 +188,8 @@ test('emStep: lambda = mean pi (clamped to [1e-4, 1 - 1e-4]), scale = sum pi E||
     assert.ok(close(arr(out.scale)[0]!, s, 1e-5), `${arr(out.scale)} vs ${s}`);
     const tiny = emStep(cplx([[[0, 0]]]), torch.full([1, 1, 1], 1e-3, { dtype: 'float32' }), scale, torch.ones([1, 1, 1]), tau2);
     assert.ok(close(arr(tiny.lambda)[0]!, 1e-4, 1e-9), 'lambda clamped at 1e-4');
+    // one row, r = 0: E||h||^2 = D a tau2 / beta0 = 2 * 0.8 * 0.5 = 0.8, so scale = pi 0.8 / (2 pi) = 0.4 whatever the tiny pi (~4e-5)
+    assert.ok(close(arr(tiny.scale)[0]!, 0.4, 1e-6), `${arr(tiny.scale)}`);
   });
 });
 
