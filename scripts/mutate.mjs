@@ -224,7 +224,8 @@ function main() {
     results.splice(0, results.length, ...kept.map((r) => (r.status === 'survived' ? again.shift() : r)));
   }
   const killed = results.filter((r) => r.status !== 'survived').length;
-  const summary = { area, tests: files, generated: total, run: results.length, sampled: results.length < total, seed, rerun: !!prev, killed, survived: results.length - killed, score: results.length ? killed / results.length : null, results };
+  // after --rerun the report lists the earlier run's tests too (its survivors had survived them)
+  const summary = { area, tests: prev ? [...new Set([...prev.tests, ...files])] : files, generated: total, run: results.length, sampled: results.length < total, seed, rerun: !!prev, killed, survived: results.length - killed, score: results.length ? killed / results.length : null, results };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `${area}.json`), JSON.stringify(summary, null, 1) + '\n');
   const md = [`# ${area}: ${killed}/${results.length} killed (${(100 * (summary.score ?? 0)).toFixed(0)}%)${summary.sampled ? `, ${results.length} sampled of ${total} (seed ${seed})` : ''}${prev ? '; survivors re-tested after new tests (--rerun)' : ''}`, '',
