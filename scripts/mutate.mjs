@@ -116,7 +116,6 @@ function scratchRoot() {
   if (scratch) return scratch;
   scratch = mkdtempSync(join(tmpdir(), 'adaptune-mutate-'));
   process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)); // so that 'exit' removes the scratch copy
   for (const e of readdirSync('.')) {
     if (e === 'dist' || e === '.git' || e === 'mutation') continue;
     symlinkSync(resolve(e), join(scratch, e));
