@@ -7,6 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../../src/core/torch.js';
+import { loadTorchCheckpoint } from '../../src/core/io/index.js';
 import { PickleError, PyDict, PyGlobal, PySet, PyTuple, unpickle, type PickleHooks } from '../../src/core/io/index.js';
 import { isZip, zipEntries, zipRead } from '../../src/core/io/zip.js';
 import { HeaderSyntaxError, parseTopLevelObject, type JsonValue } from '../../src/core/io/json-header.js';
@@ -51,6 +56,12 @@ test('pickle integers: BININT1/2/4, INT and LONG text (00/01 booleans), LONG1/LO
   assert.equal(run(0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x40), 2n ** 62n);
   assert.equal(run(0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0xc0), -(2n ** 62n));
   assert.equal(run(0x8b, ...u32(2), 0x00, 0x80), -32768);
+  assert.equal(run('I-9007199254740991\n'), -9007199254740991, 'the safe range ends inclusive: a number');
+  assert.equal(run('I-9007199254740992\n'), -9007199254740992n);
+  assert.equal(run('L9007199254740991\n'), 9007199254740991);
+  assert.equal(run(0x8a, 7, 0x01, 0, 0, 0, 0, 0, 0xe0), -9007199254740991);
+  assert.equal(run(0x8a, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f), 9007199254740991);
+  assert.equal(run(0x8a, 7, 0, 0, 0, 0, 0, 0, 0xe0), -9007199254740992n);
   refused(/bad integer literal "x1"/, 'Ix1\n');
   refused(/LONG4 with a negative length/, 0x8b, 0xff, 0xff, 0xff, 0xff);
 });
@@ -247,4 +258,72 @@ test('JSON header: every syntax error is refused with its character offset; dupl
   syntax('{"a":{"b":1,"b":1}}', /key 'b' appears twice in an object/);
   syntax('{"a":01}', /expected ',' or '}'/);
   syntax('{"a":tru}', /unexpected character/);
+});
+
+/** Opcodes of one tensor: _rebuild_tensor_v2((storage pid), offset, size, stride, False, OrderedDict()), or a raw argument list. */
+const i32 = (v: number): number[] => [0x4a, ...u32(v >>> 0)];
+const str = (t: string): (number | string)[] => [0x8c, t.length, t];
+const tup = (...items: (number | number[] | string)[][]): (number | number[] | string)[] => [0x28, ...items.flat(), 0x74];
+const od = ['ccollections\nOrderedDict\n', 0x29, 0x52];
+function tensorOps(o: { type?: string; key?: string; numel: number; off: number; size: number[]; stride: number[]; fn?: string }): (number | number[] | string)[] {
+  const pid = [...tup(str('storage'), [`ctorch\n${o.type ?? 'FloatStorage'}\n`], str(o.key ?? '0'), str('cpu'), i32(o.numel)), 0x51];
+  return [`ctorch._utils\n${o.fn ?? '_rebuild_tensor_v2'}\n`, ...tup(pid, i32(o.off), tup(...o.size.map(i32)), tup(...o.stride.map(i32)), [0x89], od), 0x52];
+}
+const pthRoot = mkdtempSync(join(tmpdir(), 'adaptune-mpth-'));
+test.after(() => rmSync(pthRoot, { recursive: true, force: true }));
+let nf = 0;
+/** A torch.save zip checkpoint: OrderedDict of the given entries (key -> opcodes), storages by key, optional byteorder. */
+function pth(entries: [string, (number | number[] | string)[]][], storages: Record<string, Uint8Array>, byteorder?: string): string {
+  const pkl = b(0x80, 2, ...od, 0x28, ...entries.flatMap(([k, ops]) => [...str(k), ...ops]), 0x75, 0x2e);
+  const files = [{ name: 'archive/data.pkl', data: pkl }, ...Object.entries(storages).map(([k, d]) => ({ name: `archive/data/${k}`, data: d }))];
+  if (byteorder) files.push({ name: 'archive/byteorder', data: new TextEncoder().encode(byteorder) });
+  const f = join(pthRoot, `c${nf++}.pth`);
+  writeFileSync(f, zip(files));
+  return f;
+}
+const f32le = (...v: number[]): Uint8Array => new Uint8Array(new Float32Array(v).buffer);
+const values = (t: torch.Tensor): number[] => [...(t.contiguous().data() as Float32Array)];
+
+test('weights-only load of hand-built checkpoints: offsets and strides, parameters, tensor BUILD states; bad offsets, shapes and states refused', () => {
+  const st = { 0: f32le(1, 2, 3, 4, 5, 6) };
+  const ok = loadTorchCheckpoint(pth([['w', tensorOps({ numel: 6, off: 1, size: [2], stride: [1] })], ['t', tensorOps({ numel: 6, off: 0, size: [2, 2], stride: [1, 2] })]], st));
+  assert.deepEqual([...ok.tensors.keys()], ['w', 't']);
+  assert.deepEqual(values(ok.tensors.get('w')!), [2, 3]);
+  assert.deepEqual(values(ok.tensors.get('t')!), [1, 3, 2, 4]);
+  for (const t of ok.tensors.values()) t.dispose();
+  const param = ['ctorch._utils\n_rebuild_parameter\n', ...tup(tensorOps({ numel: 6, off: 4, size: [2], stride: [1] }), [0x89], od), 0x52];
+  const p = loadTorchCheckpoint(pth([['p', param]], st));
+  assert.deepEqual(values(p.tensors.get('p')!), [5, 6]);
+  p.tensors.get('p')!.dispose();
+  const bad = (ops: (number | number[] | string)[], re: RegExp): void => {
+    const f = pth([['x', ops]], st);
+    assert.throws(() => loadTorchCheckpoint(f), (e: Error) => e instanceof PickleError && re.test(e.message) && e.message.startsWith(f), String(re));
+  };
+  bad(tensorOps({ numel: 6, off: -1, size: [2], stride: [1] }), /a tensor storage offset -1; refused/);
+  bad(tensorOps({ numel: 6, off: 0, size: [2], stride: [1, 1] }), /a tensor with size \[2\] but stride \[1,1\]/);
+  bad(tensorOps({ numel: 6, off: 0, size: [-2], stride: [1] }), /a tensor size holds a value that is not a non-negative integer/);
+  bad(['ctorch._utils\n_rebuild_parameter\n', ...tup(K(1), [0x89], od), 0x52], /_rebuild_parameter of something that is not a tensor/);
+  const withState = (state: (number | number[] | string)[]): (number | number[] | string)[] => [...tensorOps({ numel: 6, off: 0, size: [1], stride: [1] }), ...state, 0x62];
+  for (const empty of [[0x4e], [0x7d], tup([0x4e], [0x7d])]) {
+    const r = loadTorchCheckpoint(pth([['b', withState(empty)]], st));
+    assert.deepEqual(values(r.tensors.get('b')!), [1]);
+    r.tensors.get('b')!.dispose();
+  }
+  bad(withState([0x7d, ...K(1), ...K(2), 0x73]), /setting the state of a tensor \(non-empty state\)/);
+  bad(withState(tup([0x4e], [0x7d, ...K(1), ...K(2), 0x73])), /non-empty state/);
+  bad([...K(1), 0x7d, 0x62], /setting the state of an object that is not a dict/);
+});
+
+test('big-endian checkpoints: each float of a complex64 value is byte-swapped on its own; float32 swapped whole', () => {
+  const be = new Uint8Array([0x3f, 0xc0, 0, 0, 0x40, 0x20, 0, 0]); // 1.5, 2.5 as big-endian float32
+  const c = loadTorchCheckpoint(pth([['z', tensorOps({ type: 'ComplexFloatStorage', numel: 1, off: 0, size: [1], stride: [1] })]], { 0: be }, 'big'));
+  const z = c.tensors.get('z')!;
+  assert.equal(c.byteorder, 'big');
+  assert.equal(z.dtype, 'complex64');
+  torch.tidy(() => { assert.deepEqual([values(torch.real(z)), values(torch.imag(z))], [[1.5], [2.5]]); });
+  z.dispose();
+  const f = loadTorchCheckpoint(pth([['f', tensorOps({ numel: 2, off: 0, size: [2], stride: [1] })]], { 0: be }, 'big\n'));
+  assert.deepEqual(values(f.tensors.get('f')!), [1.5, 2.5]);
+  f.tensors.get('f')!.dispose();
+  assert.throws(() => loadTorchCheckpoint(pth([['f', tensorOps({ numel: 2, off: 0, size: [2], stride: [1] })]], { 0: be }, 'middle')), /byteorder entry says "middle" \(expected little or big\)/);
 });
