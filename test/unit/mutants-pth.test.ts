@@ -173,7 +173,7 @@ test('pickle framing: PROTO and FRAME are skipped, a FRAME past the end refused,
 });
 
 /** A ZIP archive built byte by byte: local headers, data, central directory, end record. */
-function zip(entries: { name: string; data: Uint8Array; method?: number; size?: number }[], o: { dupe?: boolean } = {}): Uint8Array {
+function zip(entries: { name: string; data: Uint8Array; method?: number; size?: number; zip64?: number }[], o: { dupe?: boolean } = {}): Uint8Array {
   const parts: number[] = [];
   const central: number[] = [];
   const list = o.dupe ? [...entries, entries[0]!] : entries;
@@ -184,8 +184,12 @@ function zip(entries: { name: string; data: Uint8Array; method?: number; size?: 
     const off = parts.length;
     const u16 = (v: number): number[] => [v & 255, v >> 8];
     parts.push(...u32(0x04034b50), ...u16(20), ...u16(0), ...u16(method), 0, 0, 0, 0, ...u32(0), ...u32(body.length), ...u32(e.size ?? e.data.length), ...u16(name.length), ...u16(0), ...name, ...body);
-    central.push(...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(0), ...u16(method), 0, 0, 0, 0, ...u32(0), ...u32(body.length), ...u32(e.size ?? e.data.length),
-      ...u16(name.length), ...u16(0), ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...u32(off), ...name);
+    // zip64: sizes and offset given as 0xffffffff in the directory and as 64-bit values in an extra field of that many bytes (24: all three)
+    const z64 = e.zip64 !== undefined;
+    const extra = z64 ? [0x99, 0x99, ...u16(2), 7, 7, ...u16(0x0001), ...u16(e.zip64!), ...u64(e.size ?? e.data.length), ...u64(body.length), ...u64(off)] : [];
+    const big = (v: number): number[] => u32(z64 ? 0xffffffff : v);
+    central.push(...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(0), ...u16(method), 0, 0, 0, 0, ...u32(0), ...big(body.length), ...big(e.size ?? e.data.length),
+      ...u16(name.length), ...u16(extra.length), ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...big(off), ...name, ...extra);
   }
   const cdOff = parts.length;
   const n = list.length;
@@ -213,6 +217,16 @@ test('zip: stored and deflated entries read back exactly; isZip; every damaged f
   bad[cd] = 0; // central directory signature broken
   assert.throws(() => zipEntries(bad, 'f.pth'), /central directory entry 0 is malformed/);
   assert.throws(() => zipEntries(zip([{ name: 'x', data: new Uint8Array(1) }], { dupe: true }), 'f.pth'), /entry x appears twice/);
+  const long = z.slice();
+  new DataView(long.buffer).setUint16(cd + 28, 5000, true); // entry 0's name length runs past the file
+  assert.throws(() => zipEntries(long, 'f.pth'), /central directory entry 0 runs past the end/);
+  // ZIP64 extra field (after an unrelated one): sizes and offset read from it
+  const z64 = zip([{ name: 'p', data: new Uint8Array([1, 2]) }, { name: 'q', data: text, method: 8, zip64: 24 }]);
+  const e64 = zipEntries(z64, 'f.pth').get('q')!;
+  assert.deepEqual([e64.size, e64.method], [23, 8]);
+  assert.deepEqual([...zipRead(z64, e64, 'f.pth')], [...text]);
+  assert.throws(() => zipEntries(zip([{ name: 'q', data: text, zip64: 7 }]), 'f.pth'), /ZIP64 field of q too short/);
+  assert.throws(() => zipEntries(zip([{ name: 'q', data: text, zip64: 16 }]), 'f.pth'), /ZIP64 field of q too short/, 'three values needed, two given');
   const e = es.get('a/data.pkl')!;
   assert.throws(() => zipRead(z, { ...e, localOffset: 5 }, 'f.pth'), /f\.pth: entry a\/data\.pkl: local header missing/);
   assert.throws(() => zipRead(z, { ...e, compressedSize: z.length }, 'f.pth'), /data \[\d+, \d+\) is past the end of the \d+-byte file \(truncated\?\)/);
