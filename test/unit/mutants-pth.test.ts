@@ -173,7 +173,7 @@ test('pickle framing: PROTO and FRAME are skipped, a FRAME past the end refused,
 });
 
 /** A ZIP archive built byte by byte: local headers, data, central directory, end record. */
-function zip(entries: { name: string; data: Uint8Array; method?: number; size?: number; zip64?: number }[], o: { dupe?: boolean } = {}): Uint8Array {
+function zip(entries: { name: string; data: Uint8Array; method?: number; size?: number; zip64?: number; zip64SizeOnly?: number }[], o: { dupe?: boolean } = {}): Uint8Array {
   const parts: number[] = [];
   const central: number[] = [];
   const list = o.dupe ? [...entries, entries[0]!] : entries;
@@ -185,10 +185,13 @@ function zip(entries: { name: string; data: Uint8Array; method?: number; size?: 
     const u16 = (v: number): number[] => [v & 255, v >> 8];
     parts.push(...u32(0x04034b50), ...u16(20), ...u16(0), ...u16(method), 0, 0, 0, 0, ...u32(0), ...u32(body.length), ...u32(e.size ?? e.data.length), ...u16(name.length), ...u16(0), ...name, ...body);
     // zip64: sizes and offset given as 0xffffffff in the directory and as 64-bit values in an extra field of that many bytes (24: all three)
+    // zip64SizeOnly: only the uncompressed size so given, in a field of that many bytes (8: exact)
     const z64 = e.zip64 !== undefined;
-    const extra = z64 ? [0x99, 0x99, ...u16(2), 7, 7, ...u16(0x0001), ...u16(e.zip64!), ...u64(e.size ?? e.data.length), ...u64(body.length), ...u64(off)] : [];
+    const only = e.zip64SizeOnly !== undefined;
+    const extra = z64 ? [0x99, 0x99, ...u16(2), 7, 7, ...u16(0x0001), ...u16(e.zip64!), ...u64(e.size ?? e.data.length), ...u64(body.length), ...u64(off)]
+      : only ? [...u16(0x0001), ...u16(e.zip64SizeOnly!), ...u64(e.size ?? e.data.length)] : [];
     const big = (v: number): number[] => u32(z64 ? 0xffffffff : v);
-    central.push(...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(0), ...u16(method), 0, 0, 0, 0, ...u32(0), ...big(body.length), ...big(e.size ?? e.data.length),
+    central.push(...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(0), ...u16(method), 0, 0, 0, 0, ...u32(0), ...big(body.length), ...(only ? u32(0xffffffff) : big(e.size ?? e.data.length)),
       ...u16(name.length), ...u16(extra.length), ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...big(off), ...name, ...extra);
   }
   const cdOff = parts.length;
@@ -227,6 +230,8 @@ test('zip: stored and deflated entries read back exactly; isZip; every damaged f
   assert.deepEqual([...zipRead(z64, e64, 'f.pth')], [...text]);
   assert.throws(() => zipEntries(zip([{ name: 'q', data: text, zip64: 7 }]), 'f.pth'), /ZIP64 field of q too short/);
   assert.throws(() => zipEntries(zip([{ name: 'q', data: text, zip64: 16 }]), 'f.pth'), /ZIP64 field of q too short/, 'three values needed, two given');
+  assert.equal(zipEntries(zip([{ name: 'q', data: text, zip64SizeOnly: 8 }]), 'f.pth').get('q')!.size, 23, 'one value in an 8-byte field');
+  assert.throws(() => zipEntries(zip([{ name: 'q', data: text, zip64SizeOnly: 7 }]), 'f.pth'), /ZIP64 field of q too short/, 'one value, 7 bytes');
   const e = es.get('a/data.pkl')!;
   assert.throws(() => zipRead(z, { ...e, localOffset: 5 }, 'f.pth'), /f\.pth: entry a\/data\.pkl: local header missing/);
   assert.throws(() => zipRead(z, { ...e, compressedSize: z.length }, 'f.pth'), /data \[\d+, \d+\) is past the end of the \d+-byte file \(truncated\?\)/);
