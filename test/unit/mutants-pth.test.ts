@@ -285,8 +285,12 @@ const str = (t: string): (number | string)[] => [0x8c, t.length, t];
 const tup = (...items: (number | number[] | string)[][]): (number | number[] | string)[] => [0x28, ...items.flat(), 0x74];
 const od = ['ccollections\nOrderedDict\n', 0x29, 0x52];
 function tensorOps(o: { type?: string; key?: string; numel: number; off: number; size: number[]; stride: number[]; fn?: string }): (number | number[] | string)[] {
+  return [`ctorch._utils\n${o.fn ?? '_rebuild_tensor_v2'}\n`, ...tensorArgs(o), 0x52];
+}
+/** The argument tuple of _rebuild_tensor_v2. */
+function tensorArgs(o: { type?: string; key?: string; numel: number; off: number; size: number[]; stride: number[] }): (number | number[] | string)[] {
   const pid = [...tup(str('storage'), [`ctorch\n${o.type ?? 'FloatStorage'}\n`], str(o.key ?? '0'), str('cpu'), i32(o.numel)), 0x51];
-  return [`ctorch._utils\n${o.fn ?? '_rebuild_tensor_v2'}\n`, ...tup(pid, i32(o.off), tup(...o.size.map(i32)), tup(...o.stride.map(i32)), [0x89], od), 0x52];
+  return tup(pid, i32(o.off), tup(...o.size.map(i32)), tup(...o.stride.map(i32)), [0x89], od);
 }
 const pthRoot = mkdtempSync(join(tmpdir(), 'adaptune-mpth-'));
 test.after(() => rmSync(pthRoot, { recursive: true, force: true }));
@@ -318,6 +322,12 @@ test('weights-only load of hand-built checkpoints: offsets and strides, paramete
     const f = pth([['x', ops]], st);
     assert.throws(() => loadTorchCheckpoint(f), (e: Error) => e instanceof PickleError && re.test(e.message) && e.message.startsWith(f), String(re));
   };
+  // torch.Tensor subclasses: _rebuild_from_type_v2(func, type, args, state) calls func(*args)
+  const fromType = (args: (number | number[] | string)[]): (number | number[] | string)[] => ['ctorch._tensor\n_rebuild_from_type_v2\n', ...tup(['ctorch._utils\n_rebuild_tensor_v2\n'], ['ctorch\nTensor\n'], args, od), 0x52];
+  const ft = loadTorchCheckpoint(pth([['s', fromType(tensorArgs({ numel: 6, off: 2, size: [3], stride: [1] }))]], st));
+  assert.deepEqual(values(ft.tensors.get('s')!), [3, 4, 5]);
+  ft.tensors.get('s')!.dispose();
+  bad(fromType(K(1)), /_rebuild_from_type_v2 without an argument tuple/);
   bad(tensorOps({ numel: 6, off: -1, size: [2], stride: [1] }), /a tensor storage offset -1; refused/);
   bad(tensorOps({ numel: 6, off: 0, size: [2], stride: [1, 1] }), /a tensor with size \[2\] but stride \[1,1\]/);
   bad(tensorOps({ numel: 6, off: 0, size: [-2], stride: [1] }), /a tensor size holds a value that is not a non-negative integer/);
