@@ -29,7 +29,7 @@ export const AREAS = {
   'train-resume': { src: ['src/train/checkpoints.ts', 'src/train/state.ts', 'src/train/lifecycle.ts', 'src/train/rundir.ts'], tests: ['test/train/resume', 'test/train/checkpoint', 'test/train/atomicity', 'test/train/lifecycle', 'test/unit/mutants-train'] },
   'core-io': { src: ['src/core/io/safetensors.ts'], tests: ['test/native/safetensors', 'test/unit/mutants-safetensors', 'test/train/atomicity'] },
   // the rest of src/core/io: the weights-only PyTorch reader (pickle VM, zip, legacy format), the strict JSON header, the file hash
-  'core-io-pth': { src: ['src/core/io/pickle.ts', 'src/core/io/pth.ts', 'src/core/io/zip.ts', 'src/core/io/json-header.ts', 'src/core/io/hash.ts'], tests: ['test/native/pth', 'test/native/safetensors', 'test/reliability/sha256', 'test/unit/mutants-safetensors', 'test/unit/mutants-pth'] },
+  'core-io-pth': { src: ['src/core/io/pickle.ts', 'src/core/io/pth.ts', 'src/core/io/zip.ts', 'src/core/io/json-header.ts', 'src/core/io/hash.ts'], tests: ['test/native/pth', 'test/native/safetensors', 'test/reliability/sha256', 'test/unit/mutants-safetensors', 'test/unit/mutants-pth', 'test/unit/mutants-pickle'] },
   'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-', 'test/unit/mutants-optim'] },
   // the method areas use their fast test files (the end-to-end training tests take minutes each; --tests adds them)
   'adversarial': { src: ['src/methods/adversarial/schedules.ts', 'src/methods/adversarial/attacks.ts'], tests: ['test/methods/adversarial.test', 'test/unit/mutants-adversarial'] },
