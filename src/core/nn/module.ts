@@ -217,6 +217,14 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
   }
 
+  /**
+   * Graph mode (torch.jit.compile): a CompiledModule whose forward runs a traced, frozen and
+   * optimize_for_inference'd TorchScript graph of this module (inference only, eval semantics).
+   */
+  compile(example?: Tensor | Tensor[], opts?: torch.jit.CompileOptions): torch.jit.CompiledModule {
+    return torch.jit.compile(this, example, opts);
+  }
+
   // --- hooks ---------------------------------------------------------------
   /** fn(module, input, output) runs after forward; returning a value replaces the output. */
   registerForwardHook(fn: ForwardHook<In, Out>): RemovableHandle {
