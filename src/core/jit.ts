@@ -103,7 +103,8 @@ export function trace(module: AnyModule, example: Tensor | Tensor[], opts: Trace
       })) as Handle;
     return new ScriptModule(h, name);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    // libtorch prints the offending tensor after 'Tensor:' (e.g. a parameter missing from the registry): drop it.
+    const msg = (e instanceof Error ? e.message : String(e)).split('\nTensor:')[0]!;
     throw new GraphModeError(`graph mode: cannot trace ${name}.forward on input ${shapeKey(inputs)}: ${msg}`, { cause: e });
   }
 }
