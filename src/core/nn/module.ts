@@ -232,6 +232,10 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     this.#hooks.set(id, fn as (m: AnyModule, input: unknown[], output: unknown) => unknown);
     return { remove: () => { this.#hooks.delete(id); } };
   }
+  /** Whether this module or a descendant has forward hooks or pre-hooks (graph mode would run them only while tracing). */
+  hasHooks(): boolean {
+    return this.modules().some((m) => m.#hooks.size > 0 || m.#preHooks.size > 0);
+  }
   /** fn(module, input) runs before forward; returning an array replaces the inputs. */
   registerForwardPreHook(fn: ForwardPreHook<In, Out>): RemovableHandle {
     const id = hookId++;
