@@ -191,3 +191,20 @@ test('dispose frees graphs at once; a disposed module refuses use; no tensor lea
   x.dispose();
   m.dispose();
 });
+
+test('feature taps in graph mode (compileFeatures) equal forwardFeatures', () => {
+  torch.manualSeed(8);
+  const m = createModel('cifar_resnet20', { inChannels: 1, width: 4, numClasses: 3 });
+  randomiseBatchNorm(m);
+  const names = ['layer2', 'pool', 'layer1.0.conv2', 'logits'];
+  torch.tidy(() => {
+    const x = torch.randn([3, 1, 16, 16]);
+    m.eval();
+    const want = torch.noGrad(() => m.forwardFeatures(x, names));
+    using c = m.compileFeatures(names);
+    const got = c.forward(x) as Tensor[];
+    assert.equal(got.length, names.length);
+    names.forEach((n, i) => assertClose(got[i]!, want.get(n)!, { atol: 1e-5, rtol: 1e-4, what: n }));
+  });
+  m.dispose();
+});
