@@ -208,3 +208,23 @@ test('feature taps in graph mode (compileFeatures) equal forwardFeatures', () =>
   });
   m.dispose();
 });
+
+test('maxShapes bounds the cached graphs (least recently used freed); bad options are refused', () => {
+  torch.manualSeed(9);
+  const m = createModel('small_cnn', { channels: [4, 8] });
+  torch.tidy(() => {
+    const a = torch.randn([1, 1, 28, 28]);
+    const b = torch.randn([2, 1, 28, 28]);
+    using c = m.compile(undefined, { maxShapes: 1 });
+    const ga = c.graphFor(a);
+    c.forward(a);
+    assert.equal(c.traces, 1);
+    c.forward(b);
+    assert.equal(c.traces, 2);
+    assert.equal(ga.isDisposed, true, 'the evicted graph is freed');
+    assertClose(c.forward(a) as Tensor, eagerEval(m, a), { atol: 1e-5, rtol: 1e-5 });
+    assert.equal(c.traces, 3);
+    assert.throws(() => m.compile(undefined, { maxShapes: 0 }), RangeError);
+  });
+  m.dispose();
+});
