@@ -86,15 +86,23 @@ export function runChild(fw: Framework, python: string, model: string, env: Chil
   });
 }
 
-export interface FrameworkFigures { train: Summary | null; infer: Summary | null; peakRssBytes: number; runs: number }
+export interface FrameworkFigures {
+  train: Summary | null; infer: Summary | null;
+  /** Graph-mode inference (adaptune torch.jit.compile; PyTorch trace + freeze + optimize_for_inference). */
+  inferGraph: Summary | null;
+  peakRssBytes: number; runs: number;
+}
 export interface BenchRow {
   model: string;
   warmup: number;
   repeats: number;
   adaptune: FrameworkFigures;
   pytorch: FrameworkFigures | null;
-  /** adaptune / PyTorch: images/s (train, infer) and peak RSS. */
-  ratio: { train: number | null; infer: number | null; peakRss: number | null };
+  /**
+   * adaptune / PyTorch: images/s (train, infer) and peak RSS; inferGraph: adaptune graph mode over PyTorch's
+   * optimize_for_inference (images/s); inferGraphVsEager: adaptune graph mode over adaptune eager.
+   */
+  ratio: { train: number | null; infer: number | null; inferGraph: number | null; inferGraphVsEager: number | null; peakRss: number | null };
 }
 export interface BenchReport {
   machine: { cpus: number; cpuModel: string; node: string; loadavg: number[]; python: string | null };
@@ -107,6 +115,7 @@ export function pool(rs: WorkerResult[], batch = 128): FrameworkFigures {
   return {
     train: summarize(rs.flatMap((r) => r.train), batch),
     infer: summarize(rs.flatMap((r) => r.infer), batch),
+    inferGraph: summarize(rs.flatMap((r) => r.inferGraph ?? []), batch),
     peakRssBytes: Math.max(...rs.map((r) => r.maxRssBytes)),
     runs: rs.length,
   };
@@ -137,11 +146,14 @@ export async function runBench(o: BenchOptions, log: Log): Promise<BenchReport> 
       ratio: {
         train: ratio(a.train?.imagesPerSec, p?.train?.imagesPerSec),
         infer: ratio(a.infer?.imagesPerSec, p?.infer?.imagesPerSec),
+        inferGraph: ratio(a.inferGraph?.imagesPerSec, p?.inferGraph?.imagesPerSec),
+        inferGraphVsEager: ratio(a.inferGraph?.imagesPerSec, a.infer?.imagesPerSec),
         peakRss: ratio(a.peakRssBytes, p?.peakRssBytes),
       },
     };
     log(`bench: ${model}: train ${fmtRate(a.train)} vs ${fmtRate(p?.train ?? null)} img/s (ratio ${row.ratio.train ?? '-'}), ` +
-      `infer ${fmtRate(a.infer)} vs ${fmtRate(p?.infer ?? null)} img/s (ratio ${row.ratio.infer ?? '-'})`, true);
+      `infer ${fmtRate(a.infer)} vs ${fmtRate(p?.infer ?? null)} img/s (ratio ${row.ratio.infer ?? '-'}), ` +
+      `graph-mode infer ${fmtRate(a.inferGraph)} vs ${fmtRate(p?.inferGraph ?? null)} img/s (ratio ${row.ratio.inferGraph ?? '-'})`, true);
     rows.push(row);
   }
   return {
@@ -160,8 +172,8 @@ export function formatReport(r: BenchReport): string {
     'PyTorch ms [min-max]'];
   const rows: (string | number | null)[][] = [];
   for (const x of r.rows) {
-    for (const ph of ['train', 'infer'] as const) {
-      rows.push([x.model, ph, fmtRate(x.adaptune[ph]), fmtRate(x.pytorch?.[ph] ?? null), x.ratio[ph],
+    for (const ph of ['train', 'infer', 'inferGraph'] as const) {
+      rows.push([x.model, ph === 'inferGraph' ? 'infer (graph)' : ph, fmtRate(x.adaptune[ph]), fmtRate(x.pytorch?.[ph] ?? null), x.ratio[ph],
         fmtMs(x.adaptune[ph]), fmtMs(x.pytorch?.[ph] ?? null)]);
     }
   }
@@ -171,5 +183,6 @@ export function formatReport(r: BenchReport): string {
   return `${markdownTable(head, rows)}\n\n${mem}\n\n` +
     `${m.cpus} x ${m.cpuModel}, node ${m.node}, load ${m.loadavg.join(' ')}; threads ${s.threads}, ` +
     `OPENBLAS_NUM_THREADS=${s.blasThreads}, ${s.rounds} alternating round(s); ratio = adaptune / PyTorch ` +
-    '(images/s: higher is better; peak RSS: lower is better).\n';
+    '(images/s: higher is better; peak RSS: lower is better); infer (graph): adaptune torch.jit.compile vs PyTorch ' +
+    'torch.jit.trace + freeze + optimize_for_inference.\n';
 }

@@ -2,6 +2,7 @@
 
 Usage: /usr/bin/python3 bench/torch_bench.py <model> <threads> <warmup> <repeats> [train|infer|both]
 Same models, init, optimizer and protocol as bench/models.ts + bench/worker.ts
+(inference also in graph mode: torch.jit.trace + freeze + optimize_for_inference)
 (zero_grad(set_to_none=True); each timed step is followed by nothing: Python has no
 event loop to yield to). Prints one JSON line (times in ms per step).
 """
@@ -76,14 +77,22 @@ def main(argv):
     x = torch.randn(128, 1, 28, 28); y = torch.randint(0, 10, (128,))
 
     step, infer = step_fns(model, opt, x, y)
-    train_t, infer_t = [], []
+    train_t, infer_t, graph_t = [], [], []
     if what != 'infer':
         model.train(); train_t = time_loop(step, warmup, repeats)
     if what != 'train':
-        model.eval(); infer_t = time_loop(infer, warmup, repeats); model.train()
+        model.eval(); infer_t = time_loop(infer, warmup, repeats)
+        # graph mode: trace, freeze, optimize_for_inference (untimed); the profiling executor needs 2 runs to settle
+        with torch.no_grad():
+            g = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
+
+        def infer_graph():
+            with torch.no_grad(): g(x)
+        graph_t = time_loop(infer_graph, max(warmup, 2), repeats); del g
+        model.train()
     print(json.dumps({
         'framework': 'pytorch', 'model': name, 'batch': 128, 'threads': threads,
-        'blasThreads': os.environ.get('OPENBLAS_NUM_THREADS'), 'train': train_t, 'infer': infer_t,
+        'blasThreads': os.environ.get('OPENBLAS_NUM_THREADS'), 'train': train_t, 'infer': infer_t, 'inferGraph': graph_t,
         'maxRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         'torch': torch.__version__,
     }))

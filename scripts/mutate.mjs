@@ -26,16 +26,18 @@ import ts from 'typescript';
 /** Areas: source files and the compiled test files that guard them (never the whole suite). */
 export const AREAS = {
   'train-atomic': { src: ['src/train/atomic.ts', 'src/train/checkpoint.ts'], tests: ['test/train/atomicity', 'test/train/checkpoint'] },
-  'train-resume': { src: ['src/train/checkpoints.ts', 'src/train/state.ts'], tests: ['test/train/resume', 'test/train/checkpoint', 'test/train/atomicity'] },
+  'train-resume': { src: ['src/train/checkpoints.ts', 'src/train/state.ts', 'src/train/lifecycle.ts', 'src/train/rundir.ts'], tests: ['test/train/resume', 'test/train/checkpoint', 'test/train/atomicity', 'test/train/lifecycle', 'test/unit/mutants-train'] },
   'core-io': { src: ['src/core/io/safetensors.ts'], tests: ['test/native/safetensors', 'test/unit/mutants-safetensors', 'test/train/atomicity'] },
+  // the rest of src/core/io: the weights-only PyTorch reader (pickle VM, zip, legacy format), the strict JSON header, the file hash
+  'core-io-pth': { src: ['src/core/io/pickle.ts', 'src/core/io/pth.ts', 'src/core/io/zip.ts', 'src/core/io/json-header.ts', 'src/core/io/hash.ts'], tests: ['test/native/pth', 'test/native/safetensors', 'test/reliability/sha256', 'test/unit/mutants-safetensors', 'test/unit/mutants-pth', 'test/unit/mutants-pickle'] },
   'core-optim': { src: ['src/core/optim/sgd.ts', 'src/core/optim/adam.ts', 'src/core/optim/lr_scheduler.ts', 'src/core/optim/one_cycle.ts', 'src/core/optim/sequential.ts', 'src/core/optim/optimizer.ts'], tests: ['test/native/optim-', 'test/unit/mutants-optim'] },
   // the method areas use their fast test files (the end-to-end training tests take minutes each; --tests adds them)
   'adversarial': { src: ['src/methods/adversarial/schedules.ts', 'src/methods/adversarial/attacks.ts'], tests: ['test/methods/adversarial.test', 'test/unit/mutants-adversarial'] },
   'anomaly': { src: ['src/methods/anomaly/gaussian.ts', 'src/methods/anomaly/segment.ts', 'src/methods/anomaly/stats.ts'], tests: ['test/methods/anomaly/stats', 'test/methods/anomaly/detector', 'test/unit/mutants-anomaly'] },
   'semisup': { src: ['src/methods/semisup/losses.ts', 'src/methods/semisup/ema.ts', 'src/methods/semisup/table.ts'], tests: ['test/methods/semisup/losses', 'test/unit/mutants-semisup'] },
-  'finetune': { src: ['src/methods/finetune/losses.ts', 'src/methods/finetune/emd.ts', 'src/methods/finetune/similarity.ts'], tests: ['test/methods/finetune'] },
-  'adafilter': { src: ['src/methods/adafilter/gate.ts', 'src/methods/adafilter/gated.ts', 'src/methods/adafilter/stats.ts'], tests: ['test/methods/adafilter'] },
-  'jadce': { src: ['src/methods/jadce/ista.ts', 'src/methods/jadce/amp.ts', 'src/methods/jadce/metrics.ts', 'src/methods/jadce/complex.ts'], tests: ['test/methods/jadce'] },
+  'finetune': { src: ['src/methods/finetune/losses.ts', 'src/methods/finetune/emd.ts', 'src/methods/finetune/similarity.ts'], tests: ['test/methods/finetune.test', 'test/methods/finetune-emd', 'test/methods/finetune-config', 'test/unit/mutants-finetune'] },
+  'adafilter': { src: ['src/methods/adafilter/gate.ts', 'src/methods/adafilter/gated.ts', 'src/methods/adafilter/stats.ts'], tests: ['test/methods/adafilter/adafilter.test', 'test/unit/mutants-adafilter'] },
+  'jadce': { src: ['src/methods/jadce/ista.ts', 'src/methods/jadce/amp.ts', 'src/methods/jadce/metrics.ts', 'src/methods/jadce/complex.ts'], tests: ['test/methods/jadce/jadce.test', 'test/methods/jadce/jadce-se', 'test/unit/mutants-jadce'] },
 };
 
 const distOf = (src) => join('dist', src.replace(/\.ts$/, '.js'));
@@ -124,8 +126,11 @@ function scratchRoot() {
 
 function runTests(files, timeoutS) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--test', '--test-reporter=dot', ...files], { cwd: scratchRoot(), encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', env: { ...process.env, ADAPTUNE_NUM_THREADS: process.env.ADAPTUNE_NUM_THREADS ?? '1' } });
+  // detached: the runner leads its own process group, so that on a timeout its per-file test processes (a mutant
+  // can make one loop forever) are killed with it instead of running on as orphans
+  const r = spawnSync(process.execPath, ['--test', '--test-reporter=dot', ...files], { cwd: scratchRoot(), encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', detached: true, env: { ...process.env, ADAPTUNE_NUM_THREADS: process.env.ADAPTUNE_NUM_THREADS ?? '1' } });
   const seconds = (Date.now() - t0) / 1000;
+  try { if (r.pid) process.kill(-r.pid, 'SIGKILL'); } catch { /* the group has already exited */ }
   if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL') return { status: 'timeout', seconds };
   return { status: r.status === 0 ? 'survived' : 'killed', seconds, tail: `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => /not ok|Error|assert/.test(l)).slice(0, 3).join(' | ') };
 }
@@ -220,7 +225,8 @@ function main() {
     results.splice(0, results.length, ...kept.map((r) => (r.status === 'survived' ? again.shift() : r)));
   }
   const killed = results.filter((r) => r.status !== 'survived').length;
-  const summary = { area, tests: files, generated: total, run: results.length, sampled: results.length < total, seed, rerun: !!prev, killed, survived: results.length - killed, score: results.length ? killed / results.length : null, results };
+  // after --rerun the report lists the earlier run's tests too (its survivors had survived them)
+  const summary = { area, tests: prev ? [...new Set([...prev.tests, ...files])] : files, generated: total, run: results.length, sampled: results.length < total, seed, rerun: !!prev, killed, survived: results.length - killed, score: results.length ? killed / results.length : null, results };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `${area}.json`), JSON.stringify(summary, null, 1) + '\n');
   const md = [`# ${area}: ${killed}/${results.length} killed (${(100 * (summary.score ?? 0)).toFixed(0)}%)${summary.sampled ? `, ${results.length} sampled of ${total} (seed ${seed})` : ''}${prev ? '; survivors re-tested after new tests (--rerun)' : ''}`, '',

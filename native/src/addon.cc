@@ -4,6 +4,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <ATen/TracerMode.h>
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -16,6 +17,7 @@
 #include "allocator.h"
 #include "dist.h"
 #include "generated/registry.h"
+#include "jit.h"
 #include "shim.h"
 
 namespace adaptune {
@@ -85,7 +87,13 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
     } else {
       throw Napi::TypeError::New(info.Env(), "fromBuffer: 'data' must be a TypedArray, Buffer or ArrayBuffer");
     }
-    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype));
+    at::Tensor t;
+    {
+      // While a trace runs (graph mode), data from JS is a constant of the graph: keep the
+      // tracer from recording an aten::empty whose contents the memcpy below would not show.
+      at::tracer::impl::NoTracerDispatchMode noTrace;
+      t = at::empty(shape, at::TensorOptions().dtype(dtype));
+    }
     if (static_cast<size_t>(t.nbytes()) != len) {
       throw Napi::RangeError::New(info.Env(), "fromBuffer: shape " + describeValue(info[1]) + " of " +
                                                   c10::toString(dtype) + " needs " + std::to_string(t.nbytes()) +
@@ -96,6 +104,7 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
     return wrap(info.Env(), t);
   });
   EXPORT(toBuffer, NAMES("tensor"), {
+    refuseWhileTracing("toBuffer");
     at::Tensor t = argTensor(info, 0, "tensor").detach();
     // Autograd returns storage-less "efficient zero tensors" (e.g. the gradient of sgn): materialise them.
     if (t._is_zerotensor()) t = at::zeros(t.sizes(), t.options());
@@ -105,6 +114,7 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
     return ab;
   });
   EXPORT(item, NAMES("tensor"), {
+    refuseWhileTracing("item");
     const at::Tensor& t = argTensor(info, 0, "tensor");
     at::Scalar s = t.item();
     if (s.isBoolean()) return Napi::Boolean::New(info.Env(), s.toBool());
@@ -279,6 +289,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerHandwritten(env, exports);
   registerGeneratedOps(env, exports);
   registerDistributed(env, exports);
+  registerJit(env, exports);
   return exports;
 }
 

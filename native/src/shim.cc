@@ -226,6 +226,13 @@ const at::Tensor& argTensor(const Napi::CallbackInfo& info, size_t i, const char
   return argHandle(info, i, name)->t;
 }
 
+const at::Tensor& tensorOfValue(Napi::Env env, const Napi::Value& v, const char* what) {
+  Handle* h = asHandle(v);
+  if (!h) throw Napi::TypeError::New(env, std::string(what) + ": expected a Tensor, got " + describeValue(v));
+  if (!h->live) throw Napi::Error::New(env, std::string(what) + ": tensor used after dispose()");
+  return h->t;
+}
+
 c10::optional<at::Tensor> argOptTensor(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (isNullish(info, i)) return c10::nullopt;
   return argTensor(info, i, name);

@@ -60,6 +60,8 @@ Napi::Value wrapGenerator(Napi::Env env, at::Generator g);
 // Argument conversion; each throws a JS TypeError naming the argument.
 Handle* argHandle(const Napi::CallbackInfo& info, size_t i, const char* name);
 const at::Tensor& argTensor(const Napi::CallbackInfo& info, size_t i, const char* name);
+// A live tensor handle's tensor; throws a TypeError naming `what` otherwise.
+const at::Tensor& tensorOfValue(Napi::Env env, const Napi::Value& v, const char* what);
 c10::optional<at::Tensor> argOptTensor(const Napi::CallbackInfo& info, size_t i, const char* name);
 // a torch.Generator handle (op-table type `gen?`: null/undefined give the default generator)
 at::Generator& argGenerator(const Napi::CallbackInfo& info, size_t i, const char* name);

@@ -20,3 +20,5 @@ export class ConfigError extends Error { override name = 'ConfigError'; }
 export class SafetensorsError extends Error { override name = 'SafetensorsError'; }
 export class CheckpointError extends Error { override name = 'CheckpointError'; }
 export class DataError extends Error { override name = 'DataError'; }
+/** Graph mode (torch.jit) could not trace, optimise or run a module; the message names the module and input. */
+export class GraphModeError extends Error { override name = 'GraphModeError'; }

@@ -104,6 +104,16 @@ export abstract class FeatureModel extends Module<[Tensor], Tensor> {
   /** The pooled features [N, featureDim] (the 'pool' tap), the input of the head. */
   forwardPooled(x: Tensor): Tensor { return this.forwardFeatures(x, ['pool']).get('pool')!; }
 
+  /**
+   * forwardFeatures(x, names) in graph mode (torch.jit.compile: traced, frozen, optimize_for_inference; one graph
+   * per input shape, re-traced when the weights change): forward(x) returns the taps as an array in the order of
+   * `names`. Inference only (eval semantics, no gradients); dispose() frees the graphs.
+   */
+  compileFeatures(names: readonly string[], opts: Omit<torch.jit.CompileOptions, 'forward'> = {}): torch.jit.CompiledModule {
+    const list = [...names];
+    return torch.jit.compile(this, undefined, { ...opts, forward: (x: Tensor) => { const f = this.forwardFeatures(x, list); return list.map((n) => f.get(n)!); } });
+  }
+
   /** The current classifier head. */
   getClassifier(): Classifier {
     if (!this.#head) throw new TypeError(`${this.constructor.name}: no classifier head registered`);

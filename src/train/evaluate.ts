@@ -1,11 +1,13 @@
 /**
  * @module Evaluation helpers shared by the methods: run a model over held-out labelled batches in eval mode
- * without gradients (each module's mode restored afterwards), and top-1 accuracy / mean cross entropy.
+ * without gradients (each module's mode restored afterwards), and top-1 accuracy / mean cross entropy
+ * (in graph mode by default: torch.jit.compile, one traced and optimised graph per batch shape).
  */
 import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { crossEntropy } from '../core/nn/losses.js';
 import type { AnyModule } from '../core/nn/module.js';
+import { GraphModeError } from '../core/errors.js';
 
 /** Synchronous labelled batches (a DataLoader without shuffling fits). */
 export interface LabelledBatches {
@@ -29,18 +31,47 @@ export function overBatches(model: AnyModule, src: LabelledBatches, fn: (x: Tens
   }
 }
 
+/** Options of evaluateClassifier. */
+export interface EvaluateOptions {
+  /**
+   * Graph mode (default true): the logits come from torch.jit.compile(model) (traced, frozen, optimize_for_inference;
+   * equal to the eager forward within float rounding, see test/native/jit.test.ts). A model with forward hooks runs
+   * eagerly, and so does one whose forward cannot be traced. Pass false when the forward has side effects that must
+   * run on every batch (callbacks fed from inside the model): a trace runs the JS forward once only.
+   */
+  graph?: boolean;
+}
+
 /** Top-1 accuracy and mean cross entropy of the model's logits over the batches; onBatch sees each batch's labels first. */
-export function evaluateClassifier(model: AnyModule, src: LabelledBatches, onBatch?: (y: Tensor) => void): { accuracy: number; loss: number; n: number } {
+export function evaluateClassifier(model: AnyModule, src: LabelledBatches, onBatch?: (y: Tensor) => void,
+  opts: EvaluateOptions = {}): { accuracy: number; loss: number; n: number } {
   let correct = 0;
   let n = 0;
   let lossSum = 0;
-  overBatches(model, src, (x, y) => {
-    const out = model.call(x) as Tensor;
-    onBatch?.(y);
-    correct += Number(out.argmax(1).eq(y).sum().item());
-    lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
-    n += y.size(0);
-  });
+  let compiled = (opts.graph ?? true) && !model.hasHooks() ? torch.jit.compile(model) : null;
+  const logits = (x: Tensor): Tensor => {
+    if (compiled) {
+      try {
+        return compiled.forward(x) as Tensor;
+      } catch (e) {
+        if (!(e instanceof GraphModeError)) throw e;
+        compiled.dispose();  // not traceable: eager from here on (a genuine input error recurs below)
+        compiled = null;
+      }
+    }
+    return model.call(x) as Tensor;
+  };
+  try {
+    overBatches(model, src, (x, y) => {
+      const out = logits(x);
+      onBatch?.(y);
+      correct += Number(out.argmax(1).eq(y).sum().item());
+      lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
+      n += y.size(0);
+    });
+  } finally {
+    compiled?.dispose();
+  }
   return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, n };
 }
 

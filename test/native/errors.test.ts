@@ -99,7 +99,7 @@ test('robustness: every native function survives garbage arguments (child proces
     const MIXED = [[t, 'x', null, {}], [ti, ti, ti, ti], [t, [t, 'x'], NaN, Infinity], [t, t, -1, [dead]], [ti, 1e300]];
     const SAFE_NO_ARGS = new Set(['liveTensors', 'liveBytes', 'isGradEnabled', 'enterInferenceMode', 'exitInferenceMode',
       'isInferenceMode', 'getNumThreads', 'cpuCacheEmpty', 'cpuCacheStats', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaSynchronize', 'libtorchVersion',
-      'configShow', 'getRngState', 'dispose', 'generatorNew', 'distAvailable', 'distDestroy', 'distRank', 'distWorldSize']);
+      'configShow', 'getRngState', 'dispose', 'generatorNew', 'distAvailable', 'distDestroy', 'distRank', 'distWorldSize', 'isTracing', 'jitDispose']);
     const SKIP = new Set(['setTorchErrorClass']); // replaces the error class this check relies on
     let calls = 0, threw = 0, bad = [];
     for (const name of Object.keys(binding).sort()) {

@@ -217,12 +217,24 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
   }
 
+  /**
+   * Graph mode (torch.jit.compile): a CompiledModule whose forward runs a traced, frozen and
+   * optimize_for_inference'd TorchScript graph of this module (inference only, eval semantics).
+   */
+  compile(example?: Tensor | Tensor[], opts?: torch.jit.CompileOptions): torch.jit.CompiledModule {
+    return torch.jit.compile(this, example, opts);
+  }
+
   // --- hooks ---------------------------------------------------------------
   /** fn(module, input, output) runs after forward; returning a value replaces the output. */
   registerForwardHook(fn: ForwardHook<In, Out>): RemovableHandle {
     const id = hookId++;
     this.#hooks.set(id, fn as (m: AnyModule, input: unknown[], output: unknown) => unknown);
     return { remove: () => { this.#hooks.delete(id); } };
+  }
+  /** Whether this module or a descendant has forward hooks or pre-hooks (graph mode would run them only while tracing). */
+  hasHooks(): boolean {
+    return this.modules().some((m) => m.#hooks.size > 0 || m.#preHooks.size > 0);
   }
   /** fn(module, input) runs before forward; returning an array replaces the inputs. */
   registerForwardPreHook(fn: ForwardPreHook<In, Out>): RemovableHandle {

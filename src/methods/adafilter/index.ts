@@ -115,7 +115,8 @@ export class AdafilterTask implements Task<AdafilterBatch> {
     this.gates.onGate = (l, g) => stats.addLayer(l, g);
     let r: { accuracy: number; loss: number };
     try {
-      r = evaluateClassifier(this.model, src, (y) => stats.endBatch(y.data() as BigInt64Array));
+      // eager: the gates feed stats on every batch from inside the forward (a graph would run them once, at trace time)
+      r = evaluateClassifier(this.model, src, (y) => stats.endBatch(y.data() as BigInt64Array), { graph: false });
     } finally {
       this.gates.onGate = null;
     }
