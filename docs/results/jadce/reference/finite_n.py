@@ -8,7 +8,8 @@ at N = 500, M = 16, activity 0.05, L = 30.
   noise    statistics of the effective noise r_n - x_n at AMP's fixed point (unit columns), inactive and active rows,
            in units of the scalar tau^2.                       python3 finite_n.py noise L SNR SLOTS
   variants AMP variants tried at L = 30: raw columns, unit columns, damping, damped residual, the true scalar tau^2,
-           a GAMP-style per-pilot-row Onsager term, a leave-one-out Onsager correction.            python3 finite_n.py variants L SNR SLOTS
+           a GAMP-style per-pilot-row Onsager term, a leave-one-out Onsager correction, the
+           iterate of least residual tau^2.            python3 finite_n.py variants L SNR SLOTS
 Environment: N, M, LAM override 500, 16, 0.05. Prints JSON lines.
 """
 import json, math, os, sys
@@ -35,8 +36,11 @@ def amp(y, phi, lam, xt, iters=100, damping=0.6, unit=True, mode='scalar', sigma
     c2 = np.sum(np.abs(phi) ** 2, axis=0) if unit else np.ones(n)
     phi = phi / np.sqrt(c2); xs = xt * np.sqrt(c2)[:, None]
     p2 = np.abs(phi) ** 2
-    x = np.zeros((n, m), complex); z = y.copy(); zp = dvp = None
+    x = np.zeros((n, m), complex); z = y.copy(); zp = dvp = None; best = (np.inf, x)
     for _ in range(iters):
+        if mode == 'min-tau2':  # keep the iterate whose residual tau^2 is least (an observable early stop)
+            t = np.sum(np.abs(z) ** 2) / (l * m)
+            if t < best[0]: best = (t, x.copy())
         r = phi.conj().T @ z + x
         if mode == 'leave-one-out' and zp is not None: r = r - (dvp / l)[:, None] * (phi.conj().T @ zp)  # own row's share of the Onsager term removed
         tau2 = np.sum(np.abs(r - xs) ** 2) / (n * m) if mode == 'true-tau' else np.sum(np.abs(z) ** 2) / (l * m)
@@ -49,6 +53,7 @@ def amp(y, phi, lam, xt, iters=100, damping=0.6, unit=True, mode='scalar', sigma
         zp, dvp = z, dv
         ons = (p2 @ dv)[:, None] * z if mode == 'row-onsager' else (n / l) * np.mean(dv) * z
         z = y - phi @ x + ons
+    if mode == 'min-tau2': x = best[1]
     return np.sum(np.abs((x - xs) / np.sqrt(c2)[:, None]) ** 2), r, xs, tau2, c2
 
 def tables(m, lam, grid, samples, rng, colnorm_l):
@@ -122,7 +127,7 @@ def variants_cmd(l, snr, slots):
     rng = np.random.default_rng(int(l * 100 + snr))
     phi = crandn(rng, (l, N), 1 / l)
     vs = {'raw d0.6': dict(unit=False), 'unit d0.6': {}, 'unit d0.3 200it': dict(damping=0.3, iters=200), 'unit d0.8': dict(damping=0.8),
-          'unit damped residual': dict(mode='damp-z'), 'unit true scalar tau2': dict(mode='true-tau'), 'unit per-pilot-row Onsager': dict(mode='row-onsager'), 'unit leave-one-out Onsager': dict(mode='leave-one-out')}
+          'unit damped residual': dict(mode='damp-z'), 'unit true scalar tau2': dict(mode='true-tau'), 'unit per-pilot-row Onsager': dict(mode='row-onsager'), 'unit leave-one-out Onsager': dict(mode='leave-one-out'), 'unit least-tau2 iterate': dict(mode='min-tau2')}
     res = {k: 0.0 for k in vs}; en = 0.0
     for _ in range(slots):
         act = rng.random(N) < LAM
