@@ -1,6 +1,4 @@
 #!/bin/sh
-# (First session: its amp/em-amp records used raw pilot columns; the default is now unit columns. To reproduce them, add
-# "baselines": { "ampColumnNorm": false } to the config. The network rows do not depend on this option.)
 # The network with no training steps (8 AMP-initialised layers, damping 0.6, prior features fitted on 4 training batches):
 # how much of the network's result is structure rather than learning. Same seeds and test slots as ablation.sh.
 D=docs/results/jadce/n200
