@@ -35,6 +35,8 @@ export interface BaselineConfig {
   ampDetect: 'llr' | 'posterior';
   /** AMP's Onsager coefficient: 'scalar' = (1/D) tr of the mean Jacobian (default: tracks state evolution), 'matrix' = the full D x D mean Jacobian (README). */
   ampOnsager: 'scalar' | 'matrix';
+  /** Run AMP on unit-norm pilot columns (an exact reparametrisation; default true: tracks the finite-N state evolution, README "Finite size"). */
+  ampColumnNorm: boolean;
   /** EM-AMP initial activity guess (the EM then learns lambda, the channel scale and sigma_w^2) [R]. */
   emInitActivity: number;
   /** Group-ISTA / FISTA iterations [R: 200]. */
@@ -104,7 +106,7 @@ export const defaultJadceConfig: JadceConfig = {
     pathLoss: false, innerRadius: 0.2, pathLossExponent: 3.76,
   },
   baselines: {
-    ampIterations: 100, ampDamping: 0.6, ampDetect: 'posterior', ampOnsager: 'scalar', emInitActivity: 0.1, istaIterations: 200, istaReg: 1,
+    ampIterations: 100, ampDamping: 0.6, ampDetect: 'posterior', ampOnsager: 'scalar', ampColumnNorm: true, emInitActivity: 0.1, istaIterations: 200, istaReg: 1,
     rowThreshold: 0.1, listaLayers: 10, listaWeights: 'full',
   },
   net: { layers: 8, emSweeps: 2, dimReduction: 'noise-floor', rankMargin: 1.2, learnDamping: true, onsager: 'scalar', detectThreshold: 0.5, channel: 'lmmse' },
@@ -126,7 +128,7 @@ const RULES: { [S in keyof JadceConfig]: Record<keyof JadceConfig[S], Check> } =
     snrMode: oneOf('per-symbol', 'per-slot'), pilots: oneOf('fixed', 'resampled'), pathLoss: bool, innerRadius: open01, pathLossExponent: pos,
   },
   baselines: {
-    ampIterations: int(1), ampDamping: half01, ampDetect: oneOf('llr', 'posterior'), ampOnsager: oneOf('scalar', 'matrix'), emInitActivity: open01, istaIterations: int(1), istaReg: pos,
+    ampIterations: int(1), ampDamping: half01, ampDetect: oneOf('llr', 'posterior'), ampOnsager: oneOf('scalar', 'matrix'), ampColumnNorm: bool, emInitActivity: open01, istaIterations: int(1), istaReg: pos,
     rowThreshold: pos, listaLayers: int(1), listaWeights: oneOf('full', 'tied'),
   },
   net: {

@@ -115,7 +115,7 @@ export function runJadceSweep(overrides: JadceOverrides | undefined, o: SweepOpt
 /** Options of runJadceSe: AMP against its state evolution over a grid of pilot lengths and SNRs. */
 export interface JadceSeOptions extends AmpVsSeOptions { overrides?: JadceOverrides; pilotLengths: number[]; snrs: number[]; out?: string; command?: string; log?: (s: string) => void }
 /** What runJadceSe returns (OUT/se.json, OUT/se-vs-amp.svg with out). */
-export interface JadceSeReport { command: string; scenario: ScenarioConfig; options: AmpVsSeOptions; rows: AmpVsSe[]; maxFinalGapDb: number; elapsedSec: number }
+export interface JadceSeReport { command: string; scenario: ScenarioConfig; options: AmpVsSeOptions; rows: AmpVsSe[]; maxFinalGapDb: number; maxFiniteGapDb: number; elapsedSec: number }
 
 /** AMP (the configured Onsager form, damping and iterations unless overridden in o) against SE at every (L, SNR). */
 export function runJadceSe(o: JadceSeOptions): JadceSeReport {
@@ -125,18 +125,18 @@ export function runJadceSe(o: JadceSeOptions): JadceSeReport {
   for (const l of o.pilotLengths) {
     for (const snr of o.snrs) {
       const sc = layerConfig(cfg, { scenario: { pilotLength: l, snrDb: snr } }).scenario;
-      const r = ampVsSe(sc, o);
+      const r = ampVsSe(sc, { ...o, columnNorm: o.columnNorm ?? cfg.baselines.ampColumnNorm });
       rows.push(r);
-      o.log?.(`L=${l} SNR=${snr} dB: AMP ${r.ampFinalDb.toFixed(2)} dB, SE ${r.seFinalDb.toFixed(2)} dB, gap ${r.finalGapDb.toFixed(2)} dB (max over iterations ${r.maxGapDb.toFixed(2)}), P_e ${r.pe.toFixed(4)}`);
+      o.log?.(`L=${l} SNR=${snr} dB: AMP ${r.ampFinalDb.toFixed(2)} dB, finite-N SE ${r.seFiniteFinalDb.toFixed(2)} dB (gap ${r.finiteGapDb.toFixed(2)}), large-system SE ${r.seFinalDb.toFixed(2)} dB (gap ${r.finalGapDb.toFixed(2)}), P_e ${r.pe.toFixed(4)}`);
     }
   }
   const { overrides: _o, pilotLengths: _l, snrs: _s, out: _out, command: _c, log: _g, ...opts } = o;
-  const rep: JadceSeReport = { command: o.command ?? '', scenario: cfg.scenario, options: opts, rows, maxFinalGapDb: Math.max(...rows.map((r) => Math.abs(r.finalGapDb))), elapsedSec: (Date.now() - t0) / 1000 };
+  const rep: JadceSeReport = { command: o.command ?? '', scenario: cfg.scenario, options: opts, rows, maxFinalGapDb: Math.max(...rows.map((r) => Math.abs(r.finalGapDb))), maxFiniteGapDb: Math.max(...rows.map((r) => Math.abs(r.finiteGapDb))), elapsedSec: (Date.now() - t0) / 1000 };
   if (o.out) {
     const out = resolve(o.out);
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'se.json'), JSON.stringify(rep) + '\n');
-    writeFileSync(join(out, 'se-vs-amp.svg'), seGridPlot(rows, `AMP (${o.onsager} Onsager, damping ${o.damping}, ${o.iterations} it.) vs SE, N=${cfg.scenario.devices} M=${cfg.scenario.antennas}`));
+    writeFileSync(join(out, 'se-vs-amp.svg'), seGridPlot(rows, `AMP (${o.onsager} Onsager, damping ${o.damping}, ${o.iterations} it.${(o.columnNorm ?? cfg.baselines.ampColumnNorm) ? ', unit columns' : ''}) vs SE, N=${cfg.scenario.devices} M=${cfg.scenario.antennas}`));
   }
   return rep;
 }
