@@ -17,7 +17,6 @@ import { LR_PAIR, QUICKSTART_BATCH, QUICKSTART_PLANS, resolveFinetune, supervise
 import { bundledBackbonePath, loadPretrained, writeWeights } from '../models/index.js';
 import { layerConfig, makeDirs, RunSession, type TrainEvent } from '../train/index.js';
 import { applyThreads, commandLine } from './common.js';
-import { parseExport, type ExportArgs } from './export-args.js';
 import { progress } from './io.js';
 
 /** --quick: optimizer steps per strategy and test images. */
@@ -164,10 +163,9 @@ async function checkRobustness(best: QuickstartRow, a: { data: TaskName; seed: n
 
 /** `adaptune export --run <best>` to RUN_DIR/best.onnx (verified in ONNX Runtime before it is written). */
 async function exportBest(best: QuickstartRow, runDir: string, threads: number | undefined): Promise<QuickstartExport> {
-  const { runExport } = await import('./export.js');
+  const { runExport } = await import('../export/run.js');
   const out = join(runDir, 'best.onnx');
-  const args = parseExport(['--run', best.runDir, '--out', out, ...(threads ? ['--threads', String(threads)] : [])]) as ExportArgs;
-  const r = await runExport(args, () => {});
+  const r = await runExport({ run: best.runDir, out, ...(threads ? { threads } : {}) }, () => {});
   return { strategy: best.id, file: out, bytes: r.fileBytes, maxAbsDiff: r.verification.maxAbsDiff, ok: r.verification.ok, seconds: r.elapsedSec };
 }
 
