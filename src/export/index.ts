@@ -13,3 +13,6 @@ export { float, type AttrValue } from './graph.js';
 export { exportWeb, webAssetsDir, type WebExport, type WebExportOptions, type WebModelConfig } from './web.js';
 export { preprocess, resizeRgb, resizedSize, checkPreprocessing, softmax, type Preprocessing, type ResizeSpec, type Pixels } from './preprocess.js';
 export { decodePixels, imageInput } from './image.js';
+export { runExport, ExportVerificationError, type RunExportOptions, type ExportReport } from './run.js';
+export { runPredict, type PredictOptions, type PredictReport, type Prediction } from './predict.js';
+export { EXPORT_OPTIONS, PREDICT_OPTIONS, exportSettings, parseImageRef, parseIndices, type ImageRef } from './options.js';

@@ -144,18 +144,20 @@ const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v ==
 export function validateJadceConfig(partial: unknown = {}): JadceConfig {
   if (!isPlain(partial)) throw new ConfigError(`jadce config must be an object, got ${JSON.stringify(partial)}`);
   for (const k of Object.keys(partial)) if (!(k in RULES)) throw new ConfigError(`unknown jadce config section '${k}' (known: ${Object.keys(RULES).join(', ')})`);
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const [section, rules] of Object.entries(RULES) as [keyof JadceConfig, Record<string, Check>][]) {
-    const given = partial[section] ?? {};
-    if (!isPlain(given)) throw new ConfigError(`jadce config section '${section}' must be an object, got ${JSON.stringify(given)}`);
-    for (const k of Object.keys(given)) if (!(k in rules)) throw new ConfigError(`unknown jadce config field '${section}.${k}' (known: ${Object.keys(rules).join(', ')})`);
-    const merged = { ...(defaultJadceConfig[section] as unknown as Record<string, unknown>), ...given };
+  /** One section: its defaults under the given fields, every field checked. */
+  const section = <K extends keyof JadceConfig>(name: K): JadceConfig[K] => {
+    const given = partial[name] ?? {};
+    if (!isPlain(given)) throw new ConfigError(`jadce config section '${name}' must be an object, got ${JSON.stringify(given)}`);
+    const rules: Record<string, Check> = RULES[name];
+    for (const k of Object.keys(given)) if (!(k in rules)) throw new ConfigError(`unknown jadce config field '${name}.${k}' (known: ${Object.keys(rules).join(', ')})`);
+    const merged = { ...defaultJadceConfig[name], ...given };
     for (const [k, [ok, range]] of Object.entries(rules)) {
-      if (!ok(merged[k])) throw new ConfigError(`jadce config field '${section}.${k}' must be ${range}, got ${JSON.stringify(merged[k])}`);
+      const v = (merged as Record<string, unknown>)[k];
+      if (!ok(v)) throw new ConfigError(`jadce config field '${name}.${k}' must be ${range}, got ${JSON.stringify(v)}`);
     }
-    out[section] = merged;
-  }
-  const c = out as unknown as JadceConfig;
+    return merged;
+  };
+  const c: JadceConfig = { scenario: section('scenario'), baselines: section('baselines'), net: section('net'), train: section('train') };
   if (c.scenario.pilotLength >= c.scenario.devices) throw new ConfigError(`jadce config field 'scenario.pilotLength' must be < scenario.devices (${c.scenario.devices}), got ${c.scenario.pilotLength}`);
   if (c.baselines.listaWeights === 'full' && c.scenario.pilots === 'resampled') {
     throw new ConfigError(`jadce config field 'baselines.listaWeights' must be 'tied' when scenario.pilots is 'resampled' (a learned W_t needs a fixed Phi)`);

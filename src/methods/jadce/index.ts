@@ -14,4 +14,4 @@ export { trainModels, evaluateMethods, saveModels, loadModels, disposeModels, tr
 export { runSweep, sweepPoints, summarize, resultsMarkdown, readPoints, rocPlot, type SweepOptions, type PointRecord, type SummaryRow, type Stat } from './sweep.js';
 export { stateEvolution, finiteStateEvolution, type SeOptions, type SeResult, type FiniteSeOptions, type FiniteSeResult } from './se.js';
 export { ampVsSe, seGridPlot, type AmpVsSe, type AmpVsSeOptions } from './secheck.js';
-export { runJadceTrain, runJadceEval, runJadceSweep, runJadceSe, layerConfig, type JadceOverrides, type JadceTrainOptions, type JadceTrainReport, type JadceEvalOptions, type JadceEvalReport, type JadceSweepReport, type JadceSeOptions, type JadceSeReport } from './run.js';
+export { runJadceTrain, runJadceEval, runJadceSweep, runJadceSe, jadceConfig, type JadceOverrides, type JadceTrainOptions, type JadceTrainReport, type JadceEvalOptions, type JadceEvalReport, type JadceSweepReport, type JadceSeOptions, type JadceSeReport } from './run.js';
