@@ -13,7 +13,8 @@ LRS = ['1e-4', '1e-3', '1e-2']
 
 def load(name):
     p = os.path.join(R, name + '.json')
-    return json.load(open(p)) if os.path.exists(p) else None
+    if not os.path.exists(p) or os.path.getsize(p) == 0: return None
+    return json.load(open(p))
 
 
 def ms(v):
