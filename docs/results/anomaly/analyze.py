@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Tables of docs/results/anomaly.md (issue 19) from the per-run records in records/ (each the --json output of one
-`adaptune anomaly` run, named as in commands.tsv). Usage: python3 analyze.py [RECORDS_DIR]. Prints markdown.
+`adaptune anomaly` run, named as in commands.tsv). Usage: python3 analyze.py [SECTION...] with SECTION among
+defect, defect-ft, fm-base, fm-ft (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
 Spread = sample std over seeds (n - 1); the mean over categories/classes is taken per seed first."""
 import json, os, statistics as st, sys
 from glob import glob
 
-R = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), 'records')
+R = os.environ.get('ANOMALY_RECORDS') or os.path.join(os.path.dirname(os.path.abspath(__file__)), 'records')
 CATS = ['grating', 'checkerboard', 'blobs', 'gabor-noise', 'rings']
 FT_CATS = ['checkerboard', 'blobs', 'gabor-noise', 'rings']
 LRS = ['1e-4', '1e-3', '1e-2']
@@ -157,9 +158,10 @@ def fm_base_table():
 
 
 if __name__ == '__main__':
-    defect_table()
-    defect_ft_table()
-    fm_base_table()
-    print('### One-class Fashion-MNIST fine-tuning: lr x epochs\n')
-    for c in [8, 5, 9, 6, 7]:
-        fm_table(c)
+    want = sys.argv[1:] or ['defect', 'defect-ft', 'fm-base', 'fm-ft']
+    if 'defect' in want: defect_table()
+    if 'defect-ft' in want: defect_ft_table()
+    if 'fm-base' in want: fm_base_table()
+    if 'fm-ft' in want:
+        for c in [8, 5, 9, 6, 7]:
+            fm_table(c)
