@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tables of docs/results/anomaly.md (issue 19) from the per-run records in records/ (each the --json output of one
 `adaptune anomaly` run, named as in commands.tsv). Usage: python3 analyze.py [SECTION...] with SECTION among
-defect, defect-ft, fm-base, fm-ft (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
+defect, defect-ft, fm-base, fm-ft, fm-c5 (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
 Spread = sample std over seeds (n - 1); the mean over categories/classes is taken per seed first."""
 import json, os, statistics as st, sys
 from glob import glob
@@ -144,6 +144,22 @@ def fm_table(c):
     return {'picks': [p[1] for p in picks], 'zeros': zeros}
 
 
+def fm_e2_table(c, lr='1e-3'):
+    """Runs fm-c{c}-lr{lr}-e2-s* (2 epochs to the end): per seed, the validation's pick among epochs 0..2."""
+    rs = [(s, load(f'fm-c{c}-lr{lr}-e2-s{s}')) for s in range(3)]
+    rs = [(s, r['rows'][0]['finetune']['history']) for s, r in rs if r]
+    if not rs: return
+    print(f'**Normal class {c}, lr {lr}, 2 epochs** ({len(rs)} seeds), AUROC %:\n')
+    print('| seed | val AUROC epochs 0 / 1 / 2 | test AUROC epochs 0 / 1 / 2 | val-selected epoch -> test | oracle |')
+    print('|---|---|---|---|---|')
+    for s, h in rs:
+        p = val_pick(h, 2); o = max(h, key=lambda y: y['testAuroc'])
+        vc = ' / '.join('%.1f' % (100 * x['valAuroc']) for x in h)
+        tc = ' / '.join('%.1f' % (100 * x['testAuroc']) for x in h)
+        print(f"| {s} | {vc} | {tc} | {p['epoch']} -> {100*p['testAuroc']:.1f} | {o['epoch']} -> {100*o['testAuroc']:.1f} |")
+    print(f"| **mean ± std** | | epoch 0: {ms([h[0]['testAuroc'] for _, h in rs])}, last: {ms([h[-1]['testAuroc'] for _, h in rs])} | {ms([val_pick(h, 2)['testAuroc'] for _, h in rs])} | {ms([max(y['testAuroc'] for y in h) for _, h in rs])} |\n")
+
+
 def fm_base_table():
     rs = seeds('fm-base')
     if not rs: return
@@ -158,10 +174,11 @@ def fm_base_table():
 
 
 if __name__ == '__main__':
-    want = sys.argv[1:] or ['defect', 'defect-ft', 'fm-base', 'fm-ft']
+    want = sys.argv[1:] or ['defect', 'defect-ft', 'fm-base', 'fm-ft', 'fm-c5']
     if 'defect' in want: defect_table()
     if 'defect-ft' in want: defect_ft_table()
     if 'fm-base' in want: fm_base_table()
     if 'fm-ft' in want:
         for c in [8, 5, 9, 6, 7]:
             fm_table(c)
+    if 'fm-c5' in want: fm_e2_table(5)
