@@ -181,4 +181,5 @@ if __name__ == '__main__':
     if 'fm-ft' in want:
         for c in [8, 5, 9, 6, 7]:
             fm_table(c)
-    if 'fm-c5' in want: fm_e2_table(5)
+    if 'fm-c5' in want:
+        for lr in ['1e-3', '1e-4']: fm_e2_table(5, lr)
