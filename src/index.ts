@@ -10,3 +10,4 @@ export * as distributed from './core/distributed.js';
 export { Tensor } from './core/torch.js';
 export * from './core/errors.js';
 export * as finetune from './methods/finetune/index.js';
+export * as recipes from './recipes/index.js';

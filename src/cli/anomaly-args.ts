@@ -12,17 +12,21 @@ export const ANOMALY_USAGE = formatHelp(`Usage: adaptune anomaly [flags]
 
 Gaussian anomaly detection (Rippel et al. ICPR 2020) with the bundled backbone (or --weights):
 one Gaussian (Ledoit-Wolf) per feature stage of the globally pooled features of the normal
-training images, image score = sum of squared Mahalanobis distances; image AUROC, per-stage
-AUROC and TPR at 5% FPR on the test split. Optionally:
-  --finetune  fine-tune the backbone by minimising the squared Mahalanobis distance of normal
+training images, image score = mean over the stages of the Mahalanobis distances (as the official
+code; --set method.combine=sum: sum of squared distances); image AUROC, per-stage AUROC and TPR at
+5% FPR on the test split. Optionally:
+  --finetune  fine-tune the backbone by minimising that Mahalanobis score of normal
               images (Rippel et al. 2021; Adam, BN frozen, Gaussian refitted each epoch) with the
               forgetting-aware validation: held-out normal images vs the same images made
               anomalous (MixUp, CutMix, CutPaste, Cutout, AugMix-style); the epoch with the best
               validation AUROC is kept (epoch 0 = the pre-trained model), early stop on patience
-  --baselines image AUROC of the variants on the same features: ledoit-wolf, empirical (+1e-3 I),
-              npca-0.99, npca-0.95, pca-0.99, sed (diagonal), l2 (Euclidean)
-  --segment   PaDiM-style per-location Gaussians on mid-level maps: pixel AUROC, PRO (FPR <= 0.3)
-              and PNG overlays (image | ground truth | score map) under OUT/<category>/overlays/
+  --baselines image AUROC of the variants on the same features: ledoit-wolf, ledoit-wolf-sum
+              (squared sum over stages), empirical (+1e-3 I), npca-0.99, npca-0.95, pca-0.99,
+              sed (diagonal), l2 (Euclidean)
+  --segment   PaDiM-style per-location Gaussians on mid-level maps (a seeded random subset of
+              round(100/448 x D) of the D channels, PaDiM's; --set method.padimChannels=all|N):
+              pixel AUROC, PRO (FPR <= 0.3) and PNG overlays (image | ground truth | score map)
+              under OUT/<category>/overlays/
 `, [ANOMALY_OPTIONS]);
 
 /** Parses `adaptune anomaly` flags. */

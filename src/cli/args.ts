@@ -2,7 +2,7 @@
 import { COMMAND_SPECS, findCommand } from './commands.js';
 import { CliError } from './flags.js';
 
-export { CliError, intFlag, numFlag, strictParse } from './flags.js';
+export { CliError, strictParse } from './flags.js';
 export type { FinetuneArgs, PretrainArgs, QuickstartArgs } from './args-train.js';
 export { BENCH_MODELS, BENCH_USAGE, parseBench, parseModels, type BenchArgs } from './args-bench.js';
 

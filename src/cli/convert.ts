@@ -1,5 +1,6 @@
 /** @module `adaptune convert FILE.pth [--model NAME] [--out FILE.safetensors]`: flags, help and runner (models.convertWeights). */
-import { CliError, intFlag, strictParse } from './flags.js';
+import { CliError, convertFlags, formatHelp, readFlags } from '../core/options.js';
+import { CONVERT_OPTIONS } from '../models/convert-options.js';
 
 /** Options of `adaptune convert`. */
 export interface ConvertArgs {
@@ -11,7 +12,7 @@ export interface ConvertArgs {
   json: boolean;
 }
 
-export const CONVERT_USAGE = `Usage: adaptune convert FILE [--model NAME] [--out FILE.safetensors] [flags]
+export const CONVERT_USAGE = formatHelp(`Usage: adaptune convert FILE [--model NAME] [--out FILE.safetensors] [flags]
 
 Converts pre-trained weights to adaptune's form: OUT.safetensors (the state dict
 under adaptune's names, which are torchvision's) and its sidecar OUT.json (model
@@ -23,32 +24,20 @@ is run) or a plain safetensors file (PyTorch, timm, Hugging Face). Prefixes
 such as module. and model., a wrapping 'state_dict' and Hugging Face ResNet
 names are handled. Keys that are missing or unexpected and shapes that do not
 fit are all named, and nothing is written.
-
-Flags:
-  --model NAME        registry model (resnet18/34/50, cifar_resnet18/20/32/34/56,
-                      small_cnn); default: inferred from the key names and shapes
-  --out FILE          output .safetensors (default: FILE with .safetensors)
-  --num-classes N     replace the classifier head by a new one with N classes
-  --overwrite         replace existing output files
-  --json              print ONE JSON object on stdout
-  -h, --help          this help
-`;
-
-const OPTIONS = {
-  model: { type: 'string' }, out: { type: 'string' }, 'num-classes': { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+`, [CONVERT_OPTIONS]);
 
 /** Parses `adaptune convert` flags. */
 export function parseConvert(args: string[]): ConvertArgs | 'help' {
-  const { values: v, positionals } = strictParse('convert', args, OPTIONS);
-  if (v.help) return 'help';
+  const raw = readFlags('convert', [CONVERT_OPTIONS], args);
+  if (raw === 'help') return 'help';
+  const positionals = raw.positionals;
   if (positionals.length !== 1) throw new CliError(`adaptune convert takes one weights file, got ${positionals.length} (see adaptune convert --help)`);
+  const v = convertFlags(CONVERT_OPTIONS, raw.values);
   const input = positionals[0]!;
   const out = v.out ?? input.replace(/\.(pth|pt|bin|ckpt|safetensors)$/i, '') + '.safetensors';
   if (!/\.safetensors$/.test(out)) throw new CliError(`--out must end in .safetensors, got '${out}'`);
   if (out === input) throw new CliError(`--out ${out} would replace the input; give another path`);
-  return { input, out, model: v.model ?? null, numClasses: intFlag('num-classes', v['num-classes']) ?? null, overwrite: v.overwrite ?? false, json: v.json ?? false };
+  return { input, out, model: v.model ?? null, numClasses: v.numClasses ?? null, overwrite: v.overwrite ?? false, json: v.json ?? false };
 }
 
 /** Runs `adaptune convert`; a file that cannot be converted is exit 1 with the message naming it. */

@@ -1,14 +1,10 @@
-/** @module `adaptune hparams`: a resumable grid of fine-tuning runs over effective learning rate x momentum (x L2 / L2-SP), with an accuracy table and a heat-map. */
+/** @module `adaptune hparams`: a resumable grid of fine-tuning runs over effective learning rate x momentum (x L2 / L2-SP), with an accuracy table and a heat-map; flags from src/methods/finetune/study-options.ts. */
 import { join } from 'node:path';
-import { parseLabelsPerClass, parseTaskSpec, type LabelsPerClass, type TaskName } from '../data/tasks/spec.js';
-import { checkDataSpec } from '../data/spec.js';
-import { MODEL_NAMES } from '../models/names.js';
-import { AUGMENT_NAMES } from '../train/options.js';
-import { ConfigError } from '../core/errors.js';
-import { CliError, enumFlag, intFlag, noPositionals, numFlag, strictParse } from './flags.js';
-import type { GridRegularizer, HparamsGridOptions } from '../methods/finetune/grid.js';
+import { CliError, defaultOf, flagOf, formatHelp, parseFlags } from '../core/options.js';
+import type { HparamsGridOptions } from '../methods/finetune/grid.js';
 import type { CollectArgs, RecommendArgs } from '../methods/finetune/study.js';
-import { gammaFlag, tapFlag } from './similarity.js';
+import { HPARAMS_OPTIONS as T } from '../methods/finetune/study-options.js';
+import { parseTaskSpec, type TaskName } from '../data/tasks/spec.js';
 
 export type { GridRegularizer, CellResult, GridResult } from '../methods/finetune/grid.js';
 
@@ -18,40 +14,15 @@ export interface HparamsArgs extends HparamsGridOptions { json: boolean }
 /** What `adaptune hparams` parses to: a grid, or one of the study modes (--collect, --recommend). */
 export type HparamsOptions = HparamsArgs | CollectArgs | RecommendArgs;
 
-export const HPARAMS_USAGE = `Usage: adaptune hparams [flags]
+export const HPARAMS_USAGE = formatHelp(`Usage: adaptune hparams [flags]
 
 Fine-tunes the bundled backbone (or --weights FILE) once per cell of a grid over
 effective learning rate x momentum (lr = elr * (1 - momentum)), optionally x
 regularizer, each cell in its own run directory OUT/<cell>/. Resumable: run the
 same command again and completed cells are reused, an interrupted one restarts.
-Cells are ranked on a validation split only; each cell's test accuracy is measured once,
-at its end, and shown apart. Prints the validation accuracy table (rows elr, columns
-momentum [x regularizer]) and writes OUT/results.md (validation and test tables, the
-selected cell), OUT/summary.json and OUT/report.html (heat-map elr x momentum).
-
-Flags:
-  --data SPEC               a built-in task, imagefolder:DIR or csv:FILE (default fmnist:target-mid)
-  --labels-per-class N      any N >= 1, or all (default 100 on the built-in tasks, all on your data)
-  --model NAME              registry model: the architecture of --weights, or alone a fresh one
-  --val-fraction F          validation share of the labelled images, at least one per class (default 0.1)
-  --test-fraction F         test share when the data has no test/ split (default 0.2)
-  --image-size N            model input size (default from the model)
-  --augment A               none, flip, crop, crop+flip, randaugment, trivialaugment, mixup, cutmix (default crop+flip)
-  --elr LIST                comma list of effective learning rates (default 0.01,0.03,0.1,0.3)
-  --momentum LIST           comma list of momenta in [0, 1) (default 0,0.9)
-  --regularizer R           l2, l2-sp or both (default l2)
-  --epochs N                epochs per cell (default 30, as adaptune finetune)
-  --batch-size N            (default 32)
-  --seed S                  (default 0)
-  --weights FILE            weights: .safetensors (with or without sidecar), .pth/.pt/.bin (default: the bundled one)
-  --out DIR                 grid directory (default runs/hparams-<data>-<labels>)
-  --threads N               intra-op threads
-  --json                    print ONE JSON object on stdout
-  --max-steps N             smoke tests: at most N steps per cell
-  --test-limit N            smoke tests: evaluate on N test images (spread over the split)
-  -h, --help                this help
-
-Study modes:
+Prints the accuracy table (rows elr, columns momentum [x regularizer]) and writes
+OUT/results.md, OUT/summary.json and OUT/report.html (heat-map elr x momentum).
+`, [T], `Study modes:
   adaptune hparams --collect DIR[,DIR...] --study FILE [--source TASK] [--tap NAME]
                    [--gamma G|auto] [--per-class-max N] [--weights FILE]
       gathers the completed cells under the grid directories (any targets, seeds,
@@ -66,80 +37,46 @@ Study modes:
       plain L2) is within PP points of the best (default 1), and whether L2-SP beat L2
       there. Default study: the checked-in docs/results/hparams/study.json.
   Both take --threads N and --json.
-`;
+`);
 
-const OPTIONS = {
-  data: { type: 'string' }, 'labels-per-class': { type: 'string' }, elr: { type: 'string' }, momentum: { type: 'string' },
-  regularizer: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
-  weights: { type: 'string' }, out: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
-  'max-steps': { type: 'string' }, 'test-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  model: { type: 'string' }, 'val-fraction': { type: 'string' }, 'test-fraction': { type: 'string' }, 'image-size': { type: 'string' }, augment: { type: 'string' },
-  collect: { type: 'string' }, recommend: { type: 'boolean' }, study: { type: 'string' }, tolerance: { type: 'string' },
-  source: { type: 'string' }, tap: { type: 'string' }, gamma: { type: 'string' }, 'per-class-max': { type: 'string' },
-} as const;
-
-/** The flags each mode accepts (besides --help); any other given flag is an error naming it. */
-const MODE_FLAGS: Record<'grid' | 'collect' | 'recommend', readonly string[]> = {
-  grid: ['data', 'labels-per-class', 'elr', 'momentum', 'regularizer', 'epochs', 'batch-size', 'seed', 'weights', 'out', 'threads', 'json', 'max-steps', 'test-limit', 'model', 'val-fraction', 'test-fraction', 'image-size', 'augment'],
-  collect: ['collect', 'study', 'source', 'tap', 'gamma', 'per-class-max', 'weights', 'threads', 'json'],
+type Key = keyof typeof T;
+/** The options each mode accepts; any other given flag is an error naming it. */
+const MODE_OPTIONS: Record<'grid' | 'collect' | 'recommend', readonly Key[]> = {
+  grid: ['data', 'labelsPerClass', 'elrs', 'momenta', 'regularizer', 'epochs', 'batchSize', 'seed', 'weights', 'out', 'threads', 'json', 'maxSteps', 'testLimit', 'model', 'valFraction', 'testFraction', 'imageSize', 'augment'],
+  collect: ['collect', 'study', 'source', 'tap', 'gamma', 'perClassMax', 'weights', 'threads', 'json'],
   recommend: ['recommend', 'data', 'study', 'tolerance', 'weights', 'threads', 'json'],
 };
 
-/** A comma list of numbers, each checked by numFlag (errors name the flag); duplicates dropped. */
-function numList(name: string, v: string, r: { gt?: number; min?: number; lt?: number }): number[] {
-  const parts = v.split(',').map((s) => s.trim());
-  if (!parts.length || parts.some((s) => s === '')) throw new CliError(`--${name} must be a comma list of numbers, got '${v}'`);
-  return [...new Set(parts.map((s) => numFlag(name, s, r)!))];
-}
-
-/** A --data / --source value as a TaskName (CliError naming the flag). */
-function taskFlag(flag: string, v: string): TaskName {
-  try { return parseTaskSpec(v).name; } catch (e) { if (e instanceof ConfigError) throw new CliError(`--${flag}: ${e.message}`); throw e; }
-}
-
-/** Parses `adaptune hparams` flags. */
+/** Parses `adaptune hparams` flags into the mode's run options (defaults applied). */
 export function parseHparams(args: string[]): HparamsOptions | 'help' {
-  const { values: v, positionals } = strictParse('hparams', args, OPTIONS);
-  if (v.help) return 'help';
-  noPositionals('hparams', positionals);
-  if (v.collect !== undefined && v.recommend) throw new CliError('--collect and --recommend are separate modes; give one');
-  const mode = v.collect !== undefined ? 'collect' : v.recommend ? 'recommend' : 'grid';
-  const stray = Object.keys(v).find((k) => k !== 'help' && !MODE_FLAGS[mode].includes(k));
-  if (stray) throw new CliError(`--${stray} does not apply to ${mode === 'grid' ? 'a grid run' : `--${mode}`} (see adaptune hparams --help)`);
-  const threads = intFlag('threads', v.threads);
-  const common = { weights: v.weights ?? null, json: v.json === true, ...(threads !== undefined ? { threads } : {}) };
+  const o = parseFlags('hparams', T, args);
+  if (o === 'help') return 'help';
+  if (o.collect !== undefined && o.recommend) throw new CliError('--collect and --recommend are separate modes; give one');
+  const mode = o.collect !== undefined ? 'collect' : o.recommend ? 'recommend' : 'grid';
+  const stray = (Object.keys(o) as Key[]).find((k) => !MODE_OPTIONS[mode].includes(k));
+  if (stray) throw new CliError(`--${flagOf(stray, T[stray])} does not apply to ${mode === 'grid' ? 'a grid run' : `--${mode}`} (see adaptune hparams --help)`);
+  const common = { weights: o.weights ?? null, json: o.json === true, ...(o.threads !== undefined ? { threads: o.threads } : {}) };
   if (mode === 'collect') {
-    const dirs = v.collect!.split(',').map((d) => d.trim());
-    if (dirs.some((d) => !d)) throw new CliError(`--collect must be a comma list of grid directories, got '${v.collect}'`);
-    if (!v.study) throw new CliError('--collect needs --study FILE (the study file to write)');
-    const pcm = intFlag('per-class-max', v['per-class-max'], 0) ?? 500;
-    return { mode, dirs, study: v.study, source: taskFlag('source', v.source ?? 'fmnist:source'), tap: tapFlag(v.tap), gamma: gammaFlag(v.gamma), perClassMax: pcm === 0 ? null : pcm, ...common };
+    if (!o.study) throw new CliError('--collect needs --study FILE (the study file to write)');
+    const pcm = o.perClassMax ?? defaultOf(T.perClassMax);
+    return { mode, dirs: o.collect!, study: o.study, source: o.source ?? defaultOf(T.source), tap: o.tap ?? defaultOf(T.tap), gamma: o.gamma ?? defaultOf(T.gamma), perClassMax: pcm === 0 ? null : pcm, ...common };
   }
   if (mode === 'recommend') {
-    if (v.data === undefined) throw new CliError('--recommend needs --data TASK (the target to advise on)');
-    return { mode, data: taskFlag('data', v.data), study: v.study ?? null, tolerance: (numFlag('tolerance', v.tolerance, { min: 0 }) ?? 1) / 100, ...common };
+    if (o.data === undefined) throw new CliError('--recommend needs --data TASK (the target to advise on)');
+    let task: TaskName;
+    try { task = parseTaskSpec(o.data).name; } catch (e) { throw new CliError(`--data: --recommend advises on a built-in task: ${(e as Error).message}`); }
+    return { mode, data: task, study: o.study ?? null, tolerance: (o.tolerance ?? defaultOf(T.tolerance)) / 100, ...common };
   }
-  let data: string;
-  let labelsPerClass: LabelsPerClass;
-  try { data = checkDataSpec(v.data ?? 'fmnist:target-mid', ['imagefolder', 'csv']); } catch (e) { if (e instanceof ConfigError) throw new CliError(`--data: ${e.message}`); throw e; }
-  try { labelsPerClass = parseLabelsPerClass(v['labels-per-class'] ?? (/^(fmnist|textures):/.test(data) ? '100' : 'all')); } catch (e) { if (e instanceof ConfigError) throw new CliError(`--labels-per-class: ${e.message}`); throw e; }
-  const reg = enumFlag('regularizer', v.regularizer, ['l2', 'l2-sp', 'both'] as const) ?? 'l2';
-  const out: HparamsArgs = {
-    data, labelsPerClass,
-    elrs: numList('elr', v.elr ?? '0.01,0.03,0.1,0.3', { gt: 0 }),
-    momenta: numList('momentum', v.momentum ?? '0,0.9', { min: 0, lt: 1 }),
-    regularizers: reg === 'both' ? ['l2', 'l2-sp'] : [reg],
-    seed: intFlag('seed', v.seed, 0) ?? 0, batchSize: intFlag('batch-size', v['batch-size']) ?? 32,
-    out: v.out ?? join('runs', `hparams-${data.replace(/[:/\\]+/g, '-').replace(/^-+|-+$/g, '')}-${labelsPerClass}`),
-    weights: v.weights ?? null, json: v.json === true,
+  const data = o.data ?? defaultOf(T.data);
+  const labelsPerClass = o.labelsPerClass ?? (/^(fmnist|textures):/.test(data) ? defaultOf(T.labelsPerClass) : 'all');
+  const reg = o.regularizer ?? defaultOf(T.regularizer);
+  return {
+    data, labelsPerClass, elrs: o.elrs ?? defaultOf(T.elrs), momenta: o.momenta ?? defaultOf(T.momenta), regularizers: reg === 'both' ? ['l2', 'l2-sp'] : [reg],
+    seed: o.seed ?? defaultOf(T.seed), batchSize: o.batchSize ?? defaultOf(T.batchSize), out: o.out ?? join('runs', `hparams-${data.replace(/[:/\\]+/g, '-').replace(/^-+|-+$/g, '')}-${labelsPerClass}`),
+    ...common, ...(o.epochs !== undefined ? { epochs: o.epochs } : {}), ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), ...(o.testLimit !== undefined ? { testLimit: o.testLimit } : {}),
+    ...(o.model != null ? { model: o.model } : {}), ...(o.valFraction !== undefined ? { valFraction: o.valFraction } : {}), ...(o.testFraction !== undefined ? { testFraction: o.testFraction } : {}),
+    ...(o.imageSize != null ? { imageSize: o.imageSize } : {}), ...(o.augment != null ? { augment: o.augment } : {}),
   };
-  const opt = {
-    epochs: intFlag('epochs', v.epochs), threads, maxSteps: intFlag('max-steps', v['max-steps']), testLimit: intFlag('test-limit', v['test-limit']),
-    valFraction: numFlag('val-fraction', v['val-fraction'], { min: 0, lt: 1 }), testFraction: numFlag('test-fraction', v['test-fraction'], { gt: 0, lt: 1 }), imageSize: intFlag('image-size', v['image-size'], 8),
-    model: v.model === undefined ? undefined : enumFlag('model', v.model, MODEL_NAMES), augment: enumFlag('augment', v.augment, AUGMENT_NAMES),
-  };
-  for (const [k, x] of Object.entries(opt)) if (x !== undefined) (out as unknown as Record<string, unknown>)[k] = x;
-  return out;
 }
 
 /** `adaptune hparams`: runs the grid (or a study mode), prints the table (or one JSON object); returns the exit status. */

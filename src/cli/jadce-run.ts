@@ -2,21 +2,18 @@
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import {
-  ALL_METHODS, runJadceEval, runJadceSe, runJadceSweep, runJadceTrain, layerConfig, type EvalRow, type JadceOverrides, type MethodName,
+  ALL_METHODS, runJadceEval, runJadceSe, runJadceSweep, runJadceTrain, jadceConfig, type EvalRow, type JadceOverrides, type MethodName,
 } from '../methods/jadce/index.js';
-import { loadConfigFile } from '../train/index.js';
+import { layerConfig } from '../train/index.js';
 import { applyThreads, commandLine } from './common.js';
 import { CliError } from './flags.js';
 import type { JadceArgs } from './jadce.js';
 
 const log = (s: string): void => { process.stderr.write(s + '\n'); };
 
-/** --config FILE < flags, section by section (the library adds the defaults and validates). */
+/** --config FILE < flags (the one layering of every command, src/train/lifecycle.ts; the library adds the defaults and validates). */
 async function overrides(a: JadceArgs): Promise<JadceOverrides> {
-  const file = (a.configFile ? await loadConfigFile(a.configFile) : {}) as JadceOverrides;
-  const out: JadceOverrides = {};
-  for (const layer of [file, a.config]) for (const [k, v] of Object.entries(layer)) out[k] = { ...(out[k] ?? {}), ...v };
-  return out;
+  return (await layerConfig({ file: a.configFile, flags: a.config })) as JadceOverrides;
 }
 
 /** A fixed-width table of evaluation rows. */
@@ -46,12 +43,12 @@ export async function jadceCommand(a: JadceArgs): Promise<number> {
       const rep = runJadceSweep(ov, { pilotLengths: a.pilotLengths, snrs: a.snrs, fixedSnr: a.fixedSnr, fixedPilotLength: a.fixedPilotLength, seeds: a.seeds, methods, slots: a.slots, batch: a.batch, out: a.out!, seSamples: a.seSamples }, command, log);
       print(a.json, rep, `sweep: ${rep.rows.length} rows -> ${join(rep.out, 'results.md')} (${rep.elapsedSec.toFixed(0)} s)`);
     } else {
-      const b = layerConfig(ov).baselines;
+      const b = jadceConfig(ov).baselines;
       const rep = runJadceSe({
         overrides: ov, pilotLengths: a.pilotLengths, snrs: a.snrs, onsager: a.onsager ?? b.ampOnsager, damping: a.damping ?? b.ampDamping, iterations: a.iterations ?? b.ampIterations,
         slots: a.slots, batch: a.batch, seed: a.seed, seSamples: a.seSamples, command, log, ...(a.out ? { out: a.out } : {}),
       });
-      print(a.json, rep, `AMP vs SE: largest |final gap| ${rep.maxFinalGapDb.toFixed(2)} dB over ${rep.rows.length} points (${rep.elapsedSec.toFixed(0)} s)`);
+      print(a.json, rep, `AMP vs SE: largest |final gap| ${rep.maxFiniteGapDb.toFixed(2)} dB (finite-N SE), ${rep.maxFinalGapDb.toFixed(2)} dB (large-system SE) over ${rep.rows.length} points (${rep.elapsedSec.toFixed(0)} s)`);
     }
     return 0;
   } catch (e) {

@@ -1,16 +1,14 @@
-/** @module `adaptune similarity`: domain similarity (Cui et al. 2018) between a source and one or more targets under the backbone's pooled features. */
-import { resolve } from 'node:path';
-import { ConfigError } from '../core/errors.js';
-import { parseTaskSpec, type TaskName } from '../data/tasks/spec.js';
-import type { Gamma } from '../methods/finetune/similarity.js';
+/** @module `adaptune similarity`: domain similarity (Cui et al. 2018) between a source and one or more targets under the backbone's pooled features; flags from src/methods/finetune/study-options.ts. */
+import { CliError, defaultOf, formatHelp, parseFlags } from '../core/options.js';
 import type { SimilarityRunOptions, SimilarityReport } from '../methods/finetune/run-similarity.js';
-import { CliError, intFlag, noPositionals, numFlag, strictParse } from './flags.js';
+import { SIMILARITY_OPTIONS as T } from '../methods/finetune/study-options.js';
 
 /** Options of `adaptune similarity`: runSimilarity's options and --json. */
 export interface SimilarityArgs extends SimilarityRunOptions { json: boolean }
 
 export type { SimilarityReport, SimilarityRow } from '../methods/finetune/run-similarity.js';
-export const SIMILARITY_USAGE = `Usage: adaptune similarity --target TASK[,TASK...] [flags]
+
+export const SIMILARITY_USAGE = formatHelp(`Usage: adaptune similarity --target TASK[,TASK...] [flags]
 
 Domain similarity of Cui et al. (CVPR 2018): pooled features of the pre-trained
 backbone (fixed, eval mode) on the training split of source and target, one mean
@@ -19,61 +17,18 @@ between the two weighted sets of means (Euclidean ground distance), and
 similarity = exp(-gamma * EMD). gamma 'auto' (default) = 1 / the mean distance
 between the source's class means, so EMD is measured in units of the backbone's
 own between-class scale (Cui et al.'s 0.01 was set for 2048-d JFT features).
+`, [T]);
 
-Flags:
-  --source TASK         source task (default fmnist:source)
-  --target LIST         target task or comma list (required), e.g. fmnist:target-mid,fmnist:target-shift
-  --weights FILE        backbone weights with an adaptune sidecar (default: the bundled one)
-  --gamma G|auto        similarity = exp(-G * EMD) (default auto, see above; Cui et al.: 0.01)
-  --tap NAME            feature tap (default pool, the penultimate features; a conv stage
-                        such as layer2 is averaged over space)
-  --per-class-max N     use at most N training images per class (default 500; 0 = all)
-  --seed S              (default 0)
-  --threads N           intra-op threads
-  --json                print ONE JSON object on stdout
-  -h, --help            this help
-`;
-
-const OPTIONS = {
-  source: { type: 'string' }, target: { type: 'string' }, weights: { type: 'string' }, gamma: { type: 'string' }, tap: { type: 'string' },
-  'per-class-max': { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** A task spec flag as a TaskName (CliError naming the flag). */
-function taskFlag(flag: string, v: string): TaskName {
-  try { return parseTaskSpec(v).name; } catch (e) { if (e instanceof ConfigError) throw new CliError(`--${flag}: ${e.message}`); throw e; }
-}
-
-/** --gamma: 'auto' (default) or a number > 0. */
-export function gammaFlag(v: string | undefined): Gamma {
-  return v === undefined || v.trim().toLowerCase() === 'auto' ? 'auto' : numFlag('gamma', v, { gt: 0 })!;
-}
-
-/** --tap: a feature tap name (checked against the backbone when it is loaded). */
-export function tapFlag(v: string | undefined): string {
-  const t = (v ?? 'pool').trim();
-  if (!/^[A-Za-z_][\w.]*$/.test(t)) throw new CliError(`--tap must be a feature tap name such as pool or layer2, got '${v}'`);
-  return t;
-}
-
-/** Parses `adaptune similarity` flags. */
+/** Parses `adaptune similarity` flags into runSimilarity's options (defaults applied). */
 export function parseSimilarity(args: string[]): SimilarityArgs | 'help' {
-  const { values: v, positionals } = strictParse('similarity', args, OPTIONS);
-  if (v.help) return 'help';
-  noPositionals('similarity', positionals);
-  if (v.target === undefined) throw new CliError('--target TASK[,TASK...] is required (e.g. --target fmnist:target-mid)');
-  const parts = v.target.split(',').map((s) => s.trim());
-  if (parts.some((s) => !s)) throw new CliError(`--target must be a comma list of tasks, got '${v.target}'`);
-  const pcm = intFlag('per-class-max', v['per-class-max'], 0) ?? 500;
-  const out: SimilarityArgs = {
-    source: taskFlag('source', v.source ?? 'fmnist:source'), targets: [...new Set(parts.map((p) => taskFlag('target', p)))],
-    weights: v.weights ?? null, gamma: gammaFlag(v.gamma), tap: tapFlag(v.tap), perClassMax: pcm === 0 ? null : pcm,
-    seed: intFlag('seed', v.seed, 0) ?? 0, json: v.json === true,
+  const o = parseFlags('similarity', T, args);
+  if (o === 'help') return 'help';
+  if (o.targets === undefined) throw new CliError('--target TASK[,TASK...] is required (e.g. --target fmnist:target-mid)');
+  const pcm = o.perClassMax ?? defaultOf(T.perClassMax);
+  return {
+    source: o.source ?? defaultOf(T.source), targets: o.targets, weights: o.weights ?? null, gamma: o.gamma ?? defaultOf(T.gamma), tap: o.tap ?? defaultOf(T.tap),
+    perClassMax: pcm === 0 ? null : pcm, seed: o.seed ?? defaultOf(T.seed), json: o.json === true, ...(o.threads !== undefined ? { threads: o.threads } : {}),
   };
-  const threads = intFlag('threads', v.threads);
-  if (threads !== undefined) out.threads = threads;
-  return out;
 }
 
 /** Runs runSimilarity with the parsed flags. */

@@ -267,6 +267,12 @@ export function sectionOf<T extends OptionTable>(table: T, section: string): (ke
   return Object.keys(table).filter((k) => table[k]!.section === section);
 }
 
+/** The default of a table entry (which must have one). */
+export function defaultOf<S extends OptSpec>(s: S): ValueOf<S> {
+  if (s.default === undefined || s.default === null) throw new Error(`option ${s.doc}: no default`);
+  return s.default as ValueOf<S>;
+}
+
 /** Copies the defined entries of `o` (undefined left out, so that spreading keeps the layer below). */
 export function definedOptions<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

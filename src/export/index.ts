@@ -14,3 +14,6 @@ export { exportWeb, webAssetsDir, type WebExport, type WebExportOptions, type We
 export { preprocess, resizeRgb, resizedSize, checkPreprocessing, softmax, type Preprocessing, type ResizeSpec, type Pixels } from './preprocess.js';
 export { decodePixels, imageInput } from './image.js';
 export { planFromSidecar, type ExportPlan } from './plan.js';
+export { runExport, ExportVerificationError, type RunExportOptions, type ExportReport } from './run.js';
+export { runPredict, type PredictOptions, type PredictReport, type Prediction } from './predict.js';
+export { EXPORT_OPTIONS, PREDICT_OPTIONS, exportSettings, parseImageRef, parseIndices, type ImageRef } from './options.js';

@@ -205,7 +205,7 @@ export function validateConfig(c: unknown): TrainConfig {
 }
 
 /** [dotted path, value] for every leaf (arrays are leaves). */
-export function flatten(o: Record<string, unknown>, prefix = ''): [string, unknown][] {
+export function flatten(o: object, prefix = ''): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (const [k, v] of Object.entries(o)) {
     const p = prefix ? `${prefix}.${k}` : k;
@@ -332,15 +332,15 @@ export const NON_BINDING = ['log.', 'checkpoint.', 'resume.'];
 
 /** SHA-256 of the binding fields in canonical form (sorted keys). */
 export function configHash(c: TrainConfig<object>): string {
-  const binding = flatten(c as unknown as Record<string, unknown>).filter(([p]) => !NON_BINDING.some((n) => p === n || p.startsWith(n)))
+  const binding = flatten(c).filter(([p]) => !NON_BINDING.some((n) => p === n || p.startsWith(n)))
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(binding)).digest('hex');
 }
 
 /** The binding fields whose values differ: 'optim.lr: checkpoint 0.1, now 0.2'. */
 export function configDiff(saved: TrainConfig<object>, now: TrainConfig<object>): string[] {
-  const a = new Map(flatten(saved as unknown as Record<string, unknown>));
-  const b = new Map(flatten(now as unknown as Record<string, unknown>));
+  const a = new Map(flatten(saved));
+  const b = new Map(flatten(now));
   const keys = [...new Set([...a.keys(), ...b.keys()])].filter((p) => !NON_BINDING.some((n) => p === n || p.startsWith(n))).sort();
   return keys.filter((k) => JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k)))
     .map((k) => `${k}: checkpoint ${JSON.stringify(a.get(k))}, now ${JSON.stringify(b.get(k))}`);

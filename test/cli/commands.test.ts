@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseCli, type FinetuneArgs, type PretrainArgs, type QuickstartArgs } from '../../src/cli/args.js';
 import { runPretrain } from '../../src/cli/pretrain.js';
 import { runFinetune } from '../../src/cli/finetune.js';
-import { runQuickstart, formatResults } from '../../src/cli/quickstart.js';
+import { runQuickstart, formatResults } from '../../src/recipes/quickstart.js';
 import { QUICKSTART_PLANS } from '../../src/methods/finetune/index.js';
 import { bundledBackbonePath, loadPretrained, sha256File, sidecarPath } from '../../src/models/index.js';
 import { needs } from '../require.js';
@@ -85,7 +85,7 @@ test('finetune --method adafilter with a tiny budget reports the gate statistics
 
 test('quickstart --quick: five strategies, a table, a run directory with sub-runs, robustness of the best, best.onnx, summary.json and results.md', { skip: needs(`the bundled backbone ${bundledBackbonePath()}`, existsSync(bundledBackbonePath())) }, async () => {
   const out = join(root, 'qs');
-  const r = await runQuickstart(args<QuickstartArgs>(['quickstart', '--quick', '--out', out, '--labels-per-class', '10']), quiet);
+  const r = await runQuickstart({ ...args<QuickstartArgs>(['quickstart', '--quick', '--out', out, '--labels-per-class', '10']), ...quiet });
   assert.deepEqual(r.rows.map((x) => x.id), QUICKSTART_PLANS.map((p) => p.id));
   assert.deepEqual(r.rows.map((x) => x.id), ['linear-probe', 'full', 'full-l2sp', 'adafilter', 'scratch']);
   for (const row of r.rows) {

@@ -23,9 +23,9 @@ const quiet = { quiet: true, handleSignals: false };
 
 /** Options that override each run function's example options (tiny budgets, temporary folders). */
 const TINY: Record<string, () => Record<string, unknown>> = {
-  runFinetune: () => ({ ...quiet, set: ['maxSteps=2', 'log.every=1'], labelsPerClass: 10, out: fresh() }),
-  runAdafilter: () => ({ ...quiet, set: ['maxSteps=2'], labelsPerClass: 10, stages: ['layer3'], out: fresh() }),
-  runPretrain: () => ({ ...quiet, set: ['maxSteps=2'], labelsPerClass: 10, width: 4, batchSize: 16, out: fresh() }),
+  runFinetune: () => ({ ...quiet, set: ['maxSteps=2', 'log.every=1'], labelsPerClass: 10, batchSize: 8, out: fresh() }),
+  runAdafilter: () => ({ ...quiet, set: ['maxSteps=2'], labelsPerClass: 10, batchSize: 8, stages: ['layer3'], out: fresh() }),
+  runPretrain: () => ({ ...quiet, set: ['maxSteps=2'], labelsPerClass: 10, width: 4, batchSize: 8, out: fresh() }),
   runHparams: () => ({ maxSteps: 1, testLimit: 50, elrs: [0.3], momenta: [0.9], out: fresh() }),
   runRecommend: () => ({}),
   runSimilarity: () => ({ perClassMax: 10 }),
@@ -33,6 +33,10 @@ const TINY: Record<string, () => Record<string, unknown>> = {
   runRobustness: () => ({ limit: 20, steps: [1], epsSweep: [] }),
   runSemisup: () => ({ ...quiet, steps: 1, batchSize: 4, mu: 1, out: fresh() }),
   runAnomaly: () => ({ quiet: true, trainSize: 20, testGood: 6, testDefect: 6, epochs: 1, overlays: 1, out: fresh() }),
+  runExport: () => ({ verifyImages: 4, out: `${fresh()}.onnx` }),
+  runPredict: () => ({}),
+  runQuickstart: () => ({ ...quiet, quick: true, labelsPerClass: 10, out: fresh() }),
+  runJadceEval: () => ({ slots: 20, batch: 20 }),
 };
 let calls = 0;
 (globalThis as Record<string, unknown>)['__adaptuneWrap'] = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k,
@@ -58,7 +62,7 @@ for (const [i, block] of blocks.entries()) {
     writeFileSync(file, code.replaceAll('console.log(', '(() => {})('));
     const before = calls;
     await import(pathToFileURL(file).href);
-    assert.ok(calls > before || /exportOnnx/.test(code), 'the example called a run function');
+    assert.ok(calls > before, 'the example called a run function');
   });
 }
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpus } from 'node:os';
-import { BENCH_MODELS, CliError, parseBench, parseCli, parseModels, intFlag, type BenchArgs } from '../../src/cli/args.js';
+import { BENCH_MODELS, CliError, parseBench, parseCli, parseModels, type BenchArgs } from '../../src/cli/args.js';
 
 const bench = (args: string[]) => {
   const p = parseCli(['bench', ...args]);
@@ -75,8 +75,6 @@ test('bad values are errors naming the flag', () => {
 });
 
 test('helpers', () => {
-  assert.equal(intFlag('n', undefined), undefined);
-  assert.equal(intFlag('n', '7'), 7);
   assert.deepEqual(parseModels(' small , resnet18-w64 '), ['small', 'resnet18-w64']);
   assert.equal(parseBench(['-h']), 'help');
 });

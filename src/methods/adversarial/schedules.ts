@@ -55,9 +55,9 @@ export function resolveSchedule(spec: unknown = {}): ScheduleSpec {
   const given = spec as Record<string, unknown>;
   const name = given['name'] ?? 'slow-start-fast-decay';
   if (typeof name !== 'string' || !(name in scheduleDefaults)) fail('name', Object.keys(scheduleDefaults).map((k) => `'${k}'`).join(', '), name);
-  const base = scheduleDefaults[name as ScheduleName] as unknown as Record<string, unknown>;
+  const base: ScheduleSpec = scheduleDefaults[name as ScheduleName];
   for (const k of Object.keys(given)) if (!(k in base)) throw new ConfigError(`unknown schedule field 'method.schedule.${k}' for '${String(name)}' (known: ${Object.keys(base).join(', ')})`);
-  const s = { ...base, ...given } as unknown as ScheduleSpec;
+  const s = { ...base, ...given } as ScheduleSpec;
   if (s.name === 'slow-start-fast-decay') {
     if (!(num(s.warmupFraction) && s.warmupFraction >= 0 && s.warmupFraction < 1)) fail('warmupFraction', 'a number in [0, 1)', s.warmupFraction);
     if (s.warmupShape !== 'linear' && s.warmupShape !== 'cosine') fail('warmupShape', "'linear' or 'cosine'", s.warmupShape);

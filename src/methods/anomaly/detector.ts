@@ -1,7 +1,8 @@
 /**
  * @module GaussianAD (Rippel et al., ICPR 2020): a Gaussian per feature stage of a frozen pre-trained
- * FeatureModel (globally average-pooled taps), squared Mahalanobis distances per stage combined over stages,
- * chi-square and empirical thresholds for a target false-positive rate.
+ * FeatureModel (globally average-pooled taps), squared Mahalanobis distances per stage combined over stages
+ * (default: the mean of the non-squared distances, as the official code's `maha.mean(dim=0)`), chi-square and
+ * empirical thresholds for a target false-positive rate.
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
@@ -10,18 +11,24 @@ import type { FeatureModel } from '../../models/index.js';
 import { fitGaussian, resolveGaussianOptions, type Gaussian, type GaussianOptions } from './gaussian.js';
 import { chi2Cdf, chi2Threshold, empiricalThreshold } from './stats.js';
 
-/** How per-stage squared distances d_l^2 combine: 'sum' (default) sum_l d_l^2; 'normalized' sum_l d_l^2 / D_l; 'max' max_l d_l^2 / D_l. */
-export type Combine = 'sum' | 'normalized' | 'max';
+/**
+ * How per-stage squared distances d_l^2 combine: 'mean-distance' (default, the official code) mean_l d_l (the
+ * non-squared distances); 'sum' sum_l d_l^2 (the Gaussian log-likelihood over independent stages; ranks
+ * differently); 'normalized' sum_l d_l^2 / D_l; 'max' max_l d_l^2 / D_l.
+ */
+export type Combine = 'mean-distance' | 'sum' | 'normalized' | 'max';
+/** The accepted values of Combine. */
+export const COMBINES: readonly Combine[] = ['mean-distance', 'sum', 'normalized', 'max'];
 
 /** Options of GaussianAD (GaussianOptions apply to every stage). */
 export interface GaussianADOptions extends GaussianOptions {
   /** Feature taps of the model (stage names or submodule paths); default: every stage tap before 'pool' (e.g. stem, layer1..4). */
   stages?: string[];
-  /** Combination of stages (default 'sum'). */
+  /** Combination of stages (default 'mean-distance'). */
   combine?: Combine;
 }
 
-/** Scores of a batch: squared distances per stage and combined, [N] float64 each. */
+/** Scores of a batch: squared distances per stage and their combination, [N] float64 each. */
 export interface Scores { stages: Map<string, Tensor>; combined: Tensor }
 /** Scores of a whole loader as plain arrays (labels from the batches' y, 1 = anomalous in one-class sets). */
 export interface LoaderScores { combined: Float64Array; stages: Record<string, Float64Array>; labels: Int32Array }
@@ -55,9 +62,9 @@ export class GaussianAD {
       throw new ConfigError(`stages must be a non-empty array of tap names, got ${JSON.stringify(options.stages)}`);
     }
     if (this.stages.includes('logits')) throw new ConfigError("stages: 'logits' is the head's output, not a feature stage");
-    this.combine = options.combine ?? 'sum';
-    if (!['sum', 'normalized', 'max'].includes(this.combine)) {
-      throw new ConfigError(`combine must be 'sum', 'normalized' or 'max', got ${JSON.stringify(options.combine)}`);
+    this.combine = options.combine ?? 'mean-distance';
+    if (!COMBINES.includes(this.combine)) {
+      throw new ConfigError(`combine must be ${COMBINES.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(options.combine)}`);
     }
   }
 
@@ -133,14 +140,19 @@ export class GaussianAD {
     });
   }
 
-  /** Combines per-stage squared distances according to `combine`. */
+  /**
+   * Combines per-stage squared distances according to `combine`. 'mean-distance' takes the square root of each
+   * (clamped at 1e-24 so that the gradient stays finite at the mean) and averages over stages.
+   */
   combineScores(stages: Map<string, Tensor>): Tensor {
     return torch.tidy(() => {
       const list = this.stages.map((s) => {
         const d = stages.get(s)!;
+        if (this.combine === 'mean-distance') return d.clamp(1e-24, null).sqrt();
         return this.combine === 'sum' ? d : d.div(this.gaussian(s).dof);
       });
       const stacked = torch.stack(list, 0);
+      if (this.combine === 'mean-distance') return stacked.mean(0);
       return this.combine === 'max' ? stacked.amax(0) : stacked.sum(0);
     });
   }
@@ -174,15 +186,16 @@ export class GaussianAD {
   /**
    * Threshold on a squared distance for a target false-positive rate under the Gaussian model. Per stage:
    * chi2.ppf(1 - fpr, D_l). Combined 'sum': chi2.ppf(1 - fpr, sum_l D_l), assuming independent stages.
-   * Combined 'max': t with prod_l F_{D_l}(t D_l) = 1 - fpr (independence), by bisection. 'normalized' has no
-   * closed form (a weighted chi-square sum): use empiricalThreshold.
+   * Combined 'max': t with prod_l F_{D_l}(t D_l) = 1 - fpr (independence), by bisection. 'normalized' (a
+   * weighted chi-square sum) and 'mean-distance' (a mean of chi variables) have no closed form: use
+   * empiricalThreshold.
    */
   chiSquareThreshold(fpr: number, stage?: string): number {
     if (stage !== undefined) return chi2Threshold(fpr, this.gaussian(stage).dof);
     const dofs = this.stages.map((s) => this.gaussian(s).dof);
     if (this.combine === 'sum') return chi2Threshold(fpr, dofs.reduce((a, b) => a + b, 0));
-    if (this.combine === 'normalized') {
-      throw new ConfigError("chiSquareThreshold: combine 'normalized' has no chi-square threshold; use empiricalThreshold(validationScores, fpr)");
+    if (this.combine === 'normalized' || this.combine === 'mean-distance') {
+      throw new ConfigError(`chiSquareThreshold: combine '${this.combine}' has no chi-square threshold; use empiricalThreshold(validationScores, fpr) or a per-stage threshold`);
     }
     chi2Threshold(fpr, 1); // validates fpr
     const cdf = (t: number) => dofs.reduce((p, k) => p * chi2Cdf(t * k, k), 1);

@@ -2,8 +2,9 @@
  * @module Fine-tuning a representation for Gaussian AD (Rippel, Chavan, Lei, Merhof 2021) as an engine Task
  * [R: no official code; the loop follows spec 2(b)]: the Gaussian of each stage is fitted to the normal training
  * images at the start and refitted every `refitEvery` epochs (model in eval mode, no gradients); each step
- * minimises the mean over the batch of sum_l d_l^2, the squared Mahalanobis distances of normal images to that
- * Gaussian ('euclidean': squared distance to the mean); BatchNorm stays in eval mode by default. The
+ * minimises the mean over the batch of the detector's combined score of normal images under that Gaussian
+ * (default: mean_l d_l, the non-squared Mahalanobis distances; combine 'sum': sum_l d_l^2; 'euclidean': squared
+ * distance to the mean); BatchNorm stays in eval mode by default. The
  * forgetting-aware validation scores held-out normal images and one synthetic anomaly made from each
  * (augment.ts) under the refitted Gaussian; its AUROC ('val_auroc') drives early stopping, and the task keeps
  * the weights of the best epoch (epoch 0 = the pre-trained model included) for restoreBest().
@@ -107,7 +108,7 @@ export class AnomalyFinetuneTask implements Task<{ x: Tensor }> {
 
   paramGroups(): ParamGroupSpec[] { return [{ name: 'backbone', params: this.#trainable }]; }
 
-  /** Mean over the batch of the combined squared distances; parts: each stage's mean d^2. */
+  /** Mean over the batch of the combined score (see `combine`); parts: each stage's mean d^2. */
   loss(batch: { x: Tensor }): LossOutput {
     const scores = this.lossAd.scoreFeatures(this.lossAd.features(batch.x));
     const parts: Record<string, Tensor> = {};

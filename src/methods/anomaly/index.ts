@@ -7,13 +7,13 @@ export {
   fitGaussian, ledoitWolf, ledoitWolfShrinkage, empiricalCovariance, principalComponents, resolveGaussianOptions, Gaussian,
   type CovarianceKind, type Projection, type GaussianOptions,
 } from './gaussian.js';
-export { GaussianAD, poolFeatures, type Combine, type GaussianADOptions, type Scores, type LoaderScores, type BatchSource } from './detector.js';
+export { GaussianAD, COMBINES, poolFeatures, type Combine, type GaussianADOptions, type Scores, type LoaderScores, type BatchSource } from './detector.js';
 export { auroc, chi2Cdf, chi2Sf, chi2Ppf, chi2Threshold, empiricalThreshold, gammaP, gammaQ, lnGamma } from './stats.js';
 export { rocCurve, rocAuc, trapezoid, tprAtFpr, labelComponents, proScore, type RocCurve, type ProResult } from './metrics.js';
 export { makeAnomalous, checkAugmentations, VALIDATION_AUGMENTATIONS, type ValidationAugmentation } from './augment.js';
 export { defaultAnomalyFinetuneConfig, validateAnomalyFinetuneConfig, type AnomalyFinetuneConfig } from './config.js';
 export { AnomalyFinetuneTask, createAnomalyFinetuneTask, collect, type SyncSource, type AnomalyFinetuneData, type EpochRecord } from './finetune.js';
-export { Padim, defaultPadimLayers, gaussianBlur, type PadimOptions } from './segment.js';
+export { Padim, PADIM_PAPER_RATIO, padimChannels, defaultPadimLayers, gaussianBlur, type PadimOptions } from './segment.js';
 export { writeOverlay, overlayPixels, jet, type OverlayInput } from './overlay.js';
 export { imageMetrics, segmentationMetrics, compareBaselines, BASELINES, type ImageMetrics, type SegmentationMetrics } from './evaluate.js';
 export { runAnomaly, anomalyConfig, ANOMALY_DEFAULTS, type AnomalyReport, type AnomalyRow } from './run.js';

@@ -36,7 +36,7 @@ export const ANOMALY_DEFAULTS = {
 } as const;
 
 /** Segmentation results without the maps. */
-interface SegmentRow { pixelAuroc: number; pro: number; imageAuroc: number }
+interface SegmentRow { pixelAuroc: number; pro: number; imageAuroc: number; channels: number }
 /** Fine-tuning results: test AUROCs refitted on all normal training images with the selected / last weights, the validation's history. */
 interface FinetuneRow {
   selectedEpoch: number; selectedValAuroc: number; selected: ImageMetrics; last: ImageMetrics; lastEpoch: number;
@@ -83,8 +83,8 @@ async function gaussianMetrics(model: FeatureModel, o: GaussianADOptions, fit: D
 }
 
 /** PaDiM on the model's current weights; overlays of the first `n` test images (defective ones first) when dir is given. */
-async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: number, overlays: { dir: string; n: number } | null, f: Feed): Promise<SegmentRow> {
-  const padim = new Padim(model);
+async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: number, channels: AnomalyFinetuneConfig['padimChannels'], overlays: { dir: string; n: number } | null, f: Feed): Promise<SegmentRow> {
+  const padim = new Padim(model, { channels, channelSeed: seed });
   const { x, y } = collect(plain(test, seed, f));
   try {
     const loader = plain(fit, seed, f);
@@ -106,7 +106,7 @@ async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: n
         }, range);
       }
     }
-    return { pixelAuroc: r.pixelAuroc, pro: r.pro, imageAuroc: r.imageAuroc };
+    return { pixelAuroc: r.pixelAuroc, pro: r.pro, imageAuroc: r.imageAuroc, channels: padim.channelIndex!.length };
   } finally { padim.dispose(); torch.dispose(x, y); }
 }
 
@@ -192,11 +192,11 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
       log(`  Gaussian AD: image AUROC ${row.gaussianAD.auroc.toFixed(4)}`);
       if (a.baselines) row.baselines = await compareBaselines(model, plain(data.train, a.seed, feed), plain(data.test, a.seed, feed), m.stages ?? undefined);
       const catDir = join(outDir, category);
-      if (a.segment) row.segmentation = { pretrained: await segment(model, data.train, data.test, a.seed, a.finetune ? null : { dir: join(catDir, 'overlays'), n: a.overlays }, feed) };
+      if (a.segment) row.segmentation = { pretrained: await segment(model, data.train, data.test, a.seed, config.method.padimChannels, a.finetune ? null : { dir: join(catDir, 'overlays'), n: a.overlays }, feed) };
       if (a.finetune) {
         row.finetune = await finetune(model, config, adOpts, { train: data.train, fit, val, test: data.test }, a, join(catDir, 'finetune'), o, feed);
         log(`  fine-tuned: selected epoch ${row.finetune.selectedEpoch} AUROC ${row.finetune.selected.auroc.toFixed(4)}; last epoch ${row.finetune.lastEpoch} ${row.finetune.last.auroc.toFixed(4)}`);
-        if (a.segment) row.segmentation!.finetuned = await segment(model, data.train, data.test, a.seed, { dir: join(catDir, 'overlays'), n: a.overlays }, feed);
+        if (a.segment) row.segmentation!.finetuned = await segment(model, data.train, data.test, a.seed, config.method.padimChannels, { dir: join(catDir, 'overlays'), n: a.overlays }, feed);
       }
       rows.push(row);
     } finally {

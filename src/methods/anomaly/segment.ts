@@ -1,7 +1,9 @@
 /**
  * @module Anomaly segmentation with one Gaussian per feature-map location (PaDiM, Defard et al. 2021; the
  * segmentation route (i) of spec 2(b)) [R]: the taps `layers` of a FeatureModel are resized (nearest) to the
- * first layer's resolution and concatenated into an embedding [D] per location; each location gets a mean and
+ * first layer's resolution and concatenated into an embedding per location, of which a seeded random subset of
+ * d channels is kept (PaDiM's random dimensionality reduction; default d = round(100/448 x D), the paper's
+ * ResNet-18 ratio; 'all' keeps every channel); each location gets a mean and
  * an unbiased covariance + eps I (PaDiM: eps 0.01), accumulated over batches as sums; the score of a location is
  * the Mahalanobis distance (not squared, as PaDiM), upsampled bilinearly to the image size and smoothed by a
  * Gaussian of std `sigma` pixels (reflect padding); the image score is the map's maximum.
@@ -10,7 +12,11 @@ import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { interpolate, pad } from '../../core/nn/functional.js';
+import { Rng } from '../../core/rng.js';
 import type { FeatureModel } from '../../models/index.js';
+
+/** PaDiM's random channel subset for ResNet-18: 100 of the 448 concatenated channels of layer1..3 (paper, Sec. 4.1; official code t_d = 448, d = 100). */
+export const PADIM_PAPER_RATIO = 100 / 448;
 
 /** Options of Padim. */
 export interface PadimOptions {
@@ -20,6 +26,22 @@ export interface PadimOptions {
   eps?: number;
   /** Std of the Gaussian smoothing of score maps, in image pixels (default 1; 0 = none). */
   sigma?: number;
+  /**
+   * Channels kept of the D concatenated ones, drawn at random without replacement (PaDiM): a count d in 1..D,
+   * 'paper' (default: round(PADIM_PAPER_RATIO x D), at least 1) or 'all' (no subset).
+   */
+  channels?: number | 'paper' | 'all';
+  /** Seed of the channel draw (default 0); the same seed and D give the same subset. */
+  channelSeed?: number;
+}
+
+/** The kept channels (ascending) of D concatenated channels: the first d of a seeded permutation, sorted; every channel for 'all'. */
+export function padimChannels(total: number, channels: number | 'paper' | 'all' = 'paper', seed = 0): number[] {
+  if (!Number.isSafeInteger(total) || total < 1) throw new RangeError(`padimChannels: total must be a positive integer, got ${total}`);
+  if (channels === 'all') return Array.from({ length: total }, (_, i) => i);
+  const d = channels === 'paper' ? Math.max(1, Math.round(PADIM_PAPER_RATIO * total)) : channels;
+  if (!Number.isSafeInteger(d) || d < 1 || d > total) throw new ConfigError(`padim channels must be an integer in 1..${total} (the concatenated channels), 'paper' or 'all', got ${JSON.stringify(channels)}`);
+  return Rng.derive(seed, 'padim-channels', total).permutation(total).slice(0, d).sort((a, b) => a - b);
 }
 
 /** Default layers of a model: stage taps other than stem/pool/logits, without the deepest (all if only one). */
@@ -53,6 +75,9 @@ export class Padim {
   readonly layers: string[];
   readonly eps: number;
   readonly sigma: number;
+  readonly channels: number | 'paper' | 'all';
+  readonly channelSeed: number;
+  #index: number[] | null = null; // kept channels, fixed at the first embedding
   #sum: Tensor | null = null; // [L, D]
   #outer: Tensor | null = null; // [L, D, D]
   #n = 0;
@@ -67,9 +92,18 @@ export class Padim {
     this.sigma = o.sigma ?? 1;
     if (!(this.eps >= 0) || !Number.isFinite(this.eps)) throw new ConfigError(`padim eps must be a finite number >= 0, got ${o.eps}`);
     if (!(this.sigma >= 0) || !Number.isFinite(this.sigma)) throw new ConfigError(`padim sigma must be a finite number >= 0, got ${o.sigma}`);
+    this.channels = o.channels ?? 'paper';
+    this.channelSeed = o.channelSeed ?? 0;
+    if (this.channels !== 'paper' && this.channels !== 'all' && !(Number.isSafeInteger(this.channels) && this.channels >= 1)) {
+      throw new ConfigError(`padim channels must be a positive integer, 'paper' or 'all', got ${JSON.stringify(o.channels)}`);
+    }
+    if (!Number.isSafeInteger(this.channelSeed)) throw new ConfigError(`padim channelSeed must be a safe integer, got ${JSON.stringify(o.channelSeed)}`);
   }
 
-  /** Embeddings [N, L, D] (float64) of images x (eval mode, no grad). */
+  /** The kept channel indices into the concatenated embedding (known after the first embedding; null before). */
+  get channelIndex(): number[] | null { return this.#index ? [...this.#index] : null; }
+
+  /** Embeddings [N, L, d] (float64) of images x, the kept channels only (eval mode, no grad). */
   embed(x: Tensor): Tensor {
     const was = this.model.training;
     this.model.eval();
@@ -81,7 +115,10 @@ export class Padim {
         const [h, w] = [first.size(2), first.size(3)];
         this.#grid = [h, w];
         const maps = this.layers.map((l) => { const t = taps.get(l)!; return t.size(2) === h && t.size(3) === w ? t : interpolate(t, { size: [h, w], mode: 'nearest' }); });
-        const e = torch.cat(maps, 1); // [N, D, h, w]
+        const all = torch.cat(maps, 1); // [N, D, h, w]
+        this.#index ??= padimChannels(all.size(1), this.channels, this.channelSeed);
+        if (this.#index[this.#index.length - 1]! >= all.size(1)) throw new RangeError(`Padim: the embedding has ${all.size(1)} channels, fewer than at the first call`);
+        const e = this.#index.length === all.size(1) ? all : all.indexSelect(1, torch.tensor(Int32Array.from(this.#index)).to('int64'));
         return e.flatten(2).transpose(1, 2).to('float64').contiguous(); // [N, L, D]
       }));
     } finally { if (was) this.model.train(true); }

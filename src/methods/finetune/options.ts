@@ -3,6 +3,12 @@
  * runQuickstart (`adaptune quickstart`), with their defaults: the one definition of each option, from which the
  * run functions' options types, their checks, the CLI flags and the --help texts come (src/core/options.ts says
  * how to add one). No native code.
+ *
+ * Adding an option to finetune, pretrain or quickstart: one entry in FINETUNE_OPTIONS / PRETRAIN_OPTIONS /
+ * QUICKSTART_OPTIONS below (e.g. `maxSteps: opt.int({ min: 1, doc: 'stop after N optimizer steps' })`); the run
+ * function's options type, the check of a library call, the flag and --help follow; read it in run.ts /
+ * pretrain.ts / src/recipes/quickstart.ts. `data` and `labelsPerClass` are shared entries (src/train/options.ts:
+ * taskOption, labelsOption) whose parse functions decide what a value may be.
  */
 import { opt, type OptionValues } from '../../core/options.js';
 import { MODEL_NAMES, type ModelNameOption } from '../../models/names.js';

@@ -5,7 +5,7 @@
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
-import { asComplex, fro2, herm, rowEnergy } from './complex.js';
+import { abs2, asComplex, fro2, herm, rowEnergy } from './complex.js';
 
 /** The denoiser's outputs for pseudo-observations R [B, N, D] at effective noise tau2 [B, 1, 1]. */
 export interface Denoised {
@@ -107,6 +107,13 @@ export interface AmpOptions {
   emInitActivity?: number;
   /** The Onsager form (default 'scalar'). */
   onsager?: OnsagerKind;
+  /**
+   * Run on unit-norm pilot columns (default true): Phi X = (Phi C^-1)(C X) with C = diag(||phi_n||), so the denoiser
+   * sees gains beta_n ||phi_n||^2 and the estimate is mapped back. An exact reparametrisation of the model; it removes
+   * the 1/sqrt(L) spread of ||phi_n||^2 that the iteration (built for unit columns) otherwise turns into per-device bias
+   * (README, "Finite size"). false: the plain iteration on Phi.
+   */
+  columnNorm?: boolean;
   /** The true X [B, N, D]: with it, errTrace records sum ||X_t - X||^2 after every iteration. */
   truth?: Tensor;
 }
@@ -134,8 +141,23 @@ function tauSq(z: Tensor): Tensor {
   return fro2(z).div(l * d).clamp(1e-12, null);
 }
 
+/** ||phi_n||^2 per pilot column: [N] for Phi [L, N], [B, N] for [B, L, N]. */
+export function columnEnergy(phi: Tensor): Tensor { return torch.tidy(() => abs2(phi).sum([-2])); }
+
 /** MMV-AMP (Liu-Yu, spec 6(b)) on Y [B, L, D] with known gains beta0 [B, N]; with em the prior and noise are learned by EM. */
 export function mmvAmp(y: Tensor, phi: Tensor, beta0: Tensor, o: AmpOptions): AmpResult {
+  if (o.columnNorm === false) return mmvAmpRaw(y, phi, beta0, o, null);
+  return torch.tidy(() => {
+    const c2 = columnEnergy(phi).clamp(1e-12, null); // [N] or [B, N]
+    const inv = asComplex(c2.rsqrt().unsqueeze(-1)); // [(B,) N, 1]: maps the rows of C X back to X
+    const phiN = phi.mul(asComplex(c2.rsqrt().unsqueeze(-2)));
+    const r = mmvAmpRaw(y, phiN, beta0.mul(c2), o, inv);
+    return { ...r, x: r.x.mul(inv) };
+  });
+}
+
+/** The iteration on the given Phi; rowScale (or null) maps its X to the caller's X for errTrace against o.truth. */
+function mmvAmpRaw(y: Tensor, phi: Tensor, beta0: Tensor, o: AmpOptions, rowScale: Tensor | null): AmpResult {
   return torch.tidy(() => {
     const [b, l] = y.shape as [number, number, number];
     const n = phi.shape[phi.ndim - 1]!;
@@ -162,7 +184,7 @@ export function mmvAmp(y: Tensor, phi: Tensor, beta0: Tensor, o: AmpOptions): Am
       torch.dispose(st);
       st = next;
       if (o.truth) {
-        errTrace.push(torch.tidy(() => fro2(st.x.sub(o.truth!)).sum().item() as number));
+        errTrace.push(torch.tidy(() => fro2((rowScale ? st.x.mul(rowScale) : st.x).sub(o.truth!)).sum().item() as number));
         tau2Trace.push(st.rTau2.mean().item() as number);
       }
     }

@@ -35,6 +35,8 @@ export interface BaselineConfig {
   ampDetect: 'llr' | 'posterior';
   /** AMP's Onsager coefficient: 'scalar' = (1/D) tr of the mean Jacobian (default: tracks state evolution), 'matrix' = the full D x D mean Jacobian (README). */
   ampOnsager: 'scalar' | 'matrix';
+  /** Run AMP on unit-norm pilot columns (an exact reparametrisation; default true: tracks the finite-N state evolution, README "Finite size"). */
+  ampColumnNorm: boolean;
   /** EM-AMP initial activity guess (the EM then learns lambda, the channel scale and sigma_w^2) [R]. */
   emInitActivity: number;
   /** Group-ISTA / FISTA iterations [R: 200]. */
@@ -104,7 +106,7 @@ export const defaultJadceConfig: JadceConfig = {
     pathLoss: false, innerRadius: 0.2, pathLossExponent: 3.76,
   },
   baselines: {
-    ampIterations: 100, ampDamping: 0.6, ampDetect: 'posterior', ampOnsager: 'scalar', emInitActivity: 0.1, istaIterations: 200, istaReg: 1,
+    ampIterations: 100, ampDamping: 0.6, ampDetect: 'posterior', ampOnsager: 'scalar', ampColumnNorm: true, emInitActivity: 0.1, istaIterations: 200, istaReg: 1,
     rowThreshold: 0.1, listaLayers: 10, listaWeights: 'full',
   },
   net: { layers: 8, emSweeps: 2, dimReduction: 'noise-floor', rankMargin: 1.2, learnDamping: true, onsager: 'scalar', detectThreshold: 0.5, channel: 'lmmse' },
@@ -126,7 +128,7 @@ const RULES: { [S in keyof JadceConfig]: Record<keyof JadceConfig[S], Check> } =
     snrMode: oneOf('per-symbol', 'per-slot'), pilots: oneOf('fixed', 'resampled'), pathLoss: bool, innerRadius: open01, pathLossExponent: pos,
   },
   baselines: {
-    ampIterations: int(1), ampDamping: half01, ampDetect: oneOf('llr', 'posterior'), ampOnsager: oneOf('scalar', 'matrix'), emInitActivity: open01, istaIterations: int(1), istaReg: pos,
+    ampIterations: int(1), ampDamping: half01, ampDetect: oneOf('llr', 'posterior'), ampOnsager: oneOf('scalar', 'matrix'), ampColumnNorm: bool, emInitActivity: open01, istaIterations: int(1), istaReg: pos,
     rowThreshold: pos, listaLayers: int(1), listaWeights: oneOf('full', 'tied'),
   },
   net: {
@@ -142,18 +144,20 @@ const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v ==
 export function validateJadceConfig(partial: unknown = {}): JadceConfig {
   if (!isPlain(partial)) throw new ConfigError(`jadce config must be an object, got ${JSON.stringify(partial)}`);
   for (const k of Object.keys(partial)) if (!(k in RULES)) throw new ConfigError(`unknown jadce config section '${k}' (known: ${Object.keys(RULES).join(', ')})`);
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const [section, rules] of Object.entries(RULES) as [keyof JadceConfig, Record<string, Check>][]) {
-    const given = partial[section] ?? {};
-    if (!isPlain(given)) throw new ConfigError(`jadce config section '${section}' must be an object, got ${JSON.stringify(given)}`);
-    for (const k of Object.keys(given)) if (!(k in rules)) throw new ConfigError(`unknown jadce config field '${section}.${k}' (known: ${Object.keys(rules).join(', ')})`);
-    const merged = { ...(defaultJadceConfig[section] as unknown as Record<string, unknown>), ...given };
+  /** One section: its defaults under the given fields, every field checked. */
+  const section = <K extends keyof JadceConfig>(name: K): JadceConfig[K] => {
+    const given = partial[name] ?? {};
+    if (!isPlain(given)) throw new ConfigError(`jadce config section '${name}' must be an object, got ${JSON.stringify(given)}`);
+    const rules: Record<string, Check> = RULES[name];
+    for (const k of Object.keys(given)) if (!(k in rules)) throw new ConfigError(`unknown jadce config field '${name}.${k}' (known: ${Object.keys(rules).join(', ')})`);
+    const merged = { ...defaultJadceConfig[name], ...given };
     for (const [k, [ok, range]] of Object.entries(rules)) {
-      if (!ok(merged[k])) throw new ConfigError(`jadce config field '${section}.${k}' must be ${range}, got ${JSON.stringify(merged[k])}`);
+      const v = (merged as Record<string, unknown>)[k];
+      if (!ok(v)) throw new ConfigError(`jadce config field '${name}.${k}' must be ${range}, got ${JSON.stringify(v)}`);
     }
-    out[section] = merged;
-  }
-  const c = out as unknown as JadceConfig;
+    return merged;
+  };
+  const c: JadceConfig = { scenario: section('scenario'), baselines: section('baselines'), net: section('net'), train: section('train') };
   if (c.scenario.pilotLength >= c.scenario.devices) throw new ConfigError(`jadce config field 'scenario.pilotLength' must be < scenario.devices (${c.scenario.devices}), got ${c.scenario.pilotLength}`);
   if (c.baselines.listaWeights === 'full' && c.scenario.pilots === 'resampled') {
     throw new ConfigError(`jadce config field 'baselines.listaWeights' must be 'tied' when scenario.pilots is 'resampled' (a learned W_t needs a fixed Phi)`);

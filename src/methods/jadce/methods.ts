@@ -45,7 +45,7 @@ export function runMethod(name: MethodName, s: Slots, cfg: JadceConfig, models: 
   const m = cfg.scenario.antennas;
   return torch.noGrad(() => torch.tidy(() => {
     if (name === 'amp' || name === 'em-amp') {
-      const r = mmvAmp(s.y, s.phi, s.beta, { iterations: b.ampIterations, damping: b.ampDamping, lambda: cfg.scenario.activity, em: name === 'em-amp', emInitActivity: b.emInitActivity, onsager: b.ampOnsager });
+      const r = mmvAmp(s.y, s.phi, s.beta, { iterations: b.ampIterations, damping: b.ampDamping, lambda: cfg.scenario.activity, em: name === 'em-amp', emInitActivity: b.emInitActivity, onsager: b.ampOnsager, columnNorm: b.ampColumnNorm });
       return { xHat: r.x, detected: (b.ampDetect === 'llr' ? r.piLlr : r.pi).ge(0.5).float(), score: r.logOdds, rank: m };
     }
     if (name === 'ista' || name === 'fista') {

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
+import { mergeConfig } from '../../train/config.js';
 import { validateJadceConfig, type JadceConfig, type ScenarioConfig } from './config.js';
 import { disposeModels, evaluateMethods, loadModels, saveModels, trainModels, type EvalRow } from './experiment.js';
 import { BASELINE_METHODS, type MethodName, type Models } from './methods.js';
@@ -16,13 +17,9 @@ import type { StageLog } from './train.js';
 /** A partial config (sections scenario, baselines, net, train), as from a file and flags. */
 export type JadceOverrides = Record<string, Record<string, unknown>>;
 
-/** defaults < each layer in order, section by section, validated (ConfigError names the field). */
-export function layerConfig(...layers: (JadceOverrides | Partial<JadceConfig> | undefined)[]): JadceConfig {
-  const merged: JadceOverrides = {};
-  for (const layer of layers) {
-    for (const [k, v] of Object.entries(layer ?? {})) merged[k] = { ...(merged[k] ?? {}), ...(v as Record<string, unknown>) };
-  }
-  return validateJadceConfig(merged);
+/** defaults < each layer in order (the engine's one deep merge, src/train/config.ts), validated (ConfigError names the field). */
+export function jadceConfig(...layers: (JadceOverrides | Partial<JadceConfig> | undefined)[]): JadceConfig {
+  return validateJadceConfig(mergeConfig<JadceOverrides>({}, ...layers));
 }
 
 const noLog = (): void => {};
@@ -35,7 +32,7 @@ export interface JadceTrainReport { command: string; config: JadceConfig; seed: 
 /** Trains the learned methods of one scenario; writes OUT/models.safetensors and OUT/train.json (refuses an OUT that holds models). */
 export function runJadceTrain(o: JadceTrainOptions): JadceTrainReport {
   const t0 = Date.now();
-  const cfg = layerConfig(o.overrides);
+  const cfg = jadceConfig(o.overrides);
   const out = resolve(o.out);
   if (existsSync(join(out, 'models.safetensors'))) throw new ConfigError(`${out} already holds trained models (models.safetensors); choose another output directory`);
   mkdirSync(out, { recursive: true });
@@ -77,17 +74,17 @@ export function runJadceEval(o: JadceEvalOptions): JadceEvalReport {
     const loaded = loadModels(join(resolve(o.from), 'models.safetensors'));
     models = loaded.models;
     seed = loaded.seed;
-    cfg = layerConfig(loaded.cfg, o.overrides);
+    cfg = jadceConfig(loaded.cfg, o.overrides);
     trained = [...(models.lista ? ['lista' as const] : []), ...(Object.keys(models.nets) as MethodName[])];
   } else {
-    cfg = layerConfig(o.overrides);
+    cfg = jadceConfig(o.overrides);
   }
   let sim: Simulator | undefined;
   try {
     const methods = o.methods ?? [...BASELINE_METHODS, ...trained];
     const missing = methods.filter((m) => !(BASELINE_METHODS as readonly string[]).includes(m) && !trained.includes(m));
     if (missing.length) throw new ConfigError(`methods ${missing.join(', ')} need trained models: pass the directory of a 'jadce train' run that trained them`);
-    const testScenario = layerConfig(cfg, { scenario: { ...o.testScenario } }).scenario;
+    const testScenario = jadceConfig(cfg, { scenario: { ...o.testScenario } }).scenario;
     if (testScenario.devices !== cfg.scenario.devices || testScenario.pilotLength !== cfg.scenario.pilotLength) {
       throw new ConfigError(`test scenario must keep scenario.devices and scenario.pilotLength (${cfg.scenario.devices}, ${cfg.scenario.pilotLength}): the pilots are shared`);
     }
@@ -108,35 +105,35 @@ export interface JadceSweepReport { command: string; out: string; rows: SummaryR
 /** The resumable L / SNR sweep (sweep.ts) with the layered config. */
 export function runJadceSweep(overrides: JadceOverrides | undefined, o: SweepOptions, command = '', log: (s: string) => void = noLog): JadceSweepReport {
   const t0 = Date.now();
-  const rows = runSweep(layerConfig(overrides), { ...o, out: resolve(o.out) }, log);
+  const rows = runSweep(jadceConfig(overrides), { ...o, out: resolve(o.out) }, log);
   return { command, out: resolve(o.out), rows, elapsedSec: (Date.now() - t0) / 1000 };
 }
 
 /** Options of runJadceSe: AMP against its state evolution over a grid of pilot lengths and SNRs. */
 export interface JadceSeOptions extends AmpVsSeOptions { overrides?: JadceOverrides; pilotLengths: number[]; snrs: number[]; out?: string; command?: string; log?: (s: string) => void }
 /** What runJadceSe returns (OUT/se.json, OUT/se-vs-amp.svg with out). */
-export interface JadceSeReport { command: string; scenario: ScenarioConfig; options: AmpVsSeOptions; rows: AmpVsSe[]; maxFinalGapDb: number; elapsedSec: number }
+export interface JadceSeReport { command: string; scenario: ScenarioConfig; options: AmpVsSeOptions; rows: AmpVsSe[]; maxFinalGapDb: number; maxFiniteGapDb: number; elapsedSec: number }
 
 /** AMP (the configured Onsager form, damping and iterations unless overridden in o) against SE at every (L, SNR). */
 export function runJadceSe(o: JadceSeOptions): JadceSeReport {
   const t0 = Date.now();
-  const cfg = layerConfig(o.overrides);
+  const cfg = jadceConfig(o.overrides);
   const rows: AmpVsSe[] = [];
   for (const l of o.pilotLengths) {
     for (const snr of o.snrs) {
-      const sc = layerConfig(cfg, { scenario: { pilotLength: l, snrDb: snr } }).scenario;
-      const r = ampVsSe(sc, o);
+      const sc = jadceConfig(cfg, { scenario: { pilotLength: l, snrDb: snr } }).scenario;
+      const r = ampVsSe(sc, { ...o, columnNorm: o.columnNorm ?? cfg.baselines.ampColumnNorm });
       rows.push(r);
-      o.log?.(`L=${l} SNR=${snr} dB: AMP ${r.ampFinalDb.toFixed(2)} dB, SE ${r.seFinalDb.toFixed(2)} dB, gap ${r.finalGapDb.toFixed(2)} dB (max over iterations ${r.maxGapDb.toFixed(2)}), P_e ${r.pe.toFixed(4)}`);
+      o.log?.(`L=${l} SNR=${snr} dB: AMP ${r.ampFinalDb.toFixed(2)} dB, finite-N SE ${r.seFiniteFinalDb.toFixed(2)} dB (gap ${r.finiteGapDb.toFixed(2)}), large-system SE ${r.seFinalDb.toFixed(2)} dB (gap ${r.finalGapDb.toFixed(2)}), P_e ${r.pe.toFixed(4)}`);
     }
   }
   const { overrides: _o, pilotLengths: _l, snrs: _s, out: _out, command: _c, log: _g, ...opts } = o;
-  const rep: JadceSeReport = { command: o.command ?? '', scenario: cfg.scenario, options: opts, rows, maxFinalGapDb: Math.max(...rows.map((r) => Math.abs(r.finalGapDb))), elapsedSec: (Date.now() - t0) / 1000 };
+  const rep: JadceSeReport = { command: o.command ?? '', scenario: cfg.scenario, options: opts, rows, maxFinalGapDb: Math.max(...rows.map((r) => Math.abs(r.finalGapDb))), maxFiniteGapDb: Math.max(...rows.map((r) => Math.abs(r.finiteGapDb))), elapsedSec: (Date.now() - t0) / 1000 };
   if (o.out) {
     const out = resolve(o.out);
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'se.json'), JSON.stringify(rep) + '\n');
-    writeFileSync(join(out, 'se-vs-amp.svg'), seGridPlot(rows, `AMP (${o.onsager} Onsager, damping ${o.damping}, ${o.iterations} it.) vs SE, N=${cfg.scenario.devices} M=${cfg.scenario.antennas}`));
+    writeFileSync(join(out, 'se-vs-amp.svg'), seGridPlot(rows, `AMP (${o.onsager} Onsager, damping ${o.damping}, ${o.iterations} it.${(o.columnNorm ?? cfg.baselines.ampColumnNorm) ? ', unit columns' : ''}) vs SE, N=${cfg.scenario.devices} M=${cfg.scenario.antennas}`));
   }
   return rep;
 }

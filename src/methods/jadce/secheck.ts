@@ -7,7 +7,7 @@ import { mmvAmp, type OnsagerKind } from './amp.js';
 import { fro2 } from './complex.js';
 import type { ScenarioConfig } from './config.js';
 import { linePlot } from './plot.js';
-import { stateEvolution } from './se.js';
+import { finiteStateEvolution, stateEvolution } from './se.js';
 import { disposeSlots, Simulator } from './simulate.js';
 
 /** Options of ampVsSe. */
@@ -20,6 +20,8 @@ export interface AmpVsSeOptions {
   /** Pilot and slot seed (the pilot matrix is drawn from it, fixed over the slots). */
   seed: number;
   seSamples: number;
+  /** AMP on unit-norm pilot columns (mmvAmp's columnNorm; default true); the finite-N SE's prior follows it. */
+  columnNorm?: boolean;
 }
 
 /** One scenario's AMP and SE trajectories (dB), their gaps and the detection error of AMP's posterior rule. */
@@ -27,7 +29,15 @@ export interface AmpVsSe {
   pilotLength: number;
   snrDb: number;
   ampDb: number[];
+  /** The large-system SE (activity lambda, unit columns) per iteration. */
   seDb: number[];
+  /** The finite-N SE (se.ts finiteStateEvolution: averaged over the Binomial number of active devices, column norms with columnNorm). */
+  seFiniteDb: number[];
+  seFiniteFinalDb: number;
+  /** AMP's final NMSE minus the finite-N SE's. */
+  finiteGapDb: number;
+  iterations: number;
+  slots: number;
   /** AMP's and SE's final NMSE (mean over the last tenth of the iterations, at least 1) and their difference; the largest |gap| over iterations. */
   ampFinalDb: number;
   seFinalDb: number;
@@ -46,7 +56,7 @@ export function ampVsSe(sc: ScenarioConfig, o: AmpVsSeOptions): AmpVsSe {
       const s = sim.sample(Math.min(o.batch, o.slots - done));
       try {
         torch.noGrad(() => torch.tidy(() => {
-          const r = mmvAmp(s.y, s.phi, s.beta, { iterations: o.iterations, damping: o.damping, lambda: sc.activity, em: false, onsager: o.onsager, truth: s.x });
+          const r = mmvAmp(s.y, s.phi, s.beta, { iterations: o.iterations, damping: o.damping, lambda: sc.activity, em: false, onsager: o.onsager, columnNorm: o.columnNorm ?? true, truth: s.x });
           r.errTrace!.forEach((e, t) => { err[t]! += e; });
           energy += fro2(s.x).sum().item() as number;
           wrong += r.pi.ge(0.5).float().sub(s.active).abs().sum().item() as number;
@@ -64,8 +74,12 @@ export function ampVsSe(sc: ScenarioConfig, o: AmpVsSeOptions): AmpVsSe {
   const gaps = ampDb.map((a, t) => a - seDb[t]!);
   const k = Math.max(1, Math.floor(o.iterations / 10));
   const tail = (xs: number[]): number => xs.slice(-k).reduce((a, b) => a + b, 0) / k;
-  const ampFinalDb = tail(ampDb), seFinalDb = tail(seDb);
-  return { pilotLength: sc.pilotLength, snrDb: sc.snrDb, ampDb, seDb, ampFinalDb, seFinalDb, finalGapDb: ampFinalDb - seFinalDb, maxGapDb: Math.max(...gaps.map(Math.abs)), pe: wrong / devices };
+  const seFiniteDb = finiteStateEvolution(sc, { iterations: o.iterations, samples: Math.min(o.seSamples, 50000), seed: o.seed + 199, columnNorm: o.columnNorm ?? true }).nmseDb;
+  const ampFinalDb = tail(ampDb), seFinalDb = tail(seDb), seFiniteFinalDb = tail(seFiniteDb);
+  return {
+    pilotLength: sc.pilotLength, snrDb: sc.snrDb, ampDb, seDb, seFiniteDb, ampFinalDb, seFinalDb, seFiniteFinalDb, finalGapDb: ampFinalDb - seFinalDb,
+    finiteGapDb: ampFinalDb - seFiniteFinalDb, maxGapDb: Math.max(...gaps.map(Math.abs)), pe: wrong / devices, iterations: o.iterations, slots: o.slots,
+  };
 }
 
 /** An SVG of the final NMSE of AMP and SE against the SNR, one pair of lines per pilot length. */
@@ -77,6 +91,7 @@ export function seGridPlot(rows: AmpVsSe[], title: string): string {
     return [
       { name: `AMP L=${l}`, y: at((r) => r.ampFinalDb), spread: snrs.map(() => 0) },
       { name: `SE L=${l}`, y: at((r) => r.seFinalDb), spread: snrs.map(() => 0) },
+      { name: `finite-N SE L=${l}`, y: at((r) => r.seFiniteFinalDb), spread: snrs.map(() => 0) },
     ];
   });
   return linePlot(title, 'SNR (dB)', 'NMSE (dB)', snrs, series);

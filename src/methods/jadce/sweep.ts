@@ -6,7 +6,7 @@ import { disposeModels, evaluateMethods, trainModels, type EvalRow } from './exp
 import type { MethodName } from './methods.js';
 import { linePlot } from './plot.js';
 import { ROC_PFA } from './metrics.js';
-import { stateEvolution } from './se.js';
+import { finiteStateEvolution, stateEvolution } from './se.js';
 
 export interface SweepOptions {
   pilotLengths: number[];
@@ -25,7 +25,7 @@ export interface SweepOptions {
 }
 
 /** One (pilot length, SNR, seed) result. */
-export interface PointRecord { pilotLength: number; snrDb: number; seed: number; rows: EvalRow[]; trainSec: Record<string, number>; seDb?: number }
+export interface PointRecord { pilotLength: number; snrDb: number; seed: number; rows: EvalRow[]; trainSec: Record<string, number>; seDb?: number; seFiniteDb?: number }
 
 /** A metric's mean and (population) std over seeds. */
 export interface Stat { mean: number; std: number; n: number }
@@ -67,6 +67,8 @@ export function runSweep(cfg: JadceConfig, o: SweepOptions, log: (s: string) => 
           const se = stateEvolution(c.scenario, { iterations: c.baselines.ampIterations, samples: o.seSamples, seed });
           const k = Math.max(1, Math.floor(se.nmseDb.length / 10));
           rec.seDb = se.nmseDb.slice(-k).reduce((a, b) => a + b, 0) / k;
+          const fin = finiteStateEvolution(c.scenario, { iterations: c.baselines.ampIterations, samples: Math.min(o.seSamples, 50000), seed, columnNorm: c.baselines.ampColumnNorm });
+          rec.seFiniteDb = fin.nmseDb.slice(-k).reduce((a, b) => a + b, 0) / k;
         }
         appendFileSync(join(o.out, 'points.jsonl'), JSON.stringify(rec) + '\n');
         done.push(rec);
@@ -127,12 +129,13 @@ function writePlots(rows: SummaryRow[], o: SweepOptions, points: PointRecord[]):
       const at = xs.map((x) => rows.find((r) => r.method === m && r[key] === x && fixed(r)));
       return { name: m, y: at.map((r) => r?.[metric].mean ?? NaN), spread: at.map((r) => r?.[metric].std ?? 0) };
     });
-    if (metric === 'nmseDb' && points.some((p) => p.seDb !== undefined)) {
+    for (const [field, name] of [['seDb', 'SE (AMP)'], ['seFiniteDb', 'finite-N SE']] as const) {
+      if (metric !== 'nmseDb' || !points.some((p) => p[field] !== undefined)) continue;
       const se = xs.map((x) => {
-        const ps = points.filter((p) => p[key] === x && (key === 'pilotLength' ? p.snrDb === o.fixedSnr : p.pilotLength === o.fixedPilotLength) && p.seDb !== undefined);
-        return ps.length ? stat(ps.map((p) => p.seDb!)) : null;
+        const ps = points.filter((p) => p[key] === x && (key === 'pilotLength' ? p.snrDb === o.fixedSnr : p.pilotLength === o.fixedPilotLength) && p[field] !== undefined);
+        return ps.length ? stat(ps.map((p) => p[field]!)) : null;
       });
-      series.push({ name: 'SE (AMP)' as MethodName, y: se.map((s) => s?.mean ?? NaN), spread: se.map((s) => s?.std ?? 0) });
+      series.push({ name: name as MethodName, y: se.map((v) => v?.mean ?? NaN), spread: se.map((v) => v?.std ?? 0) });
     }
     writeFileSync(join(o.out, file), linePlot(title, key === 'pilotLength' ? 'pilot length L' : 'SNR (dB)', metric === 'pe' ? 'detection error rate' : 'NMSE (dB)', xs, series, metric === 'pe'));
   };

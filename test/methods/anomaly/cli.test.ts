@@ -41,7 +41,9 @@ test('runAnomaly: a tiny synthetic run with fine-tuning and segmentation writes 
     assert.ok(v >= 0 && v <= 1, String(v));
   }
   assert.deepEqual(Object.keys(row.gaussianAD.stages), ['stem', 'layer1', 'layer2', 'layer3']);
-  assert.deepEqual(Object.keys(row.baselines!), ['ledoit-wolf', 'empirical', 'npca-0.99', 'npca-0.95', 'pca-0.99', 'sed', 'l2']);
+  assert.deepEqual(Object.keys(row.baselines!), ['ledoit-wolf', 'ledoit-wolf-sum', 'empirical', 'npca-0.99', 'npca-0.95', 'pca-0.99', 'sed', 'l2']);
+  assert.equal(r.config.method.combine, 'mean-distance', 'the official combination is the default');
+  assert.equal(row.segmentation!.pretrained.channels, 11, "PaDiM's random subset: round(48 x 100/448) of layer1 + layer2's 48 channels");
   assert.equal(row.baselines!['ledoit-wolf']!.auroc, row.gaussianAD.auroc, 'the same features and fit give the same AUROC');
   assert.equal(row.finetune!.history[0]!.epoch, 0);
   assert.ok(row.finetune!.history.length >= 2);
@@ -52,4 +54,12 @@ test('runAnomaly: a tiny synthetic run with fine-tuning and segmentation writes 
   assert.equal(readdirSync(join(out, 'grating', 'overlays')).filter((f) => f.endsWith('-defect.png')).length, 2);
   assert.ok(existsSync(join(out, 'grating', 'finetune', 'metrics.jsonl')));
   rmSync(out, { recursive: true, force: true });
+  // the old combination and every PaDiM channel through --set
+  const out2 = mkdtempSync(join(tmpdir(), 'adaptune-anomaly-cli-'));
+  const argv2 = ['anomaly', '--segment', '--train-size', '20', '--test-good', '6', '--test-defect', '6', '--overlays', '0', '--threads', '1', '--set', 'method.combine=sum', '--set', 'method.padimChannels=all', '--out', out2];
+  const r2 = await runAnomaly(parseAnomaly(argv2.slice(1)) as AnomalyArgs, { argv: argv2, quiet: true });
+  assert.equal(r2.config.method.combine, 'sum');
+  assert.equal(r2.rows[0]!.segmentation!.pretrained.channels, 48);
+  assert.equal(r2.rows[0]!.gaussianAD.auroc, row.baselines!['ledoit-wolf-sum']!.auroc, 'combine sum = the ledoit-wolf-sum baseline on the same data');
+  rmSync(out2, { recursive: true, force: true });
 });

@@ -113,7 +113,7 @@ test('PCA / NPCA keep the documented components; two shifted Gaussians separate 
   }
   // through the detector, two stages of the same features, chi-square threshold near the nominal FPR
   const model = createModel('small_cnn', { channels: [2, 2], inputSize: 8 });
-  const ad = new GaussianAD(model, { stages: ['block1', 'block2'] });
+  const ad = new GaussianAD(model, { stages: ['block1', 'block2'], combine: 'sum' });
   ad.fitFeatures(new Map([['block1', train], ['block2', train]]));
   const r = ad.scoreFeatures(new Map([['block1', normal], ['block2', anomal]]));
   assert.deepEqual([...r.stages.keys()], ['block1', 'block2']);
@@ -160,17 +160,59 @@ test('end to end: GaussianAD on a tiny small_cnn separates stripe orientations; 
   assert.ok(a >= 0.9, `AUROC ${a}`);
   const tEmp = ad.empiricalThreshold(r.combined.slice(0, 24), 0.1);
   assert.ok(r.combined.slice(0, 24).filter((v) => v > tEmp).length <= 2);
-  for (const combine of ['normalized', 'max'] as const) {
+  assert.equal(ad.combine, 'mean-distance');
+  assert.throws(() => ad.chiSquareThreshold(0.05), /mean-distance.*empiricalThreshold/);
+  for (const combine of ['normalized', 'max', 'sum'] as const) {
     const ad2 = new GaussianAD(model, { combine, covariance: 'empirical' });
     await ad2.fit(new DataLoader(train, { batchSize: 16, seed: 1, prefetch: false }));
     const r2 = await ad2.scoreAll(new DataLoader(testSet, { batchSize: 16, seed: 1, shuffle: false, prefetch: false }));
     assert.ok(auroc(r2.combined, r2.labels) > 0.8, combine);
     if (combine === 'normalized') assert.throws(() => ad2.chiSquareThreshold(0.05), /empiricalThreshold/);
+    else if (combine === 'sum') assert.ok(Math.abs(ad2.chiSquareThreshold(0.05) - 21.02607) < 1e-4, 'chi2.ppf(0.95, 12): 4 + 8 dims'); // chi-square table, df 12: 21.026
     else assert.ok(ad2.chiSquareThreshold(0.05) > 1);
     ad2.dispose();
   }
-  assert.throws(() => new GaussianAD(model, { combine: 'mean' as never }), /combine must be/);
+  assert.throws(() => new GaussianAD(model, { combine: 'mean' as never }), /combine must be 'mean-distance', 'sum'/);
   assert.throws(() => ad.gaussian('pool'), /not fitted/);
   ad.dispose(); model.dispose(); train.dispose(); testSet.dispose();
+  assert.equal(torch.liveTensors(), live, 'tensor leak');
+});
+
+test("combine: the default averages the non-squared distances (official code) and ranks differently from the squared sum", () => {
+  const live = torch.liveTensors();
+  const model = createModel('small_cnn', { channels: [4, 8], inputSize: 16, globalPool: true });
+  // identity covariance: d_l^2 = ||f_l - mu_l||^2; the fitting features of both stages have mean 0
+  const fit = new Map([['block1', torch.tensor([[-1], [1]], { dtype: 'float64' })], ['block2', torch.tensor([[-1], [1]], { dtype: 'float64' })]]);
+  // image a: distances (3, 0) -> squared sum 9, mean distance 1.5; image b: (2, 2) -> squared sum 8, mean distance 2
+  const probe = new Map([['block1', torch.tensor([[3], [2]], { dtype: 'float64' })], ['block2', torch.tensor([[0], [2]], { dtype: 'float64' })]]);
+  const labels = [0, 1]; // b is the anomaly
+  const scores = (combine?: 'sum' | 'mean-distance'): number[] => {
+    const ad = new GaussianAD(model, { covariance: 'identity', ...(combine ? { combine } : {}) });
+    try {
+      ad.fitFeatures(fit);
+      return torch.tidy(() => {
+        const r = ad.scoreFeatures(probe);
+        assert.deepEqual(arr(r.stages.get('block1')!), [9, 4], 'per-stage scores stay squared distances');
+        return arr(r.combined);
+      });
+    } finally { ad.dispose(); }
+  };
+  const official = scores();
+  assert.ok(Math.abs(official[0]! - 1.5) < 1e-12 && Math.abs(official[1]! - 2) < 1e-12, `mean distances ${official}`);
+  assert.deepEqual(scores('mean-distance'), official);
+  assert.deepEqual(scores('sum'), [9, 8]);
+  assert.equal(auroc(official, labels), 1, 'official combination ranks b above a');
+  assert.equal(auroc(scores('sum'), labels), 0, 'the squared sum ranks a above b');
+  // the fine-tuning loss goes through the same combination: its gradient is finite at the mean itself (d = 0)
+  const ad = new GaussianAD(model, { covariance: 'identity' });
+  ad.fitFeatures(fit);
+  const x = torch.zeros([1, 1], { dtype: 'float64' }).requiresGrad_(true);
+  const r = ad.scoreFeatures(new Map([['block1', x], ['block2', x]]));
+  const loss = r.combined.sum();
+  loss.backward();
+  const grad = x.grad!;
+  assert.ok(Number.isFinite(grad.item() as number), 'finite gradient at d = 0');
+  torch.dispose([grad, loss, x, r.combined, ...r.stages.values(), ...fit.values(), ...probe.values()]);
+  ad.dispose(); model.dispose();
   assert.equal(torch.liveTensors(), live, 'tensor leak');
 });

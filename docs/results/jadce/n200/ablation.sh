@@ -1,4 +1,6 @@
 #!/bin/sh
+# (First session: its amp/em-amp records used raw pilot columns; the default is now unit columns. To reproduce them, add
+# "baselines": { "ampColumnNorm": false } to the config. The network rows do not depend on this option.)
 # Equal-budget ablations and the mismatch experiment, N=200 M=16 L=24 10 dB, seeds (pilots and training) 0 1 2.
 # Every network variant: same maximum steps (8 x 15 inner + 7 x 5 outer + 200 final; e2e: all 355 at the inner lr), same lr
 # (chosen on validation, lr.sh), same early stopping on 256 validation slots. From the repository root after the build.

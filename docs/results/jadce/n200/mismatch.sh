@@ -1,4 +1,6 @@
 #!/bin/sh
+# (First session: its amp/em-amp records used raw pilot columns; the default is now unit columns. To reproduce them, add
+# "baselines": { "ampColumnNorm": false } to the config. The network rows do not depend on this option.)
 # EM under mismatch: the seed-s models of ablation.sh (trained at activity 0.05, no path loss, 10 dB) tested on slots of a
 # changed scenario with the same pilots; AMP keeps the trained scenario's prior (activity 0.05), EM-AMP fits its own.
 D=docs/results/jadce/n200

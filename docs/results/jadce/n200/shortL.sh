@@ -1,4 +1,6 @@
 #!/bin/sh
+# (First session: its amp/em-amp records used raw pilot columns; the default is now unit columns. To reproduce them, add
+# "baselines": { "ampColumnNorm": false } to the config. The network rows do not depend on this option.)
 # The network at shorter pilots (L = 20 and 16, 10 dB): same config and budget as ablation.sh, net and AMP on the same
 # 2,000 test slots per seed, seeds 0 1 2. From the repository root after the build.
 D=docs/results/jadce/n200

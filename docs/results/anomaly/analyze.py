@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Tables of docs/results/anomaly.md (issue 19) from the per-run records in records/ (each the --json output of one
+`adaptune anomaly` run, named as in commands.tsv). Usage: python3 analyze.py [SECTION...] with SECTION among
+defect, defect-ft, fm-base, fm-ft, fm-c5 (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
+Spread = sample std over seeds (n - 1); the mean over categories/classes is taken per seed first."""
+import json, os, statistics as st, sys
+from glob import glob
+
+R = os.environ.get('ANOMALY_RECORDS') or os.path.join(os.path.dirname(os.path.abspath(__file__)), 'records')
+CATS = ['grating', 'checkerboard', 'blobs', 'gabor-noise', 'rings']
+FT_CATS = ['checkerboard', 'blobs', 'gabor-noise', 'rings']
+LRS = ['1e-4', '1e-3', '1e-2']
+
+
+def load(name):
+    p = os.path.join(R, name + '.json')
+    if not os.path.exists(p) or os.path.getsize(p) == 0: return None
+    return json.load(open(p))
+
+
+def ms(v):
+    v = [100 * x for x in v]
+    if not v: return 'n/a'
+    if len(v) == 1: return f'{v[0]:.1f} (1 seed)'
+    return f'{st.mean(v):.1f} ± {st.stdev(v):.1f}'
+
+
+def seeds(prefix):
+    out = []
+    for s in range(3):
+        r = load(f'{prefix}-s{s}')
+        if r: out.append(r)
+    return out
+
+
+def rows(r): return {x['category']: x for x in r['rows']}
+
+
+def defect_table():
+    print('### Procedural defects: pre-trained Gaussian AD and PaDiM (3 seeds each)\n')
+    variants = [('defect-new', 'new default: mean-distance, PaDiM 11 of 48 channels'), ('defect-old', 'old: squared sum, PaDiM all 48 channels'),
+                ('defect-padim15', 'PaDiM 15 of 48 channels'), ('defect-padim24', 'PaDiM 24 of 48 channels')]
+    metrics = [('image AUROC (Gaussian AD)', lambda x: x['gaussianAD']['auroc']), ('TPR @ 5 % FPR', lambda x: x['gaussianAD']['tprAt5']),
+               ('PaDiM image AUROC', lambda x: x['segmentation']['pretrained']['imageAuroc']), ('pixel AUROC', lambda x: x['segmentation']['pretrained']['pixelAuroc']),
+               ('PRO @ 0.3', lambda x: x['segmentation']['pretrained']['pro'])]
+    for prefix, label in variants:
+        rs = seeds(prefix)
+        if not rs: continue
+        print(f'**{label}** (`{prefix}-s0..2`, {len(rs)} seeds), mean ± std over seeds, %:\n')
+        print('| metric | ' + ' | '.join(CATS) + ' | **mean** |')
+        print('|---' * (len(CATS) + 2) + '|')
+        for mname, f in metrics:
+            if prefix.startswith('defect-padim') and 'PaDiM' not in mname and 'pixel' not in mname and 'PRO' not in mname: continue
+            cells = [ms([f(rows(r)[c]) for r in rs]) for c in CATS]
+            cells.append('**' + ms([st.mean(f(rows(r)[c]) for c in CATS) for r in rs]) + '**')
+            print(f'| {mname} | ' + ' | '.join(cells) + ' |')
+        print()
+
+
+def early_stop_pick(h, patience=5):
+    """Replays the engine's rule: stop after `patience` evaluations without a strictly higher val AUROC; keep the best so far."""
+    best, since = 0, 0
+    for i in range(1, len(h)):
+        if h[i]['valAuroc'] > h[best]['valAuroc']: best, since = i, 0
+        else:
+            since += 1
+            if since >= patience: break
+    return best
+
+
+def val_pick(h, upto=None):
+    h = [x for x in h if upto is None or x['epoch'] <= upto]
+    b = 0
+    for i in range(1, len(h)):
+        if h[i]['valAuroc'] > h[b]['valAuroc']: b = i
+    return h[b]
+
+
+def defect_ft_table():
+    rs = seeds('defect-ft-lr1e-3')
+    if not rs: return
+    print(f'### Procedural defects: fine-tuning, Adam lr 1e-3, 20 epochs to the end ({len(rs)} seeds)\n')
+    print('| category | epoch 0 | early stop (P = 5): epochs -> AUROC | best validation epoch | oracle | last (20) | val AUROC epoch 0 -> 20 | refit-all selected / last | pixel AUROC before / after | PRO before / after |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
+    agg = {k: [[] for _ in rs] for k in ['e0', 'es', 'bv', 'or', 'last', 'v0', 'v20', 'sel', 'rlast', 'pb', 'pa', 'rb', 'ra']}
+    for c in FT_CATS:
+        cell = {k: [] for k in agg}
+        eps = {'es': [], 'bv': [], 'or': []}
+        for i, r in enumerate(rs):
+            x = rows(r)[c]; f = x['finetune']; h = f['history']
+            es = h[early_stop_pick(h)]; bv = val_pick(h); orc = max(h, key=lambda y: y['testAuroc'])
+            vals = {'e0': h[0]['testAuroc'], 'es': es['testAuroc'], 'bv': bv['testAuroc'], 'or': orc['testAuroc'], 'last': h[-1]['testAuroc'],
+                    'v0': h[0]['valAuroc'], 'v20': h[-1]['valAuroc'], 'sel': f['selected']['auroc'], 'rlast': f['last']['auroc'],
+                    'pb': x['segmentation']['pretrained']['pixelAuroc'], 'pa': x['segmentation']['finetuned']['pixelAuroc'],
+                    'rb': x['segmentation']['pretrained']['pro'], 'ra': x['segmentation']['finetuned']['pro']}
+            for k, v in vals.items(): cell[k].append(v); agg[k][i].append(v)
+            eps['es'].append(es['epoch']); eps['bv'].append(bv['epoch']); eps['or'].append(orc['epoch'])
+        e = lambda k: ','.join(map(str, eps[k]))
+        print(f"| {c} | {ms(cell['e0'])} | {e('es')} -> {ms(cell['es'])} | {e('bv')} -> {ms(cell['bv'])} | {e('or')} -> {ms(cell['or'])} | {ms(cell['last'])} | "
+              f"{100*st.mean(cell['v0']):.1f} -> {100*st.mean(cell['v20']):.1f} | {ms(cell['sel'])} / {ms(cell['rlast'])} | {ms(cell['pb'])} / {ms(cell['pa'])} | {ms(cell['rb'])} / {ms(cell['ra'])} |")
+    m = {k: [st.mean(v) for v in agg[k]] for k in agg}
+    print(f"| **mean** | **{ms(m['e0'])}** | **{ms(m['es'])}** | {ms(m['bv'])} | {ms(m['or'])} | **{ms(m['last'])}** | {100*st.mean(m['v0']):.1f} -> {100*st.mean(m['v20']):.1f} | "
+          f"{ms(m['sel'])} / {ms(m['rlast'])} | {ms(m['pb'])} / {ms(m['pa'])} | {ms(m['rb'])} / {ms(m['ra'])} |\n")
+
+
+def fm_runs(c):
+    out = {}
+    for lr in LRS:
+        rs = []
+        for s in range(3):
+            r = load(f'fm-c{c}-lr{lr}-s{s}')
+            if r: rs.append((s, r['rows'][0]['finetune']['history']))
+        if rs: out[lr] = rs
+    return out
+
+
+def fm_table(c):
+    runs = fm_runs(c)
+    if not runs: return None
+    print(f'**Normal class {c}** (seeds per lr: ' + ', '.join(f'{lr}: {len(v)}' for lr, v in runs.items()) + '), test AUROC %, mean ± std over seeds:\n')
+    print('| lr | epoch 0 (no fine-tuning) | E = 2: val-selected (epochs) | E = 2: last | E = 5: val-selected (epochs) | E = 5: last | oracle over 0..5 | val AUROC epochs 0 / 1 / 2 / 3 / 4 / 5 | test AUROC epochs 0 / 1 / 2 / 3 / 4 / 5 |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for lr, rs in runs.items():
+        e0 = [h[0]['testAuroc'] for _, h in rs]
+        s2 = [val_pick(h, 2) for _, h in rs]; s5 = [val_pick(h, 5) for _, h in rs]
+        l2 = [h[2]['testAuroc'] for _, h in rs]; l5 = [h[5]['testAuroc'] for _, h in rs if len(h) > 5]
+        orc = [max(y['testAuroc'] for y in h) for _, h in rs]
+        nep = min(len(h) for _, h in rs)
+        vcurve = ' / '.join(f"{100*st.mean(h[e]['valAuroc'] for _, h in rs):.1f}" for e in range(nep))
+        tcurve = ' / '.join(f"{100*st.mean(h[e]['testAuroc'] for _, h in rs):.1f}" for e in range(nep))
+        print(f"| {lr} | {ms(e0)} | {ms([x['testAuroc'] for x in s2])} ({','.join(str(x['epoch']) for x in s2)}) | {ms(l2)} | "
+              f"{ms([x['testAuroc'] for x in s5])} ({','.join(str(x['epoch']) for x in s5)}) | {ms(l5)} | {ms(orc)} | {vcurve} | {tcurve} |")
+    # selection over the whole grid by validation: per seed, the (lr, epoch) with the best val AUROC
+    by_seed = {}
+    for lr, rs in runs.items():
+        for s, h in rs:
+            by_seed.setdefault(s, []).extend((x['valAuroc'], x['testAuroc'], lr, x['epoch']) for x in h)
+    complete = [s for s in by_seed if all(any(s == t for t, _ in runs[lr]) for lr in runs)]
+    picks = [max(by_seed[s], key=lambda t: t[0]) for s in sorted(complete)]
+    zeros = [next(t for t in by_seed[s] if t[3] == 0)[1] for s in sorted(complete)]
+    orcs = [max(t[1] for t in by_seed[s]) for s in sorted(complete)]
+    print(f"\nGrid selection by validation (per seed, the (lr, epoch <= 5) with the highest val AUROC over the lrs run for every seed): "
+          f"{ms([p[1] for p in picks])} (picked: {', '.join(f'lr {p[2]} epoch {p[3]}' for p in picks)}); no fine-tuning {ms(zeros)}; oracle over the grid {ms(orcs)}.\n")
+    return {'picks': [p[1] for p in picks], 'zeros': zeros}
+
+
+def fm_e2_table(c, lr='1e-3'):
+    """Runs fm-c{c}-lr{lr}-e2-s* (2 epochs to the end): per seed, the validation's pick among epochs 0..2."""
+    rs = [(s, load(f'fm-c{c}-lr{lr}-e2-s{s}')) for s in range(3)]
+    rs = [(s, r['rows'][0]['finetune']['history']) for s, r in rs if r]
+    if not rs: return
+    print(f'**Normal class {c}, lr {lr}, 2 epochs** ({len(rs)} seeds), AUROC %:\n')
+    print('| seed | val AUROC epochs 0 / 1 / 2 | test AUROC epochs 0 / 1 / 2 | val-selected epoch -> test | oracle |')
+    print('|---|---|---|---|---|')
+    for s, h in rs:
+        p = val_pick(h, 2); o = max(h, key=lambda y: y['testAuroc'])
+        vc = ' / '.join('%.1f' % (100 * x['valAuroc']) for x in h)
+        tc = ' / '.join('%.1f' % (100 * x['testAuroc']) for x in h)
+        print(f"| {s} | {vc} | {tc} | {p['epoch']} -> {100*p['testAuroc']:.1f} | {o['epoch']} -> {100*o['testAuroc']:.1f} |")
+    print(f"| **mean ± std** | | epoch 0: {ms([h[0]['testAuroc'] for _, h in rs])}, last: {ms([h[-1]['testAuroc'] for _, h in rs])} | {ms([val_pick(h, 2)['testAuroc'] for _, h in rs])} | {ms([max(y['testAuroc'] for y in h) for _, h in rs])} |\n")
+
+
+def fm_base_table():
+    rs = seeds('fm-base')
+    if not rs: return
+    names = list(rs[0]['rows'][0]['baselines'].keys())
+    print(f'### One-class Fashion-MNIST, pre-trained: combination and variants ({len(rs)} test draws)\n')
+    print('| normal class | ' + ' | '.join(names) + ' |')
+    print('|---' * (len(names) + 1) + '|')
+    classes = [x['category'] for x in rs[0]['rows']]
+    for c in classes:
+        print(f'| {c} | ' + ' | '.join(ms([rows(r)[c]['baselines'][n]['auroc'] for r in rs]) for n in names) + ' |')
+    print('| **mean** | ' + ' | '.join(ms([st.mean(rows(r)[c]['baselines'][n]['auroc'] for c in classes) for r in rs]) for n in names) + ' |\n')
+
+
+if __name__ == '__main__':
+    want = sys.argv[1:] or ['defect', 'defect-ft', 'fm-base', 'fm-ft', 'fm-c5']
+    if 'defect' in want: defect_table()
+    if 'defect-ft' in want: defect_ft_table()
+    if 'fm-base' in want: fm_base_table()
+    if 'fm-ft' in want:
+        for c in [8, 5, 9, 6, 7]:
+            fm_table(c)
+    if 'fm-c5' in want:
+        for lr in ['1e-3', '1e-4']: fm_e2_table(5, lr)
