@@ -141,8 +141,8 @@ test('MMV-AMP: one and two iterations equal the iteration composed by hand from 
     const r2 = herm(phi).matmul(z1).add(x1);
     const den2 = bgDenoise(r2, lamT, g0, tau(z1), false);
     const x2 = den2.x.mul(damp).add(x1.mul(1 - damp));
-    const one = mmvAmp(y, phi, beta0, { iterations: 1, damping: damp, lambda: lam, em: false, truth });
-    const two = mmvAmp(y, phi, beta0, { iterations: 2, damping: damp, lambda: lam, em: false, truth });
+    const one = mmvAmp(y, phi, beta0, { iterations: 1, damping: damp, lambda: lam, em: false, truth, columnNorm: false });
+    const two = mmvAmp(y, phi, beta0, { iterations: 2, damping: damp, lambda: lam, em: false, truth, columnNorm: false });
     const diff = (a: Tensor, b: Tensor): number => Number(abs2(a.sub(b)).max().item());
     assert.ok(diff(one.x, x1) < 1e-10, `1 iteration: ${diff(one.x, x1)}`);
     assert.ok(diff(two.x, x2) < 1e-10, `2 iterations: ${diff(two.x, x2)}`);
@@ -155,13 +155,13 @@ test('MMV-AMP: one and two iterations equal the iteration composed by hand from 
     assert.equal(two.errTrace!.length, 2);
     assert.ok(close(two.errTrace![0]!, Number(fro2(x1.sub(truth)).item()), 1e-5) && close(two.errTrace![1]!, Number(fro2(x2.sub(truth)).item()), 1e-5));
     assert.ok(close(two.tau2Trace![0]!, Number(tau(y).item()), 1e-7) && close(two.tau2Trace![1]!, Number(tau(z1).item()), 1e-7));
-    const none = mmvAmp(y, phi, beta0, { iterations: 2, damping: damp, lambda: lam, em: false, onsager: 'none' });
+    const none = mmvAmp(y, phi, beta0, { iterations: 2, damping: damp, lambda: lam, em: false, onsager: 'none', columnNorm: false });
     const z1n = y.sub(phi.matmul(x1));
     const r2n = herm(phi).matmul(z1n).add(x1);
     const x2n = bgDenoise(r2n, lamT, g0, tau(z1n), false).x.mul(damp).add(x1.mul(1 - damp));
     assert.ok(diff(none.x, x2n) < 1e-10, 'onsager none: plain residual');
     assert.equal(none.errTrace, undefined);
-    const mat = mmvAmp(y, phi, beta0, { iterations: 2, damping: damp, lambda: lam, em: false, onsager: 'matrix' });
+    const mat = mmvAmp(y, phi, beta0, { iterations: 2, damping: damp, lambda: lam, em: false, onsager: 'matrix', columnNorm: false });
     const den1m = bgDenoise(r1, lamT, g0, tau(y), true);
     const z1m = y.sub(phi.matmul(x1)).add(y.matmul(den1m.jacMean!).mul(N / L));
     const r2m = herm(phi).matmul(z1m).add(x1);
