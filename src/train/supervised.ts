@@ -14,11 +14,13 @@
  * trained on a 28x28 built-in task, 224 for torchvision ResNets, 32 otherwise).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as torch from '../core/torch.js';
 import { ConfigError } from '../core/errors.js';
 import { open, loadersFor, TASK_NAMES, type AugmentName, type OpenedData, type OpenedLoaders, type PreprocessingOptions } from '../data/index.js';
-import { BackboneError, createModel, listModels, loadWeights, sha256File, type FeatureModel, type ModelName } from '../models/index.js';
+import { BackboneError, bundledBackbonePath, createModel, listModels, loadWeights, sha256File, type FeatureModel, type ModelName } from '../models/index.js';
 import type { TrainConfig } from './config.js';
+import type { ClassificationMetrics } from './evaluate.js';
 import { RunSession, type RunPlan } from './lifecycle.js';
 
 /** The arguments every supervised run records (cli.json), so that a resume rebuilds the same data and model. */
@@ -141,4 +143,55 @@ export async function openSupervised<A extends SupervisedArgs>(plan: RunPlan<A>,
     session.log(`data ${args.data}: ${data.numClasses} classes, train ${data.train.length}, val ${data.val?.length ?? 0}, test ${data.test.length}; ${p.channels} channel(s) at ${p.imageSize.join('x')} (resize ${p.resizeTo}, channels ${p.channelAdapt}), normalization ${p.normalization ? JSON.stringify(p.normalization) : 'none'}, augment ${p.augment}`);
     return { model, backbone, data, session, loaders: loadersFor(data, { batchSize: args.batchSize, seed: config.seed }), dispose };
   } catch (e) { dispose(); throw e; }
+}
+
+/** The data and model options every supervised run function takes (undefined: the default, or the resumed run's value). */
+export interface SupervisedDataOptions {
+  /** A data spec: a built-in task (fmnist:target-mid ...), imagefolder:DIR, csv:FILE (data.open). */
+  data?: string;
+  /** Labelled training images per class (any integer >= 1, or 'all'; default 50 on the built-in tasks, 'all' on other data); the rest are unlabelled. */
+  labelsPerClass?: number | 'all';
+  /** Fraction of the labelled training images held out for validation when the data has no val/ split (default 0.1; at least one per class). */
+  valFraction?: number;
+  /** Fraction held out for testing when the data has no test/ split (default 0.2). */
+  testFraction?: number;
+  /** A registry model name (resnet18/34/50, cifar_resnet*, small_cnn): the architecture of `weights`, or alone a freshly initialised model. */
+  model?: string | null;
+  /** Weights: safetensors (with or without sidecar) or a PyTorch .pth/.pt/.bin state dict (default: the bundled backbone, unless `model` is given alone). */
+  weights?: string | null;
+  /** The model's input size (default: from the model; 28 on the built-in tasks). */
+  imageSize?: number | null;
+  /** Training augmentation: none, flip, crop, crop+flip, randaugment, trivialaugment, mixup, cutmix (default crop+flip). */
+  augment?: AugmentName | null;
+  batchSize?: number;
+}
+
+/** The metrics of a split as reports record them: the classification metrics and the class names. */
+export interface SplitMetrics extends ClassificationMetrics { images: number; classes: string[] }
+
+/** The arguments a finetune run records (cli.json), so that a resume rebuilds the same data and model. */
+export interface SavedRunArgs extends SupervisedArgs { method?: string }
+
+/** The saved arguments of a new supervised run from its options and defaults (absolute weights path; null weights: `model` freshly initialised; labelsPerClass defaults to the benchmark's budget on built-in tasks, 'all' on other data). */
+export function supervisedArgs(o: SupervisedDataOptions, d: { data: string; labelsPerClass: number | 'all'; batchSize: number }, method?: string): SavedRunArgs {
+  const weights = o.weights ? resolve(o.weights) : o.model ? null : resolve(bundledBackbonePath());
+  const data = o.data ?? d.data;
+  return {
+    data, labelsPerClass: o.labelsPerClass ?? (isBuiltinSpec(data) ? d.labelsPerClass : 'all'), batchSize: o.batchSize ?? d.batchSize, weights, model: o.model ?? null,
+    valFraction: o.valFraction ?? SUPERVISED_DATA_DEFAULTS.valFraction, testFraction: o.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction,
+    imageSize: o.imageSize ?? null, augment: o.augment ?? SUPERVISED_DATA_DEFAULTS.augment, ...(method ? { method } : {}),
+  };
+}
+
+/** The data options given now, for the resume check (undefined: not given). */
+export function givenDataArgs(o: SupervisedDataOptions): Record<string, unknown> {
+  return { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined, model: o.model ?? undefined, valFraction: o.valFraction, testFraction: o.testFraction, imageSize: o.imageSize ?? undefined, augment: o.augment ?? undefined };
+}
+
+/** A split's metrics for a report. */
+export const splitMetrics = (m: ClassificationMetrics, classes: string[]): SplitMetrics => ({ ...m, images: m.n, classes });
+
+/** The log lines of a split's metrics. */
+export function metricsLine(name: string, m: ClassificationMetrics): string {
+  return `${name} accuracy ${m.accuracy.toFixed(4)}, macro-F1 ${m.macroF1.toFixed(4)}, loss ${m.loss.toFixed(4)} (${m.n} images); per class ${m.perClassAccuracy.map((v) => v.toFixed(3)).join(' ')}`;
 }

@@ -12,7 +12,7 @@ import { ConfigError } from '../../core/errors.js';
 import { DataLoader, type AnyLoader, type Preprocessing } from '../../data/index.js';
 import { type FeatureModel } from '../../models/index.js';
 import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
-import { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type RunPlacement, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../finetune/run.js';
+import { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../../train/supervised.js';
 import { adafilterTrainConfig, type AdafilterConfig } from './config.js';
 import { createAdafilterTask, type AdafilterTask } from './index.js';
 import { ADAFILTER_DEFAULTS, ADAFILTER_OPTIONS, type AdafilterOptionValues } from './options.js';

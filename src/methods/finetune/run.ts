@@ -24,35 +24,16 @@ export { FINETUNE_DEFAULTS } from './options.js';
 /** lr and elr exclude each other across config layers (lr = elr * (1 - momentum)). */
 export const LR_PAIR = [['method.lr', 'method.elr']] as const;
 
+export { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../../train/supervised.js';
+import { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../../train/supervised.js';
+
 /** Where a run comes from and goes; shared by the supervised run functions. */
 export type RunPlacement = Pick<FinetuneOptionValues, 'out' | 'resume' | 'config' | 'set' | 'threads'>;
 
-/** The data and model options every supervised run function takes (undefined: the default, or the resumed run's value). */
-export interface SupervisedDataOptions {
-  /** A data spec: a built-in task (fmnist:target-mid ...), imagefolder:DIR, csv:FILE (data.open). */
-  data?: string;
-  /** Labelled training images per class (any integer >= 1, or 'all'; default 50 on the built-in tasks, 'all' on other data); the rest are unlabelled. */
-  labelsPerClass?: number | 'all';
-  /** Fraction of the labelled training images held out for validation when the data has no val/ split (default 0.1; at least one per class). */
-  valFraction?: number;
-  /** Fraction held out for testing when the data has no test/ split (default 0.2). */
-  testFraction?: number;
-  /** A registry model name (resnet18/34/50, cifar_resnet*, small_cnn): the architecture of `weights`, or alone a freshly initialised model. */
-  model?: string | null;
-  /** Weights: safetensors (with or without sidecar) or a PyTorch .pth/.pt/.bin state dict (default: the bundled backbone, unless `model` is given alone). */
-  weights?: string | null;
-  /** The model's input size (default: from the model; 28 on the built-in tasks). */
-  imageSize?: number | null;
-  /** Training augmentation: none, flip, crop, crop+flip, randaugment, trivialaugment, mixup, cutmix (default crop+flip). */
-  augment?: AugmentName | null;
-  batchSize?: number;
-}
 
 /** Options of runFinetune (undefined: the default, or the resumed run's value): the table of options.ts. */
 export type FinetuneOptions = FinetuneOptionValues & RunHooks;
 
-/** The metrics of a split as reports record them: the classification metrics and the class names. */
-export interface SplitMetrics extends ClassificationMetrics { images: number; classes: string[] }
 
 /** What a finetune run reports (AdaFilter's report has the same shape with its gate statistics). */
 export interface FinetuneReport {
@@ -68,8 +49,6 @@ export interface FinetuneReport {
   preprocessing: Preprocessing;
 }
 
-/** The arguments a finetune run records (cli.json), so that a resume rebuilds the same data and model. */
-export interface SavedRunArgs extends SupervisedArgs { method?: string }
 
 /** What one supervised run returns. */
 export interface SupervisedRun { result: TrainResult; task: FinetuneTask; val: ClassificationMetrics | null; test: ClassificationMetrics; elapsedSec: number }
@@ -99,29 +78,6 @@ export async function supervisedRun(o: {
 /** The finetune method's config resolver over raw layers. */
 export const resolveFinetune = (raw: Record<string, unknown>): TrainConfig<ResolvedFinetuneConfig> => finetuneTrainConfig({}, raw);
 
-/** The saved arguments of a new supervised run from its options and defaults (absolute weights path; null weights: `model` freshly initialised; labelsPerClass defaults to the benchmark's budget on built-in tasks, 'all' on other data). */
-export function supervisedArgs(o: SupervisedDataOptions, d: { data: string; labelsPerClass: number | 'all'; batchSize: number }, method?: string): SavedRunArgs {
-  const weights = o.weights ? resolve(o.weights) : o.model ? null : resolve(bundledBackbonePath());
-  const data = o.data ?? d.data;
-  return {
-    data, labelsPerClass: o.labelsPerClass ?? (isBuiltinSpec(data) ? d.labelsPerClass : 'all'), batchSize: o.batchSize ?? d.batchSize, weights, model: o.model ?? null,
-    valFraction: o.valFraction ?? FINETUNE_DEFAULTS.valFraction, testFraction: o.testFraction ?? FINETUNE_DEFAULTS.testFraction,
-    imageSize: o.imageSize ?? null, augment: o.augment ?? FINETUNE_DEFAULTS.augment, ...(method ? { method } : {}),
-  };
-}
-
-/** The data options given now, for the resume check (undefined: not given). */
-export function givenDataArgs(o: SupervisedDataOptions): Record<string, unknown> {
-  return { data: o.data, labelsPerClass: o.labelsPerClass, batchSize: o.batchSize, weights: o.weights ? resolve(o.weights) : undefined, model: o.model ?? undefined, valFraction: o.valFraction, testFraction: o.testFraction, imageSize: o.imageSize ?? undefined, augment: o.augment ?? undefined };
-}
-
-/** A split's metrics for a report. */
-export const splitMetrics = (m: ClassificationMetrics, classes: string[]): SplitMetrics => ({ ...m, images: m.n, classes });
-
-/** The log lines of a split's metrics. */
-export function metricsLine(name: string, m: ClassificationMetrics): string {
-  return `${name} accuracy ${m.accuracy.toFixed(4)}, macro-F1 ${m.macroF1.toFixed(4)}, loss ${m.loss.toFixed(4)} (${m.n} images); per class ${m.perClassAccuracy.map((v) => v.toFixed(3)).join(' ')}`;
-}
 
 /** Runs (or resumes) one fine-tuning; see the module doc. */
 export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
