@@ -8,13 +8,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/core/errors.js';
-import { CliError, defaultOf, parseFlags } from '../../src/core/options.js';
+import { CliError, checkOptions, defaultOf, parseFlags, type OptionTable } from '../../src/core/options.js';
+import { ADAFILTER_OPTIONS } from '../../src/methods/adafilter/options.js';
+import { FINETUNE_OPTIONS } from '../../src/methods/finetune/options.js';
+import { SEMISUP_OPTIONS } from '../../src/methods/semisup/options.js';
 import { adafilterTrainConfig, defaultAdafilterConfig, validateAdafilterConfig } from '../../src/methods/adafilter/config.js';
 import { defaultAdversarialConfig, validateAdversarialConfig } from '../../src/methods/adversarial/config.js';
 import { ADVERSARIAL_OPTIONS } from '../../src/methods/adversarial/options.js';
 import { scheduleDefaults } from '../../src/methods/adversarial/schedules.js';
 import { defaultAnomalyFinetuneConfig, validateAnomalyFinetuneConfig } from '../../src/methods/anomaly/config.js';
-import { anomalyCategories, SYNTHETIC_CATEGORIES } from '../../src/methods/anomaly/options.js';
+import { ANOMALY_OPTIONS, anomalyCategories, SYNTHETIC_CATEGORIES } from '../../src/methods/anomaly/options.js';
 import { defaultFinetuneConfig, finetuneTrainConfig, validateFinetuneConfig } from '../../src/methods/finetune/config.js';
 import { validateJadceConfig, noiseVariance } from '../../src/methods/jadce/config.js';
 import { JADCE_OPTIONS } from '../../src/methods/jadce/options.js';
@@ -33,25 +36,30 @@ function edges(validate: Validate, prefix: string, cases: Edge[], wrap: (field: 
   }
 }
 
-/** The `| \`field\` | value |` rows of a method README whose value is a plain literal (null, 'text', a number, a/b, true/false). */
+/**
+ * The `| \`field\` | value |` rows of a method README (also `| \`a\`, \`b\` | va, vb |`) whose values are plain literals
+ * (null, 'text', a number, a/b, true/false); notes in [..] or (..) are dropped.
+ */
 function readmeDefaults(method: string, fields: object): Map<string, unknown> {
+  const literal = (raw: string): unknown => (raw === 'null' ? null : raw === 'true' ? true : raw === 'false' ? false : /^'[^']*'$/.test(raw) ? raw.slice(1, -1)
+    : /^[\d.e+-]+\/[\d.]+$/.test(raw) ? Number(raw.split('/')[0]) / Number(raw.split('/')[1]) : /^[\d.e+-]+$/.test(raw) ? Number(raw) : undefined);
   const out = new Map<string, unknown>();
   for (const line of readFileSync(`src/methods/${method}/README.md`, 'utf8').split('\n')) {
-    const m = /^\| `([A-Za-z]+)` \| `?([^`|]+?)`?(?: \[[^\]]*\])?(?: \([^)]*\))? \|/.exec(line);
-    if (!m || !(m[1]! in fields)) continue;
-    const raw = m[2]!.trim();
-    const value = raw === 'null' ? null : raw === 'true' ? true : raw === 'false' ? false : /^'[^']*'$/.test(raw) ? raw.slice(1, -1)
-      : /^[\d.e+-]+\/[\d.]+$/.test(raw) ? Number(raw.split('/')[0]) / Number(raw.split('/')[1]) : /^[\d.e+-]+$/.test(raw) ? Number(raw) : undefined;
-    if (value !== undefined) out.set(m[1]!, value);
+    const cells = line.split('|');
+    if (cells.length < 4 || !/^ `[A-Za-z]+`(, `[A-Za-z]+`)* $/.test(cells[1]!)) continue;
+    const names = [...cells[1]!.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]!);
+    const values = cells[2]!.replace(/\[[^\]]*\]|\([^)]*\)/g, '').split(',').map((v) => v.trim().replace(/^`|`$/g, ''));
+    if (names.length !== values.length) continue;
+    names.forEach((k, i) => { const v = literal(values[i]!); if (k in fields && v !== undefined) out.set(k, v); });
   }
   return out;
 }
 
 test('the documented defaults: each README table row with a literal value equals the config default', () => {
   const cases: [string, Record<string, unknown>, number][] = [
-    ['adafilter', defaultAdafilterConfig as unknown as Record<string, unknown>, 10],
-    ['finetune', defaultFinetuneConfig as unknown as Record<string, unknown>, 8],
-    ['semisup', defaultSemisupConfig as unknown as Record<string, unknown>, 8],
+    ['adafilter', defaultAdafilterConfig as unknown as Record<string, unknown>, 19],
+    ['finetune', defaultFinetuneConfig as unknown as Record<string, unknown>, 13],
+    ['semisup', defaultSemisupConfig as unknown as Record<string, unknown>, 30],
   ];
   for (const [method, defaults, atLeast] of cases) {
     const doc = readmeDefaults(method, defaults);
@@ -208,4 +216,56 @@ test('semisup: every field at the edges of its range; per-algorithm coef and war
   assert.deepEqual([cosineFactor(0, 100, 0.5), cosineFactor(200, 100, 1), cosineFactor(3, 0, 0.25)], [1, 0, Math.cos(Math.PI * 0.25)]);
   const tc = semisupTrainConfig({ lr: 0.03 }, { method: { momentum: 0.8 } });
   assert.deepEqual([tc.optim.name, tc.optim.lr, tc.optim.momentum, tc.optim.nesterov, tc.optim.weightDecay], ['sgd', 0.03, 0.8, true, 0]);
+});
+
+const ok = (f: () => unknown): boolean => { try { f(); return true; } catch { return false; } };
+/** The edge values of a numeric flag: each bound and the nearest value beyond it (and inside it). */
+function edgeValues(s: OptionTable[string]): number[] {
+  if (s.type !== 'int' && s.type !== 'number') return [];
+  const d = s.type === 'int' ? 1 : 1e-9;
+  const b = s as { min?: number; max?: number; gt?: number; lt?: number };
+  return [b.min, b.max, b.gt, b.lt, s.type === 'int' && b.min === undefined ? 1 : undefined].filter((v): v is number => v !== undefined).flatMap((v) => [v - d, v, v + d]);
+}
+
+test("every numeric flag that sets a method field has the library validator's range (probed at the flag's edges); every default lies in its flag's range", () => {
+  const mirrors: [string, OptionTable, (field: string, v: number) => unknown, string[]][] = [
+    ['adafilter', ADAFILTER_OPTIONS, (f, v) => validateAdafilterConfig({ [f]: v }), ['momentum', 'weightDecay', 'headLrScale', 'lr', 'gateLrScale', 'temperature', 'usagePenalty']],
+    ['adversarial', ADVERSARIAL_OPTIONS, (f, v) => validateAdversarialConfig({ [f]: v }), ['eps', 'steps', 'stepSize', 'tradesBeta', 'evalSteps']],
+    ['finetune', FINETUNE_OPTIONS, (f, v) => validateFinetuneConfig(f === 'lr' ? { lr: v, elr: null } : { [f]: v }), ['momentum', 'weightDecay', 'headLrScale', 'elr', 'lr', 'alpha', 'beta']],
+    ['semisup', SEMISUP_OPTIONS, (f, v) => validateSemisupConfig({ [f]: v }), ['lambdaAkc', 'lambdaArc', 'akcScale', 'threshold', 'coef', 'batchSize', 'mu', 'lr', 'weightDecay', 'emaDecay']],
+    ['jadce', JADCE_OPTIONS, (f, v) => validateJadceConfig(f === 'layers' || f === 'emSweeps' ? { net: { [f]: v } } : { scenario: { [f]: v, ...(f === 'devices' ? { pilotLength: 1 } : {}) } }), ['devices', 'antennas', 'pilotLength', 'activity', 'layers', 'emSweeps']],
+  ];
+  let probes = 0;
+  for (const [method, table, validate, fields] of mirrors) {
+    for (const f of fields) {
+      const values = edgeValues(table[f]!);
+      assert.ok(values.length >= 3, `${method} --${f}: a numeric flag with a bound`);
+      for (const v of values) {
+        assert.equal(ok(() => checkOptions(table, { [f]: v })), ok(() => validate(f, v)), `${method} ${f} = ${v}: the flag and the library disagree`);
+        probes++;
+      }
+    }
+  }
+  assert.ok(probes > 100, `${probes} probes`);
+  for (const table of [ADAFILTER_OPTIONS, ADVERSARIAL_OPTIONS, ANOMALY_OPTIONS, FINETUNE_OPTIONS, JADCE_OPTIONS, SEMISUP_OPTIONS] as OptionTable[]) {
+    for (const [k, spec] of Object.entries(table)) {
+      if (spec.default !== undefined && spec.default !== null && !spec.libraryOnly) assert.doesNotThrow(() => checkOptions(table, { [k]: spec.default }), `--${k} default ${JSON.stringify(spec.default)}`);
+    }
+  }
+});
+
+test('the run-level flags: counts of steps, restarts, epochs and batches start at 1, image and monitor counts at 0', () => {
+  const cases: [OptionTable, string, number, number][] = [
+    [ADVERSARIAL_OPTIONS, 'testSteps', 1, 0], [ADVERSARIAL_OPTIONS, 'testRestarts', 1, 0], [ADVERSARIAL_OPTIONS, 'epochs', 1, 0], [ADVERSARIAL_OPTIONS, 'batchSize', 1, 0],
+    [ADVERSARIAL_OPTIONS, 'valImages', 0, -1], [ADVERSARIAL_OPTIONS, 'gapImages', 0, -1], [ADVERSARIAL_OPTIONS, 'evalEvery', 0, -1], [ADVERSARIAL_OPTIONS, 'weightDecay', 0, -1e-9],
+    [ADVERSARIAL_OPTIONS, 'momentum', 0, 1], [ADVERSARIAL_OPTIONS, 'lr', 1e-9, 0], [ADVERSARIAL_OPTIONS, 'trainPerClass', 1, 0], [ADVERSARIAL_OPTIONS, 'testLimit', 1, 0],
+    [ANOMALY_OPTIONS, 'testGood', 1, 0], [ANOMALY_OPTIONS, 'testDefect', 1, 0], [ANOMALY_OPTIONS, 'overlays', 0, -1], [ANOMALY_OPTIONS, 'patience', 1, 0], [ANOMALY_OPTIONS, 'lr', 0, -1e-9],
+    [ANOMALY_OPTIONS, 'epochs', 1, 0], [ANOMALY_OPTIONS, 'batchSize', 1, 0], [ANOMALY_OPTIONS, 'size', 1, 0],
+    [ADAFILTER_OPTIONS, 'epochs', 1, 0], [ADAFILTER_OPTIONS, 'batchSize', 1, 0], [FINETUNE_OPTIONS, 'epochs', 1, 0], [SEMISUP_OPTIONS, 'steps', 1, 0], [SEMISUP_OPTIONS, 'evalEvery', 1, 0],
+    [JADCE_OPTIONS, 'slots', 1, 0], [JADCE_OPTIONS, 'batch', 1, 0], [JADCE_OPTIONS, 'seSamples', 0, -1], [JADCE_OPTIONS, 'iterations', 1, 0], [JADCE_OPTIONS, 'damping', 1e-9, 0],
+  ];
+  for (const [table, k, good, bad] of cases) {
+    assert.doesNotThrow(() => checkOptions(table, { [k]: good }), `${k} = ${good}`);
+    assert.throws(() => checkOptions(table, { [k]: bad }), (e: Error) => e instanceof ConfigError && e.message.includes(`(option ${k})`), `${k} = ${bad}`);
+  }
 });
