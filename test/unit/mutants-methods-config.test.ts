@@ -11,7 +11,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { CliError, checkOptions, defaultOf, parseFlags, type OptionTable } from '../../src/core/options.js';
 import { ADAFILTER_OPTIONS } from '../../src/methods/adafilter/options.js';
 import { FINETUNE_OPTIONS } from '../../src/methods/finetune/options.js';
-import { SEMISUP_OPTIONS } from '../../src/methods/semisup/options.js';
+import { SEMISUP_DEFAULTS, SEMISUP_OPTIONS } from '../../src/methods/semisup/options.js';
 import { adafilterTrainConfig, defaultAdafilterConfig, validateAdafilterConfig } from '../../src/methods/adafilter/config.js';
 import { defaultAdversarialConfig, validateAdversarialConfig } from '../../src/methods/adversarial/config.js';
 import { ADVERSARIAL_OPTIONS } from '../../src/methods/adversarial/options.js';
@@ -178,6 +178,7 @@ test('jadce: every section field at the edges of its range; unknown sections and
   edges(validateJadceConfig, 'baselines.', [['ampDamping', [1, 1e-9], [0, 1.1]], ['istaReg', [1e-9], [0]], ['rowThreshold', [1e-9], [0]], ['listaLayers', [1], [0]], ['ampColumnNorm', [false], [1]]], inSection('baselines'));
   edges(validateJadceConfig, 'net.', [['emSweeps', [0], [-1]], ['rankMargin', [1e-9], [0, -1]], ['detectThreshold', [0.5], [0, 1]], ['channel', ['ls', 'network'], ['x']]], inSection('net'));
   edges(validateJadceConfig, 'train.', [['innerSteps', [0], [-1]], ['batch', [1], [0]], ['lr', [1e-9], [0]], ['valSlots', [0], [-1]], ['evalEvery', [1], [0]], ['patience', [1], [0]]], inSection('train'));
+  for (const bad of [[], 3, 'x', null]) assert.throws(() => validateJadceConfig(bad), /jadce config must be an object/, JSON.stringify(bad));
   assert.throws(() => validateJadceConfig({ scenery: {} }), /unknown jadce config section 'scenery'/);
   assert.throws(() => validateJadceConfig({ net: { layer: 3 } }), /unknown jadce config field 'net\.layer'/);
   assert.throws(() => validateJadceConfig({ net: 3 }), /jadce config section 'net' must be an object/);
@@ -214,6 +215,9 @@ test('semisup: every field at the edges of its range; per-algorithm coef and war
   assert.deepEqual([linearWarmup(10, 4, 1), linearWarmup(10, 4, 4), linearWarmup(10, 4, 9), linearWarmup(10, 0, 1)], [2.5, 10, 10, 10]);
   assert.ok(Math.abs(cosineFactor(50, 100, 0.5) - Math.cos(Math.PI * 0.25)) < 1e-15);
   assert.deepEqual([cosineFactor(0, 100, 0.5), cosineFactor(200, 100, 1), cosineFactor(3, 0, 0.25)], [1, 0, Math.cos(Math.PI * 0.25)]);
+  // runSemisup's default layer is a valid engine config (checkpoint.keep and log.every >= 1) and keeps what it says
+  const run = semisupTrainConfig({}, SEMISUP_DEFAULTS as unknown as Record<string, unknown>);
+  assert.deepEqual([run.maxSteps, run.checkpoint.keep, run.log.every, run.eval.every, run.method.algorithm], [1000, 1, 1, 100, 'fixmatch']);
   const tc = semisupTrainConfig({ lr: 0.03 }, { method: { momentum: 0.8 } });
   assert.deepEqual([tc.optim.name, tc.optim.lr, tc.optim.momentum, tc.optim.nesterov, tc.optim.weightDecay], ['sgd', 0.03, 0.8, true, 0]);
 });
