@@ -14,7 +14,7 @@ import { FINETUNE_OPTIONS } from '../../src/methods/finetune/options.js';
 import { SEMISUP_DEFAULTS, SEMISUP_OPTIONS } from '../../src/methods/semisup/options.js';
 import { adafilterTrainConfig, defaultAdafilterConfig, validateAdafilterConfig } from '../../src/methods/adafilter/config.js';
 import { defaultAdversarialConfig, validateAdversarialConfig } from '../../src/methods/adversarial/config.js';
-import { ADVERSARIAL_OPTIONS } from '../../src/methods/adversarial/options.js';
+import { ADVERSARIAL_OPTIONS, ROBUSTNESS_OPTIONS } from '../../src/methods/adversarial/options.js';
 import { scheduleDefaults } from '../../src/methods/adversarial/schedules.js';
 import { defaultAnomalyFinetuneConfig, validateAnomalyFinetuneConfig } from '../../src/methods/anomaly/config.js';
 import { ANOMALY_OPTIONS, anomalyCategories, SYNTHETIC_CATEGORIES } from '../../src/methods/anomaly/options.js';
@@ -272,4 +272,16 @@ test('the run-level flags: counts of steps, restarts, epochs and batches start a
     assert.doesNotThrow(() => checkOptions(table, { [k]: good }), `${k} = ${good}`);
     assert.throws(() => checkOptions(table, { [k]: bad }), (e: Error) => e instanceof ConfigError && e.message.includes(`(option ${k})`), `${k} = ${bad}`);
   }
+});
+
+test("robustness --eps-sweep: 'none' or a list of finite radii > 0; jadce's stated defaults (README: ampColumnNorm true, posterior detection)", () => {
+  const v = parseFlags('robustness', ROBUSTNESS_OPTIONS, ['--eps-sweep', '0.05,0.2']);
+  assert.ok(v !== 'help');
+  assert.deepEqual(v.epsSweep, [0.05, 0.2]);
+  const none = parseFlags('robustness', ROBUSTNESS_OPTIONS, ['--eps-sweep', 'none']);
+  assert.ok(none !== 'help');
+  assert.deepEqual(none.epsSweep, []);
+  for (const bad of ['0', '-0.1', '0.1,inf', 'x']) assert.throws(() => parseFlags('robustness', ROBUSTNESS_OPTIONS, ['--eps-sweep', bad]), /--eps-sweep/, bad);
+  const j = validateJadceConfig({});
+  assert.deepEqual([j.baselines.ampColumnNorm, j.baselines.ampDetect], [true, 'posterior']);
 });
