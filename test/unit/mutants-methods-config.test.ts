@@ -202,11 +202,17 @@ test('jadce flags: comma lists of integers >= their minimum or finite numbers; e
 test('semisup: every field at the edges of its range; per-algorithm coef and warm-up; the warm-up and cosine factors; the engine config', () => {
   edges(validateSemisupConfig, 'method.', [
     ['algorithm', ['ict', 'supervised'], ['mixup']], ['lambdaAkc', [0], [-1]], ['akcThreshold', [1, 1e-9], [0, 1.1]], ['akcScale', [1e-9], [0]],
-    ['tableSizeL', [1], [0]], ['arcMinTable', [0], [-1]], ['coef', [null, 0], [-1]], ['warmupIter', [null, 0], [-1, 0.5]],
+    ['tableSizeL', [1], [0]], ['tableSizeU', [1], [0]], ['arcMinTable', [0], [-1]], ['regWarmup', [0], [-1, 0.5]], ['regWarmupIter', [0], [-1]], ['coef', [null, 0], [-1]], ['warmupIter', [null, 0], [-1, 0.5]],
     ['threshold', [0, 1], [-0.1, 1.1]], ['mixupAlpha', [1e-9], [0]], ['sharpenT', [1], [0, 1.5]], ['emaDecay', [0, 0.999], [1, -0.1]],
     ['momentum', [0.5], [0, 1]], ['numCycles', [1, 1e-9], [0, 1.1]], ['mu', [1], [0]], ['numClasses', [null, 2], [1, 2.5]], ['evalRaw', [true], ['no']],
   ]);
-  assert.deepEqual([validateSemisupConfig({ algorithm: 'ict' }).coef, validateSemisupConfig({ algorithm: 'ict' }).warmupIter], [100, 4000]);
+  // README: coef pseudo-label 1, fixmatch 1, ict 100, mean-teacher 10, mixmatch 75; warmupIter 0 for pseudo-label and
+  // fixmatch, 4000 for ict, mean-teacher and mixmatch; supervised has no SSL loss (0, 0)
+  const resolved = Object.fromEntries((['supervised', 'pseudo-label', 'fixmatch', 'mean-teacher', 'ict', 'mixmatch'] as const).map((alg) => {
+    const r = validateSemisupConfig({ algorithm: alg, ...(alg === 'mixmatch' ? { mixmatchK: 2 } : {}) });
+    return [alg, [r.coef, r.warmupIter]];
+  }));
+  assert.deepEqual(resolved, { supervised: [0, 0], 'pseudo-label': [1, 0], fixmatch: [1, 0], 'mean-teacher': [10, 4000], ict: [100, 4000], mixmatch: [75, 4000] });
   assert.deepEqual([validateSemisupConfig({ algorithm: 'mixmatch', coef: 3 }).coef, validateSemisupConfig({ algorithm: 'fixmatch' }).warmupIter], [3, 0]);
   assert.throws(() => validateSemisupConfig({ algorithm: 'supervised', coef: 1 }), /'method\.coef' must be 0 or null with algorithm 'supervised'/);
   assert.equal(validateSemisupConfig({ algorithm: 'supervised', coef: 0 }).coef, 0);
