@@ -154,7 +154,8 @@ test('discriminative lr: headLrScale reaches the optimizer groups (lr = elr * (1
   opt.dispose(); task.dispose(); model.dispose();
 });
 
-test('imprinting: the head rows are the normalised class means of the pooled training features; needs data', () => {
+test('imprinting: the head rows are the normalised class means of the pooled training features; needs data; no leaks', () => {
+  const live = torch.liveTensors();
   const ds = makeSet(30, 6);
   const model = tinyCnn(11, 10);
   const task = createFinetuneTask(model, { head: 'imprint', numClasses: 3, imprintScale: 2 }, { imprint: loaderOf(ds, 8, false) });
@@ -176,6 +177,7 @@ test('imprinting: the head rows are the normalised class means of the pooled tra
   assert.throws(() => createFinetuneTask(noData, { head: 'imprint' }), /method\.head' is 'imprint' but no labelled data/);
   noData.dispose();
   task.dispose(); model.dispose(); ds.dispose();
+  assert.equal(torch.liveTensors(), live, 'tensors leaked by imprinting (the pooled features and labels)');
 });
 
 test('short fine-tune of small_cnn on synthetic data: loss falls and held-out accuracy beats chance; scratch re-initialises', async () => {
