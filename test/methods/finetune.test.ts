@@ -221,3 +221,26 @@ test('no tensor leaks over a few L2-SP steps with evaluation; the task frees its
   assert.equal(torch.liveTensors() - before, 0, 'tensors leaked over training, evaluation and the task');
   model.dispose(); ds.dispose();
 });
+
+test('the loss of a MixUp/CutMix pair is lambda CE(y) + (1 - lambda) CE(yB), checked against the softmax of the logits by hand', () => {
+  const ds = makeSet(6, 4);
+  const model = tinyCnn(11, 3);
+  const task = createFinetuneTask(model, { regularizer: 'none' });
+  const x = torch.div(ds.images.to('float32'), 255);
+  const y = torch.tensor([0, 1, 2, 0, 1, 2], { dtype: 'int64' });
+  const yB = torch.tensor([2, 2, 0, 1, 0, 1], { dtype: 'int64' });
+  const out = task.loss({ x, y, yB, lambda: 0.3 } as never);
+  const logits = Array.from(torch.tidy(() => out.output!.detach().contiguous().data() as Float32Array));
+  const ce = (rows: number[]): number => rows.reduce((s, c, i) => {
+    const z = logits.slice(3 * i, 3 * i + 3);
+    const m = Math.max(...z);
+    return s + (Math.log(z.reduce((a, zi) => a + Math.exp(zi - m), 0)) + m - z[c]!);
+  }, 0) / rows.length;
+  const want = 0.3 * ce([0, 1, 2, 0, 1, 2]) + 0.7 * ce([2, 2, 0, 1, 0, 1]);
+  const got = Number(out.loss.item());
+  assert.ok(Math.abs(got - want) < 1e-5, `loss ${got} vs ${want}`);
+  const plain = Number(task.loss({ x, y } as never).loss.item());
+  assert.ok(Math.abs(plain - ce([0, 1, 2, 0, 1, 2])) < 1e-5, 'no pair: the plain CE');
+  torch.dispose([x, y, yB]);
+  task.dispose(); model.dispose(); ds.dispose();
+});

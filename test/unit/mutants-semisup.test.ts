@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/core/torch.js';
 import type { StepContext } from '../../src/train/index.js';
-import { createSemisupTask } from '../../src/methods/semisup/index.js';
+import { createSemisupTask, extraViews, usesUnlabelled } from '../../src/methods/semisup/index.js';
 import { tinyResNet } from '../methods/finetune-fixtures.js';
 
 const rows = (t: torch.Tensor): number[][] => { const [r, c] = t.shape as [number, number]; const f = Array.from(torch.tidy(() => t.detach().to('float64').contiguous().data() as Float64Array)); return Array.from({ length: r }, (_, i) => f.slice(i * c, i * c + c)); };
@@ -82,4 +82,12 @@ test('EmaModel: a copy with another head size is given the tracked model\'s head
   assert.ok(copy.parameters().every((p) => !p.requiresGrad), 'frozen');
   assert.ok(ema.params.length > 0);
   copy.dispose(); from.dispose();
+});
+
+test('extra unlabelled views per algorithm and whether a run reads unlabelled data at all', () => {
+  const v = (algorithm: string, mixmatchK = 2) => extraViews({ algorithm, mixmatchK } as never);
+  assert.deepEqual([v('fixmatch'), v('pseudo-label'), v('mean-teacher'), v('mixmatch', 4), v('ict'), v('supervised')],
+    [{ count: 1, strong: true }, { count: 1, strong: false }, { count: 1, strong: false }, { count: 3, strong: false }, { count: 0, strong: false }, { count: 0, strong: false }]);
+  const u = (algorithm: string, akc: boolean, arc: boolean) => usesUnlabelled({ algorithm, akc, arc } as never);
+  assert.deepEqual([u('supervised', false, false), u('supervised', true, false), u('supervised', false, true), u('fixmatch', false, false), u('ict', true, true)], [false, true, true, true, true]);
 });
