@@ -1,6 +1,7 @@
 /** The exact EMD solver (1-D closed form, hand-solved instances, symmetry, brute-force LP) and the EMD domain similarity. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import * as torch from '../../src/core/torch.js';
 import { createModel } from '../../src/models/index.js';
 import { autoGamma, classSpread, emd, euclideanDistances, similarityFromStats, domainSimilarity, classStats, type ClassStats } from '../../src/methods/finetune/index.js';
@@ -95,6 +96,36 @@ test('EMD: matches a brute-force LP on random tiny cases within 1e-9; symmetric;
   const w = weights(r, 4);
   assert.ok(emd(w, w, euclideanDistances(pts, pts)).distance < 1e-15);
   assert.ok(emd(w, [...w].reverse(), euclideanDistances(pts, pts)).distance > 0.01);
+});
+
+test('EMD (property): on small integer cases with zero weights and tied costs, the plan is feasible and its cost is the brute-force LP optimum', () => {
+  // integer weights (some 0) with equal totals and costs in 0..3: degenerate bases and equal-cost paths everywhere
+  const instance = fc.tuple(fc.array(fc.nat(4), { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.nat(3), { minLength: 9, maxLength: 9 }), fc.array(fc.nat(1000), { minLength: 3, maxLength: 3 }))
+    .filter(([a]) => a.some((v) => v > 0))
+    .map(([a, m, costs, cuts]) => {
+      // b: the total of a split into m parts at sorted cut points (parts may be 0)
+      const total = a.reduce((s, v) => s + v, 0);
+      const at = cuts.slice(0, m - 1).map((c) => c % (total + 1)).sort((p, q) => p - q);
+      const b = [...at, total].map((c, j) => c - (j ? at[j - 1]! : 0));
+      return { a, b, D: a.map((_, i) => b.map((__, j) => costs[3 * i + j]!)) };
+    });
+  fc.assert(fc.property(instance, ({ a, b, D }) => {
+    const got = emd(a, b, D);
+    const bf = bruteForce(a, b, D);
+    assert.ok(Math.abs(got.distance - bf) < 1e-9, `a=${a} b=${b} D=${JSON.stringify(D)}: solver ${got.distance} vs brute force ${bf}`);
+    got.flow.forEach((row, i) => assert.equal(row.reduce((s, v) => s + v, 0), a[i], `row ${i} marginal`));
+    b.forEach((bj, j) => assert.equal(got.flow.reduce((s, row) => s + row[j]!, 0), bj, `column ${j} marginal`));
+    assert.ok(got.flow.every((row) => row.every((v) => v >= 0)), 'flow >= 0');
+  }), { seed: 23, numRuns: 300 });
+});
+
+test('EMD: ties go to the lower index (equal costs give the north-west corner plan); a demand total 1e-12 above the supply ends cleanly', () => {
+  // all costs equal: every plan is optimal; the solver fills supplies in order, each into the demands in order
+  assert.deepEqual(emd([0.5, 0.5], [0.25, 0.75], [[0, 0], [0, 0]]).flow, [[0.25, 0.25], [0, 0.5]]);
+  assert.deepEqual(emd([1, 2, 1], [2, 2], [[1, 1], [1, 1], [1, 1]]).flow, [[1, 0], [1, 1], [0, 1]]);
+  // the supplies run out first: the 1e-12 left on a demand is never sent (and no path is sought from nothing)
+  const r = emd([1], [0.5, 0.5 + 1e-12], [[1, 3]]);
+  assert.ok(Math.abs(r.distance - 2) < 1e-9 && r.flow[0]![0] === 0.5 && r.augmentations === 2, JSON.stringify(r));
 });
 
 test('EMD: input errors name the offending entry', () => {

@@ -154,7 +154,8 @@ test('discriminative lr: headLrScale reaches the optimizer groups (lr = elr * (1
   opt.dispose(); task.dispose(); model.dispose();
 });
 
-test('imprinting: the head rows are the normalised class means of the pooled training features; needs data', () => {
+test('imprinting: the head rows are the normalised class means of the pooled training features; needs data; no leaks', () => {
+  const live = torch.liveTensors();
   const ds = makeSet(30, 6);
   const model = tinyCnn(11, 10);
   const task = createFinetuneTask(model, { head: 'imprint', numClasses: 3, imprintScale: 2 }, { imprint: loaderOf(ds, 8, false) });
@@ -176,6 +177,7 @@ test('imprinting: the head rows are the normalised class means of the pooled tra
   assert.throws(() => createFinetuneTask(noData, { head: 'imprint' }), /method\.head' is 'imprint' but no labelled data/);
   noData.dispose();
   task.dispose(); model.dispose(); ds.dispose();
+  assert.equal(torch.liveTensors(), live, 'tensors leaked by imprinting (the pooled features and labels)');
 });
 
 test('short fine-tune of small_cnn on synthetic data: loss falls and held-out accuracy beats chance; scratch re-initialises', async () => {
@@ -218,4 +220,27 @@ test('no tensor leaks over a few L2-SP steps with evaluation; the task frees its
   task.dispose();
   assert.equal(torch.liveTensors() - before, 0, 'tensors leaked over training, evaluation and the task');
   model.dispose(); ds.dispose();
+});
+
+test('the loss of a MixUp/CutMix pair is lambda CE(y) + (1 - lambda) CE(yB), checked against the softmax of the logits by hand', () => {
+  const ds = makeSet(6, 4);
+  const model = tinyCnn(11, 3);
+  const task = createFinetuneTask(model, { regularizer: 'none' });
+  const x = torch.div(ds.images.to('float32'), 255);
+  const y = torch.tensor([0, 1, 2, 0, 1, 2], { dtype: 'int64' });
+  const yB = torch.tensor([2, 2, 0, 1, 0, 1], { dtype: 'int64' });
+  const out = task.loss({ x, y, yB, lambda: 0.3 } as never);
+  const logits = Array.from(torch.tidy(() => out.output!.detach().contiguous().data() as Float32Array));
+  const ce = (rows: number[]): number => rows.reduce((s, c, i) => {
+    const z = logits.slice(3 * i, 3 * i + 3);
+    const m = Math.max(...z);
+    return s + (Math.log(z.reduce((a, zi) => a + Math.exp(zi - m), 0)) + m - z[c]!);
+  }, 0) / rows.length;
+  const want = 0.3 * ce([0, 1, 2, 0, 1, 2]) + 0.7 * ce([2, 2, 0, 1, 0, 1]);
+  const got = Number(out.loss.item());
+  assert.ok(Math.abs(got - want) < 1e-5, `loss ${got} vs ${want}`);
+  const plain = Number(task.loss({ x, y } as never).loss.item());
+  assert.ok(Math.abs(plain - ce([0, 1, 2, 0, 1, 2])) < 1e-5, 'no pair: the plain CE');
+  torch.dispose([x, y, yB]);
+  task.dispose(); model.dispose(); ds.dispose();
 });

@@ -242,3 +242,31 @@ test('earlyStop keeps an example that is already misclassified at x; restarts ke
   torch.dispose([x, y, yr, adv, one, three]);
   model.dispose();
 });
+
+test("TRADES' default PGD step size is eps / 4: with 3 sign steps each coordinate moves by 1 or 3 steps of 0.075 (eps 0.3)", () => {
+  torch.manualSeed(5);
+  const model = new Linear(4, 3);
+  torch.noGrad(() => { model.weight.copy_(torch.tensor([[1.5, -2, 0.5, 1], [-1, 1, 2, -0.5], [0.3, 0.7, -1.2, 2]])); model.bias!.zero_(); });
+  const inputs: number[][] = [];
+  model.registerForwardPreHook((_m, input) => { inputs.push(Array.from(torch.tidy(() => input[0].detach().contiguous().data() as Float32Array))); });
+  const task = createAdversarialTask(model, { loss: 'trades', init: 'finetune', eps: 0.3, steps: 3, schedule: { name: 'constant' } });
+  const xs = [[0.4, 0.6, 0.5, 0.45], [0.55, 0.35, 0.65, 0.5]]; // 0.225 from [0.35, 0.65] stays inside [0, 1]: no clamping
+  const out = task.loss({ x: torch.tensor(xs), y: torch.tensor([0, 2], { dtype: 'int64' }) });
+  assert.ok(out.parts);
+  const xa = inputs[inputs.length - 1]!;
+  xs.flat().forEach((v, i) => {
+    const d = Math.abs(xa[i]! - v);
+    assert.ok(Math.min(Math.abs(d - 0.075), Math.abs(d - 0.225)) < 0.01, `coordinate ${i}: moved ${d}, not 1 or 3 steps of eps / 4`);
+  });
+});
+
+test('the pass counts and monitor seconds survive stateDict / loadStateDict (a resumed run keeps counting)', () => {
+  const task = createAdversarialTask(new Linear(4, 3), { schedule: { name: 'constant' } });
+  const s = task.stateDict!();
+  const json = s.json as { cost: Record<string, number>; evalCost: Record<string, number>; evalSeconds: number };
+  const saved = { cost: { forward: 3, backward: 2, forwardExamples: 30, backwardExamples: 20 }, evalCost: { forward: 7, backward: 5, forwardExamples: 70, backwardExamples: 50 }, evalSeconds: 1.5 };
+  assert.deepEqual(Object.keys(json.evalCost).sort(), Object.keys(saved.evalCost).sort());
+  const fresh = createAdversarialTask(new Linear(4, 3), { schedule: { name: 'constant' } });
+  fresh.loadStateDict!({ tensors: new Map(), json: saved });
+  assert.deepEqual(fresh.stateDict!().json, saved);
+});

@@ -11,7 +11,7 @@ import type { Tensor } from '../../src/core/torch.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { FeatureModel } from '../../src/models/index.js';
 import {
-  classSpread, classStats, emd, euclideanDistances, l2Penalty, l2spPenalty, pooledFeatures, similarityFromStats, squaredDistance, type ClassStats, type LabelledSource,
+  autoGamma, classSpread, classStats, emd, euclideanDistances, l2Penalty, l2spPenalty, pooledFeatures, similarityFromStats, squaredDistance, type ClassStats, type LabelledSource,
 } from '../../src/methods/finetune/index.js';
 
 torch.setNumThreads(1);
@@ -143,4 +143,17 @@ test('similarity statistics: spread NaN below two classes; an empty domain named
   assert.throws(() => similarityFromStats(empty, s, 1), /the source domain has no class left \(min count too high\? dropped: 4, 7\)/);
   assert.throws(() => similarityFromStats(s, empty, 1), /the target domain has no class left/);
   for (const g of [-1, NaN, Infinity]) assert.throws(() => similarityFromStats(s, s, g), /gamma must be 'auto' or a finite number > 0/);
+});
+
+test('EMD totals differing by exactly 1e-9 relative pass (the bound is inclusive); gamma auto refuses two classes with the same mean', () => {
+  // y - x = 4503600 ulp(1) = 1e-9 * y exactly in float64 (found by search): the check's boundary itself
+  const d = 4503600 * 2 ** -52;
+  const y = d / 1e-9;
+  const x = y - d;
+  assert.ok(y - x === 1e-9 * y, 'the fixture sits on the boundary');
+  assert.ok(Math.abs(emd([x], [y], [[2]]).distance - 2 * x) < 1e-12);
+  assert.throws(() => emd([x - 1e-6], [y], [[2]]), /equal positive totals/);
+  const same: ClassStats = { means: [[1, 2], [1, 2]], counts: [3, 4], classes: [0, 1], dropped: [] };
+  assert.equal(classSpread(same), 0);
+  assert.throws(() => autoGamma(same), (e: Error) => e instanceof ConfigError && /at least two distinct source class means \(got 2 class\(es\)\)/.test(e.message));
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/core/torch.js';
 import type { StepContext } from '../../src/train/index.js';
-import { createSemisupTask } from '../../src/methods/semisup/index.js';
+import { createSemisupTask, extraViews, usesUnlabelled } from '../../src/methods/semisup/index.js';
 import { tinyResNet } from '../methods/finetune-fixtures.js';
 
 const rows = (t: torch.Tensor): number[][] => { const [r, c] = t.shape as [number, number]; const f = Array.from(torch.tidy(() => t.detach().to('float64').contiguous().data() as Float64Array)); return Array.from({ length: r }, (_, i) => f.slice(i * c, i * c + c)); };
@@ -82,4 +82,53 @@ test('EmaModel: a copy with another head size is given the tracked model\'s head
   assert.ok(copy.parameters().every((p) => !p.requiresGrad), 'frozen');
   assert.ok(ema.params.length > 0);
   copy.dispose(); from.dispose();
+});
+
+test('extra unlabelled views per algorithm and whether a run reads unlabelled data at all', () => {
+  const v = (algorithm: string, mixmatchK = 2) => extraViews({ algorithm, mixmatchK } as never);
+  assert.deepEqual([v('fixmatch'), v('pseudo-label'), v('mean-teacher'), v('mixmatch', 4), v('ict'), v('supervised')],
+    [{ count: 1, strong: true }, { count: 1, strong: false }, { count: 1, strong: false }, { count: 3, strong: false }, { count: 0, strong: false }, { count: 0, strong: false }]);
+  const u = (algorithm: string, akc: boolean, arc: boolean) => usesUnlabelled({ algorithm, akc, arc } as never);
+  assert.deepEqual([u('supervised', false, false), u('supervised', true, false), u('supervised', false, true), u('fixmatch', false, false), u('ict', true, true)], [false, true, true, true, true]);
+});
+
+test('ARC gate: the labelled rows and the unlabelled rows are gated separately on the target entropy with arcThreshold', () => {
+  const gen = new torch.Generator(4);
+  const xl = torch.tidy(() => torch.rand([4, 1, 8, 8], { generator: gen }).mul(3));
+  const uw = torch.tidy(() => torch.rand([8, 1, 8, 8], { generator: gen }).mul(3));
+  const yl = torch.tensor([0, 1, 2, 0], { dtype: 'int64' });
+  const all = torch.cat([xl, uw], 0);
+  // the same seed gives the same new head each time; only arcThreshold differs between the tasks
+  const make = (tau: number) => {
+    torch.manualSeed(7);
+    const model = tinyResNet(11);
+    const task = createSemisupTask(model, { algorithm: 'supervised', akc: false, arc: true, arcThreshold: tau, imprint: false, ema: false, numClasses: 3 }, {});
+    task.setTrainMode(false);
+    return { model, task };
+  };
+  const probe = make(0.5);
+  const h = rows(torch.noGrad(() => probe.model.forwardFeatures(all, ['logits'])).get('logits')!).map((z) => entropyOf(z) / Math.log(3));
+  probe.task.dispose(); probe.model.dispose();
+  const sorted = [...h].sort((a, b) => a - b);
+  for (const q of [2, 6, 9]) {
+    const tau = (sorted[q]! + sorted[q + 1]!) / 2;
+    const { model, task } = make(tau);
+    const out = task.loss({ xl, yl, u: [uw] } as never, { step: 0 } as unknown as StepContext);
+    const nL = h.slice(0, 4).filter((v) => v <= tau).length;
+    const nU = h.slice(4).filter((v) => v <= tau).length;
+    assert.deepEqual([out.parts!['gate_arc_l'], out.parts!['gate_arc']], [nL / 4, nU / 8], `tau ${tau.toFixed(3)}`);
+    torch.dispose([out.loss, ...Object.values(out.parts!).filter((v): v is torch.Tensor => typeof v !== 'number')]);
+    task.dispose(); model.dispose();
+  }
+  torch.dispose([xl, uw, yl, all]);
+});
+
+test('an EMA teacher is built from makeModel for mean-teacher (and for ema: true)', () => {
+  for (const c of [{ algorithm: 'mean-teacher', ema: false }, { algorithm: 'supervised', ema: true }] as const) {
+    const model = tinyResNet(11);
+    const task = createSemisupTask(model, { ...c, imprint: false, numClasses: 3 }, { makeModel: () => tinyResNet(5) });
+    assert.ok(task.ema, `${c.algorithm}: an EMA model`);
+    assert.equal(task.ema!.copy.numClasses, 3);
+    task.dispose(); model.dispose();
+  }
 });

@@ -6,10 +6,15 @@
 import { CliError, opt, type OptionValues } from '../../core/options.js';
 import { augmentOption, dataOptions, dataSpecOption, labelsOption, optimizerOption, resumeOption, RUN_OPTIONS, seedOption, weightsOption } from '../../train/options.js';
 import { ADVERSARIAL_DEFAULTS as AD, ROBUSTNESS_DEFAULTS as RD } from './defaults.js';
+import { defaultAdversarialConfig } from './config.js';
+import { scheduleDefaults } from './schedules.js';
 
 const DATA = 'Data and model', ATTACK = 'Attack used in training', SCHED = 'Schedule (peak lr = --lr)', OPTIM = 'Optimisation', MON = 'Monitor and evaluation', RUN = 'Run';
 const A = AD.args;
 const C = AD.config;
+/** The library's own defaults, shown by --help (one definition: config.ts and schedules.ts; no native code). */
+const M = defaultAdversarialConfig;
+const S = scheduleDefaults['slow-start-fast-decay'];
 
 /** Options of runAdversarial (the flags of `adaptune adversarial`). */
 export const ADVERSARIAL_OPTIONS = {
@@ -28,13 +33,13 @@ export const ADVERSARIAL_OPTIONS = {
   steps: opt.int({ min: 1, arg: 'K', section: ATTACK, default: C.method.steps, doc: 'PGD steps' }),
   stepSize: opt.number({ gt: 0, arg: 'A', section: ATTACK, defaultText: 'eps / 4', doc: 'PGD step size' }),
   bnMode: opt.enum(['eval', 'train'], { arg: 'M', section: ATTACK, default: 'eval', doc: 'BN mode while generating: eval or train' }),
-  tradesBeta: opt.number({ min: 0, arg: 'B', section: ATTACK, default: 6, doc: 'TRADES beta' }),
+  tradesBeta: opt.number({ min: 0, arg: 'B', section: ATTACK, default: M.tradesBeta, doc: 'TRADES beta' }),
   schedule: opt.enum(['slow-start-fast-decay', 'piecewise', 'cyclic', 'constant'], { arg: 'S', section: SCHED, default: 'slow-start-fast-decay', doc: 'slow-start-fast-decay, piecewise, cyclic or constant\n(piecewise boundaries/factors and cyclic cycles/peakAt: --set\nmethod.schedule.FIELD=V or --config)' }),
-  warmupFraction: opt.number({ min: 0, lt: 1, arg: 'F', section: SCHED, default: 0.5, doc: 'slow-start-fast-decay: t_w / T in [0, 1)' }),
-  warmupShape: opt.enum(['linear', 'cosine'], { arg: 'S', section: SCHED, default: 'linear', doc: 'linear or cosine' }),
-  startFactor: opt.number({ min: 0, max: 1, arg: 'F', section: SCHED, default: 0.01, doc: 'lr at step 0 / peak lr, in [0, 1]' }),
-  decayShape: opt.enum(['exponential', 'linear', 'cosine'], { arg: 'S', section: SCHED, default: 'exponential', doc: 'exponential, linear or cosine' }),
-  decayRate: opt.number({ min: 0, arg: 'K', section: SCHED, default: 5, doc: 'exponential decay exp(-K u)' }),
+  warmupFraction: opt.number({ min: 0, lt: 1, arg: 'F', section: SCHED, default: S.warmupFraction, doc: 'slow-start-fast-decay: t_w / T in [0, 1)' }),
+  warmupShape: opt.enum(['linear', 'cosine'], { arg: 'S', section: SCHED, default: S.warmupShape, doc: 'linear or cosine' }),
+  startFactor: opt.number({ min: 0, max: 1, arg: 'F', section: SCHED, default: S.startFactor, doc: 'lr at step 0 / peak lr, in [0, 1]' }),
+  decayShape: opt.enum(['exponential', 'linear', 'cosine'], { arg: 'S', section: SCHED, default: S.decayShape, doc: 'exponential, linear or cosine' }),
+  decayRate: opt.number({ min: 0, arg: 'K', section: SCHED, default: S.decayRate, doc: 'exponential decay exp(-K u)' }),
   optimizer: optimizerOption(OPTIM, 'sgd (default), adam or adamw'),
   lr: opt.number({ gt: 0, arg: 'LR', section: OPTIM, default: C.optim.lr, doc: 'peak learning rate' }),
   momentum: opt.number({ min: 0, lt: 1, arg: 'M', section: OPTIM, default: C.optim.momentum, doc: 'SGD momentum in [0, 1)' }),

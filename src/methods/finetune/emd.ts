@@ -1,10 +1,13 @@
 /**
  * @module Exact earth mover's distance between two discrete distributions (a balanced transportation
- * problem), solved by successive shortest paths (min-cost flow) over the bipartite graph
- * source -> supplies -> demands -> sink, with Bellman-Ford (queue-based) on the residual graph so that
- * the negative costs of reverse edges are handled. Every augmentation saturates a supply, a demand or
- * a reverse edge, so the loop ends after finitely many steps with an optimal plan (Ahuja, Magnanti &
- * Orlin, Network Flows, ch. 9). Sizes here are tens of classes; float64 throughout.
+ * problem), solved by successive shortest paths: each step sends flow from a supply with weight left to the
+ * demand with weight left that is nearest in the residual graph (forward edges i -> j at cost D_ij, reverse
+ * edges j -> i at cost -D_ij where flow runs), found by Dijkstra on costs reduced by node potentials
+ * (Johnson), which keep every residual cost >= 0 (Ahuja, Magnanti & Orlin, Network Flows, ch. 9). Each
+ * step empties a supply, a demand or a reverse edge exactly (x - x = 0), so the loop ends, and it ends when
+ * no supply or no demand is left: every demand is reachable straight from any supply with weight left.
+ * Ties go to the lower index (with all costs equal the plan is the north-west corner rule), so the plan is
+ * deterministic. Sizes here are tens of classes; float64 throughout.
  */
 
 /** The optimal plan and its cost. */
@@ -16,9 +19,6 @@ export interface EmdResult {
   /** Augmenting paths used (for diagnostics). */
   augmentations: number;
 }
-
-/** Graph edge of the residual network (`rev` indexes the paired edge). */
-interface Edge { to: number; cap: number; cost: number; rev: number; flow: number }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -45,67 +45,48 @@ function checkInputs(a: readonly number[], b: readonly number[], D: readonly (re
 export function emd(a: readonly number[], b: readonly number[], D: readonly (readonly number[])[]): EmdResult {
   checkInputs(a, b, D);
   const n = a.length;
-  const m = b.length;
-  const total = Math.min(a.reduce((s, v) => s + v, 0), b.reduce((s, v) => s + v, 0));
-  const eps = 1e-15 * Math.max(1, total);
-  const S = 0;
-  const T = n + m + 1;
-  const g: Edge[][] = Array.from({ length: n + m + 2 }, () => []);
-  const add = (u: number, v: number, cap: number, cost: number): Edge => {
-    const e: Edge = { to: v, cap, cost, rev: g[v]!.length, flow: 0 };
-    g[u]!.push(e);
-    g[v]!.push({ to: u, cap: 0, cost: -cost, rev: g[u]!.length - 1, flow: 0 });
-    return e;
-  };
-  for (let i = 0; i < n; i++) if (a[i]! > 0) add(S, 1 + i, a[i]!, 0);
-  for (let j = 0; j < m; j++) if (b[j]! > 0) add(1 + n + j, T, b[j]!, 0);
-  const mid: (Edge | null)[][] = Array.from({ length: n }, () => new Array<Edge | null>(m).fill(null));
-  for (let i = 0; i < n; i++) {
-    if (!(a[i]! > 0)) continue;
-    for (let j = 0; j < m; j++) if (b[j]! > 0) mid[i]![j] = add(1 + i, 1 + n + j, Infinity, D[i]![j]!);
-  }
-  const V = g.length;
-  let sent = 0;
+  // nodes: supply i is node i, demand j is node n + j
+  const supply = [...a];
+  const demand = [...b];
+  const flow = a.map(() => b.map(() => 0));
+  // potentials; a supply with weight left keeps 0, a row of weight 0 (no edge ever enters it) gets Infinity: harmless,
+  // since nothing relaxes from a node at an infinite distance
+  const pot = [...a, ...b].map(() => 0);
   let augmentations = 0;
-  const residual = (e: Edge): number => e.cap - e.flow;
-  while (total - sent > eps) {
-    // Bellman-Ford with a queue (SPFA): shortest path by cost over edges with positive residual capacity.
-    const dist = new Array<number>(V).fill(Infinity);
-    const prev = new Array<[number, number] | null>(V).fill(null);
-    const inQ = new Array<boolean>(V).fill(false);
-    const passes = new Array<number>(V).fill(0);
-    dist[S] = 0;
-    const q: number[] = [S];
-    inQ[S] = true;
-    while (q.length) {
-      const u = q.shift()!;
-      inQ[u] = false;
-      for (let k = 0; k < g[u]!.length; k++) {
-        const e = g[u]![k]!;
-        if (residual(e) <= eps) continue;
-        const nd = dist[u]! + e.cost;
-        if (nd < dist[e.to]! - 1e-13 * Math.max(1, Math.abs(nd))) {
-          dist[e.to] = nd;
-          prev[e.to] = [u, k];
-          if (!inQ[e.to] && ++passes[e.to]! <= V) { inQ[e.to] = true; q.push(e.to); }
-        }
-      }
+  for (;;) {
+    // Dijkstra from every supply with weight left, on reduced costs (clamped at 0 against rounding)
+    const dist = [...supply.map((s) => (s > 0 ? 0 : Infinity)), ...demand.map(() => Infinity)];
+    const prev = dist.map(() => -1);
+    const relax = (u: number, v: number, reduced: number): void => {
+      const d = dist[u]! + Math.max(0, reduced);
+      if (d < dist[v]!) { dist[v] = d; prev[v] = u; }
+    };
+    const todo = dist.map((_, v) => v);
+    while (todo.length > 0) {
+      const k = todo.reduce((best, v, q) => (dist[v]! < dist[todo[best]!]! ? q : best), 0);
+      const u = todo.splice(k, 1)[0]!;
+      if (u < n) D[u]!.forEach((c, j) => relax(u, n + j, c + pot[u]! - pot[n + j]!));
+      else flow.forEach((row, i) => { if (row[u - n]! > 0) relax(u, i, pot[u]! - pot[i]! - D[i]![u - n]!); });
     }
-    if (prev[T] === null) break;
-    let push = total - sent;
-    for (let v = T; v !== S; v = prev[v]![0]) { const [u, k] = prev[v]!; push = Math.min(push, residual(g[u]![k]!)); }
-    for (let v = T; v !== S; v = prev[v]![0]) {
-      const [u, k] = prev[v]!;
-      const e = g[u]![k]!;
-      e.flow += push;
-      g[e.to]![e.rev]!.flow -= push;
+    dist.forEach((d, v) => { pot[v]! += d; });
+    // the nearest demand with weight left (its potential is now its true distance); none once either side is empty
+    let t = -1;
+    let best = Infinity;
+    demand.forEach((w, j) => { if (w > 0 && pot[n + j]! < best) { best = pot[n + j]!; t = j; } });
+    if (t < 0) break;
+    const path = [n + t];
+    while (prev[path[0]!]! >= 0) path.unshift(prev[path[0]!]!);
+    const steps = path.slice(1).map((v, k) => [path[k]!, v] as const); // u -> v; v < n: a reverse edge
+    const push = Math.min(supply[path[0]!]!, demand[t]!, ...steps.filter(([, v]) => v < n).map(([u, v]) => flow[v]![u - n]!));
+    supply[path[0]!]! -= push;
+    demand[t]! -= push;
+    for (const [u, v] of steps) {
+      if (v < n) flow[v]![u - n]! -= push;
+      else flow[u]![v - n]! += push;
     }
-    sent += push;
     augmentations++;
   }
-  const flow = mid.map((row) => row.map((e) => (e ? Math.max(0, e.flow) : 0)));
-  let distance = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) distance += flow[i]![j]! * D[i]![j]!;
+  const distance = flow.reduce((s, row, i) => s + row.reduce((r, f, j) => r + f * D[i]![j]!, 0), 0);
   return { distance, flow, augmentations };
 }
 

@@ -10,7 +10,7 @@ import type { Tensor } from '../../core/torch.js';
 export function squaredDistance(params: readonly Tensor[], refs?: readonly (Tensor | null)[]): Tensor {
   let acc: Tensor | null = null;
   params.forEach((p, i) => {
-    const r = refs?.[i] ?? null;
+    const r = refs?.[i]; // undefined (no refs) or null: plain ||p||^2
     const d = r ? torch.sub(p, r) : p;
     const s = d.square().sum();
     acc = acc ? acc.add(s) : s;

@@ -167,7 +167,8 @@ export function similarityFromStats(source: ClassStats, target: ClassStats, gamm
 
 /** Domain similarity of source and target data under a fixed backbone's pooled features (Cui et al. 2018). */
 export function domainSimilarity(model: FeatureModel, source: LabelledSource, target: LabelledSource, o: SimilarityOptions = {}): SimilarityResult {
-  const s = classStats(model, source, o.sourceMinCount ?? 0, o.tap);
-  const t = classStats(model, target, o.targetMinCount ?? 0, o.tap);
-  return similarityFromStats(s, t, o.gamma ?? 'auto');
+  // undefined options take classStats' and similarityFromStats' own defaults (min count 0, gamma 'auto')
+  const s = classStats(model, source, o.sourceMinCount, o.tap);
+  const t = classStats(model, target, o.targetMinCount, o.tap);
+  return similarityFromStats(s, t, o.gamma);
 }

@@ -216,3 +216,24 @@ test('the gate network learns through the straight-through estimator once F diff
   assert.deepEqual(gradSums().filter(([, v]) => !(v > 0)), [], 'every projection, the shared cell and every head get a gradient');
   task.dispose(); model.dispose(); x.dispose(); y.dispose();
 });
+
+test("head 'reinit' gives a new head of numClasses outputs (new weights even at the same size); 'keep' keeps the head and needs its size", () => {
+  const model = tinyResNet();
+  const fc = (m: FeatureModel) => Array.from(torch.tidy(() => (m.getSubmodule('fc') as unknown as { weight: Tensor }).weight.detach().contiguous().data() as Float32Array));
+  const before = fc(model);
+  torch.manualSeed(99);
+  const task = createAdafilterTask(model, { head: 'reinit' });
+  assert.equal(model.numClasses, before.length / model.featureDim);
+  assert.notDeepEqual(fc(model), before, 'reinit draws new head weights');
+  task.dispose(); model.dispose();
+  const kept = tinyResNet();
+  const w = fc(kept);
+  const t2 = createAdafilterTask(kept, { head: 'keep' });
+  assert.deepEqual(fc(kept), w);
+  t2.dispose(); kept.dispose();
+  assert.throws(() => createAdafilterTask(tinyResNet(), { head: 'keep', numClasses: 7 }), /'method\.numClasses' \(7\) differs from the kept head's/);
+  const five = tinyResNet();
+  const t5 = createAdafilterTask(five, { numClasses: 5 });
+  assert.equal(five.numClasses, 5);
+  t5.dispose(); five.dispose();
+});
