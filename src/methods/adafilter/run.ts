@@ -11,7 +11,7 @@ import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { DataLoader, type AnyLoader } from '../../data/index.js';
 import { type FeatureModel } from '../../models/index.js';
-import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
+import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type ConfigLayers, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
 import { givenDataArgs, supervisedArgs, supervisedReport, type SavedRunArgs, type SupervisedDataOptions, type SupervisedReport } from '../../train/supervised.js';
 import { adafilterTrainConfig, type AdafilterConfig } from './config.js';
 import { createAdafilterTask, type AdafilterTask } from './index.js';
@@ -57,13 +57,9 @@ export async function adafilterRun(o: {
   return { result, task, val, test, elapsedSec: (Date.now() - t0) / 1000, gates };
 }
 
-/** Runs (or resumes) one AdaFilter fine-tuning; see the module doc. */
-export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterReport> {
-  checkOptions(ADAFILTER_OPTIONS, o);
-  if (o.threads !== undefined) torch.setNumThreads(o.threads);
-  const plan = planRun<SavedRunArgs>('finetune', o);
-  if (plan.saved && plan.saved.args.method !== 'adafilter') throw new ConfigError(`--resume ${o.resume}: that is a standard fine-tuning run, not AdaFilter`);
-  const { config, extend } = await runConfig(plan, {
+/** How runAdafilter layers its config: defaults < file < options < set. */
+function adafilterLayers(o: AdafilterOptions): ConfigLayers<AdafilterConfig> {
+  return {
     defaults: ADAFILTER_DEFAULTS.config, file: o.config, set: o.set, resolve: resolveAdafilter,
     flags: defined({
       seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps,
@@ -73,7 +69,22 @@ export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterR
       }),
     }),
     given: givenDataArgs(o),
-  });
+  };
+}
+
+/** The engine config a new AdaFilter run with these options gets, validated; nothing is loaded or written. */
+export async function adafilterConfig(o: AdafilterOptions = {}): Promise<TrainConfig<AdafilterConfig>> {
+  checkOptions(ADAFILTER_OPTIONS, o);
+  return (await runConfig(planRun('finetune', {}), adafilterLayers(o))).config;
+}
+
+/** Runs (or resumes) one AdaFilter fine-tuning; see the module doc. */
+export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterReport> {
+  checkOptions(ADAFILTER_OPTIONS, o);
+  if (o.threads !== undefined) torch.setNumThreads(o.threads);
+  const plan = planRun<SavedRunArgs>('finetune', o);
+  if (plan.saved && plan.saved.args.method !== 'adafilter') throw new ConfigError(`--resume ${o.resume}: that is a standard fine-tuning run, not AdaFilter`);
+  const { config, extend } = await runConfig(plan, adafilterLayers(o));
   const args: SavedRunArgs = plan.saved?.args ?? supervisedArgs(o, ADAFILTER_DEFAULTS, 'adafilter');
   const { model, backbone, data, session, loaders, dispose } = await openSupervised(plan, args, config, o);
   try {

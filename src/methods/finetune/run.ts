@@ -13,7 +13,7 @@ import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { DataLoader, type AnyLoader } from '../../data/index.js';
 import { writeWeights, type FeatureModel } from '../../models/index.js';
-import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
+import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type ConfigLayers, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
 import { finetuneTrainConfig, type FinetuneConfig, type ResolvedFinetuneConfig, type Strategy } from './config.js';
 import { createFinetuneTask, type FinetuneTask } from './index.js';
 import { FINETUNE_DEFAULTS, FINETUNE_OPTIONS, type FinetuneOptionValues } from './options.js';
@@ -68,24 +68,41 @@ export async function supervisedRun(o: {
 export const resolveFinetune = (raw: Record<string, unknown>): TrainConfig<ResolvedFinetuneConfig> => finetuneTrainConfig({}, raw);
 
 
-/** Runs (or resumes) one fine-tuning; see the module doc. */
-export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
-  checkOptions(FINETUNE_OPTIONS, o);
-  if (o.threads !== undefined) torch.setNumThreads(o.threads);
-  const plan = planRun<SavedRunArgs>('finetune', o);
-  if (plan.saved?.args.method !== undefined && plan.saved.args.method !== 'finetune') throw new ConfigError(`--resume ${o.resume}: that is a ${plan.saved.args.method} run (resume it with --method ${plan.saved.args.method} / its own run function)`);
+/** How runFinetune layers its config: defaults < file < options < set (lr and elr exclude each other). */
+function finetuneLayers(o: FinetuneOptions): ConfigLayers<ResolvedFinetuneConfig> {
   const adamLr = o.optimizer !== undefined && o.optimizer !== 'sgd' && o.lr === undefined && o.elr === undefined ? FINETUNE_DEFAULTS.adamLr : undefined;
-  const { config, extend } = await runConfig(plan, {
+  return {
     defaults: FINETUNE_DEFAULTS.config, file: o.config, set: o.set, exclusive: LR_PAIR, resolve: resolveFinetune,
     flags: defined({
       seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps,
       method: defined({ optimizer: o.optimizer, strategy: o.strategy, freezeUpTo: o.freezeUpTo, elr: o.elr, lr: o.lr ?? adamLr, momentum: o.momentum, regularizer: o.regularizer, alpha: o.alpha, beta: o.beta, weightDecay: o.weightDecay, head: o.head, bn: o.bn, headLrScale: o.headLrScale }),
     }),
     given: givenDataArgs(o),
-  });
+  };
+}
+
+function checkL2sp(o: FinetuneOptions, config: TrainConfig<ResolvedFinetuneConfig>): void {
   if ((o.alpha !== undefined || o.beta !== undefined) && config.method.regularizer !== 'l2-sp') {
     throw new ConfigError(`--alpha and --beta are the weights of L2-SP, but the regularizer is '${config.method.regularizer}'; add --regularizer l2-sp or drop them`);
   }
+}
+
+/** The engine config a new run with these options gets (defaults < file < options < set), validated; nothing is loaded or written. */
+export async function finetuneConfig(o: FinetuneOptions = {}): Promise<TrainConfig<ResolvedFinetuneConfig>> {
+  checkOptions(FINETUNE_OPTIONS, o);
+  const { config } = await runConfig(planRun('finetune', {}), finetuneLayers(o));
+  checkL2sp(o, config);
+  return config;
+}
+
+/** Runs (or resumes) one fine-tuning; see the module doc. */
+export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
+  checkOptions(FINETUNE_OPTIONS, o);
+  if (o.threads !== undefined) torch.setNumThreads(o.threads);
+  const plan = planRun<SavedRunArgs>('finetune', o);
+  if (plan.saved?.args.method !== undefined && plan.saved.args.method !== 'finetune') throw new ConfigError(`--resume ${o.resume}: that is a ${plan.saved.args.method} run (resume it with --method ${plan.saved.args.method} / its own run function)`);
+  const { config, extend } = await runConfig(plan, finetuneLayers(o));
+  checkL2sp(o, config);
   const args: SavedRunArgs = plan.saved?.args ?? supervisedArgs(o, FINETUNE_DEFAULTS, 'finetune');
   const method = config.method;
   const { model, backbone, data, session, loaders, dispose } = await openSupervised(plan, args, config, o);
