@@ -192,11 +192,7 @@ export function convertFlags<T extends OptionTable>(table: T, raw: RawFlags['val
   return out as OptionValues<T>;
 }
 
-/**
- * Takes the flags of `table` out of a command line whose other flags belong to someone else (e.g. the launcher's
- * --nproc in front of any command): their typed values (only the given ones), `given` (whether any was), and the
- * rest in order. --flag VALUE and --flag=VALUE; CliErrors name the flag (no value, given twice, a bad value).
- */
+/** Takes `table`'s flags (--f V, --f=V) out of another command's line (the launcher's --nproc): typed values, whether any was given, the rest. */
 export function takeFlags<T extends OptionTable>(table: T, args: readonly string[]): { values: OptionValues<T>; given: boolean; rest: string[] } {
   const specs = new Map(Object.entries(table).filter(([, s]) => !s.libraryOnly).map(([name, s]) => [flagOf(name, s), s] as const));
   const raw: RawFlags['values'] = {};
