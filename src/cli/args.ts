@@ -1,6 +1,8 @@
 /** @module Argument parsing for the `adaptune` command: finds the subcommand in the table (commands.ts) and runs its parser. */
 import { COMMAND_SPECS, findCommand } from './commands.js';
 import { CliError } from './flags.js';
+import { flagOf } from '../core/options.js';
+import { LAUNCH_OPTIONS } from '../train/options.js';
 
 export { CliError, strictParse } from './flags.js';
 export type { FinetuneArgs, PretrainArgs, QuickstartArgs } from './args-train.js';
@@ -50,7 +52,7 @@ Commands:
 ${table}
 
 Every command takes --json (ONE JSON object on stdout; progress goes to stderr).
-Training commands also take --nproc N [--nnodes --node-rank --master-addr --master-port]:
+Training commands also take --nproc N [${Object.entries(LAUNCH_OPTIONS).slice(2).map(([k, o]) => `--${flagOf(k, o)}`).join(' ')}]:
 data-parallel workers over libtorch's c10d/Gloo (torchrun conventions; docs/distributed.md).
 Exit status: 0 success, 1 failure, 2 usage or configuration error.
 `;

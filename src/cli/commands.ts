@@ -25,6 +25,8 @@ export interface CommandSpec<O = any> {
   usage: string;
   parse(args: string[]): O | 'help';
   run(options: O): Promise<number>;
+  /** Resolves and validates the config the run would get (the method's library config call), without running. */
+  check?(options: O): Promise<void>;
 }
 
 /** Helper that keeps each entry's option type checked against its parser and runner. */
@@ -40,6 +42,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'finetune', usage: FINETUNE_USAGE, parse: parseFinetune,
     summary: 'Fine-tune the bundled backbone (or --weights FILE) on a benchmark task',
     run: async (o) => (await import('./finetune.js')).finetuneCommand(o),
+    check: async (o) => (await import('./finetune.js')).checkFinetune(o),
   }),
   command({
     name: 'hparams', usage: HPARAMS_USAGE, parse: parseHparams,
@@ -55,6 +58,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'adversarial', usage: ADVERSARIAL_USAGE, parse: parseAdversarial,
     summary: 'PGD adversarial fine-tuning (slow-start-fast-decay) or training from scratch,\nwith a held-out robust-accuracy monitor and cost accounting',
     run: async (o) => (await import('./adversarial.js')).adversarialCommand(o),
+    check: async (o) => { if (!o.resume) await (await import('../methods/adversarial/index.js')).adversarialConfig(o); },
   }),
   command({
     name: 'robustness', usage: ROBUSTNESS_USAGE, parse: parseRobustness,
@@ -65,16 +69,19 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'semisup', usage: SEMISUP_USAGE, parse: parseSemisup,
     summary: 'Semi-supervised transfer: AKC + ARC with FixMatch, MixMatch, ICT, Mean Teacher,\nPseudo Label or labelled data only (Abuduweili et al. 2021)',
     run: async (o) => (await import('./semisup.js')).semisupCommand(o),
+    check: async (o) => { if (!o.resume) await (await import('../methods/semisup/index.js')).semisupConfig(o); },
   }),
   command({
     name: 'anomaly', usage: ANOMALY_USAGE, parse: parseAnomaly,
     summary: 'Gaussian anomaly detection, its Mahalanobis fine-tuning with forgetting-aware\nvalidation, PaDiM-style segmentation (procedural defects, MVTec-AD, one-class FMNIST)',
     run: async (o) => (await import('./anomaly.js')).anomalyCommand(o),
+    check: async (o) => { await (await import('../methods/anomaly/index.js')).anomalyConfig(o); },
   }),
   command({
     name: 'jadce', usage: JADCE_USAGE, parse: parseJadce,
     summary: 'Massive-access device detection and channel estimation: simulator, AMP/EM-AMP/ISTA/\nLISTA-GS baselines and the feature-aided adaptive-tuning network (train|eval|sweep)',
     run: async (o) => (await import('./jadce-run.js')).jadceCommand(o),
+    check: async (o) => (await import('./jadce-run.js')).checkJadce(o),
   }),
   command({
     name: 'export', usage: EXPORT_USAGE, parse: parseExport,

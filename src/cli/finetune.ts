@@ -1,6 +1,6 @@
 /** @module `adaptune finetune`: runFinetune (src/methods/finetune) or, with --method adafilter, runAdafilter (src/methods/adafilter); prints the report. */
-import { runAdafilter, type AdafilterReport } from '../methods/adafilter/index.js';
-import { runFinetune as libRunFinetune, type FinetuneReport } from '../methods/finetune/index.js';
+import { adafilterConfig, runAdafilter, type AdafilterReport } from '../methods/adafilter/index.js';
+import { finetuneConfig, runFinetune as libRunFinetune, type FinetuneReport } from '../methods/finetune/index.js';
 import { savedRunArgs } from '../train/index.js';
 import type { FinetuneArgs } from './args-train.js';
 import { commandLine } from './common.js';
@@ -14,6 +14,13 @@ export async function runFinetune(a: FinetuneArgs, o: { argv?: string[]; quiet?:
   // --resume of an AdaFilter run: its own config; only the flags both methods take can come with it
   if (a.head === 'imprint') throw new CliError("--head must be reinit or keep with --method adafilter, got 'imprint'");
   return runAdafilter({ ...a, head: a.head, ...hooks });
+}
+
+/** The config a run with these flags would get, validated (library calls; nothing loaded or written); a resumed run's is its own. */
+export async function checkFinetune(a: FinetuneArgs): Promise<void> {
+  if (a.resume) return;
+  if (a.method === 'adafilter') await adafilterConfig(a);
+  else await finetuneConfig(a);
 }
 
 /** `adaptune finetune`: prints the summary (or one JSON object with --json); returns the exit status. */

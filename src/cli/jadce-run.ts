@@ -24,6 +24,12 @@ function table(rows: EvalRow[]): string {
 
 const print = (json: boolean, rep: unknown, text: string): void => { process.stdout.write(json ? JSON.stringify(rep) + '\n' : text + '\n'); };
 
+/** The config the flags give (and the eval test scenario), validated without running. */
+export async function checkJadce(a: JadceArgs): Promise<void> {
+  const cfg = jadceConfig(await overrides(a));
+  if (a.testScenario) jadceConfig(cfg, { scenario: a.testScenario });
+}
+
 /** `adaptune jadce`: returns the exit status. */
 export async function jadceCommand(a: JadceArgs): Promise<number> {
   applyThreads(a.threads);

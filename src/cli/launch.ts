@@ -22,40 +22,28 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CliError } from './args.js';
+import { defaultOf, flagOf, formatHelp, takeFlags } from '../core/options.js';
+import { LAUNCH_OPTIONS, RUN_OPTIONS, resumeOption } from '../train/options.js';
+
+/** The run-placement flags a rank other than 0 gets rewritten (their one definition: src/train/options.ts). */
+const OUT = `--${flagOf('out', RUN_OPTIONS.out)}`;
+const RESUME = `--${flagOf('resume', resumeOption())}`;
 
 /** The launcher's flags, removed from the command line the workers get. */
 export interface LaunchArgs { nproc: number; nnodes: number; nodeRank: number; masterAddr: string; masterPort: number; rest: string[] }
 
-const FLAGS: Record<string, keyof Omit<LaunchArgs, 'rest'>> = {
-  '--nproc': 'nproc', '--nproc-per-node': 'nproc', '--nnodes': 'nnodes', '--node-rank': 'nodeRank', '--master-addr': 'masterAddr', '--master-port': 'masterPort',
-};
+/** The launcher's --help: its table (src/train/options.ts). */
+export const LAUNCH_USAGE = formatHelp('Usage: adaptune <command> --nproc N [launch flags] [command flags]', [LAUNCH_OPTIONS],
+  'Env: ADAPTUNE_DIST_TIMEOUT_MS (per collective, default 300000), GLOO_SOCKET_IFNAME. See docs/distributed.md.');
 
-export const LAUNCH_USAGE = `Data-parallel launch (any training command; torchrun conventions):
-  --nproc N            worker processes on this machine (>= 1)
-  --nnodes M           machines (default 1)          --node-rank K   this machine's index (default 0)
-  --master-addr HOST   rank 0's machine (default 127.0.0.1)
-  --master-port PORT   rank 0's rendezvous port (default 29500)
-  Env: ADAPTUNE_DIST_TIMEOUT_MS (per collective, default 300000), GLOO_SOCKET_IFNAME. See docs/distributed.md.
-`;
-
-/** Splits the launcher's flags from argv; null when there is no --nproc. */
+/** Splits the launcher's flags (LAUNCH_OPTIONS) from argv; null when there is no --nproc. */
 export function parseLaunch(argv: string[]): LaunchArgs | null {
-  if (!argv.some((a) => a === '--nproc' || a.startsWith('--nproc=') || a === '--nproc-per-node' || a.startsWith('--nproc-per-node='))) return null;
-  const o: LaunchArgs = { nproc: 1, nnodes: 1, nodeRank: 0, masterAddr: '127.0.0.1', masterPort: 29500, rest: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    const key = FLAGS[name];
-    if (!key) { o.rest.push(a); continue; }
-    const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : argv[++i];
-    if (v === undefined) throw new CliError(`${name} needs a value`);
-    if (key === 'masterAddr') { o.masterAddr = v; continue; }
-    const n = Number(v);
-    const [min, max] = key === 'masterPort' ? [1, 65535] : key === 'nodeRank' ? [0, Infinity] : [1, Infinity];
-    if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${name} must be an integer in [${min}, ${max === Infinity ? '...' : max}], got '${v}'`);
-    o[key] = n;
-  }
+  const { values: v, given, rest } = takeFlags(LAUNCH_OPTIONS, argv);
+  if (!given) return null;
+  if (v.nproc !== undefined && v.nprocPerNode !== undefined) throw new CliError('give --nproc or --nproc-per-node, not both');
+  const nproc = v.nproc ?? v.nprocPerNode;
+  if (nproc === undefined) throw new CliError('--nnodes, --node-rank, --master-addr and --master-port go with --nproc N');
+  const o: LaunchArgs = { nproc, nnodes: v.nnodes ?? defaultOf(LAUNCH_OPTIONS.nnodes), nodeRank: v.nodeRank ?? defaultOf(LAUNCH_OPTIONS.nodeRank), masterAddr: v.masterAddr ?? defaultOf(LAUNCH_OPTIONS.masterAddr), masterPort: v.masterPort ?? defaultOf(LAUNCH_OPTIONS.masterPort), rest };
   if (o.nodeRank >= o.nnodes) throw new CliError(`--node-rank must be below --nnodes (${o.nnodes}), got ${o.nodeRank}`);
   if (!o.rest.length || o.rest[0]!.startsWith('-')) throw new CliError('--nproc needs a command, e.g. adaptune finetune --nproc 2 ...');
   return o;
@@ -73,12 +61,12 @@ export function rankArgs(args: string[], scratch: string): string[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (flag !== '--out' && flag !== '--resume') { out.push(a); continue; }
+    if (flag !== OUT && flag !== RESUME) { out.push(a); continue; }
     const value = inline ?? args[++i];
     if (value === undefined) { out.push(a); continue; }
-    if (flag === '--out') { out.push('--out', scratch); seenOut = true; } else out.push('--resume', mirror(value, join(scratch, 'resume')));
+    if (flag === OUT) { out.push(OUT, scratch); seenOut = true; } else out.push(RESUME, mirror(value, join(scratch, 'resume')));
   }
-  return seenOut ? out : [...out, '--out', scratch];
+  return seenOut ? out : [...out, OUT, scratch];
 }
 
 function mirror(dir: string, to: string): string {

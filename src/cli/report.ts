@@ -28,9 +28,6 @@ export function parseReport(args: string[]): ReportArgs | 'help' {
   if (raw === 'help') return 'help';
   const positionals = raw.positionals;
   if (!positionals.length) throw new CliError("'adaptune report' needs at least one run directory");
-  for (const d of positionals) {
-    if (!existsSync(join(d, 'metrics.jsonl'))) throw new CliError(`${d}: not a run directory (no metrics.jsonl)`);
-  }
   const v = convertFlags(REPORT_OPTIONS, raw.values);
   const out = v.out ?? (positionals.length === 1 ? join(positionals[0]!, 'report.html') : 'report.html');
   return { runDirs: positionals, out, heatmap: v.heatmap ?? null, title: v.title, tensorboard: v.tensorboard ?? false, json: v.json ?? false };
@@ -38,6 +35,9 @@ export function parseReport(args: string[]): ReportArgs | 'help' {
 
 /** Runs `adaptune report`; returns the exit status. */
 export async function reportCommand(a: ReportArgs): Promise<number> {
+  for (const d of a.runDirs) {
+    if (!existsSync(join(d, 'metrics.jsonl'))) throw new CliError(`${d}: not a run directory (no metrics.jsonl)`);
+  }
   const { writeReport, ensureTensorBoard } = await import('../train/index.js');
   const r = writeReport(a.runDirs, a.out, { ...(a.heatmap ? { heatmap: a.heatmap } : {}), ...(a.title ? { title: a.title } : {}) });
   const tb = a.tensorboard ? a.runDirs.map((d) => ensureTensorBoard(d)) : []; // keeps the file written during training

@@ -192,6 +192,25 @@ export function convertFlags<T extends OptionTable>(table: T, raw: RawFlags['val
   return out as OptionValues<T>;
 }
 
+/** Takes `table`'s flags (--f V, --f=V) out of another command's line (the launcher's --nproc): typed values, whether any was given, the rest. */
+export function takeFlags<T extends OptionTable>(table: T, args: readonly string[]): { values: OptionValues<T>; given: boolean; rest: string[] } {
+  const specs = new Map(Object.entries(table).filter(([, s]) => !s.libraryOnly).map(([name, s]) => [flagOf(name, s), s] as const));
+  const raw: RawFlags['values'] = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') ? a.slice(2, eq > 0 ? eq : undefined) : '';
+    const s = specs.get(flag);
+    if (!s) { rest.push(a); continue; }
+    if (raw[flag] !== undefined) throw new CliError(`flag --${flag} is given more than once; give it once`);
+    const v = s.type === 'bool' ? true : eq > 0 ? a.slice(eq + 1) : args[++i];
+    if (v === undefined) throw new CliError(`flag --${flag} needs a value`);
+    raw[flag] = s.type === 'list' && s.repeat ? [v as string] : v;
+  }
+  return { values: convertFlags(table, raw), given: Object.keys(raw).length > 0, rest };
+}
+
 /** Rejects positional arguments. */
 export function noPositionals(cmd: string, positionals: string[]): void {
   if (positionals.length) throw new CliError(`'adaptune ${cmd}' takes no positional arguments, got '${positionals[0]}'`);

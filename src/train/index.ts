@@ -23,5 +23,5 @@ export { SummaryWriter, metricsToTensorBoard, ensureTensorBoard, tensorboardList
 export { writeReport, buildReport, type ReportOptions, type ReportResult } from './report/index.js';
 export { overBatches, evaluateClassifier, classificationMetrics, metricsFromConfusion, type LabelledBatches, type AnyLabelledBatches, type ClassificationMetrics, type EvaluateOptions } from './evaluate.js';
 export { checkMethodFields, isPlainObject, isFiniteNumber, nonNegative, type FieldCheck } from './method-config.js';
-export { layerConfig, defined, checkRunOut, planRun, checkResume, runConfig, RunSession, readSummary, savedRunArgs, ARGS_FILE, type RunHooks, type RunPlan, type ConfigLayers, type LayerOptions } from './lifecycle.js';
+export { layerConfig, defined, checkRunOut, planRun, planOutputRun, settingsDiff, checkResume, runConfig, RunSession, readSummary, savedRunArgs, ARGS_FILE, type RunHooks, type RunPlan, type ConfigLayers, type LayerOptions } from './lifecycle.js';
 export { openSupervised, loadBackbone, preprocessingFor, inputChannels, isBuiltinSpec, SUPERVISED_DATA_DEFAULTS, type SupervisedArgs, type SupervisedStart, type Backbone } from './supervised.js';

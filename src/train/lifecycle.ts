@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { configDiff, loadConfigFile, makeConfig, mergeConfig, parseOverrides, type TrainConfig } from './config.js';
+import { configDiff, flatten, loadConfigFile, makeConfig, mergeConfig, parseOverrides, type TrainConfig } from './config.js';
 import { resume, train } from './run.js';
 import type { Task } from './task.js';
 import type { TrainEvent, TrainOptions, TrainResult } from './events.js';
@@ -143,6 +143,31 @@ export function planRun<A>(kind: string, o: { out?: string | null; resume?: stri
 }
 
 /**
+ * Where a run without training checkpoints goes (e.g. jadce: its results are files such as models.safetensors or
+ * points.jsonl). `marker` is the file that holds its results: when present, the directory holds a finished (or,
+ * with `continues`, a partly done) run; a new run is refused there, and a continued one gets its saved arguments
+ * and config (config {} for a directory written before runs recorded them). Otherwise a new run (checkRunOut).
+ */
+export function planOutputRun<A>(kind: string, out: string, o: { marker: string; continues?: boolean }): RunPlan<A> {
+  if (out.trim() === '') throw new ConfigError(`--out must name a directory, got ''`);
+  const dir = resolve(out);
+  const args = savedRunArgs(dir);
+  if (args && args.kind !== undefined && args.kind !== kind) throw new ConfigError(`--out ${out}: that is a run of adaptune ${String(args.kind)}, not ${kind}`);
+  if (!existsSync(join(dir, o.marker))) return { kind, dir: checkRunOut(out), saved: null };
+  if (!o.continues) throw new ConfigError(`${out} already holds a run of adaptune ${kind} (${o.marker}); choose another output directory`);
+  const cf = join(dir, 'config.json');
+  return { kind, dir, saved: { args: (args ?? {}) as A, config: existsSync(cf) ? JSON.parse(readFileSync(cf, 'utf8')) as Record<string, unknown> : {} } };
+}
+
+/** The dotted paths (other than `ignore` and its children) where two plain configs differ, each as 'path: the run has X, now Y'. */
+export function settingsDiff(saved: object, now: object, ignore: readonly string[] = []): string[] {
+  const [a, b] = [new Map(flatten(saved)), new Map(flatten(now))];
+  return [...new Set([...a.keys(), ...b.keys()])].sort()
+    .filter((k) => !ignore.some((n) => k === n || k.startsWith(`${n}.`)) && JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k)))
+    .map((k) => `${k}: the run has ${JSON.stringify(a.get(k))}, now ${JSON.stringify(b.get(k))}`);
+}
+
+/**
  * On resume: the options given now must agree with the run's saved arguments and config. `given` holds the
  * arguments given now (undefined: not given); `config` is the saved config with the given flags layered on,
  * resolved. Differences other than epochs/maxSteps throw a ConfigError naming each; epochs/maxSteps extend.
@@ -218,6 +243,9 @@ export class RunSession {
     if (result.status === 'failed') throw new Error(`training failed; see ${this.dir}`);
     return result;
   }
+
+  /** Writes the run's resolved config to config.json (runs without the engine's train(), which writes it itself). */
+  saveConfig(config: object): void { atomicWriteJson(join(this.dir, 'config.json'), config); }
 
   /** Appends one line to log.txt. */
   log(line: string): void { appendFileSync(this.logFile, line + '\n'); }

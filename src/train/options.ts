@@ -34,6 +34,17 @@ export const RUN_OPTIONS = {
   json: opt.bool({ doc: 'print ONE JSON object on stdout (progress stays on stderr)' }),
 } as const;
 
+/** The launcher's entries (torchrun's conventions; src/cli/launch.ts takes them out of any training command's flags). */
+const LAUNCH = 'Data-parallel launch (any training command; torchrun conventions)';
+export const LAUNCH_OPTIONS = {
+  nproc: opt.int({ min: 1, doc: 'worker processes on this machine', section: LAUNCH }),
+  nprocPerNode: opt.int({ min: 1, doc: "the same as --nproc (torchrun's name)", section: LAUNCH }),
+  nnodes: opt.int({ min: 1, arg: 'M', default: 1, doc: 'machines', section: LAUNCH }),
+  nodeRank: opt.int({ min: 0, arg: 'K', default: 0, doc: "this machine's index (below --nnodes)", section: LAUNCH }),
+  masterAddr: opt.string({ arg: 'HOST', default: '127.0.0.1', doc: "rank 0's machine", section: LAUNCH }),
+  masterPort: opt.int({ min: 1, max: 65535, arg: 'PORT', default: 29500, doc: "rank 0's rendezvous port", section: LAUNCH }),
+} as const;
+
 /** --resume DIR. */
 export const resumeOption = (doc = 'continue an interrupted run from its newest valid checkpoint') => opt.string({ arg: 'DIR', doc, default: null });
 /** --seed N. */

@@ -17,10 +17,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as torch from '../core/torch.js';
 import { ConfigError } from '../core/errors.js';
-import { open, loadersFor, TASK_NAMES, type AugmentName, type OpenedData, type OpenedLoaders, type PreprocessingOptions } from '../data/index.js';
+import { open, loadersFor, TASK_NAMES, type AugmentName, type OpenedData, type OpenedLoaders, type Preprocessing, type PreprocessingOptions } from '../data/index.js';
 import { BackboneError, bundledBackbonePath, createModel, listModels, loadWeights, sha256File, type FeatureModel, type ModelName } from '../models/index.js';
 import type { TrainConfig } from './config.js';
 import type { ClassificationMetrics } from './evaluate.js';
+import type { TrainResult } from './events.js';
 import { RunSession, type RunPlan } from './lifecycle.js';
 
 /** The arguments every supervised run records (cli.json), so that a resume rebuilds the same data and model. */
@@ -194,4 +195,38 @@ export const splitMetrics = (m: ClassificationMetrics, classes: string[]): Split
 /** The log lines of a split's metrics. */
 export function metricsLine(name: string, m: ClassificationMetrics): string {
   return `${name} accuracy ${m.accuracy.toFixed(4)}, macro-F1 ${m.macroF1.toFixed(4)}, loss ${m.loss.toFixed(4)} (${m.n} images); per class ${m.perClassAccuracy.map((v) => v.toFixed(3)).join(' ')}`;
+}
+
+/** The fields every supervised run's report has (runFinetune's and runAdafilter's add their method's). */
+export interface SupervisedReport {
+  runDir: string; data: string; labelsPerClass: number | 'all'; weights: string | null; model: string; backboneSha256: string | null;
+  steps: number; epochs: number; status: string; exitCode: number;
+  /** Validation metrics of the final weights (null without a validation split); selection uses only these. */
+  val: SplitMetrics | null;
+  /** Test metrics, evaluated once at the end. */
+  test: SplitMetrics;
+  valAccuracy: number | null;
+  testAccuracy: number; testLoss: number; testMacroF1: number; testImages: number; elapsedSec: number; command: string;
+  preprocessing: Preprocessing;
+}
+
+/**
+ * The report of a finished supervised run (the shared fields, then the method's `extra`): merged into the run's
+ * summary.json, with the validation and test metrics logged.
+ */
+export function supervisedReport<E extends object>(s: Pick<SupervisedStart, 'backbone' | 'data' | 'session' | 'loaders'>, args: SupervisedArgs,
+  r: { result: TrainResult; val: ClassificationMetrics | null; test: ClassificationMetrics; elapsedSec: number }, extra: E): SupervisedReport & E {
+  const test = splitMetrics(r.test, s.data.classes);
+  const report = {
+    runDir: s.session.dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, model: s.backbone.spec.name, backboneSha256: s.backbone.sha256,
+    ...extra,
+    steps: r.result.step, epochs: Math.round(100 * (r.result.epochsRun ?? r.result.step / s.loaders.train.numBatches)) / 100, status: r.result.status, exitCode: r.result.exitCode,
+    val: r.val ? splitMetrics(r.val, s.data.classes) : null, test, valAccuracy: r.val?.accuracy ?? null,
+    testAccuracy: test.accuracy, testLoss: test.loss, testMacroF1: test.macroF1, testImages: test.n, elapsedSec: r.elapsedSec, command: s.session.command,
+    preprocessing: s.data.preprocessing,
+  };
+  s.session.writeSummary(report);
+  if (r.val) s.session.log(metricsLine('validation', r.val));
+  s.session.log(metricsLine('test', r.test));
+  return report;
 }

@@ -8,18 +8,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { torch, data, DataError, ConfigError } from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
+import { MODES, png16, TREE_CLASSES as CLASSES, type Mode } from '../image-tree.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'open-'));
 process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
 
-type Mode = 'rgb-jpg' | 'gray-png' | 'rgba-png' | 'rgb16-png' | 'palette-png' | 'rgb-webp';
-const MODES: Mode[] = ['rgb-jpg', 'gray-png', 'rgba-png', 'rgb16-png', 'palette-png', 'rgb-webp'];
 
-/** Writes a w x h image of flat colour [r, g, b] (0..255) in the given mode; returns its path. */
+/** Writes a w x h image of flat colour [r, g, b] (0..255) in the given mode (JPEG quality 100, no noise: the exact values test/image-tree.ts's writeImage jitters); returns its path. */
 async function image(file: string, mode: Mode, w: number, h: number, rgb: [number, number, number]): Promise<string> {
   const px = (c: number, f: (i: number) => number): Buffer => Buffer.from(Array.from({ length: w * h * c }, (_, i) => f(i)));
   const ext = mode.split('-')[1];
@@ -32,23 +30,6 @@ async function image(file: string, mode: Mode, w: number, h: number, rgb: [numbe
   return path;
 }
 
-function crc32(b: Buffer): number { let c = ~0; for (const x of b) { c ^= x; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); } return ~c >>> 0; }
-function chunk(type: string, d: Buffer): Buffer {
-  const len = Buffer.alloc(4); len.writeUInt32BE(d.length);
-  const td = Buffer.concat([Buffer.from(type), d]);
-  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
-/** A 16-bit RGB PNG written by hand (sharp cannot write one from raw 16-bit input). */
-function png16(w: number, h: number, rgb: [number, number, number]): Buffer {
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 16; ihdr[9] = 2;
-  const row = Buffer.alloc(1 + w * 6);
-  for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) row.writeUInt16BE(rgb[c]! * 257, 1 + x * 6 + c * 2);
-  const idat = deflateSync(Buffer.concat(Array.from({ length: h }, () => row)));
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
-}
-
-const CLASSES: [string, [number, number, number]][] = [['cat', [200, 40, 40]], ['dog', [40, 200, 40]], ['emu', [40, 40, 200]]];
 
 /** DIR/<class>/ with `n` images per class cycling through the modes and sizes. */
 async function classTree(dir: string, n: number): Promise<void> {

@@ -14,10 +14,15 @@ test('parseLaunch takes the torchrun flags out and checks them', () => {
   assert.equal(parseLaunch(['finetune', '--epochs', '2']), null);
   const a = parseLaunch(['finetune', '--nproc', '2', '--epochs', '2', '--master-port=29999', '--nnodes', '2', '--node-rank', '1', '--master-addr', '10.0.0.1'])!;
   assert.deepEqual(a, { nproc: 2, nnodes: 2, nodeRank: 1, masterAddr: '10.0.0.1', masterPort: 29999, rest: ['finetune', '--epochs', '2'] });
-  assert.throws(() => parseLaunch(['finetune', '--nproc', '0']), (e: Error) => e instanceof CliError && /--nproc must be an integer in \[1/.test(e.message));
+  assert.throws(() => parseLaunch(['finetune', '--nproc', '0']), (e: Error) => e instanceof CliError && /--nproc must be an integer >= 1/.test(e.message));
   assert.throws(() => parseLaunch(['finetune', '--nproc', '2', '--node-rank', '1']), /--node-rank must be below --nnodes/);
   assert.throws(() => parseLaunch(['--nproc', '2']), /needs a command/);
   assert.throws(() => parseLaunch(['x', '--nproc', '2', '--master-port', '70000']), /--master-port must be an integer in \[1, 65535\]/);
+  assert.equal(parseLaunch(['x', '--nproc-per-node=3'])!.nproc, 3);
+  assert.throws(() => parseLaunch(['x', '--nproc', '2', '--nproc-per-node', '2']), /not both/);
+  assert.throws(() => parseLaunch(['x', '--nproc', '2', '--nproc', '3']), /--nproc is given more than once/);
+  assert.throws(() => parseLaunch(['x', '--nnodes', '2']), /go with --nproc/);
+  assert.throws(() => parseLaunch(['x', '--nproc']), /--nproc needs a value/);
 });
 
 test('rankArgs gives other ranks a scratch --out and a mirror of --resume', () => {

@@ -1,7 +1,8 @@
 /**
  * Runs every example of README.md's "Use it as a library" section at a tiny budget: each ```js block becomes a module
  * whose `adaptune` imports point at this build, with the run functions wrapped so that a tiny budget and a temporary
- * output folder override the example's options (the example's own code runs unchanged otherwise).
+ * output folder override the example's options (the example's own code runs unchanged otherwise). The quickstart
+ * example's run is the suite's quickstart --quick smoke test (test/quickstart-checks.ts checks its result and files).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { QuickstartResult } from '../../src/recipes/quickstart.js';
+import { checkQuickQuickstart } from '../quickstart-checks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rootDir = resolve(here, '../../..');
@@ -39,8 +42,16 @@ const TINY: Record<string, () => Record<string, unknown>> = {
   runJadceEval: () => ({ slots: 20, batch: 20 }),
 };
 let calls = 0;
+/** Each run function's last call (its options and its result), for checks beyond the example's own. */
+const last: Record<string, { options: Record<string, unknown>; result: unknown }> = {};
 (globalThis as Record<string, unknown>)['__adaptuneWrap'] = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k,
-  typeof v === 'function' && TINY[k] ? (o: Record<string, unknown>, ...rest: unknown[]) => { calls++; return (v as (...a: unknown[]) => unknown)({ ...o, ...TINY[k]!() }, ...rest); } : v]));
+  typeof v === 'function' && TINY[k] ? (o: Record<string, unknown>, ...rest: unknown[]) => {
+    calls++;
+    const options = { ...o, ...TINY[k]!() };
+    const result = (v as (...a: unknown[]) => unknown)(options, ...rest);
+    last[k] = { options, result };
+    return result;
+  } : v]));
 
 /** `adaptune[/sub]` as a file URL of this build. */
 function target(spec: string): string {
@@ -61,8 +72,13 @@ for (const [i, block] of blocks.entries()) {
     const file = join(tmp, `example-${i}.mjs`);
     writeFileSync(file, code.replaceAll('console.log(', '(() => {})('));
     const before = calls;
+    delete last['runQuickstart'];
     await import(pathToFileURL(file).href);
     assert.ok(calls > before, 'the example called a run function');
+    // the quickstart example's run (--quick, 10 labels per class) is also the suite's quickstart smoke test
+    const qs = last['runQuickstart'];
+    assert.equal(qs !== undefined, /\brunQuickstart\(/.test(block), 'runQuickstart ran exactly in the quickstart example');
+    if (qs) checkQuickQuickstart(await (qs.result as Promise<QuickstartResult>), qs.options['out'] as string);
   });
 }
 

@@ -18,11 +18,13 @@ function fakeRun(root: string, name: string, lr: number): string {
   return dir;
 }
 
-test('parseReport: needs run directories, validates --heatmap, defaults --out', () => {
+test('parseReport: needs run directories, validates --heatmap, defaults --out; reportCommand refuses a folder that is no run', async () => {
   const root = mkdtempSync(join(tmpdir(), 'adaptune-report-'));
   const a = fakeRun(root, 'a', 0.1);
   assert.throws(() => parseReport([]), (e: unknown) => e instanceof CliError && /at least one run directory/.test((e as Error).message));
-  assert.throws(() => parseReport([root]), (e: unknown) => e instanceof CliError && /not a run directory/.test((e as Error).message));
+  const notRun = parseReport([root]);
+  assert.ok(notRun !== 'help');
+  await assert.rejects(reportCommand(notRun), (e: unknown) => e instanceof CliError && /not a run directory/.test((e as Error).message));
   assert.throws(() => parseReport([a, '--heatmap', 'x']), (e: unknown) => e instanceof CliError && /--heatmap/.test((e as Error).message));
   assert.throws(() => parseReport([a, '--bogus']), (e: unknown) => e instanceof CliError && /--bogus/.test((e as Error).message));
   const p = parseReport([a]);

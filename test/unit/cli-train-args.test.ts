@@ -1,8 +1,7 @@
 /** Argument parsing of `adaptune pretrain`, `finetune` and `quickstart` (no native code). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { syncBuiltinESMExports } from 'node:module';
-import util from 'node:util';
+import { parserFlags } from '../parser-flags.js';
 import { CliError, parseCli, USAGE } from '../../src/cli/args.js';
 import { MODEL_NAMES, FINETUNE_USAGE, PRETRAIN_USAGE, QUICKSTART_USAGE, type PretrainArgs, type QuickstartArgs } from '../../src/cli/args-train.js';
 import { FINETUNE_DEFAULTS, PRETRAIN_DEFAULTS, QUICKSTART_DEFAULTS, FINETUNE_OPTIONS, PRETRAIN_OPTIONS, QUICKSTART_OPTIONS } from '../../src/methods/finetune/options.js';
@@ -115,21 +114,10 @@ test('help for each command, from the command and from help <cmd>', () => {
   }
 });
 
-/** The option table each command hands to util.parseArgs (captured by patching node:util, ESM bindings synced). */
-function parserTable(cmd: string): string[] {
-  const u = util as unknown as { parseArgs: typeof util.parseArgs };
-  const orig = u.parseArgs;
-  const seen: string[] = [];
-  u.parseArgs = ((cfg: Parameters<typeof util.parseArgs>[0]) => { seen.push(...Object.keys(cfg?.options ?? {})); return orig(cfg); }) as typeof util.parseArgs;
-  syncBuiltinESMExports();
-  try { parseCli([cmd, '--help']); } finally { u.parseArgs = orig; syncBuiltinESMExports(); }
-  return [...new Set(seen)];
-}
-
 test('every flag a parser accepts is in its help text, and the help names no flag the parser rejects', () => {
   const texts = { pretrain: PRETRAIN_USAGE, finetune: FINETUNE_USAGE, quickstart: QUICKSTART_USAGE } as const;
   for (const [cmd, text] of Object.entries(texts)) {
-    const table = parserTable(cmd);
+    const table = parserFlags(cmd);
     assert.ok(table.length > 4, `${cmd}: the parser's option table was captured (${table.join(', ')})`);
     for (const name of table) assert.match(text, new RegExp(`--${name}(?![a-z-])`), `${cmd} accepts --${name}, which its help does not mention`);
     const flags = [...new Set(text.match(/--[a-z][a-z-]*/g) ?? [])];

@@ -1,8 +1,7 @@
 /** The option tables (src/core/options.ts): types, parsing, checks, help; and for every command, its --help and its parser agree both ways. No native code. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { syncBuiltinESMExports } from 'node:module';
-import util from 'node:util';
+import { parserFlags } from '../parser-flags.js';
 import { CliError, checkOptions, formatHelp, opt, parseArgsConfig, parseFlags, type OptionValues } from '../../src/core/options.js';
 import { COMMAND_SPECS } from '../../src/cli/commands.js';
 import { parseCli } from '../../src/cli/args.js';
@@ -56,17 +55,6 @@ test('--help comes from the table: every flag with its placeholder, doc, default
   assert.match(h, /-h, --help {16}this help\n$/);
   assert.deepEqual(Object.keys(parseArgsConfig(TABLE)).sort(), ['fast', 'frac', 'help', 'mode', 'names', 'no-gated', 'out', 'rate', 'set', 'steps', 'twice']);
 });
-
-/** The option table each command hands to util.parseArgs (captured by patching node:util, ESM bindings synced). */
-function parserFlags(cmd: string): string[] {
-  const u = util as unknown as { parseArgs: typeof util.parseArgs };
-  const orig = u.parseArgs;
-  const seen: string[] = [];
-  u.parseArgs = ((cfg: Parameters<typeof util.parseArgs>[0]) => { seen.push(...Object.keys(cfg?.options ?? {})); return orig(cfg); }) as typeof util.parseArgs;
-  syncBuiltinESMExports();
-  try { parseCli([cmd, '--help']); } finally { u.parseArgs = orig; syncBuiltinESMExports(); }
-  return [...new Set(seen)].filter((f) => f !== 'help');
-}
 
 test('every command: each flag its parser takes is in its --help, and each flag its --help names is parsed (none is unknown)', () => {
   assert.ok(COMMAND_SPECS.length >= 15);

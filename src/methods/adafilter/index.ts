@@ -136,4 +136,4 @@ export function createAdafilterTask(model: FeatureModel, config: Partial<Adafilt
   return new AdafilterTask(model, config, data);
 }
 
-export { runAdafilter, adafilterRun, resolveAdafilter, ADAFILTER_DEFAULTS, type AdafilterOptions, type AdafilterReport, type GateReport } from './run.js';
+export { runAdafilter, adafilterConfig, adafilterRun, resolveAdafilter, ADAFILTER_DEFAULTS, type AdafilterOptions, type AdafilterReport, type GateReport } from './run.js';

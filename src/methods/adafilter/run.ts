@@ -9,10 +9,10 @@
 import { resolve } from 'node:path';
 import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
-import { DataLoader, type AnyLoader, type Preprocessing } from '../../data/index.js';
+import { DataLoader, type AnyLoader } from '../../data/index.js';
 import { type FeatureModel } from '../../models/index.js';
-import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
-import { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../../train/supervised.js';
+import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type ConfigLayers, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
+import { givenDataArgs, supervisedArgs, supervisedReport, type SavedRunArgs, type SupervisedDataOptions, type SupervisedReport } from '../../train/supervised.js';
 import { adafilterTrainConfig, type AdafilterConfig } from './config.js';
 import { createAdafilterTask, type AdafilterTask } from './index.js';
 import { ADAFILTER_DEFAULTS, ADAFILTER_OPTIONS, type AdafilterOptionValues } from './options.js';
@@ -27,12 +27,7 @@ export type AdafilterOptions = AdafilterOptionValues & RunHooks;
 export interface GateReport { fraction: number; perLayer: Record<string, number>; perClass: (number | null)[]; entropy: number }
 
 /** What an AdaFilter run reports (the shape of FinetuneReport, with the gate statistics). */
-export interface AdafilterReport {
-  runDir: string; data: string; labelsPerClass: number | 'all'; weights: string | null; model: string; backboneSha256: string | null;
-  method: 'adafilter'; gates: GateReport; strategy: 'adafilter'; steps: number; epochs: number; status: string; exitCode: number;
-  val: SplitMetrics | null; test: SplitMetrics; valAccuracy: number | null;
-  testAccuracy: number; testLoss: number; testMacroF1: number; testImages: number; elapsedSec: number; command: string; preprocessing: Preprocessing;
-}
+export interface AdafilterReport extends SupervisedReport { method: 'adafilter'; gates: GateReport; strategy: 'adafilter' }
 
 /** AdaFilter's config resolver over raw layers. */
 export const resolveAdafilter = (raw: Record<string, unknown>): TrainConfig<AdafilterConfig> => adafilterTrainConfig({}, raw);
@@ -62,13 +57,9 @@ export async function adafilterRun(o: {
   return { result, task, val, test, elapsedSec: (Date.now() - t0) / 1000, gates };
 }
 
-/** Runs (or resumes) one AdaFilter fine-tuning; see the module doc. */
-export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterReport> {
-  checkOptions(ADAFILTER_OPTIONS, o);
-  if (o.threads !== undefined) torch.setNumThreads(o.threads);
-  const plan = planRun<SavedRunArgs>('finetune', o);
-  if (plan.saved && plan.saved.args.method !== 'adafilter') throw new ConfigError(`--resume ${o.resume}: that is a standard fine-tuning run, not AdaFilter`);
-  const { config, extend } = await runConfig(plan, {
+/** How runAdafilter layers its config: defaults < file < options < set. */
+function adafilterLayers(o: AdafilterOptions): ConfigLayers<AdafilterConfig> {
+  return {
     defaults: ADAFILTER_DEFAULTS.config, file: o.config, set: o.set, resolve: resolveAdafilter,
     flags: defined({
       seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps,
@@ -78,23 +69,28 @@ export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterR
       }),
     }),
     given: givenDataArgs(o),
-  });
+  };
+}
+
+/** The engine config a new AdaFilter run with these options gets, validated; nothing is loaded or written. */
+export async function adafilterConfig(o: AdafilterOptions = {}): Promise<TrainConfig<AdafilterConfig>> {
+  checkOptions(ADAFILTER_OPTIONS, o);
+  return (await runConfig(planRun('finetune', {}), adafilterLayers(o))).config;
+}
+
+/** Runs (or resumes) one AdaFilter fine-tuning; see the module doc. */
+export async function runAdafilter(o: AdafilterOptions = {}): Promise<AdafilterReport> {
+  checkOptions(ADAFILTER_OPTIONS, o);
+  if (o.threads !== undefined) torch.setNumThreads(o.threads);
+  const plan = planRun<SavedRunArgs>('finetune', o);
+  if (plan.saved && plan.saved.args.method !== 'adafilter') throw new ConfigError(`--resume ${o.resume}: that is a standard fine-tuning run, not AdaFilter`);
+  const { config, extend } = await runConfig(plan, adafilterLayers(o));
   const args: SavedRunArgs = plan.saved?.args ?? supervisedArgs(o, ADAFILTER_DEFAULTS, 'adafilter');
   const { model, backbone, data, session, loaders, dispose } = await openSupervised(plan, args, config, o);
   try {
     const r = await adafilterRun({ model, config, ...loaders, session, onEvent: session.events(o, 20), handleSignals: o.handleSignals, signal: o.signal, extend });
     r.task.dispose();
-    const test = splitMetrics(r.test, data.classes);
-    const report: AdafilterReport = {
-      runDir: session.dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, model: backbone.spec.name, backboneSha256: backbone.sha256,
-      method: 'adafilter', gates: r.gates, strategy: 'adafilter',
-      steps: r.result.step, epochs: Math.round(100 * (r.result.epochsRun ?? r.result.step / loaders.train.numBatches)) / 100, status: r.result.status, exitCode: r.result.exitCode,
-      val: r.val ? splitMetrics(r.val, data.classes) : null, test, valAccuracy: r.val?.accuracy ?? null,
-      testAccuracy: test.accuracy, testLoss: test.loss, testMacroF1: test.macroF1, testImages: test.n, elapsedSec: r.elapsedSec, command: session.command, preprocessing: data.preprocessing,
-    };
-    session.writeSummary(report);
-    if (r.val) session.log(metricsLine('validation', r.val));
-    session.log(metricsLine('test', r.test));
+    const report: AdafilterReport = supervisedReport({ backbone, data, session, loaders }, args, r, { method: 'adafilter' as const, gates: r.gates, strategy: 'adafilter' as const });
     session.log(`fine-tuned filters ${(100 * r.gates.fraction).toFixed(1)}% (gate entropy ${r.gates.entropy.toFixed(3)} bits); per layer ${JSON.stringify(r.gates.perLayer)}`);
     return report;
   } finally {

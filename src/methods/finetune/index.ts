@@ -175,7 +175,7 @@ export function createFinetuneTask(model: FeatureModel, config: Partial<Finetune
   return new FinetuneTask(model, config, data);
 }
 
-export { runFinetune, supervisedRun, resolveFinetune, FINETUNE_DEFAULTS, LR_PAIR, type FinetuneOptions, type FinetuneReport, type RunPlacement, type SavedRunArgs, type SupervisedRun } from './run.js';
+export { runFinetune, finetuneConfig, supervisedRun, resolveFinetune, FINETUNE_DEFAULTS, LR_PAIR, type FinetuneOptions, type FinetuneReport, type RunPlacement, type SavedRunArgs, type SupervisedRun } from './run.js';
 export { runPretrain, PRETRAIN_DEFAULTS, type PretrainOptions, type PretrainReport } from './pretrain.js';
 export { QUICKSTART_PLANS, QUICKSTART_BATCH, type QuickstartPlan } from './recipes.js';
 export { runHparams, runHparams as runGrid, cellId, gridTable, type HparamsGridOptions, type GridRegularizer, type CellResult, type GridResult } from './grid.js';

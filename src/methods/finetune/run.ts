@@ -11,9 +11,9 @@
 import { join, resolve } from 'node:path';
 import * as torch from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
-import { DataLoader, type AnyLoader, type AugmentName, type Preprocessing } from '../../data/index.js';
-import { bundledBackbonePath, writeWeights, type FeatureModel } from '../../models/index.js';
-import { classificationMetrics, defined, isBuiltinSpec, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type RunHooks, type SupervisedArgs, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
+import { DataLoader, type AnyLoader } from '../../data/index.js';
+import { writeWeights, type FeatureModel } from '../../models/index.js';
+import { classificationMetrics, defined, openSupervised, planRun, runConfig, RunSession, type ClassificationMetrics, type ConfigLayers, type RunHooks, type TrainConfig, type TrainEvent, type TrainResult } from '../../train/index.js';
 import { finetuneTrainConfig, type FinetuneConfig, type ResolvedFinetuneConfig, type Strategy } from './config.js';
 import { createFinetuneTask, type FinetuneTask } from './index.js';
 import { FINETUNE_DEFAULTS, FINETUNE_OPTIONS, type FinetuneOptionValues } from './options.js';
@@ -25,7 +25,7 @@ export { FINETUNE_DEFAULTS } from './options.js';
 export const LR_PAIR = [['method.lr', 'method.elr']] as const;
 
 export { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../../train/supervised.js';
-import { givenDataArgs, metricsLine, splitMetrics, supervisedArgs, type SavedRunArgs, type SplitMetrics, type SupervisedDataOptions } from '../../train/supervised.js';
+import { givenDataArgs, supervisedArgs, supervisedReport, type SavedRunArgs, type SupervisedDataOptions, type SupervisedReport } from '../../train/supervised.js';
 
 /** Where a run comes from and goes; shared by the supervised run functions. */
 export type RunPlacement = Pick<FinetuneOptionValues, 'out' | 'resume' | 'config' | 'set' | 'threads'>;
@@ -36,18 +36,7 @@ export type FinetuneOptions = FinetuneOptionValues & RunHooks;
 
 
 /** What a finetune run reports (AdaFilter's report has the same shape with its gate statistics). */
-export interface FinetuneReport {
-  runDir: string; data: string; labelsPerClass: number | 'all'; weights: string | null; model: string; backboneSha256: string | null;
-  method: 'finetune'; gates: null;
-  strategy: string; optimizer: string; steps: number; epochs: number; status: string; exitCode: number;
-  /** Validation metrics of the final weights (null without a validation split); selection uses only these. */
-  val: SplitMetrics | null;
-  /** Test metrics, evaluated once at the end. */
-  test: SplitMetrics;
-  valAccuracy: number | null;
-  testAccuracy: number; testLoss: number; testMacroF1: number; testImages: number; elapsedSec: number; command: string;
-  preprocessing: Preprocessing;
-}
+export interface FinetuneReport extends SupervisedReport { method: 'finetune'; gates: null; strategy: string; optimizer: string }
 
 
 /** What one supervised run returns. */
@@ -79,46 +68,52 @@ export async function supervisedRun(o: {
 export const resolveFinetune = (raw: Record<string, unknown>): TrainConfig<ResolvedFinetuneConfig> => finetuneTrainConfig({}, raw);
 
 
-/** Runs (or resumes) one fine-tuning; see the module doc. */
-export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
-  checkOptions(FINETUNE_OPTIONS, o);
-  if (o.threads !== undefined) torch.setNumThreads(o.threads);
-  const plan = planRun<SavedRunArgs>('finetune', o);
-  if (plan.saved?.args.method !== undefined && plan.saved.args.method !== 'finetune') throw new ConfigError(`--resume ${o.resume}: that is a ${plan.saved.args.method} run (resume it with --method ${plan.saved.args.method} / its own run function)`);
+/** How runFinetune layers its config: defaults < file < options < set (lr and elr exclude each other). */
+function finetuneLayers(o: FinetuneOptions): ConfigLayers<ResolvedFinetuneConfig> {
   const adamLr = o.optimizer !== undefined && o.optimizer !== 'sgd' && o.lr === undefined && o.elr === undefined ? FINETUNE_DEFAULTS.adamLr : undefined;
-  const { config, extend } = await runConfig(plan, {
+  return {
     defaults: FINETUNE_DEFAULTS.config, file: o.config, set: o.set, exclusive: LR_PAIR, resolve: resolveFinetune,
     flags: defined({
       seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps,
       method: defined({ optimizer: o.optimizer, strategy: o.strategy, freezeUpTo: o.freezeUpTo, elr: o.elr, lr: o.lr ?? adamLr, momentum: o.momentum, regularizer: o.regularizer, alpha: o.alpha, beta: o.beta, weightDecay: o.weightDecay, head: o.head, bn: o.bn, headLrScale: o.headLrScale }),
     }),
     given: givenDataArgs(o),
-  });
+  };
+}
+
+function checkL2sp(o: FinetuneOptions, config: TrainConfig<ResolvedFinetuneConfig>): void {
   if ((o.alpha !== undefined || o.beta !== undefined) && config.method.regularizer !== 'l2-sp') {
     throw new ConfigError(`--alpha and --beta are the weights of L2-SP, but the regularizer is '${config.method.regularizer}'; add --regularizer l2-sp or drop them`);
   }
+}
+
+/** The engine config a new run with these options gets (defaults < file < options < set), validated; nothing is loaded or written. */
+export async function finetuneConfig(o: FinetuneOptions = {}): Promise<TrainConfig<ResolvedFinetuneConfig>> {
+  checkOptions(FINETUNE_OPTIONS, o);
+  const { config } = await runConfig(planRun('finetune', {}), finetuneLayers(o));
+  checkL2sp(o, config);
+  return config;
+}
+
+/** Runs (or resumes) one fine-tuning; see the module doc. */
+export async function runFinetune(o: FinetuneOptions = {}): Promise<FinetuneReport> {
+  checkOptions(FINETUNE_OPTIONS, o);
+  if (o.threads !== undefined) torch.setNumThreads(o.threads);
+  const plan = planRun<SavedRunArgs>('finetune', o);
+  if (plan.saved?.args.method !== undefined && plan.saved.args.method !== 'finetune') throw new ConfigError(`--resume ${o.resume}: that is a ${plan.saved.args.method} run (resume it with --method ${plan.saved.args.method} / its own run function)`);
+  const { config, extend } = await runConfig(plan, finetuneLayers(o));
+  checkL2sp(o, config);
   const args: SavedRunArgs = plan.saved?.args ?? supervisedArgs(o, FINETUNE_DEFAULTS, 'finetune');
   const method = config.method;
   const { model, backbone, data, session, loaders, dispose } = await openSupervised(plan, args, config, o);
   try {
     const r = await supervisedRun({ model, config, ...loaders, session, onEvent: session.events(o, 20), handleSignals: o.handleSignals, signal: o.signal, extend });
     r.task.dispose();
-    const test = splitMetrics(r.test, data.classes);
-    const report: FinetuneReport = {
-      runDir: session.dir, data: args.data, labelsPerClass: args.labelsPerClass, weights: args.weights, model: backbone.spec.name, backboneSha256: backbone.sha256,
-      method: 'finetune', gates: null, strategy: method.strategy, optimizer: method.optimizer,
-      steps: r.result.step, epochs: Math.round(100 * (r.result.epochsRun ?? r.result.step / loaders.train.numBatches)) / 100, status: r.result.status, exitCode: r.result.exitCode,
-      val: r.val ? splitMetrics(r.val, data.classes) : null, test, valAccuracy: r.val?.accuracy ?? null,
-      testAccuracy: test.accuracy, testLoss: test.loss, testMacroF1: test.macroF1, testImages: test.n, elapsedSec: r.elapsedSec, command: session.command,
-      preprocessing: data.preprocessing,
-    };
     writeWeights(model, join(session.dir, 'weights.safetensors'), {
       model: backbone.spec, task: { name: args.data, labelsPerClass: args.labelsPerClass, seed: config.seed, classes: data.classes }, training: { steps: r.result.step, batchSize: args.batchSize, method: config.method, from: args.weights },
       sourceTestAccuracy: null, command: session.command, elapsedSec: r.elapsedSec, preprocessing: { ...data.preprocessing },
     });
-    session.writeSummary(report);
-    if (r.val) session.log(metricsLine('validation', r.val));
-    session.log(metricsLine('test', r.test));
+    const report: FinetuneReport = supervisedReport({ backbone, data, session, loaders }, args, r, { method: 'finetune' as const, gates: null, strategy: method.strategy, optimizer: method.optimizer });
     session.log(`${r.result.step} steps in ${r.elapsedSec.toFixed(1)} s`);
     return report;
   } finally {

@@ -2,10 +2,11 @@
  * @module The library entry points of `adaptune jadce`: typed options in, a typed report out, files written where
  * asked. The CLI (src/cli/jadce*.ts) only parses flags, calls these and prints.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
-import { mergeConfig } from '../../train/config.js';
+import { mergeConfig, planOutputRun, RunSession, settingsDiff } from '../../train/index.js';
+import { atomicWriteJson } from '../../train/atomic.js';
 import { validateJadceConfig, type JadceConfig, type ScenarioConfig } from './config.js';
 import { disposeModels, evaluateMethods, loadModels, saveModels, trainModels, type EvalRow } from './experiment.js';
 import { BASELINE_METHODS, type MethodName, type Models } from './methods.js';
@@ -29,18 +30,24 @@ export interface JadceTrainOptions { overrides?: JadceOverrides; methods: Method
 /** What runJadceTrain returns (also written to OUT/train.json). */
 export interface JadceTrainReport { command: string; config: JadceConfig; seed: number; methods: MethodName[]; trainSec: Partial<Record<MethodName, number>>; stages: Partial<Record<MethodName, StageLog[]>>; out: string; elapsedSec: number }
 
-/** Trains the learned methods of one scenario; writes OUT/models.safetensors and OUT/train.json (refuses an OUT that holds models). */
+/**
+ * Trains the learned methods of one scenario in the run directory `out` (the shared run lifecycle, src/train/lifecycle.ts:
+ * refused where a run already holds models or the folder holds other files; cli.json, config.json and log.txt), then
+ * writes OUT/models.safetensors and OUT/train.json.
+ */
 export function runJadceTrain(o: JadceTrainOptions): JadceTrainReport {
   const t0 = Date.now();
   const cfg = jadceConfig(o.overrides);
-  const out = resolve(o.out);
-  if (existsSync(join(out, 'models.safetensors'))) throw new ConfigError(`${out} already holds trained models (models.safetensors); choose another output directory`);
-  mkdirSync(out, { recursive: true });
-  const tr = trainModels(cfg, o.methods, o.seed, o.log ?? noLog);
+  const plan = planOutputRun<object>('jadce train', o.out, { marker: 'models.safetensors' });
+  const session = RunSession.open(plan, { methods: o.methods, seed: o.seed }, o.command !== undefined ? { command: o.command } : {});
+  session.saveConfig(cfg);
+  const log = (s: string): void => { session.log(s); o.log?.(s); };
+  const tr = trainModels(cfg, o.methods, o.seed, log);
   try {
-    saveModels(join(out, 'models.safetensors'), cfg, tr.models, o.seed);
-    const rep: JadceTrainReport = { command: o.command ?? '', config: cfg, seed: o.seed, methods: o.methods, trainSec: tr.trainSec, stages: tr.logs, out, elapsedSec: (Date.now() - t0) / 1000 };
-    writeFileSync(join(out, 'train.json'), JSON.stringify(rep, null, 1) + '\n');
+    saveModels(join(session.dir, 'models.safetensors'), cfg, tr.models, o.seed);
+    const rep: JadceTrainReport = { command: o.command ?? '', config: cfg, seed: o.seed, methods: o.methods, trainSec: tr.trainSec, stages: tr.logs, out: session.dir, elapsedSec: (Date.now() - t0) / 1000 };
+    atomicWriteJson(join(session.dir, 'train.json'), rep);
+    log(`trained ${o.methods.join(', ')} in ${rep.elapsedSec.toFixed(1)} s`);
     return rep;
   } finally {
     disposeModels(tr.models);
@@ -102,11 +109,23 @@ export function runJadceEval(o: JadceEvalOptions): JadceEvalReport {
 /** What runJadceSweep returns. */
 export interface JadceSweepReport { command: string; out: string; rows: SummaryRow[]; elapsedSec: number }
 
-/** The resumable L / SNR sweep (sweep.ts) with the layered config. */
+/**
+ * The resumable L / SNR sweep (sweep.ts) with the layered config, in the run directory `o.out` (the shared run
+ * lifecycle): a directory holding points.jsonl is continued (its finished points are skipped); one whose recorded
+ * config or slots differ from these is refused, naming each difference.
+ */
 export function runJadceSweep(overrides: JadceOverrides | undefined, o: SweepOptions, command = '', log: (s: string) => void = noLog): JadceSweepReport {
   const t0 = Date.now();
-  const rows = runSweep(jadceConfig(overrides), { ...o, out: resolve(o.out) }, log);
-  return { command, out: resolve(o.out), rows, elapsedSec: (Date.now() - t0) / 1000 };
+  const cfg = jadceConfig(overrides);
+  const plan = planOutputRun<{ slots?: number; batch?: number; seSamples?: number }>('jadce sweep', o.out, { marker: 'points.jsonl', continues: true });
+  if (plan.saved && Object.keys(plan.saved.config).length) {
+    const diffs = settingsDiff({ config: plan.saved.config, slots: plan.saved.args.slots }, { config: cfg, slots: o.slots }, ['config.scenario.pilotLength', 'config.scenario.snrDb']);
+    if (diffs.length) throw new ConfigError(`--out ${o.out}: the sweep there was run with other settings, and these differ: ${diffs.join('; ')} (its points would mix with new ones; choose another --out)`);
+  }
+  const session = RunSession.open(plan, { slots: o.slots, batch: o.batch, seSamples: o.seSamples ?? 0 }, command ? { command } : {});
+  if (!plan.saved || !Object.keys(plan.saved.config).length) session.saveConfig(cfg);
+  const rows = runSweep(cfg, { ...o, out: session.dir }, (s) => { session.log(s); log(s); });
+  return { command, out: session.dir, rows, elapsedSec: (Date.now() - t0) / 1000 };
 }
 
 /** Options of runJadceSe: AMP against its state evolution over a grid of pilot lengths and SNRs. */

@@ -246,4 +246,4 @@ export class SemisupTask implements Task<SemisupBatch> {
 export function createSemisupTask(model: FeatureModel, config: Partial<SemisupConfig> | Record<string, unknown> = {}, data: SemisupData = {}): SemisupTask {
   return new SemisupTask(model, config, data);
 }
-export { runSemisup, SEMISUP_DEFAULTS, SEMISUP_DATA, LAST_EVALS, type SemisupOptions, type SemisupReport } from './run.js';
+export { runSemisup, semisupConfig, SEMISUP_DEFAULTS, SEMISUP_DATA, LAST_EVALS, type SemisupOptions, type SemisupReport } from './run.js';

@@ -14,7 +14,7 @@ import { ConfigError } from '../../core/errors.js';
 import { DataLoader, Dataset, open, transforms, type AugmentName, type OpenedData, type Preprocessing } from '../../data/index.js';
 import type { Transform } from '../../data/transforms/base.js';
 import { bundledBackbonePath, type FeatureModel } from '../../models/index.js';
-import { classificationMetrics, defined, isBuiltinSpec, loadBackbone, planRun, preprocessingFor, runConfig, RunSession, SUPERVISED_DATA_DEFAULTS, type ClassificationMetrics, type RunHooks } from '../../train/index.js';
+import { classificationMetrics, defined, isBuiltinSpec, loadBackbone, planRun, preprocessingFor, runConfig, RunSession, SUPERVISED_DATA_DEFAULTS, type ClassificationMetrics, type ConfigLayers, type RunHooks, type TrainConfig } from '../../train/index.js';
 import { semisupScheduler, semisupTrainConfig, type ResolvedSemisupConfig, type SemisupConfig } from './config.js';
 import { createSemisupTask, extraViews, usesUnlabelled } from './index.js';
 import { SemisupSource } from './source.js';
@@ -54,12 +54,9 @@ function earlyLate(rows: Record<string, unknown>[], key: string): [number, numbe
   return [mean(xs.slice(0, k)), mean(xs.slice(-k))];
 }
 
-/** Runs (or resumes) a semi-supervised transfer run; see the module doc. */
-export async function runSemisup(o: SemisupOptions = {}): Promise<SemisupReport> {
-  checkOptions(SEMISUP_OPTIONS, o);
-  if (o.threads !== undefined) torch.setNumThreads(o.threads);
-  const plan = planRun<SavedSemisupArgs>('semisup', o);
-  const { config, extend } = await runConfig(plan, {
+/** How runSemisup layers its config: defaults < file < options < set. */
+function semisupLayers(o: SemisupOptions): ConfigLayers<SemisupConfig> {
+  return {
     defaults: SEMISUP_DEFAULTS, file: o.config, set: o.set, resolve: (raw) => semisupTrainConfig({}, raw),
     flags: defined({
       seed: o.seed, maxSteps: o.steps, eval: o.evalEvery === undefined ? undefined : { every: o.evalEvery },
@@ -69,7 +66,21 @@ export async function runSemisup(o: SemisupOptions = {}): Promise<SemisupReport>
       }),
     }),
     given: { data: o.data, labelsPerClass: o.labelsPerClass, weights: o.weights ? resolve(o.weights) : undefined, model: o.model ?? undefined, valFraction: o.valFraction, testFraction: o.testFraction, imageSize: o.imageSize ?? undefined },
-  });
+  };
+}
+
+/** The engine config a new semisup run with these options gets, validated; nothing is loaded or written. */
+export async function semisupConfig(o: SemisupOptions = {}): Promise<TrainConfig<SemisupConfig>> {
+  checkOptions(SEMISUP_OPTIONS, o);
+  return (await runConfig(planRun('semisup', {}), semisupLayers(o))).config;
+}
+
+/** Runs (or resumes) a semi-supervised transfer run; see the module doc. */
+export async function runSemisup(o: SemisupOptions = {}): Promise<SemisupReport> {
+  checkOptions(SEMISUP_OPTIONS, o);
+  if (o.threads !== undefined) torch.setNumThreads(o.threads);
+  const plan = planRun<SavedSemisupArgs>('semisup', o);
+  const { config, extend } = await runConfig(plan, semisupLayers(o));
   const args: SavedSemisupArgs = plan.saved?.args ?? {
     data: o.data ?? SEMISUP_DATA.data, labelsPerClass: o.labelsPerClass ?? SEMISUP_DATA.labelsPerClass, weights: o.weights ? resolve(o.weights) : o.model ? null : resolve(bundledBackbonePath()),
     model: o.model ?? null, valFraction: o.valFraction ?? SUPERVISED_DATA_DEFAULTS.valFraction, testFraction: o.testFraction ?? SUPERVISED_DATA_DEFAULTS.testFraction, imageSize: o.imageSize ?? null,
