@@ -183,8 +183,10 @@ async function plan(c, dir) {
     const d = data.slice('imagefolder:'.length);
     if (!existsSync(join(ROOT, d))) {
       const tree = join(userData, d);
-      if (!existsSync(tree)) await writeClassTree(tree, 8, { noise: 30 });
-      a.set('--data', `imagefolder:${tree}`, `generated imagefolder (3 classes x 8)`);
+      const lpc = Number(a.get('--labels-per-class')) || 0;
+      const per = Math.max(8, Math.ceil(lpc / 0.8) + 4); // enough for the labels asked for after the test split
+      if (!existsSync(tree)) await writeClassTree(tree, per, { noise: 30 });
+      a.set('--data', `imagefolder:${tree}`, `generated imagefolder (3 classes x ${readdirSync(join(tree, 'cat')).length})`);
     }
   }
   // outputs: into the temp folder
@@ -198,7 +200,7 @@ async function plan(c, dir) {
     outputs.push([p, t]);
   }
   const grid = !(kind === 'hparams' && (a.has('--collect') || a.has('--recommend')));
-  if (!a.has('--out') && WRITES_RUN.has(kind) && grid) { a.a.push('--out', out); a.notes.push('+--out tmp'); }
+  if (!a.has('--out') && !a.has('--resume') && WRITES_RUN.has(kind) && grid) { a.a.push('--out', out); a.notes.push('+--out tmp'); }
   if (kind === 'export' && !a.has('--out') && a.has('--run')) outputs.push([argv[argv.indexOf('--run') + 1] + '/model.onnx', join(a.get('--run'), 'model.onnx')]);
   if (kind === 'convert' && !a.has('--out')) return { a, needs: 'user', why: 'convert writes next to the user file' };
   // budget
@@ -229,7 +231,7 @@ for (const c of commands) {
     row.status = r.status === 0 ? 'ok' : 'failed';
     row.error = r.status === 0 ? '' : errorLine(r.stderr || r.stdout || '');
     writeFileSync(join(dir, 'stdout.txt'), r.stdout ?? ''); writeFileSync(join(dir, 'stderr.txt'), r.stderr ?? '');
-    for (const [d, t] of p.outputs) (r.status === 0 ? produced : failedOut).set(`${c.file}\0${d}`, t);
+    for (const [d, t] of p.outputs) { if (r.status === 0) produced.set(`${c.file}\0${d}`, t); else failedOut.add(`${c.file}\0${d}`); }
   }
   if (p.outputs === undefined && p.a) for (const f of OUTPUT_FLAGS) { const v = c.argv[c.argv.indexOf(f) + 1]; if (c.argv.includes(f)) failedOut.add(`${c.file}\0${v}`); }
   process.stderr.write(`    -> ${row.status}${row.exit !== null ? ` exit ${row.exit}` : ''}${row.seconds !== null ? ` ${row.seconds.toFixed(1)} s` : ''}${row.error ? `: ${row.error}` : ''}\n`);
