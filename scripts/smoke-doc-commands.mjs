@@ -97,6 +97,7 @@ const BUDGET = {
     if (a.has('--finetune')) a.set('--epochs', 1);
     if (a.has('--segment')) a.cap('--overlays', 1, true);
     const d = a.get('--data');
+    if (d === 'fmnist') a.set('--category', (a.get('--category') ?? 'all') === 'all' ? 5 : a.get('--category').split(',')[0]); // one normal class, not 5
     if (!d || d === 'synthetic') { a.cap('--train-size', 20, true); a.cap('--test-good', 10, true); a.cap('--test-defect', 10, true); }
   },
   hparams: (a) => {
