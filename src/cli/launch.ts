@@ -51,22 +51,24 @@ export function parseLaunch(argv: string[]): LaunchArgs | null {
 
 /**
  * The arguments of a rank other than 0: `--out` points to its scratch directory
- * (added when absent), and `--resume DIR` to a mirror of DIR in it (DIR's files
- * copied, its folders such as checkpoints/ linked), so the rank reads the run
- * but never writes into it.
+ * (added when absent, unless the command resumes: `--resume` is refused beside
+ * `--out`, and the mirror is the rank's run directory), and `--resume DIR` to a
+ * mirror of DIR in it (DIR's files copied, its folders such as checkpoints/
+ * linked), so the rank reads the run but never writes into it.
  */
 export function rankArgs(args: string[], scratch: string): string[] {
   const out: string[] = [];
   let seenOut = false;
+  let resumes = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (flag !== OUT && flag !== RESUME) { out.push(a); continue; }
     const value = inline ?? args[++i];
     if (value === undefined) { out.push(a); continue; }
-    if (flag === OUT) { out.push(OUT, scratch); seenOut = true; } else out.push(RESUME, mirror(value, join(scratch, 'resume')));
+    if (flag === OUT) { out.push(OUT, scratch); seenOut = true; } else { out.push(RESUME, mirror(value, join(scratch, 'resume'))); resumes = true; }
   }
-  return seenOut ? out : [...out, OUT, scratch];
+  return seenOut || resumes ? out : [...out, OUT, scratch];
 }
 
 function mirror(dir: string, to: string): string {

@@ -25,7 +25,7 @@ test('parseLaunch takes the torchrun flags out and checks them', () => {
   assert.throws(() => parseLaunch(['x', '--nproc']), /--nproc needs a value/);
 });
 
-test('rankArgs gives other ranks a scratch --out and a mirror of --resume', () => {
+test('rankArgs gives other ranks a scratch --out, or with --resume a mirror of the run (and no --out, which --resume refuses)', () => {
   assert.deepEqual(rankArgs(['finetune', '--out', 'runs/a', '--json'], '/s'), ['finetune', '--out', '/s', '--json']);
   assert.deepEqual(rankArgs(['finetune', '--out=runs/a'], '/s'), ['finetune', '--out', '/s']);
   assert.deepEqual(rankArgs(['finetune'], '/s'), ['finetune', '--out', '/s']);
@@ -35,7 +35,7 @@ test('rankArgs gives other ranks a scratch --out and a mirror of --resume', () =
   const scratch = tmp('launch-scratch');
   const args = rankArgs(['finetune', '--resume', run], scratch);
   const m = join(scratch, 'resume');
-  assert.deepEqual(args, ['finetune', '--resume', m, '--out', scratch]);
+  assert.deepEqual(args, ['finetune', '--resume', m]);
   assert.ok(existsSync(join(m, 'cli.json')));
   assert.equal(readlinkSync(join(m, 'checkpoints')), join(run, 'checkpoints'));
 });
