@@ -65,6 +65,20 @@ for g, rs in groups.items():
     print(f"| {g} | {n} | {f([r['test']['clean'] for r in rs])} | {f([r['test']['fgsm'] for r in rs])} | {f([r['test']['pgd'] for r in rs])} | "
           f"{f([r['best']['robustAccuracy'] for r in rs if r.get('best')])} | {f(lasts)} | {f(gaps) if gaps else '-'} |")
 
+# the schedule-shape grid of fine-tuning (slow-start-fast-decay): warm-up fraction x decay rate, one table per peak lr
+import re
+cells = {}
+for g, rs in groups.items():
+    m = re.fullmatch(r'C-ssfd-lr([0-9.]+)(?:-wf([0-9.]+))?(?:-dr([0-9.]+))?', g)
+    if m:
+        cells[(m.group(1), m.group(2) or '0.5', m.group(3) or '5')] = [r['test']['pgd'] for r in rs if r.get('test')]
+drs = sorted({k[2] for k in cells}, key=float)
+print('\nslow-start-fast-decay fine-tuning (C, 58 steps): test PGD-20x2 % mean ± std (n seeds); columns: decay rate K of exp(-K u)\n')
+print('| peak lr | warm-up fraction | ' + ' | '.join(f'K = {d}' for d in drs) + ' |')
+print('|---|---|' + '---|' * len(drs))
+for lr, wf in sorted({k[:2] for k in cells}, key=lambda t: (float(t[0]), float(t[1]))):
+    print(f'| {lr} | {wf} | ' + ' | '.join(f"{f(cells[(lr, wf, dr)])} ({len(cells[(lr, wf, dr)])})" if (lr, wf, dr) in cells else '-' for dr in drs) + ' |')
+
 print('\nmonitor rows (step: clean / robust %):')
 for name, r in runs.items():
     print(f"- {name}: " + '; '.join(f"{m['step']}: {pct(m['accuracy'])} / {pct(m['robustAccuracy'])}" for m in r['monitor']))
