@@ -60,8 +60,7 @@ ALL="C-ssfd-lr0.03-s2
  C-trades-constant-lr0.01-s0 C-trades-constant-lr0.01-s1 C-trades-constant-lr0.01-s2
  N-natural-piecewise-s0 N-natural-piecewise-s1 N-natural-piecewise-s2
  C-constant-lr0.01-s2
- C-ssfd-lr0.03-dr2-s0 C-ssfd-lr0.03-dr2-s1 C-ssfd-lr0.03-dr2-s2
- C5k-constant-lr0.01-s0 C5k-constant-lr0.01-s1 C5k-constant-lr0.01-s2
+ C-ssfd-lr0.03-dr2-s0 C5k-constant-lr0.01-s0 C-ssfd-lr0.03-dr2-s1 C5k-constant-lr0.01-s1 C-ssfd-lr0.03-dr2-s2 C5k-constant-lr0.01-s2
  C-ssfd-lr0.03-wf0.7-s2 C-ssfd-lr0.03-wf0.3-s1 C-ssfd-lr0.03-wf0.3-s2
  B-piecewise-s2 B-cyclic-s2"
 
