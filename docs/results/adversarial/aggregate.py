@@ -53,8 +53,9 @@ def f(xs):
     xs = [100 * x for x in xs]
     return f'{st.mean(xs):.1f}' + (f' ± {st.stdev(xs):.1f}' if len(xs) > 1 else '')
 print('\nMean ± sample standard deviation over seeds (n = seeds):\n')
-print('| arm | n | test clean % | test FGSM % | test PGD-20x2 % | held-out PGD-10 % at the kept step | last weights: test PGD % | train-test robust gap (pp) |')
-print('|---|---|---|---|---|---|---|---|')
+print(f'| arm | n | test clean % | test FGSM % | test PGD-20x2 % | held-out PGD-10 % at the kept step | last weights: test PGD % | train-test robust gap (pp) | training passes: {REF} / the arm\'s |')
+print('|---|---|---|---|---|---|---|---|---|')
+passes = lambda r: r['cost']['trainForwardPasses'] + r['cost']['trainBackwardPasses']
 for g, rs in groups.items():
     rs = [r for r in rs if r.get('test')]
     if not rs:
@@ -63,7 +64,7 @@ for g, rs in groups.items():
     lasts = [(r.get('testLast') or r['test'])['pgd'] for r in rs]
     n = f"{len(rs)}" + (' (fewer than 3)' if len(rs) < 3 else '')
     print(f"| {g} | {n} | {f([r['test']['clean'] for r in rs])} | {f([r['test']['fgsm'] for r in rs])} | {f([r['test']['pgd'] for r in rs])} | "
-          f"{f([r['best']['robustAccuracy'] for r in rs if r.get('best')])} | {f(lasts)} | {f(gaps) if gaps else '-'} |")
+          f"{f([r['best']['robustAccuracy'] for r in rs if r.get('best')])} | {f(lasts)} | {f(gaps) if gaps else '-'} | {(f'{passes(ref) / passes(rs[0]):.2f}x') if ref else '-'} |")
 
 # the schedule-shape grid of fine-tuning (slow-start-fast-decay): warm-up fraction x decay rate, one table per peak lr
 import re
