@@ -55,6 +55,21 @@ test('TRADES and fast FGSM run through train() and reduce the adversarial loss',
   }
 });
 
+test('natural loss: clean cross entropy only, no attack passes, lowers the clean loss', async () => {
+  const { task, model } = await fit({ loss: 'natural', schedule: { name: 'constant' } }, 24);
+  // 24 steps x 16 examples, one forward and one backward each: no attack
+  assert.equal(task.cost.forwardExamples, 24 * 16);
+  assert.equal(task.cost.backwardExamples, 24 * 16);
+  const b = loaderOf(ds, 64, false).batchAt(0, 0);
+  const fresh = tinyCnn(5);
+  const ce = (m: typeof model): number => torch.tidy(() => Number(torch.noGrad(() => ceObjective(m.call(b.x), b.y.to('int64'))).mean().item()));
+  model.eval(); fresh.eval();
+  assert.ok(ce(model) < ce(fresh), `clean loss ${ce(fresh)} -> ${ce(model)}`);
+  torch.dispose(b);
+  const l = task.loss(loaderOf(ds, 16).batchAt(0, 0));
+  assert.deepEqual(Object.keys(l.parts!).sort(), ['bwd_passes', 'ce_clean', 'clean_acc', 'fwd_passes']);
+});
+
 test('held-out evaluation reports clean and robust accuracy; config errors name the field', () => {
   const model = tinyCnn(5);
   const task = createAdversarialTask(model, { eps: 0.1, evalSteps: 3 }, { eval: loaderOf(ds, 32, false) });

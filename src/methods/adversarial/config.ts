@@ -4,8 +4,9 @@ import { resolveSchedule, type ScheduleSpec } from './schedules.js';
 
 /** Options of createAdversarialTask. [M]/[R] mark unverified choices (see README). */
 export interface AdversarialConfig {
-  /** 'pgd': Madry PGD-AT; 'trades': CE(clean) + beta KL(clean || adv); 'fast': FGSM with random start (Wong et al.). */
-  loss: 'pgd' | 'trades' | 'fast';
+  /** 'pgd': Madry PGD-AT; 'trades': CE(clean) + beta KL(clean || adv); 'fast': FGSM with random start (Wong et al.);
+   *  'natural': CE on the clean inputs, no attack (the natural control of the same pipeline). */
+  loss: 'pgd' | 'trades' | 'fast' | 'natural';
   /** 'finetune': start from the given weights (Jeddi et al.); 'scratch': re-initialise every layer first. */
   init: 'finetune' | 'scratch';
   norm: 'linf' | 'l2';
@@ -46,7 +47,7 @@ const int = (min: number): Check => [(v) => Number.isSafeInteger(v) && (v as num
 const intOrNull = (min: number): Check => [(v) => v === null || (Number.isSafeInteger(v) && (v as number) >= min), `an integer >= ${min} or null`];
 const oneOf = (...xs: string[]): Check => [(v) => typeof v === 'string' && xs.includes(v), `one of ${xs.map((x) => `'${x}'`).join(', ')}`];
 const RULES: Record<Exclude<keyof AdversarialConfig, 'schedule'>, Check> = {
-  loss: oneOf('pgd', 'trades', 'fast'), init: oneOf('finetune', 'scratch'), norm: oneOf('linf', 'l2'),
+  loss: oneOf('pgd', 'trades', 'fast', 'natural'), init: oneOf('finetune', 'scratch'), norm: oneOf('linf', 'l2'),
   eps: [(v) => num(v) && v > 0, 'a finite number > 0'], steps: int(1),
   stepSize: [(v) => v === null || (num(v) && v > 0), 'a finite number > 0 or null'],
   randomStart: [(v) => typeof v === 'boolean', 'true or false'], restarts: int(1), bnMode: oneOf('eval', 'train'),

@@ -1,7 +1,7 @@
 /**
  * @module adversarial: adversarial training and fine-tuning (Jeddi, Shafiee, Wong 2020, "A Simple Fine-tuning
  * Is All You Need"): Madry PGD-AT on examples generated in loss(), from scratch or from pre-trained weights,
- * TRADES and "fast" FGSM baselines, the slow-start-fast-decay schedule (and piecewise, cyclic, constant)
+ * TRADES and "fast" FGSM baselines, a natural (clean, no attack) control, the slow-start-fast-decay schedule (and piecewise, cyclic, constant)
  * as a LambdaLR handed to the engine (TrainOptions.scheduler = task.lrScheduler), pass counting, and a
  * held-out robust-accuracy monitor. Entry: createAdversarialTask.
  */
@@ -71,7 +71,7 @@ export class AdversarialTask implements Task<AdversarialBatch> {
     };
   }
 
-  /** Loss on adversarial examples made now (PGD, TRADES or fast FGSM); parts: the loss terms, clean/adv accuracy of the batch and cumulative passes. */
+  /** Loss on adversarial examples made now (PGD, TRADES or fast FGSM), or on the clean batch ('natural'); parts: the loss terms, clean/adv accuracy of the batch and cumulative passes. */
   loss(batch: AdversarialBatch, ctx?: StepContext): LossOutput {
     const c = this.config;
     if (ctx && this.#schedule) this.#checkSchedule(ctx);
@@ -82,7 +82,12 @@ export class AdversarialTask implements Task<AdversarialBatch> {
     const common = { eps: c.eps, norm: c.norm, bnMode: c.bnMode, normalize: this.data.normalize ?? null, counter } as const;
     let loss: Tensor;
     let parts: Record<string, Tensor | number>;
-    if (c.loss === 'trades') {
+    if (c.loss === 'natural') {
+      const out = this.#fwd(x);
+      loss = crossEntropy(out, y);
+      this.#count(b, 1, 1);
+      parts = { ce_clean: loss, clean_acc: out.detach().argmax(1).eq(y).to('float32').mean() };
+    } else if (c.loss === 'trades') {
       const pClean = torch.noGrad(() => { const m = this.model.modules().map((mm) => mm.training); this.model.train(c.bnMode === 'train'); try { return this.#fwd(x).softmax(1); } finally { this.model.modules().forEach((mm, i) => { mm.training = m[i]!; }); } });
       this.#count(b, 1, 0);
       const xa = pgd(this.model, x, y, { ...common, steps: c.steps, stepSize: c.stepSize ?? c.eps / 4, randomStart: { normal: 0.001 }, restarts: c.restarts, objective: tradesObjective(pClean) });

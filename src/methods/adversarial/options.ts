@@ -27,7 +27,7 @@ export const ADVERSARIAL_OPTIONS = {
   trainPerClass: opt.int({ min: 1, section: DATA, default: null, defaultText: 'all of them', doc: 'train on N images per class, drawn with --seed from the training split\nafter the --val-images hold-out' }),
   weights: weightsOption({ section: DATA }),
   init: opt.enum(['finetune', 'scratch'], { arg: 'MODE', section: DATA, default: C.method.init, doc: 'finetune or scratch (every layer re-initialised)' }),
-  loss: opt.enum(['pgd', 'trades', 'fast'], { arg: 'L', section: ATTACK, default: 'pgd', doc: 'pgd, trades or fast (FGSM with random start)' }),
+  loss: opt.enum(['pgd', 'trades', 'fast', 'natural'], { arg: 'L', section: ATTACK, default: 'pgd', doc: 'pgd, trades, fast (FGSM with random start) or natural (clean\ninputs, no attack: the natural control; the monitor still attacks)' }),
   norm: opt.enum(['linf', 'l2'], { arg: 'N', section: ATTACK, default: 'linf', doc: 'linf or l2' }),
   eps: opt.number({ gt: 0, arg: 'E', section: ATTACK, default: C.method.eps, doc: 'radius in [0, 1] pixel units' }),
   steps: opt.int({ min: 1, arg: 'K', section: ATTACK, default: C.method.steps, doc: 'PGD steps' }),
