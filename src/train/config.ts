@@ -339,9 +339,14 @@ export function configHash(c: TrainConfig<object>): string {
 
 /** The binding fields whose values differ: 'optim.lr: checkpoint 0.1, now 0.2'. */
 export function configDiff(saved: TrainConfig<object>, now: TrainConfig<object>): string[] {
+  return flatDiff(saved, now, (p) => NON_BINDING.some((n) => p === n || p.startsWith(n)), 'checkpoint');
+}
+
+/** The dotted paths (other than those `skip` names) where two plain objects differ, each as 'path: LABEL X, now Y'. */
+export function flatDiff(saved: object, now: object, skip: (path: string) => boolean, label: string): string[] {
   const a = new Map(flatten(saved));
   const b = new Map(flatten(now));
-  const keys = [...new Set([...a.keys(), ...b.keys()])].filter((p) => !NON_BINDING.some((n) => p === n || p.startsWith(n))).sort();
-  return keys.filter((k) => JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k)))
-    .map((k) => `${k}: checkpoint ${JSON.stringify(a.get(k))}, now ${JSON.stringify(b.get(k))}`);
+  return [...new Set([...a.keys(), ...b.keys()])].filter((p) => !skip(p)).sort()
+    .filter((k) => JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k)))
+    .map((k) => `${k}: ${label} ${JSON.stringify(a.get(k))}, now ${JSON.stringify(b.get(k))}`);
 }

@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { configDiff, flatten, loadConfigFile, makeConfig, mergeConfig, parseOverrides, type TrainConfig } from './config.js';
+import { configDiff, flatDiff, loadConfigFile, makeConfig, mergeConfig, parseOverrides, type TrainConfig } from './config.js';
 import { resume, train } from './run.js';
 import type { Task } from './task.js';
 import type { TrainEvent, TrainOptions, TrainResult } from './events.js';
@@ -161,10 +161,7 @@ export function planOutputRun<A>(kind: string, out: string, o: { marker: string;
 
 /** The dotted paths (other than `ignore` and its children) where two plain configs differ, each as 'path: the run has X, now Y'. */
 export function settingsDiff(saved: object, now: object, ignore: readonly string[] = []): string[] {
-  const [a, b] = [new Map(flatten(saved)), new Map(flatten(now))];
-  return [...new Set([...a.keys(), ...b.keys()])].sort()
-    .filter((k) => !ignore.some((n) => k === n || k.startsWith(`${n}.`)) && JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k)))
-    .map((k) => `${k}: the run has ${JSON.stringify(a.get(k))}, now ${JSON.stringify(b.get(k))}`);
+  return flatDiff(saved, now, (k) => ignore.some((n) => k === n || k.startsWith(`${n}.`)), 'the run has');
 }
 
 /**
