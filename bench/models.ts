@@ -8,7 +8,7 @@
 import { nn, torch, type Tensor } from '../src/index.js';
 
 /** ResNet basic block: conv-bn-relu-conv-bn + (1x1 conv-bn) shortcut, relu. */
-class Block extends nn.Module {
+export class Block extends nn.Module {
   readonly c1: nn.Conv2d; readonly b1: nn.BatchNorm2d;
   readonly c2: nn.Conv2d; readonly b2: nn.BatchNorm2d;
   readonly sc: nn.Sequential | null;

@@ -26,4 +26,5 @@ export const BENCH_OPTIONS = {
   threadStudy: opt.bool({ doc: 'also time OPENBLAS_NUM_THREADS 1/2 x intra-op threads 1/2 (small, resnet18-w16)' }),
   python: opt.string({ arg: 'PATH', default: '/usr/bin/python3', doc: 'Python with torch' }),
   noPytorch: opt.bool({ doc: 'measure adaptune only' }),
+  noOrt: opt.bool({ doc: 'skip ONNX Runtime (inference of the exported model, against graph mode)' }),
 } as const;

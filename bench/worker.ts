@@ -11,7 +11,7 @@ import { buildModel, MODEL_NAMES, type Model, type ModelName } from './models.js
 
 /** What a worker (adaptune or PyTorch) prints. Times in ms per step. */
 export interface WorkerResult {
-  framework: 'adaptune' | 'pytorch';
+  framework: 'adaptune' | 'pytorch' | 'onnxruntime';
   model: string;
   batch: number;
   threads: number;

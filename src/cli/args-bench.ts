@@ -21,6 +21,7 @@ export function parseBench(args: string[]): BenchArgs | 'help' {
   return {
     models: o.models ?? parseModels(undefined), threads: o.threads ?? cpus().length, warmup: o.warmup, repeats: o.repeats, rounds: o.rounds ?? (o.quick ? 1 : 2),
     quick: o.quick ?? false, json: o.json ?? false, threadStudy: o.threadStudy ?? false, python: o.noPytorch ? null : (o.python ?? defaultOf(BENCH_OPTIONS.python)),
+    ort: !o.noOrt,
   };
 }
 
@@ -29,5 +30,6 @@ export const BENCH_USAGE = formatHelp(`Usage: adaptune bench [flags]
 Times, after warm-up, the training step (forward, cross-entropy, backward, SGD
 momentum) and inference of each model at batch 128 on 1x28x28 inputs, in
 adaptune and (when /usr/bin/python3 has torch) PyTorch, alternating child
-processes; prints images/s, ratios adaptune/PyTorch and peak RSS.
+processes; inference also in graph mode on both sides and in ONNX Runtime on
+the model exported by adaptune; prints images/s, ratios and peak RSS.
 `, [BENCH_OPTIONS]);

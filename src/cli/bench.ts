@@ -12,7 +12,7 @@ export async function benchCommand(a: BenchArgs): Promise<void> {
   const log = progress();
   const report: BenchReport & { threadStudy?: StudyReport } = await runBench({
     models: a.models, threads: a.threads, warmup: a.warmup, repeats: a.repeats, rounds: a.rounds,
-    quick: a.quick, python: a.python,
+    quick: a.quick, python: a.python, ort: a.ort,
   }, log);
   let studyText = '';
   if (a.threadStudy) {

@@ -55,7 +55,7 @@ export function exportSettings(o: ExportOptionValues) {
 /** Options of runPredict besides the model and the images (the flags of `adaptune predict`). */
 export const PREDICT_OPTIONS = {
   top: opt.int({ min: 1, default: 3, arg: 'K', doc: 'classes shown per image' }),
-  threads: opt.int({ min: 1, default: 1, doc: 'ONNX Runtime intra-op threads' }),
+  threads: opt.int({ min: 1, default: 1, doc: "intra-op threads (ONNX Runtime's; libtorch's for weights,\nwhere the default leaves libtorch's setting)" }),
   json: { ...RUN_OPTIONS.json, doc: 'print ONE JSON object on stdout' },
 } as const;
 export type PredictOptionValues = OptionValues<typeof PREDICT_OPTIONS>;

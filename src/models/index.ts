@@ -4,6 +4,7 @@
  * (getClassifier/resetClassifier/reinitClassifier/imprintClassifier, featureDim).
  */
 export { FeatureModel, type Stage, type ImprintOptions, type Classifier } from './base.js';
+export { FeatureExtractor, type FeatureExtractorOptions } from './features.js';
 export { ResNet, BasicBlock, Bottleneck, type ResNetSpec, type BlockKind, type ResidualBlock } from './resnet.js';
 export { SmallCnn, type SmallCnnSpec } from './small_cnn.js';
 export {

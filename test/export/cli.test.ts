@@ -36,7 +36,9 @@ test('export and predict flags: errors name the flag', () => {
   assert.throws(() => parseExport(['--run', 'a', '--opset', '22']), /--opset must be an integer in \[13, 21\]/);
   assert.throws(() => parseExport(['--run', 'a', '--tolerance', '0']), /--tolerance must be a number > 0/);
   assert.throws(() => parsePredict(['m.onnx']), /at least one IMAGE/);
-  assert.throws(() => parsePredict(['m.pt', 'a.png']), /MODEL.onnx/);
+  assert.throws(() => parsePredict(['m.pt', 'a.png']), /MODEL.onnx, WEIGHTS.safetensors or a run directory.*adaptune convert/);
+  assert.throws(() => parsePredict(['a.png', 'b.png']), /the first argument must be the model/);
+  for (const m of ['m.onnx', 'w.safetensors', 'runs/ft-1']) assert.equal((parsePredict([m, 'a.png']) as { model: string }).model, m);
   assert.throws(() => parsePredict(['m.onnx', 'a.bmp']), /expected a .png\/.jpg\/.jpeg file or IDXFILE@INDICES/);
   assert.throws(() => parsePredict(['m.onnx', 'x.gz@3-1']), /bad range '3-1'/);
   assert.deepEqual(parseIndices('0-2,7', 'x'), [0, 1, 2, 7]);
@@ -87,6 +89,27 @@ test('pretrain -> finetune -> export --run --web -> predict (IDX and PNG) and th
   }
   assert.deepEqual(pr.predictions[4]!.top.map((t) => t.index), pr.predictions[3]!.top.map((t) => t.index));
   assert.ok(Math.abs(pr.predictions[4]!.top[0]!.probability - pr.predictions[3]!.top[0]!.probability) < 1e-5);
+
+  // the libtorch backend (graph mode) on the run directory and on its weights file gives ONNX Runtime's predictions
+  // of the same weights exported without the --mean/--std override (the sidecar records no normalisation)
+  const plain = parseExport(['--run', ft, '--out', join(root, 'plain.onnx'), '--verify-images', '0', '--threads', '1']);
+  assert.ok(plain !== 'help');
+  await runExport(plain, () => {});
+  const viaOrt = await runPredict({ ...p, model: join(root, 'plain.onnx') });
+  assert.equal(viaOrt.backend, 'onnxruntime');
+  for (const model of [ft, join(ft, 'weights.safetensors')]) {
+    const viaTorch = await runPredict({ ...p, model });
+    assert.equal(viaTorch.backend, 'libtorch');
+    assert.deepEqual(viaTorch.classes, info.classNames);
+    assert.deepEqual(viaTorch.inputShape, [1, 28, 28]);
+    viaTorch.predictions.forEach((x, i) => {
+      const y = viaOrt.predictions[i]!;
+      assert.equal(x.image, y.image);
+      assert.deepEqual(x.top.map((t) => t.index), y.top.map((t) => t.index), x.image);
+      x.top.forEach((t, j) => assert.ok(Math.abs(t.probability - y.top[j]!.probability) < 1e-5, `${x.image}: ${t.probability} vs ${y.top[j]!.probability}`));
+    });
+  }
+  await assert.rejects(runPredict({ ...p, model: join(root, 'no-such-run') }), /no-such-run: cannot read/);
 
   // the fine-tuned model's web page in headless Chromium gives predict's probabilities on both PNGs
   const b = await launch();

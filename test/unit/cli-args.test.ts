@@ -40,6 +40,7 @@ test('bench defaults', () => {
   assert.equal(o.quick, false);
   assert.equal(o.threadStudy, false);
   assert.equal(o.python, '/usr/bin/python3');
+  assert.equal(o.ort, true);
 });
 
 test('bench flags', () => {
@@ -53,6 +54,7 @@ test('bench flags', () => {
   assert.ok(o.json && o.quick && o.threadStudy);
   assert.equal(o.python, '/opt/py');
   assert.equal(bench(['--no-pytorch']).python, null);
+  assert.equal(bench(['--no-ort']).ort, false);
 });
 
 test('unknown flags and commands are errors naming them', () => {

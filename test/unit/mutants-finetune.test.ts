@@ -84,8 +84,11 @@ function identityModel(): FeatureModel & { modes: { training: boolean }[]; evals
     modes, evals: 0,
     modules: () => modes,
     eval() { m.evals++; for (const x of modes) x.training = false; },
+    hasHooks: () => false,
     forwardPooled: (x: Tensor) => x.flatten(1).mul(1),
-    forwardFeatures: (x: Tensor, taps: string[]) => new Map([[taps[0]!, x.mul(1)]]),
+    forwardFeatures: (x: Tensor, taps: string[]) => new Map([[taps[0]!, taps[0] === 'pool' ? x.flatten(1).mul(1) : x.mul(1)]]),
+    // graph mode (FeatureExtractor) calls the same taps through a compiled forward
+    compileFeatures: (taps: string[]) => ({ forward: (x: Tensor) => taps.map((t) => m.forwardFeatures(x, [t]).get(t)!), dispose: () => undefined }),
   };
   return m as unknown as FeatureModel & { modes: { training: boolean }[]; evals: number };
 }

@@ -7,7 +7,7 @@
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
-import type { FeatureModel } from '../../models/index.js';
+import { FeatureExtractor, type FeatureModel } from '../../models/index.js';
 import { fitGaussian, resolveGaussianOptions, type Gaussian, type GaussianOptions } from './gaussian.js';
 import { chi2Cdf, chi2Threshold, empiricalThreshold } from './stats.js';
 
@@ -26,6 +26,11 @@ export interface GaussianADOptions extends GaussianOptions {
   stages?: string[];
   /** Combination of stages (default 'mean-distance'). */
   combine?: Combine;
+  /**
+   * Feature extraction in graph mode where it is safe (default true; FeatureExtractor: fit and score run without
+   * gradients in eval mode; a forward under gradients, as in fine-tuning, stays eager).
+   */
+  graph?: boolean;
 }
 
 /** Scores of a batch: squared distances per stage and their combination, [N] float64 each. */
@@ -51,6 +56,8 @@ export class GaussianAD {
   readonly combine: Combine;
   readonly gaussianOptions: Required<GaussianOptions>;
   #fits = new Map<string, Gaussian>();
+  #extractor: FeatureExtractor | null = null;
+  readonly #graph: boolean;
 
   constructor(model: FeatureModel, options: GaussianADOptions = {}) {
     this.model = model;
@@ -66,6 +73,14 @@ export class GaussianAD {
     if (!COMBINES.includes(this.combine)) {
       throw new ConfigError(`combine must be ${COMBINES.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(options.combine)}`);
     }
+    if (options.graph !== undefined && typeof options.graph !== 'boolean') throw new ConfigError(`graph must be a boolean, got ${JSON.stringify(options.graph)}`);
+    this.#graph = options.graph ?? true;
+  }
+
+  /** The stages' taps (graph mode when it is safe; made on first use, freed by dispose()). */
+  get extractor(): FeatureExtractor {
+    this.#extractor ??= new FeatureExtractor(this.model, this.stages, { graph: this.#graph });
+    return this.#extractor;
   }
 
   /** True once fit() has run. */
@@ -80,7 +95,7 @@ export class GaussianAD {
   /** Pooled features per stage of images x [N, C, H, W] (one forward pass; grads follow the caller's mode). */
   features(x: Tensor): Map<string, Tensor> {
     return torch.tidy(() => {
-      const taps = this.model.forwardFeatures(x, this.stages);
+      const taps = this.extractor.run(x);
       return new Map(this.stages.map((s) => [s, poolFeatures(taps.get(s)!).flatten(1)]));
     });
   }
@@ -219,7 +234,12 @@ export class GaussianAD {
     for (const g of this.#fits.values()) g.dispose();
     this.#fits.clear();
   }
-  dispose(): void { this.disposeFits(); }
+  /** Frees the fitted Gaussians and the feature graphs (the model is not disposed). */
+  dispose(): void {
+    this.disposeFits();
+    this.#extractor?.dispose();
+    this.#extractor = null;
+  }
 }
 
 /** Takes a Gaussian's tensors out of every tidy scope (the detector owns them). */

@@ -13,7 +13,7 @@ import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { interpolate, pad } from '../../core/nn/functional.js';
 import { Rng } from '../../core/rng.js';
-import type { FeatureModel } from '../../models/index.js';
+import { FeatureExtractor, type FeatureModel } from '../../models/index.js';
 
 /** PaDiM's random channel subset for ResNet-18: 100 of the 448 concatenated channels of layer1..3 (paper, Sec. 4.1; official code t_d = 448, d = 100). */
 export const PADIM_PAPER_RATIO = 100 / 448;
@@ -33,6 +33,8 @@ export interface PadimOptions {
   channels?: number | 'paper' | 'all';
   /** Seed of the channel draw (default 0); the same seed and D give the same subset. */
   channelSeed?: number;
+  /** Embeddings in graph mode (default true; FeatureExtractor; equal to the eager forward within float rounding). */
+  graph?: boolean;
 }
 
 /** The kept channels (ascending) of D concatenated channels: the first d of a seeded permutation, sorted; every channel for 'all'. */
@@ -84,6 +86,8 @@ export class Padim {
   #mean: Tensor | null = null;
   #precision: Tensor | null = null; // [L, D, D]
   #grid: [number, number] = [0, 0];
+  #extractor: FeatureExtractor | null = null;
+  readonly #graph: boolean;
 
   constructor(readonly model: FeatureModel, o: PadimOptions = {}) {
     this.layers = o.layers ?? defaultPadimLayers(model);
@@ -98,6 +102,8 @@ export class Padim {
       throw new ConfigError(`padim channels must be a positive integer, 'paper' or 'all', got ${JSON.stringify(o.channels)}`);
     }
     if (!Number.isSafeInteger(this.channelSeed)) throw new ConfigError(`padim channelSeed must be a safe integer, got ${JSON.stringify(o.channelSeed)}`);
+    if (o.graph !== undefined && typeof o.graph !== 'boolean') throw new ConfigError(`padim graph must be a boolean, got ${JSON.stringify(o.graph)}`);
+    this.#graph = o.graph ?? true;
   }
 
   /** The kept channel indices into the concatenated embedding (known after the first embedding; null before). */
@@ -109,7 +115,8 @@ export class Padim {
     this.model.eval();
     try {
       return torch.noGrad(() => torch.tidy(() => {
-        const taps = this.model.forwardFeatures(x, this.layers);
+        this.#extractor ??= new FeatureExtractor(this.model, this.layers, { graph: this.#graph });
+        const taps = this.#extractor.run(x);
         const first = taps.get(this.layers[0]!)!;
         if (first.ndim !== 4) throw new RangeError(`Padim: tap '${this.layers[0]}' is not a [N, C, H, W] map`);
         const [h, w] = [first.size(2), first.size(3)];
@@ -182,6 +189,8 @@ export class Padim {
   }
 
   dispose(): void {
+    this.#extractor?.dispose();
+    this.#extractor = null;
     torch.dispose([this.#sum, this.#outer, this.#mean, this.#precision]);
     this.#sum = this.#outer = this.#mean = this.#precision = null;
   }

@@ -10,7 +10,7 @@
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
-import type { FeatureModel } from '../../models/index.js';
+import { FeatureExtractor, type FeatureExtractorOptions, type FeatureModel } from '../../models/index.js';
 import { emd, euclideanDistances } from './emd.js';
 
 /** A synchronous labelled batch source (a DataLoader satisfies it; use one without augmentation). */
@@ -65,13 +65,14 @@ export interface SimilarityResult {
 
 /**
  * Pooled features [N, featureDim] (float32) and int64 labels [N] of every batch, computed in eval mode without
- * gradients (training flags restored). `tap` (default 'pool') picks another feature tap; a [N, C, H, W] map is
- * averaged over space.
+ * gradients (training flags restored), in graph mode by default (FeatureExtractor; `opts.graph` false: eager).
+ * `tap` (default 'pool') picks another feature tap; a [N, C, H, W] map is averaged over space.
  */
-export function pooledFeatures(model: FeatureModel, data: LabelledSource, tap = 'pool'): { features: Tensor; labels: Tensor } {
+export function pooledFeatures(model: FeatureModel, data: LabelledSource, tap = 'pool', opts: FeatureExtractorOptions = {}): { features: Tensor; labels: Tensor } {
   if (!(Number.isInteger(data.numBatches) && data.numBatches >= 1)) throw new ConfigError(`pooledFeatures: the data source has ${data.numBatches} batches; it needs at least 1`);
   const modes = model.modules().map((m) => m.training);
   model.eval();
+  using extractor = new FeatureExtractor(model, [tap], opts);
   try {
     return torch.noGrad(() => {
       // one scope per batch, so that only the features outlive it (not every batch's activations)
@@ -82,7 +83,7 @@ export function pooledFeatures(model: FeatureModel, data: LabelledSource, tap = 
           const batch = data.batchAt(0, i);
           try {
             const r = torch.tidy(() => {
-              const f = tap === 'pool' ? model.forwardPooled(batch.x) : model.forwardFeatures(batch.x, [tap]).get(tap)!;
+              const f = extractor.run(batch.x).get(tap)!;
               return { f: (f.dim() > 2 ? f.flatten(2).mean(2) : f).to('float32'), y: batch.y.to('int64') };
             });
             fs.push(r.f);

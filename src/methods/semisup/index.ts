@@ -15,7 +15,7 @@ import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { BatchNorm1d, BatchNorm2d } from '../../core/nn/layers/norm.js';
 import { crossEntropy } from '../../core/nn/losses.js';
-import type { FeatureModel } from '../../models/index.js';
+import { FeatureExtractor, type FeatureModel } from '../../models/index.js';
 import type { LossOutput, ParamGroupSpec, StepContext, Task, TaskState } from '../../train/index.js';
 import { validateSemisupConfig, linearWarmup, type ResolvedSemisupConfig, type SemisupConfig } from './config.js';
 import { EmaModel, emaDecayAt } from './ema.js';
@@ -70,6 +70,8 @@ export class SemisupTask implements Task<SemisupBatch> {
   readonly numClasses: number;
   readonly ema: EmaModel | null = null;
   readonly source: FeatureModel | null = null;
+  /** The source model's pool and logits taps, in graph mode (it is frozen and in eval mode; FeatureExtractor). */
+  readonly #sourceTaps: FeatureExtractor | null = null;
   readonly tableL: FeatureTable;
   readonly tableU: FeatureTable;
 
@@ -88,6 +90,7 @@ export class SemisupTask implements Task<SemisupBatch> {
       this.source = data.source;
       this.source.requiresGrad_(false);
       this.source.eval();
+      this.#sourceTaps = new FeatureExtractor(this.source, ['pool', 'logits']);
     }
     const teacher = c.algorithm === 'mean-teacher' || c.algorithm === 'ict';
     if (c.ema || teacher) {
@@ -195,7 +198,7 @@ export class SemisupTask implements Task<SemisupBatch> {
   /** AKC: the frozen source model's pooled features and gate on labelled + weak unlabelled images. */
   #akc(xl: Tensor, uw: Tensor, target: Tensor, parts: Record<string, Tensor | number>): Tensor {
     const c = this.config;
-    const src = torch.noGrad(() => this.source!.forwardFeatures(torch.cat([xl, uw], 0), ['pool', 'logits']));
+    const src = torch.noGrad(() => this.#sourceTaps!.run(torch.cat([xl, uw], 0)));
     const mask = entropyGate(src.get('logits')!, c.akcThreshold);
     parts['gate_akc'] = Number(mask.mean().item());
     return akcLoss(target, src.get('pool')!, mask, c.akcScale);
@@ -234,8 +237,9 @@ export class SemisupTask implements Task<SemisupBatch> {
     this.tableU.load(state.tensors.get('table.u') ?? null);
   }
 
-  /** Frees the task's own tensors (EMA copy, tables); the model and the source model stay the caller's. */
+  /** Frees the task's own tensors (EMA copy, tables, the source model's graphs); the model and the source model stay the caller's. */
   dispose(): void {
+    this.#sourceTaps?.dispose();
     this.ema?.copy.dispose();
     this.tableL.dispose();
     this.tableU.dispose();
