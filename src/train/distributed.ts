@@ -14,6 +14,12 @@
  * - floating buffers (BatchNorm running statistics) are averaged (or rank 0's
  *   broadcast) before each evaluation and checkpoint; batch statistics inside
  *   the forward pass stay per rank (no SyncBatchNorm);
+ * - randomness: the loader's shuffle and augmentation streams are derived per
+ *   global batch index, so ranks augment their different batches differently;
+ *   libtorch's generator (dropout, random ops in a task) is reseeded at each
+ *   step from (seed, rank, step) (rankStepSeed) and the task's JS stream is
+ *   Rng.derive(seed, 'task', step, micro, 'rank', rank), so no two ranks draw
+ *   the same masks, and a resumed run draws what the uninterrupted one did;
  * - only rank 0 writes (checkpoints, metrics, summaries, events).
  */
 import * as torch from '../core/torch.js';
@@ -21,7 +27,13 @@ import type { Tensor } from '../core/torch.js';
 import * as dist from '../core/distributed.js';
 import { ConfigError } from '../core/errors.js';
 import type { AnyModule } from '../core/nn/module.js';
+import { Rng } from '../core/rng.js';
 import type { BatchSource, SourceState } from './task.js';
+
+/** The libtorch seed of rank `rank` at step `step` under data parallelism (a 32-bit integer derived from the run's seed). */
+export function rankStepSeed(seed: number, rank: number, step: number): number {
+  return Rng.derive(seed, 'torch', 'rank', rank, 'step', step).u32();
+}
 
 /** Options of the data-parallel mode. */
 export interface DataParallelOptions {

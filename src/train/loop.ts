@@ -22,7 +22,7 @@ import { exitCodeForSignal, SignalTrap } from './signals.js';
 import { tensorboardListener } from './tensorboard.js';
 import { collect, restore, type LoopState, type RunParts } from './state.js';
 import type { BatchSource, StepContext, Task } from './task.js';
-import { DataParallel } from './distributed.js';
+import { DataParallel, rankStepSeed } from './distributed.js';
 import type { TrainEvent, TrainOptions, TrainResult, TrainStatus } from './events.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -118,7 +118,9 @@ export class Trainer<B> {
         if (this.#w) this.run.writeConfig(c);
         if (this.#w) this.run.writeRunInfo({
           method: this.task.name, seed: c.seed, configHash: configHash(c), versions: this.#versions, started: new Date(started).toISOString(),
-          streams: { torch_cpu: `manualSeed(${c.seed})`, data: `loader seed ${c.seed} (shuffle/augment streams derived per epoch and batch)`, js_task: `Rng.derive(${c.seed}, 'task', step, micro)`, cuda: 'not seeded separately (CPU run; manualSeed also seeds CUDA)' },
+          streams: this.#dp
+            ? { torch_cpu: `per rank r and step: manualSeed(rankStepSeed(${c.seed}, r, step)) (${this.#dp.worldSize} ranks)`, data: `loader seed ${c.seed} (shuffle/augment streams derived per epoch and global batch index; rank r takes batches r, r+W, ...)`, js_task: `Rng.derive(${c.seed}, 'task', step, micro, 'rank', r)`, cuda: 'not seeded separately (CPU run; manualSeed also seeds CUDA)' }
+            : { torch_cpu: `manualSeed(${c.seed})`, data: `loader seed ${c.seed} (shuffle/augment streams derived per epoch and batch)`, js_task: `Rng.derive(${c.seed}, 'task', step, micro)`, cuda: 'not seeded separately (CPU run; manualSeed also seeds CUDA)' },
         });
       }
       begun = this.#w;
@@ -164,10 +166,14 @@ export class Trainer<B> {
   #ctx(batchIndex: number, micro: number, cycleLength: number): StepContext {
     const { seed } = this.config;
     const step = this.#st.step;
+    const dp = this.#dp;
+    // data-parallel: each rank its own streams, so ranks do not draw the same dropout masks and task randomness
+    // for different examples; reseeded per step from (seed, rank, step), so a resumed run draws what it would have
+    if (dp && micro === 0) torch.manualSeed(rankStepSeed(seed, dp.rank, step));
     let rng: Rng | null = null;
     return {
       step, epoch: this.#st.epoch, batchIndex, micro, cycleLength, config: this.config, optimizer: this.optimizer!,
-      get rng(): Rng { return (rng ??= Rng.derive(seed, 'task', step, micro)); },
+      get rng(): Rng { return (rng ??= dp ? Rng.derive(seed, 'task', step, micro, 'rank', dp.rank) : Rng.derive(seed, 'task', step, micro)); },
     };
   }
 

@@ -18,7 +18,7 @@ const WORKER = fileURLToPath(new URL('./worker-train.js', import.meta.url));
 const skip = needs('distributed support (Gloo: install libgloo-dev and rebuild the addon)', dist.isAvailable());
 const CONFIG = { seed: 3, epochs: 2, optim: { name: 'sgd', lr: 0.1, momentum: 0.9 }, checkpoint: { every: 1, keep: 20 }, log: { tensorboard: false } };
 
-interface Out { rank: number; status: string; step: number; epochsRun?: number; seen: number[][]; weights: Record<string, number[]>; ema: number[] }
+interface Out { rank: number; status: string; step: number; epochsRun?: number; seen: number[][]; jitters: number[]; after: number[]; weights: Record<string, number[]>; ema: number[] }
 
 function maxDiff(a: Out, b: Out): number {
   let m = 0;
@@ -66,6 +66,28 @@ test('2 processes with batch 4 end where 1 process with batch 8 does; shards are
   assert.equal(resumed[0]!.step, 10);
   assert.equal(maxDiff(resumed[0]!, a!), 0, 'resumed run differs from the uninterrupted one');
   assert.equal(resumed[1]!.seen.length, 7, 'rank 1 should have trained the 7 remaining steps');
+});
+
+test('per-rank streams: ranks draw different dropout masks and task randomness; a resumed run draws what it would have', { skip }, async () => {
+  const o = { batchSize: 4, config: CONFIG, dropout: 0.5, jitter: true };
+  const dirs = [tmp('dp-seed-r0'), tmp('dp-seed-r1')];
+  const [a, b] = await launchRanks(dirs, o);
+  assert.equal(a!.step, 10);
+  assert.equal(a!.jitters.length, 10);
+  a!.jitters.forEach((j, s) => assert.notEqual(j, b!.jitters[s], `step ${s}: both ranks drew jitter ${j}`));
+  assert.notDeepEqual(a!.after, b!.after, "the ranks' libtorch generators are in the same state");
+  assert.equal(maxDiff(a!, b!), 0, 'the ranks ended with different weights');
+  // with dropout and task randomness on, resuming both ranks at step 3 still ends where the uninterrupted run did
+  const copy = tmp('dp-seed-resume');
+  cpSync(dirs[0]!, copy, { recursive: true });
+  const ck = readdirSync(join(copy, 'checkpoints')).filter((f) => f.startsWith('step-')).sort()[2]!;
+  const [ra, rb] = await launchRanks([copy, copy], { ...o, resume: join(copy, 'checkpoints', ck) });
+  assert.equal(ra!.step, 10);
+  assert.deepEqual(rb!.jitters, b!.jitters.slice(3));
+  assert.equal(maxDiff(ra!, a!), 0, 'the resumed run differs from the uninterrupted one');
+  // dropout is active here: the weights depend on the masks
+  const [c] = await launchRanks([tmp('dp-seed-nodrop-r0'), tmp('dp-seed-nodrop-r1')], { ...o, dropout: 0 });
+  assert.ok(maxDiff(c!, a!) > 1e-4, 'dropout had no effect on the weights');
 });
 
 async function launchRanks(dirs: string[], o: Record<string, unknown>): Promise<Out[]> {

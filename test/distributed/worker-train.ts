@@ -6,18 +6,21 @@
  * indices of every batch it saw, and the final weights as arrays.
  */
 import * as dist from '../../src/core/distributed.js';
+import * as torch from '../../src/core/torch.js';
 import { resume, train } from '../../src/train/index.js';
 import { makeDataset, makeLoader, TinyTask } from '../train/fixtures.js';
 
-interface Opts { runDir: string; batchSize: number; config: Record<string, unknown>; resume?: string }
+interface Opts { runDir: string; batchSize: number; config: Record<string, unknown>; resume?: string; dropout?: number; jitter?: boolean }
 const o = JSON.parse(process.env['DP_OPTS'] ?? '{}') as Opts;
 const grouped = process.env['WORLD_SIZE'] !== undefined;
 if (grouped) await dist.initProcessGroup();
-const task = new TinyTask({ dropout: 0, jitter: false });
+const task = new TinyTask({ dropout: o.dropout ?? 0, jitter: o.jitter ?? false });
 const opts = { data: makeLoader(makeDataset(), o.batchSize), handleSignals: false };
 const r = o.resume
   ? await resume(o.runDir, task, { ...opts, checkpoint: o.resume })
   : await train(task, o.config, { ...opts, runDir: o.runDir });
 const weights = Object.fromEntries([...task.model.stateDict()].map(([k, t]) => [k, Array.from(t.data() as Float32Array)]));
-process.stdout.write(JSON.stringify({ rank: grouped ? dist.getRank() : 0, status: r.status, step: r.step, epochsRun: r.epochsRun, seen: task.seen, weights, ema: Array.from(task.ema!.data() as Float32Array) }) + '\n');
+// libtorch's generator after training (a draw of the rank's current stream) and the task stream's jitters
+const after = Array.from(torch.rand([4]).data() as Float32Array);
+process.stdout.write(JSON.stringify({ rank: grouped ? dist.getRank() : 0, status: r.status, step: r.step, epochsRun: r.epochsRun, seen: task.seen, jitters: task.jitters, after, weights, ema: Array.from(task.ema!.data() as Float32Array) }) + '\n');
 if (grouped) dist.destroyProcessGroup();

@@ -64,6 +64,8 @@ export class TinyTask implements Task<Batch> {
   ema: Tensor | null = null;
   /** Dataset indices of every micro-batch seen, in order. */
   readonly seen: number[][] = [];
+  /** The input jitter of every micro-batch (drawn from ctx.rng), in order. */
+  readonly jitters: number[] = [];
   #evals = 0;
   constructor(readonly o: TinyOptions = {}) {
     this.name = o.name ?? 'tiny-mlp';
@@ -80,6 +82,7 @@ export class TinyTask implements Task<Batch> {
   loss(b: Batch, ctx: StepContext): LossOutput {
     this.seen.push([...b.indices]);
     const jitter = (this.o.jitter ?? true) ? (ctx.rng.float() - 0.5) * 0.01 : 0;
+    this.jitters.push(jitter);
     const logits = this.model.call(b.x.add(jitter));
     let loss = torch.crossEntropy(logits, b.y);
     if (this.o.nanAtStep === ctx.step) loss = loss.mul(NaN);
