@@ -18,6 +18,7 @@
 #include "dist.h"
 #include "generated/registry.h"
 #include "jit.h"
+#include "amp.h"
 #include "shim.h"
 
 namespace adaptune {
@@ -290,6 +291,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerGeneratedOps(env, exports);
   registerDistributed(env, exports);
   registerJit(env, exports);
+  registerAmp(env, exports);
   return exports;
 }
 

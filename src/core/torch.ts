@@ -18,6 +18,8 @@ export { Tensor, type NestedArray } from './tensor/tensor.js';
 export { tidy, keep, scopeDepth } from './tensor/scope.js';
 export { type DType, type Device, type Reduction, DTYPE_SIZE, isFloating, isComplex } from './tensor/dtype.js';
 export * as jit from './jit.js';
+export * as amp from './amp.js';
+export { autocast } from './amp.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, inferenceMode, isInferenceModeEnabled, autograd } from './autograd.js';
 
 /** Seeds the default generator (CPU and CUDA); the same seed gives the same numbers as PyTorch's torch.manual_seed on the same libtorch. */

@@ -22,6 +22,11 @@ export interface TrainConfig<M extends object = Record<string, unknown>> {
   accumulate: number;
   /** Clip the total gradient 2-norm to this value (null: no clipping). */
   clipGradNorm: number | null;
+  /**
+   * Precision of the forward passes: 'fp32', or mixed precision through libtorch's autocast with float32 weights
+   * and gradients: 'bf16' (CPU or CUDA) or 'fp16' (CUDA only, with dynamic loss scaling).
+   */
+  precision: 'fp32' | 'bf16' | 'fp16';
   optim: {
     name: 'sgd' | 'adam' | 'adamw';
     lr: number;
@@ -104,7 +109,7 @@ export interface TrainConfig<M extends object = Record<string, unknown>> {
 
 /** Built-in defaults. */
 export const defaultTrainConfig: TrainConfig = {
-  seed: 0, epochs: 1, maxSteps: null, accumulate: 1, clipGradNorm: null,
+  seed: 0, epochs: 1, maxSteps: null, accumulate: 1, clipGradNorm: null, precision: 'fp32',
   optim: { name: 'sgd', lr: 0.01, momentum: 0, nesterov: false, weightDecay: null, betas: [0.9, 0.999], eps: 1e-8 },
   scheduler: {
     name: 'none', interval: 'step', stepSize: 1, gamma: 0.1, milestones: [], tMax: null, etaMin: 0,
@@ -129,7 +134,7 @@ type Rule = { t: 'int'; min: number; max?: number; nullable?: boolean } | { t: '
 const SAFE = Number.MAX_SAFE_INTEGER;
 const RULES: Record<string, Rule> = {
   seed: { t: 'int', min: 0, max: SAFE }, epochs: { t: 'int', min: 1 }, maxSteps: { t: 'int', min: 1, nullable: true },
-  accumulate: { t: 'int', min: 1 }, clipGradNorm: { t: 'num', gt: 0, nullable: true },
+  accumulate: { t: 'int', min: 1 }, clipGradNorm: { t: 'num', gt: 0, nullable: true }, precision: { t: 'enum', values: ['fp32', 'bf16', 'fp16'] },
   'optim.name': { t: 'enum', values: ['sgd', 'adam', 'adamw'] }, 'optim.lr': { t: 'num', gt: 0 },
   'optim.momentum': { t: 'num', min: 0 }, 'optim.nesterov': { t: 'bool' }, 'optim.weightDecay': { t: 'num', min: 0, nullable: true },
   'optim.betas': { t: 'pair', min: 0, max: 1 }, 'optim.eps': { t: 'num', gt: 0 },
@@ -330,16 +335,27 @@ export function withMethod<M extends object>(c: TrainConfig<object>, method: M):
 /** Fields that do not change what is trained (ignored by the hash and by resume checks). */
 export const NON_BINDING = ['log.', 'checkpoint.', 'resume.'];
 
+/**
+ * Fields added after runs were first saved, with the value that older runs had: at that value they are left out
+ * of the hash and the resume comparison, so checkpoints written before the field existed still resume.
+ */
+const ADDED_FIELDS: Record<string, unknown> = { precision: 'fp32' };
+const withoutAdded = (c: object): object => {
+  const out: Record<string, unknown> = { ...(c as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(ADDED_FIELDS)) if (out[k] === v) delete out[k];
+  return out;
+};
+
 /** SHA-256 of the binding fields in canonical form (sorted keys). */
 export function configHash(c: TrainConfig<object>): string {
-  const binding = flatten(c).filter(([p]) => !NON_BINDING.some((n) => p === n || p.startsWith(n)))
+  const binding = flatten(withoutAdded(c)).filter(([p]) => !NON_BINDING.some((n) => p === n || p.startsWith(n)))
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(binding)).digest('hex');
 }
 
 /** The binding fields whose values differ: 'optim.lr: checkpoint 0.1, now 0.2'. */
 export function configDiff(saved: TrainConfig<object>, now: TrainConfig<object>): string[] {
-  return flatDiff(saved, now, (p) => NON_BINDING.some((n) => p === n || p.startsWith(n)), 'checkpoint');
+  return flatDiff(withoutAdded(saved), withoutAdded(now), (p) => NON_BINDING.some((n) => p === n || p.startsWith(n)), 'checkpoint');
 }
 
 /** The dotted paths (other than those `skip` names) where two plain objects differ, each as 'path: LABEL X, now Y'. */

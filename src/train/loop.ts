@@ -12,6 +12,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Optimizer, ParamGroup } from '../core/optim/optimizer.js';
 import type { LRScheduler } from '../core/optim/lr_scheduler.js';
 import { Rng } from '../core/rng.js';
+import { autocast, GradScaler, type AutocastDevice } from '../core/amp.js';
 import { buildOptimizer, buildScheduler } from './build.js';
 import { CheckpointReader } from './checkpoint.js';
 import { Checkpoints } from './checkpoints.js';
@@ -51,6 +52,9 @@ export class Trainer<B> {
   /** Whether this process writes run files and emits events (rank 0 only under data parallelism). */
   readonly #w: boolean;
   #agreedStop = false;
+  /** Mixed precision (config.precision): the autocast device and dtype of the forward passes, and fp16's loss scaler. */
+  #amp: { device: AutocastDevice; dtype: 'bfloat16' | 'float16' } | null = null;
+  #scaler: GradScaler | null = null;
 
   constructor(readonly task: Task<B>, config: TrainConfig<object>, readonly o: TrainOptions<B>) {
     this.config = makeConfig(config);
@@ -73,6 +77,25 @@ export class Trainer<B> {
     else this.task.model.eval();
   }
 
+  /** Autocast settings from config.precision; fp16 needs the model on CUDA and gets a GradScaler. */
+  #setupPrecision(): void {
+    const p = this.config.precision;
+    if (p === 'fp32') return;
+    const first = this.task.model.parameters()[0];
+    const device: AutocastDevice = first?.device.startsWith('cuda') ? 'cuda' : 'cpu';
+    if (p === 'fp16' && device !== 'cuda') {
+      throw new ConfigError(`config field 'precision' is 'fp16', which needs the model on CUDA (libtorch's CPU autocast has bfloat16 only); use 'bf16' on the CPU`);
+    }
+    this.#amp = { device, dtype: p === 'fp16' ? 'float16' : 'bfloat16' };
+    if (p === 'fp16') this.#scaler = new GradScaler();
+  }
+
+  /** The task's loss, its forward under autocast when the run is in mixed precision. */
+  #loss(batch: B, ctx: StepContext): ReturnType<Task<B>['loss']> {
+    const a = this.#amp;
+    return a ? autocast(a.device, () => this.task.loss(batch, ctx), { dtype: a.dtype }) : this.task.loss(batch, ctx);
+  }
+
   /** Asks the loop to finish the current step, save a checkpoint and return (as a signal does). */
   requestStop(reason = 'requested'): void { this.#stop ??= reason; }
 
@@ -93,6 +116,7 @@ export class Trainer<B> {
     if (!Number.isInteger(n) || n < 1) throw new ConfigError(`the data source has ${n} batches per epoch; it needs at least 1`);
     if (this.#w) this.checkpoints.cleanStale();
     const opt = (this.optimizer = buildOptimizer(this.task.paramGroups(), c.optim));
+    this.#setupPrecision();
     const stepsPerEpoch = Math.ceil(n / c.accumulate);
     this.#stepsPerEpoch = stepsPerEpoch;
     const total = c.maxSteps ?? c.epochs * stepsPerEpoch; // maxSteps overrides epochs (HF's max_steps)
@@ -109,6 +133,7 @@ export class Trainer<B> {
         this.#st = restore(new CheckpointReader(dir), parts, (m) => this.#emit({ type: 'warning', message: m }));
         this.#early?.load(this.#st.early ?? undefined);
         this.#best?.load(this.#st.best ?? undefined);
+        if (this.#scaler && this.#st.lossScale) this.#scaler.loadStateDict(this.#st.lossScale);
         if (this.#w) this.run.metrics.truncateAfter(this.#st.step);
         resumedFrom = dir;
       } else {
@@ -200,10 +225,11 @@ export class Trainer<B> {
           if (!bad) {
             const ctx = this.#ctx(i, micro, len);
             const r = torch.tidy(() => {
-              const out = this.task.loss(batch, ctx);
+              const out = this.#loss(batch, ctx);
               const loss = Number(out.loss.item());
               if (!Number.isFinite(loss)) return { loss, parts: {} as Record<string, number> };
-              (len === 1 ? out.loss : out.loss.div(len)).backward();
+              const l = len === 1 ? out.loss : out.loss.div(len);
+              (this.#scaler ? this.#scaler.scaleLoss(l) : l).backward();
               const parts: Record<string, number> = {};
               for (const [name, v] of Object.entries(out.parts ?? {})) parts[name] = typeof v === 'number' ? v : Number(v.item());
               return { loss, parts };
@@ -230,7 +256,10 @@ export class Trainer<B> {
         }
 
         let norm: number | null = null;
-        if (!bad) {
+        // fp16: gradients back to their true scale; an overflow skips the step and lowers the scale (not a guard event)
+        this.#scaler?.unscale_(opt);
+        const overflow = !bad && (this.#scaler?.foundInf ?? false);
+        if (!bad && !overflow) {
           this.task.beforeStep?.(this.#ctx(i - 1, micro, len));
           norm = c.clipGradNorm !== null ? clipGradNorm_(params, c.clipGradNorm) : gradNorm(params);
           if (!Number.isFinite(norm)) bad = `gradient norm is ${norm}`;
@@ -242,15 +271,19 @@ export class Trainer<B> {
           st.consecutiveSkips++;
           this.#emit({ type: 'warning', message: `step ${st.step + 1} skipped: ${bad}` });
           if (st.consecutiveSkips > c.guard.maxSkips) throw new NonFiniteError(`${st.consecutiveSkips} consecutive steps had non-finite values (guard.maxSkips=${c.guard.maxSkips}); last: ${bad}`, st.step + 1, 'loss');
+        } else if (overflow) {
+          opt.zeroGrad();
+          this.#emit({ type: 'warning', message: `step ${st.step + 1}: fp16 gradients overflowed at loss scale ${this.#scaler!.scale}; step skipped, scale lowered` });
         } else {
           opt.step();
           opt.zeroGrad();
           st.consecutiveSkips = 0;
         }
+        this.#scaler?.update();
         st.step++;
         const usedLr = opt.paramGroups[0]!.lr; // logged: the lr this step used, not the next one
         if (this.scheduler && c.scheduler.interval === 'step') this.scheduler.step();
-        if (!bad) this.task.afterStep?.(this.#ctx(i - 1, micro, len));
+        if (!bad && !overflow) this.task.afterStep?.(this.#ctx(i - 1, micro, len));
         this.#logStep(bad ? null : sum / count, norm, bad !== null, partSums, count, total, usedLr);
         sum = 0; count = 0; bad = null;
         for (const key of Object.keys(partSums)) delete partSums[key];
@@ -330,6 +363,7 @@ export class Trainer<B> {
 
   #save(best: boolean): void {
     const parts = { task: this.task, optimizer: this.optimizer!, scheduler: this.scheduler, source: this.#data, config: this.config, versions: this.#versions };
+    this.#st.lossScale = this.#scaler?.stateDict() ?? null;
     const { content, release } = collect(parts, this.#st);
     try {
       this.run.metrics.flush();

@@ -31,6 +31,7 @@ export const RUN_OPTIONS = {
   set: opt.list({ repeat: true, item: setItem, arg: 'a.b=c', doc: 'override any config field, repeatable (e.g. --set maxSteps=100)' }),
   out: opt.string({ arg: 'DIR', doc: 'run directory', defaultText: 'runs/<timestamp>-<command>', default: null }),
   threads: opt.int({ min: 1, doc: 'libtorch intra-op threads', defaultText: 'ADAPTUNE_NUM_THREADS or the cores' }),
+  precision: opt.enum(['fp32', 'bf16', 'fp16'] as const, { arg: 'P', default: null, defaultText: 'fp32', doc: 'forward precision: fp32, or mixed precision through autocast (weights and\ngradients stay fp32): bf16 (CPU or CUDA), fp16 (CUDA, with loss scaling)' }),
   json: opt.bool({ doc: 'print ONE JSON object on stdout (progress stays on stderr)' }),
 } as const;
 

@@ -25,6 +25,8 @@ export interface LoopState {
   early: { best: number | null; bestStep: number | null; bad: number } | null;
   best: { best: number | null; bestStep: number | null; bad: number } | null;
   lastEval: Record<string, number> | null;
+  /** fp16 loss scaling (GradScaler state; absent in checkpoints of other precisions and of older runs). */
+  lossScale?: { scale: number; growthTracker: number } | null;
 }
 
 /** state.json. */

@@ -62,7 +62,7 @@ function adafilterLayers(o: AdafilterOptions): ConfigLayers<AdafilterConfig> {
   return {
     defaults: ADAFILTER_DEFAULTS.config, file: o.config, set: o.set, resolve: resolveAdafilter,
     flags: defined({
-      seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps,
+      seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps, precision: o.precision,
       method: defined({
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, head: o.head, gate: o.gate, binarize: o.binarize, temperature: o.temperature,
         stages: o.stages, gatedBn: o.gatedBn, usagePenalty: o.usagePenalty, gateLrScale: o.gateLrScale, headLrScale: o.headLrScale,

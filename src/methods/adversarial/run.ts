@@ -61,7 +61,7 @@ function layers(a: Resolved) {
     defaults: ADVERSARIAL_DEFAULTS.config, file: a.config, set: a.set, replace: [{ path: 'method.schedule', key: 'name', fallback: 'slow-start-fast-decay' }],
     resolve: resolveAdversarial,
     flags: defined({
-      seed: a.seed, epochs: a.epochs, maxSteps: a.maxSteps, optim: defined({ name: a.optimizer, lr: a.lr, momentum: a.momentum, weightDecay: a.weightDecay }),
+      seed: a.seed, epochs: a.epochs, maxSteps: a.maxSteps, precision: a.precision, optim: defined({ name: a.optimizer, lr: a.lr, momentum: a.momentum, weightDecay: a.weightDecay }),
       eval: defined({ every: a.evalEvery }), ...(a.valImages === 0 ? { checkpoint: { monitor: null } } : a.select === 'robust' ? { checkpoint: { monitor: 'robust_accuracy' } } : {}),
       method: defined({ init: a.init, loss: a.loss, norm: a.norm, eps: a.eps, steps: a.steps, stepSize: a.stepSize, bnMode: a.bnMode, tradesBeta: a.tradesBeta, evalSteps: a.evalSteps, ...(Object.keys(schedule).length ? { schedule } : {}) }),
     }),

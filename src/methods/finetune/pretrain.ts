@@ -40,7 +40,7 @@ export async function runPretrain(o: PretrainOptions = {}): Promise<PretrainRepo
   const plan = planRun<object>('pretrain', o);
   const { config } = await runConfig(plan, {
     defaults: PRETRAIN_DEFAULTS.config, file: o.config, set: o.set, exclusive: LR_PAIR, resolve: resolveFinetune,
-    flags: defined({ seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps, method: defined({ optimizer: o.optimizer, lr: o.lr ?? (o.optimizer && o.optimizer !== 'sgd' ? 1e-3 : undefined), momentum: o.momentum, weightDecay: o.weightDecay }) }),
+    flags: defined({ seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps, precision: o.precision, method: defined({ optimizer: o.optimizer, lr: o.lr ?? (o.optimizer && o.optimizer !== 'sgd' ? 1e-3 : undefined), momentum: o.momentum, weightDecay: o.weightDecay }) }),
   });
   const data = o.data ?? PRETRAIN_DEFAULTS.data;
   const labelsPerClass = o.labelsPerClass ?? PRETRAIN_DEFAULTS.labelsPerClass;

@@ -74,7 +74,7 @@ function finetuneLayers(o: FinetuneOptions): ConfigLayers<ResolvedFinetuneConfig
   return {
     defaults: FINETUNE_DEFAULTS.config, file: o.config, set: o.set, exclusive: LR_PAIR, resolve: resolveFinetune,
     flags: defined({
-      seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps,
+      seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps, precision: o.precision,
       method: defined({ optimizer: o.optimizer, strategy: o.strategy, freezeUpTo: o.freezeUpTo, elr: o.elr, lr: o.lr ?? adamLr, momentum: o.momentum, regularizer: o.regularizer, alpha: o.alpha, beta: o.beta, weightDecay: o.weightDecay, head: o.head, bn: o.bn, headLrScale: o.headLrScale }),
     }),
     given: givenDataArgs(o),

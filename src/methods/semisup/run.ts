@@ -59,7 +59,7 @@ function semisupLayers(o: SemisupOptions): ConfigLayers<SemisupConfig> {
   return {
     defaults: SEMISUP_DEFAULTS, file: o.config, set: o.set, resolve: (raw) => semisupTrainConfig({}, raw),
     flags: defined({
-      seed: o.seed, maxSteps: o.steps, eval: o.evalEvery === undefined ? undefined : { every: o.evalEvery },
+      seed: o.seed, maxSteps: o.steps, precision: o.precision, eval: o.evalEvery === undefined ? undefined : { every: o.evalEvery },
       method: defined({
         algorithm: o.algorithm, akc: o.akc, arc: o.arc, lambdaAkc: o.lambdaAkc, lambdaArc: o.lambdaArc, akcScale: o.akcScale, threshold: o.threshold,
         coef: o.coef, batchSize: o.batchSize, mu: o.mu, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay,
