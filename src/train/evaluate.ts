@@ -40,27 +40,57 @@ export interface EvaluateOptions {
    * run on every batch (callbacks fed from inside the model): a trace runs the JS forward once only.
    */
   graph?: boolean;
+  /**
+   * For a model whose forward returns an array [logits, ...extras] (values computed inside the forward that the
+   * caller wants per batch, e.g. AdaFilter's gates): called with each batch's extras before onBatch. Such a
+   * forward is traced with its extras as graph outputs, so graph mode stays correct for them.
+   */
+  onExtras?: (extras: Tensor[]) => void;
 }
 
-/** Top-1 accuracy and mean cross entropy of the model's logits over the batches; onBatch sees each batch's labels first. */
+/**
+ * The model's logits for evaluation: in graph mode (EvaluateOptions.graph, default true) unless the model has
+ * forward hooks, eagerly after a forward that cannot be traced (GraphModeError); an array output is split into
+ * logits and extras (onExtras). Call it with the model in eval mode and gradients off; dispose() frees the graphs.
+ */
+export function evalForward(model: AnyModule, opts: EvaluateOptions = {}): { logits: (x: Tensor) => Tensor; readonly graph: boolean; dispose: () => void } {
+  let compiled = (opts.graph ?? true) && !model.hasHooks() ? torch.jit.compile(model) : null;
+  const split = (out: unknown): Tensor => {
+    if (!Array.isArray(out)) return out as Tensor;
+    opts.onExtras?.(out.slice(1) as Tensor[]);
+    return out[0] as Tensor;
+  };
+  return {
+    logits: (x) => {
+      if (compiled) {
+        try {
+          return split(compiled.forward(x));
+        } catch (e) {
+          if (!(e instanceof GraphModeError)) throw e;
+          compiled.dispose();  // not traceable: eager from here on (a genuine input error recurs below)
+          compiled = null;
+        }
+      }
+      return split(model.call(x));
+    },
+    /** Whether the graph is (still) in use: false when off, hooked, or after an untraceable forward. */
+    get graph() { return compiled !== null; },
+    dispose: () => { compiled?.dispose(); compiled = null; },
+  };
+}
+
+/**
+ * Top-1 accuracy and mean cross entropy of the model's logits over the batches; onBatch sees each batch's labels
+ * first. `graph`: whether graph mode computed them (false when off, hooked, or untraceable).
+ */
 export function evaluateClassifier(model: AnyModule, src: LabelledBatches, onBatch?: (y: Tensor) => void,
-  opts: EvaluateOptions = {}): { accuracy: number; loss: number; n: number } {
+  opts: EvaluateOptions = {}): { accuracy: number; loss: number; n: number; graph: boolean } {
   let correct = 0;
   let n = 0;
   let lossSum = 0;
-  let compiled = (opts.graph ?? true) && !model.hasHooks() ? torch.jit.compile(model) : null;
-  const logits = (x: Tensor): Tensor => {
-    if (compiled) {
-      try {
-        return compiled.forward(x) as Tensor;
-      } catch (e) {
-        if (!(e instanceof GraphModeError)) throw e;
-        compiled.dispose();  // not traceable: eager from here on (a genuine input error recurs below)
-        compiled = null;
-      }
-    }
-    return model.call(x) as Tensor;
-  };
+  const fwd = evalForward(model, opts);
+  const logits = fwd.logits;
+  let graph = false;
   try {
     overBatches(model, src, (x, y) => {
       const out = logits(x);
@@ -69,10 +99,11 @@ export function evaluateClassifier(model: AnyModule, src: LabelledBatches, onBat
       lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
       n += y.size(0);
     });
+    graph = fwd.graph;
   } finally {
-    compiled?.dispose();
+    fwd.dispose();
   }
-  return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, n };
+  return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, n, graph };
 }
 
 /** Labelled batches whose batchAt may decode asynchronously (a StreamingLoader) or not (a DataLoader). */
@@ -112,11 +143,13 @@ export function metricsFromConfusion(confusion: number[][]): { accuracy: number;
 
 /**
  * The classification metrics of the model's logits over every batch of `src` (eval mode, no gradients, modes
- * restored afterwards); `numClasses` sizes the confusion matrix (default: the logits' width).
+ * restored afterwards; graph mode as evaluateClassifier's, `opts`); `numClasses` sizes the confusion matrix
+ * (default: the logits' width).
  */
-export async function classificationMetrics(model: AnyModule, src: AnyLabelledBatches, numClasses?: number): Promise<ClassificationMetrics> {
+export async function classificationMetrics(model: AnyModule, src: AnyLabelledBatches, numClasses?: number, opts: EvaluateOptions = {}): Promise<ClassificationMetrics> {
   const modes = model.modules().map((m) => m.training);
   model.eval();
+  const fwd = evalForward(model, opts);
   let lossSum = 0;
   let confusion: number[][] | null = numClasses ? Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0)) : null;
   try {
@@ -125,7 +158,7 @@ export async function classificationMetrics(model: AnyModule, src: AnyLabelledBa
       try {
         torch.noGrad(() => torch.tidy(() => {
           const y = b.y.to('int64');
-          const out = model.call(b.x) as Tensor;
+          const out = fwd.logits(b.x);
           const k = out.shape[1]!;
           confusion ??= Array.from({ length: k }, () => new Array<number>(k).fill(0));
           lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
@@ -140,6 +173,7 @@ export async function classificationMetrics(model: AnyModule, src: AnyLabelledBa
       } finally { torch.dispose(b); }
     }
   } finally {
+    fwd.dispose();
     model.modules().forEach((m, i) => { m.training = modes[i]!; });
   }
   const cm = confusion ?? [];

@@ -17,6 +17,7 @@ import type { GateNetwork } from './gate.js';
 import type { GatedConv } from './gated.js';
 import { GateStats, type GateSummary } from './stats.js';
 import { wrapModel } from './wrap.js';
+import { AdafilterEvalModule } from './eval-module.js';
 
 export { defaultAdafilterConfig, validateAdafilterConfig, adafilterTrainConfig, type AdafilterConfig, type GateKind } from './config.js';
 export { GateNetwork, binarize, straightThrough, type GateSpec, type GateForce } from './gate.js';
@@ -49,6 +50,8 @@ export class AdafilterTask implements Task<AdafilterBatch> {
   readonly gates: GateNetwork;
   readonly filters: Tensor[];
   readonly head: Tensor[];
+  /** Whether the last evaluate() ran in graph mode (false: eagerly, e.g. with a gate override). */
+  lastEvalGraph = false;
   /** The gate statistics of the last evaluate() (null before). */
   lastGateSummary: GateSummary | null = null;
 
@@ -112,20 +115,22 @@ export class AdafilterTask implements Task<AdafilterBatch> {
     const src = this.data.eval;
     if (!src) return {};
     const stats = new GateStats(this.layers.map((l) => l.outChannels), this.model.numClasses);
-    this.gates.onGate = (l, g) => stats.addLayer(l, g);
-    let r: { accuracy: number; loss: number };
-    try {
-      // eager: the gates feed stats on every batch from inside the forward (a graph would run them once, at trace time)
-      r = evaluateClassifier(this.model, src, (y) => stats.endBatch(y.data() as BigInt64Array), { graph: false });
-    } finally {
-      this.gates.onGate = null;
-    }
+    // graph mode: the gates are outputs of the traced forward (evalModule), fed to the statistics per batch; a gate
+    // override (gates.force: tests, ablations, the warm-up route) runs eagerly
+    const r = evaluateClassifier(this.evalModule, src, (y) => stats.endBatch(y.data() as BigInt64Array), {
+      graph: this.gates.force === null, onExtras: (gs) => gs.forEach((g, l) => stats.addLayer(l, g)),
+    });
+    this.lastEvalGraph = r.graph;
     const s = (this.lastGateSummary = stats.summary());
     const out: Record<string, number> = { accuracy: r.accuracy, loss: r.loss, ft_fraction: s.fraction, gate_entropy: s.entropy };
     this.paths.forEach((p, i) => { out[`ft/${p}`] = s.perLayer[i]!; });
     s.perClass.forEach((v, k) => { if (v !== null) out[`ft_class/${k}`] = v; });
     return out;
   }
+
+  #evalModule: AdafilterEvalModule | null = null;
+  /** The model and the gates as one module whose forward returns [logits, ...gates] (evaluation in graph mode). */
+  get evalModule(): AdafilterEvalModule { return (this.#evalModule ??= new AdafilterEvalModule(this.model, this.gates)); }
 
   /** Nothing of its own to free: every tensor lives in the model (the caller's). */
   dispose(): void { this.gates.onGate = null; this.gates.force = null; }

@@ -48,8 +48,9 @@ export async function adafilterRun(o: {
   const task = createAdafilterTask(o.model, o.config.method, valLoader ? { eval: valLoader } : {});
   const session = typeof o.session === 'string' ? new RunSession(o.session, false, '') : o.session;
   const result = await session.train(task, o.config, { data: o.train, onEvent: o.onEvent, handleSignals: o.handleSignals ?? true, ...(o.signal ? { signal: o.signal } : {}), extend: o.extend ?? false });
-  const val = o.val ? await classificationMetrics(task.model, o.val) : null;
-  const test = await classificationMetrics(task.model, testLoader);
+  // evalModule: the gate network registered beside the model, so the final metrics run in graph mode too
+  const val = o.val ? await classificationMetrics(task.evalModule, o.val, task.model.numClasses) : null;
+  const test = await classificationMetrics(task.evalModule, testLoader, task.model.numClasses);
   (task.data as { eval?: DataLoader }).eval = testLoader;
   task.evaluate();
   const s = task.lastGateSummary!;

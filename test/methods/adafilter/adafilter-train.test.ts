@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../../../src/core/torch.js';
-import { Trainer, makeConfig, resume, train } from '../../../src/train/index.js';
-import { adafilterTrainConfig, createAdafilterTask, type AdafilterConfig } from '../../../src/methods/adafilter/index.js';
+import { Trainer, classificationMetrics, evaluateClassifier, makeConfig, resume, train } from '../../../src/train/index.js';
+import { adafilterTrainConfig, createAdafilterTask, GateStats, type AdafilterConfig } from '../../../src/methods/adafilter/index.js';
 import { loaderOf, makeSet, snapshot, changed, tinyCnn, tinyResNet, tmp } from '../finetune-fixtures.js';
 
 torch.setNumThreads(1); // tiny tensors: one thread is fastest on a shared machine
@@ -91,4 +91,32 @@ test('no tensor leaks: loss + backward and evaluate leave the live tensor count 
   for (let i = 0; i < 3; i++) step();
   assert.equal(torch.liveTensors(), live);
   task.dispose(); model.dispose(); ds.dispose();
+});
+
+test('evaluation in graph mode (gates as graph outputs) gives the eager evaluation: accuracy, loss, gate statistics', async () => {
+  const ds = makeSet(96, 1);
+  const ev = makeSet(60, 2);
+  const model = tinyResNet();
+  const task = createAdafilterTask(model, { numClasses: 3, gate: 'lstm' }, { eval: loaderOf(ev, 30, false) });
+  await train(task, adafilterTrainConfig({ lr: 0.05 }, { ...BASE, maxSteps: 8 }), { data: loaderOf(ds), runDir: tmp('af-graph'), handleSignals: false });
+  const graph = task.evaluate();
+  assert.equal(task.lastEvalGraph, true, 'evaluate() fell back to eager: the eval module did not trace');
+  const graphGates = task.lastGateSummary!;
+  // eager: the same statistics fed from inside the forward, as before graph mode
+  const stats = new GateStats(task.layers.map((l) => l.outChannels), 3);
+  task.gates.onGate = (l, g) => stats.addLayer(l, g);
+  let eager: { accuracy: number; loss: number };
+  try { eager = evaluateClassifier(model, loaderOf(ev, 30, false), (y) => stats.endBatch(y.data() as BigInt64Array), { graph: false }); } finally { task.gates.onGate = null; }
+  const s = stats.summary();
+  assert.equal(graph['accuracy'], eager.accuracy);
+  assert.ok(Math.abs(graph['loss']! - eager.loss) < 1e-5, `loss ${graph['loss']} vs ${eager.loss}`);
+  assert.ok(s.fraction > 0 && s.fraction < 1, `a partial gate (fraction ${s.fraction}) makes the comparison meaningful`);
+  assert.ok(Math.abs(graphGates.fraction - s.fraction) < 1e-9, `fraction ${graphGates.fraction} vs ${s.fraction}`);
+  assert.deepEqual(graphGates.perLayer, s.perLayer);
+  assert.deepEqual(graphGates.perClass, s.perClass);
+  // the final metrics through the eval module (graph mode) equal the plain model's eager ones
+  const viaModule = await classificationMetrics(task.evalModule, loaderOf(ev, 30, false), 3);
+  const plain = await classificationMetrics(model, loaderOf(ev, 30, false), 3, { graph: false });
+  assert.deepEqual(viaModule.confusion, plain.confusion);
+  task.dispose(); model.dispose(); ds.dispose(); ev.dispose();
 });
