@@ -66,6 +66,8 @@ export interface FiniteSeOptions {
   columnNorm?: boolean;
   /** Points of the log-spaced tau^2 grid (default 160). */
   gridPoints?: number;
+  /** Condition on exactly this number K of active devices instead of pooling over K ~ Binomial(N, lambda). */
+  activeCount?: number;
 }
 
 /** The finite-N SE: the tau^2 trajectory and per-entry MSE averaged over K; nmseDb against the mean energy; the asymptotic SE's start for reference. */
@@ -78,14 +80,16 @@ export interface FiniteSeResult { mse: number[]; nmseDb: number[]; noiseVar: num
  * tau_0^2 = sigma^2 + (K/L) E[beta]; mse_1, mse_0 (active, inactive rows) are tabulated once on a tau^2 grid by Monte Carlo
  * and interpolated log-log. With columnNorm the prior's gains are beta ||phi_n||^2 (the normalised problem AMP solves);
  * the reported MSE is in the original coordinates (divided by ||phi_n||^2). NMSE_t = E_K[N mse_t(K)] / (E[K] E[beta]), the
- * ratio of expectations that AMP's sum-over-slots NMSE estimates.
+ * ratio of expectations that AMP's sum-over-slots NMSE estimates. With activeCount, the SE of that one K (no pooling).
  */
 export function finiteStateEvolution(sc: ScenarioConfig, o: FiniteSeOptions): FiniteSeResult {
   const sigma2 = noiseVariance(sc);
   const d = sc.antennas, n = sc.devices, l = sc.pilotLength, lam = sc.activity;
   const gen = new torch.Generator(o.seed);
   const g = o.gridPoints ?? 160;
-  const pmf = binomialPmf(n, lam);
+  const fixedK = o.activeCount;
+  if (fixedK !== undefined && !(Number.isInteger(fixedK) && fixedK >= 1 && fixedK <= n)) throw new Error(`finiteStateEvolution: activeCount ${fixedK} is not an integer in 1..${n} (devices)`);
+  const pmf = fixedK === undefined ? binomialPmf(n, lam) : Array.from({ length: n + 1 }, (_, k) => (k === fixedK ? 1 : 0));
   const ks = pmf.map((p, k) => (p > 1e-10 ? k : -1)).filter((k) => k >= 0);
   const kMax = ks[ks.length - 1]!;
   const tables = torch.noGrad(() => torch.tidy(() => {
