@@ -29,10 +29,12 @@ const small: ScenarioConfig = validateJadceConfig({
   scenario: { devices: 200, antennas: 16, pilotLength: 20, activity: 0.025, snrDb: 20, pilots: 'resampled' }, baselines: { listaWeights: 'tied' },
 }).scenario;
 
-test('finite size: AMP on unit-norm pilot columns ends within 0.5 dB of the finite-N SE at N = 200, L = 20, 20 dB; on raw columns it is over 1 dB above', () => {
+test('finite size: AMP on unit-norm pilot columns ends within 0.5 dB of the finite-N SE at N = 200, L = 20, 20 dB; on raw columns it is over 1 dB above', (t) => {
   const o = { iterations: 60, damping: 0.6, onsager: 'scalar' as const, slots: 40, batch: 20, seed: 0, seSamples: 30000 };
   const r = ampVsSe(small, { ...o, columnNorm: true });
+  t.diagnostic(`AMP ${r.ampFinalDb.toFixed(2)} dB, finite-N SE ${r.seFiniteFinalDb.toFixed(2)} dB, at the slots' K ${r.seSlotsFinalDb.toFixed(2)} dB`);
   assert.ok(Math.abs(r.finiteGapDb) < 0.5, `AMP ${r.ampFinalDb.toFixed(2)} dB vs finite-N SE ${r.seFiniteFinalDb.toFixed(2)} dB`);
+  assert.ok(Math.abs(r.slotsGapDb) < 0.5, `AMP ${r.ampFinalDb.toFixed(2)} dB vs the SE at the slots' K ${r.seSlotsFinalDb.toFixed(2)} dB`);
   const raw = ampVsSe(small, { ...o, columnNorm: false });
   assert.ok(raw.finiteGapDb > 1, `raw-column AMP ${raw.ampFinalDb.toFixed(2)} dB, finite-N SE ${raw.seFiniteFinalDb.toFixed(2)} dB: gap only ${raw.finiteGapDb.toFixed(2)}`);
 });
@@ -96,6 +98,13 @@ test('finite-N SE: with many devices it approaches the large-system SE; columnNo
   assert.ok(Math.abs(fin.nmseDb[11]! - se.nmseDb[11]!) < 0.25, `finite ${fin.nmseDb[11]} vs large-system ${se.nmseDb[11]}`);
   assert.ok(Math.abs(fin.nmseDb[0]! - se.nmseDb[0]!) < 0.25);
   assert.ok(fin.kRange[0] < 100 && fin.kRange[1] > 100);
+  // slotCounts pools over the given K: all slots at K = 90 is the SE of K = 90, and differs from the Binomial pool
+  const one = finiteStateEvolution(big, { iterations: 12, samples: 40000, seed: 3, columnNorm: false, activeCount: 90 });
+  const slots = finiteStateEvolution(big, { iterations: 12, samples: 40000, seed: 3, columnNorm: false, slotCounts: [90, 90, 90] });
+  assert.ok(Math.abs(slots.slotsNmseDb![11]! - one.nmseDb[11]!) < 0.05, `slots ${slots.slotsNmseDb![11]} vs K = 90 ${one.nmseDb[11]}`);
+  assert.ok(Math.abs(slots.nmseDb[11]! - fin.nmseDb[11]!) < 1e-9, 'slotCounts leaves the Binomial pool as it was');
+  assert.ok(slots.slotsNmseDb![11]! < fin.nmseDb[11]! - 0.1, 'fewer active devices than the mean: lower NMSE');
+  assert.equal(fin.slotsNmseDb, undefined);
 });
 
 test('state evolution: tau_0^2 = sigma^2 + (N/L) lambda, its fixed point satisfies tau^2 = sigma^2 + (N/L) mse, seeded', () => {
