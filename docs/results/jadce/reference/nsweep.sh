@@ -16,10 +16,15 @@ for snr in 5 15; do
   N=500  BATCH=20 $PY $R/per_k.py 30 $snr 200 1 >> $R/nsweep.jsonl
   N=1000 BATCH=10 $PY $R/per_k.py 60 $snr 60  1 >> $R/nsweep.jsonl
 done
-# 2. Exactly K = 0.9 L active devices, 10 dB, seed 0: N = 500 / 1000 / 2000 / 4000 with 40 / 20 / 10 / 4 slots.
+# 2. Exactly K active devices, seed 0: K = 0.9 L at 10 dB for N = 500 / 1000 / 2000 / 4000 with 40 / 20 / 10 / 4 slots;
+#    at 20 dB K = 0.9 L (N = 500) and K = L (N = 500 / 1000 / 2000).
 N=500  FIXK=0.9            $PY $R/per_k.py 30  10 40 0 >> $R/fixedk.jsonl
 N=1000 FIXK=0.9 BATCH=10   $PY $R/per_k.py 60  10 20 0 >> $R/fixedk.jsonl
 N=2000 FIXK=0.9 BATCH=5    $PY $R/per_k.py 120 10 10 0 >> $R/fixedk.jsonl
 N=4000 FIXK=0.9 BATCH=2    $PY $R/per_k.py 240 10 4  0 >> $R/fixedk.jsonl
+N=500  FIXK=0.9            $PY $R/per_k.py 30  20 40 0 >> $R/fixedk.jsonl
+N=500  FIXK=1.0            $PY $R/per_k.py 30  20 40 0 >> $R/fixedk.jsonl
+N=1000 FIXK=1.0 BATCH=10   $PY $R/per_k.py 60  20 20 0 >> $R/fixedk.jsonl
+N=2000 FIXK=1.0 BATCH=5    $PY $R/per_k.py 120 20 10 0 >> $R/fixedk.jsonl
 # 3. AMP variants and damped VAMP on the same 40 slots (K = 27, L = 30, N = 500, 10 dB).
 N=500 FIXK=0.9 $PY $R/fixed_k_variants.py 30 10 40 base,undamped,d0.3x300,d0.8,lam=K/N,tau-median,vamp-d0.3,vamp-d0.6 >> $R/variants-fixedk.jsonl

@@ -16,12 +16,12 @@ print('| SNR dB | ' + ' | '.join(f'K in {k}' for k in ks) + ' |'); print('|---|'
 for r in five:
     cells = {b['K']: f"{b['amp']:.2f} / {b['se']:.2f} / {b['genie']:.2f} ({b['n']}; {100 * b['share_amp_err']:.0f} %)" for b in r['bins']}
     print(f"| {r['snr']:g} | " + ' | '.join(cells.get(k, '-') for k in ks) + ' |')
-fk = sorted(rd('fixedk.jsonl'), key=lambda r: r['N'])
-print('\nExactly K = 0.9 L active devices, K/N = 0.054, 10 dB (seed 0)\n')
-print('| N | L | K | slots | AMP | SE of K | **gap** | genie | AMP at iteration ' + ' / '.join(map(str, fk[0]['trace_it'])) + ' | SE at the same |' if fk else '')
-print('|---|---|---|---|---|---|---|---|---|---|' if fk else '')
+fk = sorted(rd('fixedk.jsonl'), key=lambda r: (r['snr'], r['K'] / r['L'], r['N']))
+print('\nExactly K active devices (N/L = 16.7, so K/N = 0.06 K/L), seed 0\n')
+print('| SNR dB | K/L | N | L | K | slots | AMP | SE of K | **gap** | genie | AMP at iteration ' + ' / '.join(map(str, fk[0]['trace_it'])) + ' | SE at the same |' if fk else '')
+print('|---|---|---|---|---|---|---|---|---|---|---|---|' if fk else '')
 for r in fk:
-    print(f"| {r['N']} | {r['L']} | {r['K']} | {r['slots']} | {r['amp']:.2f} | {r['se_K']:.2f} | **{r['amp'] - r['se_K']:+.2f}** | {r['genie']:.2f} | {' / '.join(f'{v:.2f}' for v in r['trace_amp'])} | {' / '.join(f'{v:.2f}' for v in r['trace_se'])} |")
+    print(f"| {r['snr']:g} | {r['K'] / r['L']:.1f} | {r['N']} | {r['L']} | {r['K']} | {r['slots']} | {r['amp']:.2f} | {r['se_K']:.2f} | **{r['amp'] - r['se_K']:+.2f}** | {r['genie']:.2f} | {' / '.join(f'{v:.2f}' for v in r['trace_amp'])} | {' / '.join(f'{v:.2f}' for v in r['trace_se'])} |")
 for v in rd('variants-fixedk.jsonl'):
     print(f"\nVariants on the same {v['slots']} slots (N = {v['N']}, L = {v['L']}, K = 0.9 L, {v['snr']:g} dB); SE of K {v['se_on_slots']:.2f} dB\n")
     print('| variant | final NMSE dB | gap to SE | best iteration (NMSE dB) | median slot dB |'); print('|---|---|---|---|---|')
