@@ -143,7 +143,7 @@ export function runJadceSe(o: JadceSeOptions): JadceSeReport {
       const sc = jadceConfig(cfg, { scenario: { pilotLength: l, snrDb: snr } }).scenario;
       const r = ampVsSe(sc, { ...o, columnNorm: o.columnNorm ?? cfg.baselines.ampColumnNorm });
       rows.push(r);
-      o.log?.(`L=${l} SNR=${snr} dB: AMP ${r.ampFinalDb.toFixed(2)} dB, finite-N SE ${r.seFiniteFinalDb.toFixed(2)} dB (gap ${r.finiteGapDb.toFixed(2)}), large-system SE ${r.seFinalDb.toFixed(2)} dB (gap ${r.finalGapDb.toFixed(2)}), P_e ${r.pe.toFixed(4)}`);
+      o.log?.(`L=${l} SNR=${snr} dB: AMP ${r.ampFinalDb.toFixed(2)} dB, finite-N SE ${r.seFiniteFinalDb.toFixed(2)} dB (gap ${r.finiteGapDb.toFixed(2)}), at the slots' K ${r.seSlotsFinalDb.toFixed(2)} dB (gap ${r.slotsGapDb.toFixed(2)}), large-system SE ${r.seFinalDb.toFixed(2)} dB (gap ${r.finalGapDb.toFixed(2)}), P_e ${r.pe.toFixed(4)}`);
     }
   }
   const { overrides: _o, pilotLengths: _l, snrs: _s, out: _out, command: _c, log: _g, ...opts } = o;

@@ -66,10 +66,17 @@ export interface FiniteSeOptions {
   columnNorm?: boolean;
   /** Points of the log-spaced tau^2 grid (default 160). */
   gridPoints?: number;
+  /** Condition on exactly this number K of active devices instead of pooling over K ~ Binomial(N, lambda). */
+  activeCount?: number;
+  /**
+   * The number of active devices of each simulated slot: the result then also carries slotsNmseDb, the SE pooled over
+   * these K instead of the Binomial law (what AMP's NMSE on those slots estimates, without the sampling noise of K).
+   */
+  slotCounts?: number[];
 }
 
 /** The finite-N SE: the tau^2 trajectory and per-entry MSE averaged over K; nmseDb against the mean energy; the asymptotic SE's start for reference. */
-export interface FiniteSeResult { mse: number[]; nmseDb: number[]; noiseVar: number; kRange: [number, number] }
+export interface FiniteSeResult { mse: number[]; nmseDb: number[]; noiseVar: number; kRange: [number, number]; slotsNmseDb?: number[] }
 
 /**
  * State evolution of one N-device system, conditioned on the number K of active devices and averaged over
@@ -78,16 +85,21 @@ export interface FiniteSeResult { mse: number[]; nmseDb: number[]; noiseVar: num
  * tau_0^2 = sigma^2 + (K/L) E[beta]; mse_1, mse_0 (active, inactive rows) are tabulated once on a tau^2 grid by Monte Carlo
  * and interpolated log-log. With columnNorm the prior's gains are beta ||phi_n||^2 (the normalised problem AMP solves);
  * the reported MSE is in the original coordinates (divided by ||phi_n||^2). NMSE_t = E_K[N mse_t(K)] / (E[K] E[beta]), the
- * ratio of expectations that AMP's sum-over-slots NMSE estimates.
+ * ratio of expectations that AMP's sum-over-slots NMSE estimates. With activeCount, the SE of that one K (no pooling); with
+ * slotCounts, also the same ratio over the slots' own K (slotsNmseDb).
  */
 export function finiteStateEvolution(sc: ScenarioConfig, o: FiniteSeOptions): FiniteSeResult {
   const sigma2 = noiseVariance(sc);
   const d = sc.antennas, n = sc.devices, l = sc.pilotLength, lam = sc.activity;
   const gen = new torch.Generator(o.seed);
   const g = o.gridPoints ?? 160;
-  const pmf = binomialPmf(n, lam);
+  const fixedK = o.activeCount;
+  if (fixedK !== undefined && !(Number.isInteger(fixedK) && fixedK >= 1 && fixedK <= n)) throw new Error(`finiteStateEvolution: activeCount ${fixedK} is not an integer in 1..${n} (devices)`);
+  const pmf = fixedK === undefined ? binomialPmf(n, lam) : Array.from({ length: n + 1 }, (_, k) => (k === fixedK ? 1 : 0));
   const ks = pmf.map((p, k) => (p > 1e-10 ? k : -1)).filter((k) => k >= 0);
-  const kMax = ks[ks.length - 1]!;
+  const counts = o.slotCounts ?? [];
+  if (counts.some((k) => !(Number.isInteger(k) && k >= 0 && k <= n))) throw new Error(`finiteStateEvolution: slotCounts must be integers in 0..${n} (devices)`);
+  const kMax = Math.max(ks[ks.length - 1]!, ...counts);
   const tables = torch.noGrad(() => torch.tidy(() => {
     const s = o.samples;
     const beta = gains(sc, s, gen).reshape([1, s, 1]);
@@ -114,20 +126,30 @@ export function finiteStateEvolution(sc: ScenarioConfig, o: FiniteSeOptions): Fi
   }));
   const lg = tables.grid.map(Math.log);
   const at = (ys: number[], t2: number): number => Math.exp(interp(lg, ys.map(Math.log), Math.log(t2)));
-  const num = new Array<number>(o.iterations).fill(0);
-  let pSum = 0, kMean = 0;
-  for (const k of ks) {
-    const f = k / n, p = pmf[k]!;
-    pSum += p; kMean += p * k;
-    let t2 = sigma2 + (k / l) * tables.meanEff;
-    for (let t = 0; t < o.iterations; t++) {
-      num[t]! += p * n * (f * at(tables.o1, t2) + (1 - f) * at(tables.o0, t2));
-      t2 = sigma2 + (n / l) * (f * at(tables.m1, t2) + (1 - f) * at(tables.m0, t2));
+  // sum_K p_K N mse_t(K) and sum_K p_K K over a K distribution
+  const pool = (dist: [number, number][]): { num: number[]; kMean: number; pSum: number } => {
+    const num = new Array<number>(o.iterations).fill(0);
+    let pSum = 0, kMean = 0;
+    for (const [k, p] of dist) {
+      const f = k / n;
+      pSum += p; kMean += p * k;
+      let t2 = sigma2 + (k / l) * tables.meanEff;
+      for (let t = 0; t < o.iterations; t++) {
+        num[t]! += p * n * (f * at(tables.o1, t2) + (1 - f) * at(tables.o0, t2));
+        t2 = sigma2 + (n / l) * (f * at(tables.m1, t2) + (1 - f) * at(tables.m0, t2));
+      }
     }
+    return { num, kMean, pSum };
+  };
+  const db = (r: { num: number[]; kMean: number }): number[] => r.num.map((v) => 10 * Math.log10(v / r.kMean / tables.meanBeta));
+  const main = pool(ks.map((k) => [k, pmf[k]!]));
+  const out: FiniteSeResult = { mse: main.num.map((v) => v / main.pSum / n), nmseDb: db(main), noiseVar: sigma2, kRange: [ks[0]!, ks[ks.length - 1]!] };
+  if (counts.length) {
+    const hist = new Map<number, number>();
+    for (const k of counts) hist.set(k, (hist.get(k) ?? 0) + 1 / counts.length);
+    out.slotsNmseDb = db(pool([...hist.entries()]));
   }
-  const mse = num.map((v) => v / pSum / n);
-  const nmseDb = num.map((v) => 10 * Math.log10(v / kMean / tables.meanBeta));
-  return { mse, nmseDb, noiseVar: sigma2, kRange: [ks[0]!, kMax] };
+  return out;
 }
 
 /** Binomial(n, p) probabilities 0..n (log-space, no overflow). */

@@ -36,6 +36,9 @@ export interface AmpVsSe {
   seFiniteFinalDb: number;
   /** AMP's final NMSE minus the finite-N SE's. */
   finiteGapDb: number;
+  /** The finite-N SE pooled over the simulated slots' own numbers of active devices (no sampling noise of K), and AMP minus it. */
+  seSlotsFinalDb: number;
+  slotsGapDb: number;
   iterations: number;
   slots: number;
   /** AMP's and SE's final NMSE (mean over the last tenth of the iterations, at least 1) and their difference; the largest |gap| over iterations. */
@@ -51,6 +54,7 @@ export function ampVsSe(sc: ScenarioConfig, o: AmpVsSeOptions): AmpVsSe {
   const sim = new Simulator(sc, 7 * o.seed + 2_000_003, o.seed);
   const err = new Array<number>(o.iterations).fill(0);
   let energy = 0, wrong = 0, devices = 0;
+  const counts: number[] = [];
   try {
     for (let done = 0; done < o.slots; done += o.batch) {
       const s = sim.sample(Math.min(o.batch, o.slots - done));
@@ -61,6 +65,7 @@ export function ampVsSe(sc: ScenarioConfig, o: AmpVsSeOptions): AmpVsSe {
           energy += fro2(s.x).sum().item() as number;
           wrong += r.pi.ge(0.5).float().sub(s.active).abs().sum().item() as number;
           devices += s.active.numel();
+          counts.push(...(s.active.sum([1]).toArray() as number[]).map((v) => Math.round(v)));
         }));
       } finally {
         disposeSlots(s, true);
@@ -74,11 +79,12 @@ export function ampVsSe(sc: ScenarioConfig, o: AmpVsSeOptions): AmpVsSe {
   const gaps = ampDb.map((a, t) => a - seDb[t]!);
   const k = Math.max(1, Math.floor(o.iterations / 10));
   const tail = (xs: number[]): number => xs.slice(-k).reduce((a, b) => a + b, 0) / k;
-  const seFiniteDb = finiteStateEvolution(sc, { iterations: o.iterations, samples: Math.min(o.seSamples, 50000), seed: o.seed + 199, columnNorm: o.columnNorm ?? true }).nmseDb;
-  const ampFinalDb = tail(ampDb), seFinalDb = tail(seDb), seFiniteFinalDb = tail(seFiniteDb);
+  const fin = finiteStateEvolution(sc, { iterations: o.iterations, samples: Math.min(o.seSamples, 50000), seed: o.seed + 199, columnNorm: o.columnNorm ?? true, slotCounts: counts });
+  const seFiniteDb = fin.nmseDb;
+  const ampFinalDb = tail(ampDb), seFinalDb = tail(seDb), seFiniteFinalDb = tail(seFiniteDb), seSlotsFinalDb = tail(fin.slotsNmseDb!);
   return {
     pilotLength: sc.pilotLength, snrDb: sc.snrDb, ampDb, seDb, seFiniteDb, ampFinalDb, seFinalDb, seFiniteFinalDb, finalGapDb: ampFinalDb - seFinalDb,
-    finiteGapDb: ampFinalDb - seFiniteFinalDb, maxGapDb: Math.max(...gaps.map(Math.abs)), pe: wrong / devices, iterations: o.iterations, slots: o.slots,
+    finiteGapDb: ampFinalDb - seFiniteFinalDb, seSlotsFinalDb, slotsGapDb: ampFinalDb - seSlotsFinalDb, maxGapDb: Math.max(...gaps.map(Math.abs)), pe: wrong / devices, iterations: o.iterations, slots: o.slots,
   };
 }
 
