@@ -220,3 +220,65 @@ test('ARC tables: a batch with selected rows on both sides pushes exactly those 
   assert.deepEqual([...seen].sort(), ['both', 'none', 'one-u'], 'the thresholds reach all three cases');
   torch.dispose([xl, uw, yl, all]);
 });
+
+test('Mean Teacher inside the task: the SSL term is the softmax MSE between the student\'s second view and the EMA teacher\'s weak view (the teacher equals the student at creation)', () => {
+  const gen = new torch.Generator(8);
+  const xl = torch.tidy(() => torch.rand([4, 1, 8, 8], { generator: gen }).mul(3));
+  const uw = torch.tidy(() => torch.rand([6, 1, 8, 8], { generator: gen }).mul(3));
+  const u2 = torch.tidy(() => torch.rand([6, 1, 8, 8], { generator: gen }).mul(3));
+  const yl = torch.tensor([0, 1, 2, 0], { dtype: 'int64' });
+  const softmax = (z: number[]): number[] => { const m = Math.max(...z); const e = z.map((v) => Math.exp(v - m)); const s = e.reduce((a, b) => a + b, 0); return e.map((v) => v / s); };
+  const model = tinyResNet(11);
+  const task = createSemisupTask(model, { algorithm: 'mean-teacher', imprint: false, ema: false, numClasses: 3 }, { makeModel: () => tinyResNet(5) });
+  task.setTrainMode(false);
+  const L = rows(torch.noGrad(() => model.forwardFeatures(torch.cat([xl, uw, u2], 0), ['logits'])).get('logits')!);
+  const out = task.loss({ xl, yl, u: [uw, u2] } as never, { step: 0 } as unknown as StepContext);
+  let want = 0;
+  for (let i = 0; i < 6; i++) {
+    const t = softmax(L[4 + i]!);
+    const s = softmax(L[10 + i]!);
+    want += s.reduce((acc, v, k) => acc + (v - t[k]!) ** 2, 0) / 3 / 6;
+  }
+  const got = Number((out.parts!['ssl'] as torch.Tensor).item());
+  assert.ok(want > 1e-6 && Math.abs(got - want) <= 1e-5 * Math.max(1, want), `ssl ${got} vs ${want}`);
+  torch.dispose([out.loss, ...Object.values(out.parts!).filter((v): v is torch.Tensor => typeof v !== 'number')]);
+  task.dispose(); model.dispose();
+  torch.dispose([xl, uw, u2, yl]);
+});
+
+test('MixMatch with ARC alone (or AKC alone) forwards the labelled and weak unlabelled images once more for the regulariser: ARC gates both parts', async () => {
+  const { Rng } = await import('../../src/core/rng.js');
+  const gen = new torch.Generator(4);
+  const xl = torch.tidy(() => torch.rand([4, 1, 8, 8], { generator: gen }).mul(3));
+  const uw = torch.tidy(() => torch.rand([8, 1, 8, 8], { generator: gen }).mul(3));
+  const u2 = torch.tidy(() => torch.rand([8, 1, 8, 8], { generator: gen }).mul(3));
+  const yl = torch.tensor([0, 1, 2, 0], { dtype: 'int64' });
+  const source = tinyResNet(12);
+  torch.noGrad(() => source.resetClassifier(4));
+  for (const reg of [{ arc: true, akc: false }, { arc: false, akc: true }]) {
+    torch.manualSeed(7);
+    const model = tinyResNet(11);
+    const task = createSemisupTask(model, { algorithm: 'mixmatch', mixmatchK: 2, ...reg, arcThreshold: 0.9, akcThreshold: 0.9, imprint: false, ema: false, numClasses: 3 }, { source });
+    task.setTrainMode(false);
+    const h = rows(torch.noGrad(() => model.forwardFeatures(torch.cat([xl, uw], 0), ['logits'])).get('logits')!).map((z) => entropyOf(z) / Math.log(3));
+    const out = task.loss({ xl, yl, u: [uw, u2] } as never, { step: 0, rng: new Rng(1) } as unknown as StepContext);
+    assert.ok(Number.isFinite(Number(out.loss.item())), 'finite loss');
+    assert.ok(out.parts!['ssl'] !== undefined, 'the MixMatch term is there');
+    if (reg.arc) assert.deepEqual([out.parts!['gate_arc_l'], out.parts!['gate_arc']], [h.slice(0, 4).filter((v) => v <= 0.9).length / 4, h.slice(4).filter((v) => v <= 0.9).length / 8]);
+    else assert.equal(typeof out.parts!['gate_akc'], 'number');
+    torch.dispose([out.loss, ...Object.values(out.parts!).filter((v): v is torch.Tensor => typeof v !== 'number')]);
+    task.dispose(); model.dispose();
+  }
+  source.dispose();
+  torch.dispose([xl, uw, u2, yl]);
+});
+
+test('AKC: the source model is frozen and put in eval mode when the task is made', () => {
+  const source = tinyResNet(12);
+  source.train();
+  const model = tinyResNet(11);
+  const task = createSemisupTask(model, { algorithm: 'supervised', akc: true, imprint: false, ema: false, numClasses: 3 }, { source });
+  assert.ok(source.modules().every((m) => !m.training), 'eval mode');
+  assert.ok(source.parameters().every((p) => !p.requiresGrad), 'frozen');
+  task.dispose(); model.dispose(); source.dispose();
+});
