@@ -63,7 +63,10 @@ export const AREAS = {
     byFile: { augment: ['test/methods/anomaly/data'], defaults: ['test/methods/anomaly/cli'], detector: ['test/methods/anomaly/detector', 'test/unit/mutants-anomaly'], evaluate: ['test/methods/anomaly/cli'],
       finetune: ['test/methods/anomaly/finetune'], metrics: ['test/methods/anomaly/metrics', 'test/methods/anomaly/segment'], overlay: ['test/methods/anomaly/segment'], run: ['test/methods/anomaly/cli'] } },
   'jadce-run': { src: ['experiment', 'lista', 'methods', 'network', 'plot', 'reduce', 'run', 'se', 'secheck', 'simulate', 'sweep', 'train'].map((f) => `src/methods/jadce/${f}.ts`),
-    tests: ['test/methods/jadce/', 'test/unit/mutants-jadce'] },
+    byFile: { se: ['test/methods/jadce/jadce-se', 'test/unit/mutants-jadce'], secheck: ['test/methods/jadce/jadce-se'],
+      ...Object.fromEntries(['experiment', 'lista', 'methods', 'network', 'train'].map((f) => [f, ['test/methods/jadce/jadce-train']])),
+      reduce: ['test/methods/jadce/jadce.test', 'test/unit/mutants-jadce'], simulate: ['test/methods/jadce/jadce.test', 'test/methods/jadce/jadce-train'],
+      ...Object.fromEntries(['run', 'sweep', 'plot'].map((f) => [f, ['test/methods/jadce/jadce-run']])) } },
 };
 
 const distOf = (src) => join('dist', src.replace(/\.ts$/, '.js'));
