@@ -57,8 +57,9 @@ export const AREAS = {
       'run-robustness': ['test/methods/adversarial/cli'], run: ['test/methods/adversarial/cli'] } },
   'semisup-run': { src: ['algorithms', 'evaluate', 'run', 'source', 'views'].map((f) => `src/methods/semisup/${f}.ts`),
     byFile: { algorithms: ['test/methods/semisup/losses', 'test/unit/mutants-semisup'], run: ['test/methods/semisup/cli'],
-      // the tiny FixMatch + AKC + ARC run of semisup/cli and the SemisupSource test of semisup/task (its other tests train for minutes)
-      ...Object.fromEntries(['evaluate', 'source', 'views'].map((f) => [f, ['test/methods/semisup/cli', 'test/methods/semisup/task', '--test-name-pattern=SemisupSource|tiny run|parseSemisup']])) } },
+      // the tiny FixMatch + AKC + ARC run of semisup/cli, the SemisupSource test of semisup/task (its other tests train for
+      // minutes) and the SemisupSource unit tests (every test name in these files that the pattern selects)
+      ...Object.fromEntries(['evaluate', 'source', 'views'].map((f) => [f, ['test/methods/semisup/cli', 'test/methods/semisup/task', 'test/unit/mutants-semisup-run', '--test-name-pattern=SemisupSource|tiny run|parseSemisup']])) } },
   'anomaly-run': { src: ['augment', 'defaults', 'detector', 'evaluate', 'finetune', 'metrics', 'overlay', 'run'].map((f) => `src/methods/anomaly/${f}.ts`),
     byFile: { augment: ['test/methods/anomaly/data'], defaults: ['test/methods/anomaly/cli'], detector: ['test/methods/anomaly/detector', 'test/unit/mutants-anomaly'], evaluate: ['test/methods/anomaly/cli'],
       finetune: ['test/methods/anomaly/finetune'], metrics: ['test/methods/anomaly/metrics', 'test/methods/anomaly/segment'], overlay: ['test/methods/anomaly/segment'], run: ['test/methods/anomaly/cli'] } },
