@@ -51,9 +51,9 @@ export const AREAS = {
     byFile: { grid: ['test/unit/cli-hparams.test'], 'run-similarity': ['test/unit/cli-hparams.test'], study: ['test/unit/cli-hparams-study'], 'study-plot': ['test/unit/cli-hparams-study'],
       'study-options': ['test/unit/cli-hparams'], run: ['test/methods/finetune-run', 'test/reliability/config', 'test/reliability/cli-flags'], pretrain: ['test/cli/commands', 'test/reliability/cli-flags'], recipes: ['test/unit/mutants-finetune-run'] } },
   'adafilter-run': { src: ['run', 'wrap'].map((f) => `src/methods/adafilter/${f}.ts`),
-    byFile: { run: ['test/methods/own-data', 'test/unit/cli-train-args', 'test/unit/mutants-adafilter'], wrap: ['test/methods/adafilter/', 'test/unit/mutants-adafilter'] } },
+    byFile: { run: ['test/methods/own-data', 'test/unit/cli-train-args', 'test/unit/mutants-adafilter'], wrap: ['test/methods/adafilter/', 'test/unit/mutants-adafilter'] } }, // + unit/mutants-adafilter-run (prefix of mutants-adafilter)
   'adversarial-run': { src: ['cost', 'defaults', 'robustness', 'run-robustness', 'run'].map((f) => `src/methods/adversarial/${f}.ts`),
-    byFile: { cost: ['test/methods/adversarial/cli'], defaults: ['test/methods/adversarial/cli', 'test/unit/mutants-methods-config'], robustness: ['test/methods/adversarial.test', 'test/methods/adversarial/cli'],
+    byFile: { cost: ['test/methods/adversarial/cli', 'test/unit/mutants-adversarial-run'], defaults: ['test/methods/adversarial/cli', 'test/unit/mutants-methods-config'], robustness: ['test/methods/adversarial.test', 'test/methods/adversarial/cli', 'test/unit/mutants-adversarial-run'],
       'run-robustness': ['test/methods/adversarial/cli'], run: ['test/methods/adversarial/cli'] } },
   'semisup-run': { src: ['algorithms', 'evaluate', 'run', 'source', 'views'].map((f) => `src/methods/semisup/${f}.ts`),
     byFile: { algorithms: ['test/methods/semisup/losses', 'test/unit/mutants-semisup'], run: ['test/methods/semisup/cli'],
