@@ -49,7 +49,7 @@ export const AREAS = {
   // union). The tests are the fastest files that exercise each source, end-to-end runs with tiny budgets included.
   'finetune-run': { src: ['grid', 'pretrain', 'recipes', 'run-similarity', 'run', 'study-options', 'study-plot', 'study'].map((f) => `src/methods/finetune/${f}.ts`),
     byFile: { grid: ['test/unit/cli-hparams.test'], 'run-similarity': ['test/unit/cli-hparams.test'], study: ['test/unit/cli-hparams-study'], 'study-plot': ['test/unit/cli-hparams-study'],
-      'study-options': ['test/unit/cli-hparams'], run: ['test/methods/finetune-run', 'test/reliability/config', 'test/reliability/cli-flags'], pretrain: ['test/cli/commands', 'test/reliability/cli-flags'], recipes: ['test/unit/mutants-finetune-run'] } },
+      'study-options': ['test/unit/cli-hparams'], run: ['test/methods/finetune-run', 'test/reliability/config', 'test/reliability/cli-flags', 'test/unit/mutants-finetune-run'], pretrain: ['test/cli/commands', 'test/reliability/cli-flags'], recipes: ['test/unit/mutants-finetune-run'] } },
   'adafilter-run': { src: ['run', 'wrap'].map((f) => `src/methods/adafilter/${f}.ts`),
     byFile: { run: ['test/methods/own-data', 'test/unit/cli-train-args', 'test/unit/mutants-adafilter'], wrap: ['test/methods/adafilter/', 'test/unit/mutants-adafilter'] } }, // + unit/mutants-adafilter-run (prefix of mutants-adafilter)
   'adversarial-run': { src: ['cost', 'defaults', 'robustness', 'run-robustness', 'run'].map((f) => `src/methods/adversarial/${f}.ts`),

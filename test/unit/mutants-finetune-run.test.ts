@@ -44,3 +44,24 @@ test('quickstart plans: each strategy and regulariser with the values the page g
   assert.match(page, /\| linear probe \| the head only; backbone frozen, BatchNorm in eval mode \| 1 \|/);
   assert.match(page, /\| from scratch \| same architecture, every weight re-initialised, weight decay 1e-4 \| 0\.3 \|/);
 });
+
+test('supervisedRun: a training set that is not in memory (no imprinting possible) trains with a new head; only head \'imprint\' is refused for it', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { finetuneTrainConfig, supervisedRun } = await import('../../src/methods/finetune/index.js');
+  const { loaderOf, makeSet, tinyResNet } = await import('../methods/finetune-fixtures.js');
+  const set = makeSet(16, 1);
+  const streamed = { numBatches: 1 } as never; // stands for a streaming loader: not a DataLoader
+  const run = (head: string) => {
+    const model = tinyResNet(11);
+    const config = finetuneTrainConfig({ head, numClasses: 3 } as never, { seed: 1, maxSteps: 1, checkpoint: { atEpochEnd: false }, log: { tensorboard: false } } as never);
+    return supervisedRun({ model, config, train: loaderOf(set, 8), test: loaderOf(set, 8, false), val: null, plain: streamed, session: mkdtempSync(join(tmpdir(), 'adaptune-sr-')), onEvent: () => {}, handleSignals: false })
+      .finally(() => model.dispose());
+  };
+  const r = await run('reinit');
+  assert.equal(r.result.step, 1);
+  assert.ok(r.test.accuracy >= 0 && r.test.accuracy <= 1);
+  await assert.rejects(run('imprint'), /head 'imprint' needs the training images in memory/);
+  set.dispose();
+});

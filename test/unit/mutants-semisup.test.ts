@@ -241,6 +241,7 @@ test('Mean Teacher inside the task: the SSL term is the softmax MSE between the 
   }
   const got = Number((out.parts!['ssl'] as torch.Tensor).item());
   assert.ok(want > 1e-6 && Math.abs(got - want) <= 1e-5 * Math.max(1, want), `ssl ${got} vs ${want}`);
+  assert.equal(out.parts!['ssl_mask'], 1, 'Mean Teacher uses every unlabelled example');
   torch.dispose([out.loss, ...Object.values(out.parts!).filter((v): v is torch.Tensor => typeof v !== 'number')]);
   task.dispose(); model.dispose();
   torch.dispose([xl, uw, u2, yl]);
