@@ -96,6 +96,13 @@ test('adversarial: fine-tuning and scratch runs count passes exactly, monitor an
   const z = await runAdversarial(adv([...noVal, '--init', 'scratch', '--max-steps', '1', '--out', join(root, 'noval')]), quiet);
   assert.deepEqual([z.valImages, z.trainImages, z.monitor.length, z.best], [0, 50, 0, null]);
 
+  // a library call's imageSize: null means "not given": a run saved with --image-size 32 resumes
+  const sizedDir = join(root, 'sized');
+  const sized = await runAdversarial(adv([...noVal, '--init', 'scratch', '--image-size', '32', '--max-steps', '1', '--out', sizedDir]), quiet);
+  const resumed = await runAdversarial({ ...adv(['--resume', sizedDir, '--max-steps', '2']), imageSize: null }, quiet);
+  assert.deepEqual([resumed.steps, resumed.preprocessing], [2, sized.preprocessing]);
+  assert.equal((JSON.parse(readFileSync(join(sizedDir, 'cli.json'), 'utf8')) as { imageSize: number }).imageSize, 32);
+
   const ftDir = join(root, 'ft');
   const f = await runAdversarial(adv([...tiny, '--max-steps', '2', '--eval-every', '1', '--gap-images', '8', '--train-per-class', '4', '--set', 'log.every=1', '--compare-to', scratchDir, '--out', ftDir]), quiet);
   assert.equal(f.head, 'kept');
