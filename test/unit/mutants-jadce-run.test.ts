@@ -38,6 +38,17 @@ test('jadce sweep plots: the four curves and one ROC per point, every coordinate
       for (const pts of svg.matchAll(/points="([^"]+)"/g)) for (const pt of pts[1]!.trim().split(/\s+/)) { const [x, y] = pt.split(',').map(Number); xs.push(x!); ys.push(y!); }
       assert.ok(xs.every((x) => x >= 0 && x <= W) && ys.every((y) => y >= 0 && y <= H), `${f}: x in [${Math.min(...xs)}, ${Math.max(...xs)}] of ${W}, y in [${Math.min(...ys)}, ${Math.max(...ys)}] of ${H}`);
     }
+    // the y axis: 5 grid lines evenly spaced from the plot's top to the x axis
+    for (const f of ['nmse-vs-L.svg', 'roc-L8-snr15.svg']) {
+      const svg = readFileSync(join(out, f), 'utf8');
+      const grid = [...svg.matchAll(/<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="[\d.]+" stroke="#ddd"\/>/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+      const axisY = Number(svg.match(/<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="[\d.]+" stroke="black"\/>/)![1]);
+      assert.equal(grid.length, 5, f);
+      const step = (grid[4]! - grid[0]!) / 4;
+      assert.ok(step > 10 && grid.every((y, k) => Math.abs(y - (grid[0]! + k * step)) < 1e-6) && Math.abs(grid[4]! - axisY) < 1e-6, `${f}: grid lines at ${grid}, x axis at ${axisY}`);
+    }
+    // each ROC has a curve per method
+    for (const f of ['roc-L6-snr15.svg', 'roc-L8-snr10.svg', 'roc-L8-snr15.svg']) assert.equal((readFileSync(join(out, f), 'utf8').match(/<polyline /g) ?? []).length, 1, `${f}: the amp curve`);
     // the curves against L are drawn at the fixed SNR, those against SNR at the fixed L: two points each
     for (const f of ['nmse-vs-L.svg', 'pe-vs-L.svg', 'nmse-vs-snr.svg', 'pe-vs-snr.svg']) {
       const pts = readFileSync(join(out, f), 'utf8').match(/points="([^"]+)"/)?.[1]?.trim().split(/\s+/) ?? [];
