@@ -61,7 +61,7 @@ export const AREAS = {
       // minutes) and the SemisupSource unit tests (every test name in these files that the pattern selects)
       ...Object.fromEntries(['evaluate', 'source', 'views'].map((f) => [f, ['test/methods/semisup/cli', 'test/methods/semisup/task', 'test/unit/mutants-semisup-run', '--test-name-pattern=SemisupSource|tiny run|parseSemisup']])) } },
   'anomaly-run': { src: ['augment', 'defaults', 'detector', 'evaluate', 'finetune', 'metrics', 'overlay', 'run'].map((f) => `src/methods/anomaly/${f}.ts`),
-    byFile: { augment: ['test/methods/anomaly/data'], defaults: ['test/methods/anomaly/cli'], detector: ['test/methods/anomaly/detector', 'test/unit/mutants-anomaly'], evaluate: ['test/methods/anomaly/cli'],
+    byFile: { augment: ['test/methods/anomaly/data', 'test/unit/mutants-anomaly-run'], defaults: ['test/methods/anomaly/cli'], detector: ['test/methods/anomaly/detector', 'test/unit/mutants-anomaly'], evaluate: ['test/methods/anomaly/cli'],
       finetune: ['test/methods/anomaly/finetune'], metrics: ['test/methods/anomaly/metrics', 'test/methods/anomaly/segment'], overlay: ['test/methods/anomaly/segment', 'test/unit/mutants-anomaly-run'], run: ['test/methods/anomaly/cli'] } },
   'jadce-run': { src: ['experiment', 'lista', 'methods', 'network', 'plot', 'reduce', 'run', 'se', 'secheck', 'simulate', 'sweep', 'train'].map((f) => `src/methods/jadce/${f}.ts`),
     byFile: { se: ['test/methods/jadce/jadce-se', 'test/unit/mutants-jadce'], secheck: ['test/methods/jadce/jadce-se'],

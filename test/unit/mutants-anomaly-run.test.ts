@@ -46,3 +46,24 @@ test('overlayPixels: image | image with the mask boundary in red | 50/50 blend w
   const flat = overlayPixels({ image: [0.2], channels: 1, height: 1, width: 1, scores: [5], mask: null }, [5, 5], 1);
   assert.deepEqual(Array.from(flat.data.slice(6, 9)), jet(0).map((c) => Math.round((0.1 + 0.5 * c) * 255)));
 });
+
+test('makeAnomalous: CutPaste moves a patch within the same image, CutMix brings one from another image (pixel values tell them apart)', async () => {
+  const { makeAnomalous } = await import('../../src/methods/anomaly/index.js');
+  const { Rng } = await import('../../src/core/rng.js');
+  const n = 4, size = 16 * 16;
+  // distinct values per image: image i holds i + (0, 1) values, so a pixel's image of origin is its integer part
+  const x = torch.tidy(() => torch.rand([n, 1, 16, 16], { generator: new torch.Generator(3) }).mul(0.2).add(torch.arange(0, n).reshape([n, 1, 1, 1]).mul(0.25)));
+  const px = Array.from(torch.tidy(() => x.contiguous().data() as Float32Array));
+  const origin = (v: number): number => Math.floor(v / 0.25);
+  for (const [kind, fromOther] of [['cutpaste', false], ['cutmix', true]] as const) {
+    const r = makeAnomalous(x, [kind], new Rng(5));
+    const out = Array.from(torch.tidy(() => r.x.contiguous().data() as Float32Array));
+    for (let i = 0; i < n; i++) {
+      const changed = out.slice(i * size, (i + 1) * size).filter((v, k) => v !== px[i * size + k]);
+      assert.ok(changed.length > 0, `${kind} image ${i} altered`);
+      assert.ok(changed.every((v) => (origin(v) !== i) === fromOther), `${kind} image ${i}: the patch comes from ${fromOther ? 'another' : 'the same'} image`);
+    }
+    r.x.dispose();
+  }
+  x.dispose();
+});
