@@ -65,7 +65,7 @@ export const AREAS = {
       finetune: ['test/methods/anomaly/finetune'], metrics: ['test/methods/anomaly/metrics', 'test/methods/anomaly/segment'], overlay: ['test/methods/anomaly/segment', 'test/unit/mutants-anomaly-run'], run: ['test/methods/anomaly/cli'] } },
   'jadce-run': { src: ['experiment', 'lista', 'methods', 'network', 'plot', 'reduce', 'run', 'se', 'secheck', 'simulate', 'sweep', 'train'].map((f) => `src/methods/jadce/${f}.ts`),
     byFile: { se: ['test/methods/jadce/jadce-se', 'test/unit/mutants-jadce'], secheck: ['test/methods/jadce/jadce-se'],
-      ...Object.fromEntries(['experiment', 'lista', 'methods', 'network'].map((f) => [f, ['test/methods/jadce/jadce-train']])), train: ['test/methods/jadce/jadce-train', 'test/unit/mutants-jadce-run'],
+      ...Object.fromEntries(['experiment', 'lista', 'network'].map((f) => [f, ['test/methods/jadce/jadce-train']])), ...Object.fromEntries(['methods', 'train'].map((f) => [f, ['test/methods/jadce/jadce-train', 'test/unit/mutants-jadce-run']])),
       reduce: ['test/methods/jadce/jadce.test', 'test/unit/mutants-jadce'], simulate: ['test/methods/jadce/jadce.test', 'test/methods/jadce/jadce-train'],
       ...Object.fromEntries(['run', 'sweep', 'plot'].map((f) => [f, ['test/methods/jadce/jadce-run', 'test/unit/mutants-jadce-run']])) } },
 };

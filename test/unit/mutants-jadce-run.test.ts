@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/core/torch.js';
-import { ListaGS, Simulator, disposeSlots, runJadceSweep, trainUnrolled, validateJadceConfig } from '../../src/methods/jadce/index.js';
+import { ListaGS, Simulator, disposeSlots, macsPerSlot, runJadceSweep, trainUnrolled, validateJadceConfig } from '../../src/methods/jadce/index.js';
+import { linePlot } from '../../src/methods/jadce/plot.js';
 
 torch.setNumThreads(1);
 
@@ -20,6 +21,7 @@ test('trainUnrolled validates the final stage before it starts, every evalEvery 
   const log = trainUnrolled(model, sim, cfg.train, () => {}, val);
   const fin = log.find((l) => l.stage === 'final')!;
   assert.deepEqual(fin.val!.map((v) => v.step), [0, 3, 6, 7]);
+  assert.ok(fin.val!.every((v) => Number.isFinite(v.nmseDb) && v.nmseDb < 20), `validation NMSE in dB: ${fin.val!.map((v) => v.nmseDb)}`);
   disposeSlots(val.batches[0]!, true);
 });
 
@@ -55,4 +57,28 @@ test('jadce sweep plots: the four curves and one ROC per point, every coordinate
       assert.equal(pts.length, 2, f);
     }
   } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('macsPerSlot: real multiply-adds of each baseline by the documented counts (a complex MAC = 4 real), on N = 10, L = 4, M = 2', () => {
+  const cfg = validateJadceConfig({
+    scenario: { devices: 10, antennas: 2, pilotLength: 4, activity: 0.1, snrDb: 15 }, baselines: { listaLayers: 2, ampIterations: 3, istaIterations: 5, ampOnsager: 'scalar' }, net: { layers: 2 },
+  });
+  // AMP: T 2NLD x 4 with D = M: 4 x 3 x (2 x 10 x 4 x 2) = 1920; ISTA/FISTA: 4 x 5 x 2NLM = 3200; LISTA: 4 x 2 x 2NLM = 1280
+  assert.deepEqual(['amp', 'em-amp', 'ista', 'fista', 'lista'].map((m) => macsPerSlot(m as never, cfg, 2)), [1920, 1920, 3200, 3200, 1280]);
+  const matrix = validateJadceConfig({ ...cfg, baselines: { ...cfg.baselines, ampOnsager: 'matrix' } });
+  // with the matrix Onsager term: T (2NLD + ND^2 + LD^2) x 4 = 4 x 3 x (160 + 40 + 16) = 2592
+  assert.equal(macsPerSlot('amp', matrix, 2), 2592);
+  // the network (2 layers, rank D = 1, scalar Onsager): SVD of Y 4 (LM^2 + M^3 + LMD) = 4 (16 + 8 + 8) = 128, its AMP layers
+  // 4 x 2 x 2NLD = 640, then the LMMSE re-estimate 4 (L^2 N + L^3 / 3 + NLM) = 4 (160 + 64/3 + 80) or the network channel 4 NDM = 80
+  assert.ok(Math.abs(macsPerSlot('net', cfg, 1) - (128 + 640 + 4 * (160 + 64 / 3 + 80))) < 1e-9);
+  assert.ok(Math.abs(macsPerSlot('net-nodr', cfg, 1) - (640 + 4 * (160 + 64 / 3 + 80))) < 1e-9, 'no reduction: no SVD');
+  const net = validateJadceConfig({ ...cfg, net: { ...cfg.net, channel: 'network' } });
+  assert.equal(macsPerSlot('net', net, 1), 128 + 640 + 80);
+});
+
+test('linePlot: a flat series is drawn at mid height; the y range spans the data otherwise', () => {
+  const svg = linePlot('t', 'x', 'y', [1, 2, 3], [{ name: 'a', y: [5, 5, 5], spread: [0, 0, 0] }]);
+  const ys = svg.match(/points="([^"]+)"/)![1]!.trim().split(/\s+/).map((p) => Number(p.split(',')[1]));
+  const H = 360, t = 30, b = 45; // linePlot's fixed frame
+  assert.ok(ys.every((y) => Math.abs(y - (t + (H - b)) / 2) < 1e-6), `flat series at ${ys}, mid height ${(t + H - b) / 2}`);
 });
