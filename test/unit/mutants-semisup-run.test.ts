@@ -85,3 +85,25 @@ test('SemisupSource.batchAt leaves nothing behind: with masked datasets (anomaly
   assert.equal(torch.liveTensors(), before);
   lab.dispose(); unl.dispose();
 });
+
+test('SemisupSource: every unlabelled batch has mu x B images, also when the unlabelled set is not a multiple of it (the remainder is dropped)', () => {
+  const lab = makeSet(8, 1);
+  const unl = makeSet(20, 2); // batches of 8: two full ones per pass, 4 left over
+  const s = new SemisupSource(lab, unl, opts({ stepsPerEpoch: 6 }));
+  for (let i = 0; i < 6; i++) {
+    const b = s.batchAt(0, i);
+    assert.deepEqual([b.xl.size(0), b.u[0]!.size(0), b.u[1]!.size(0)], [4, 8, 8], `batch ${i}`);
+    torch.dispose(b);
+  }
+  lab.dispose(); unl.dispose();
+});
+
+test('SemisupSource views (weakAugment, strongAugment): padding from 0, cutout in (0, 1], size from 2, each refused beyond its bound', () => {
+  weakAugment({ size: 2, padding: 0 });
+  strongAugment({ size: 8, cutout: 1 });
+  assert.throws(() => weakAugment({ size: 8, padding: -1 }), /padding must be an integer >= 0, got -1/);
+  assert.throws(() => weakAugment({ size: 8, padding: 1.5 }), /padding must be an integer >= 0/);
+  assert.throws(() => weakAugment({ size: 1 }), /size must be an integer >= 2, got 1/);
+  assert.throws(() => strongAugment({ size: 8, cutout: 0 }), /cutout must be in \(0, 1\], got 0/);
+  assert.throws(() => strongAugment({ size: 8, cutout: 1.01 }), /cutout must be in \(0, 1\]/);
+});
