@@ -67,3 +67,18 @@ test('makeAnomalous: CutPaste moves a patch within the same image, CutMix brings
   }
   x.dispose();
 });
+
+test('makeAnomalous: CutPaste never pastes a patch back onto its own place (100 seeds of 8 x 8 images: every image altered)', async () => {
+  const { makeAnomalous } = await import('../../src/methods/anomaly/index.js');
+  const { Rng } = await import('../../src/core/rng.js');
+  const n = 4, size = 64;
+  const x = torch.tidy(() => torch.rand([n, 1, 8, 8], { generator: new torch.Generator(9) }));
+  const px = Array.from(torch.tidy(() => x.contiguous().data() as Float32Array));
+  for (let seed = 0; seed < 100; seed++) {
+    const r = makeAnomalous(x, ['cutpaste'], new Rng(seed));
+    const out = torch.tidy(() => r.x.contiguous().data() as Float32Array);
+    for (let i = 0; i < n; i++) assert.ok(out.subarray(i * size, (i + 1) * size).some((v, k) => v !== px[i * size + k]), `seed ${seed}, image ${i} unchanged`);
+    r.x.dispose();
+  }
+  x.dispose();
+});
