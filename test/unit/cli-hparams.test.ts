@@ -47,6 +47,7 @@ test('parseHparams: defaults, lists, regularizer both, errors name the flag', ()
 
 test('parseSimilarity: --target required, comma lists, --gamma and --per-class-max checked', () => {
   assert.throws(() => parseSimilarity([]), names('--target'));
+  assert.throws(() => parseSimilarity(['--target', 'fmnist:target-mid,,textures:target-far']), /--target must be a comma list of tasks, got 'fmnist:target-mid,,textures:target-far'/);
   const p = parseSimilarity(['--target', 'fmnist:target-mid, textures:target-far']);
   assert.ok(p !== 'help');
   assert.equal(p.source, 'fmnist:source');

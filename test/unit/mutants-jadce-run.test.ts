@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/core/torch.js';
-import { ListaGS, Simulator, disposeSlots, macsPerSlot, runJadceSweep, trainUnrolled, validateJadceConfig } from '../../src/methods/jadce/index.js';
+import { ListaGS, Simulator, disposeSlots, macsPerSlot, runJadceSweep, summarize, trainUnrolled, validateJadceConfig } from '../../src/methods/jadce/index.js';
 import { linePlot } from '../../src/methods/jadce/plot.js';
 
 torch.setNumThreads(1);
@@ -81,4 +81,13 @@ test('linePlot: a flat series is drawn at mid height; the y range spans the data
   const ys = svg.match(/points="([^"]+)"/)![1]!.trim().split(/\s+/).map((p) => Number(p.split(',')[1]));
   const H = 360, t = 30, b = 45; // linePlot's fixed frame
   assert.ok(ys.every((y) => Math.abs(y - (t + (H - b)) / 2) < 1e-6), `flat series at ${ys}, mid height ${(t + H - b) / 2}`);
+});
+
+test('summarize: per point and method, the mean and population std over seeds of each metric', () => {
+  const row = (nmseDb: number, pe: number) => ({ method: 'amp', nmseDb, nmseReDb: nmseDb - 1, pe, pMd: pe, pFa: 0, msPerSlot: 2, macsPerSlot: 100, meanRank: 3, roc: { pMd: [] } });
+  const points = [0, 1, 2].map((seed) => ({ pilotLength: 8, snrDb: 10, seed, rows: [row(-10 - 2 * seed, 0.1 * seed)], trainSec: {} }));
+  const [s] = summarize(points as never, ['amp']);
+  assert.deepEqual([s!.pilotLength, s!.snrDb, s!.method, s!.macsPerSlot], [8, 10, 'amp', 100]);
+  assert.deepEqual([s!.nmseDb.mean, s!.nmseDb.n], [-12, 3]);
+  assert.ok(Math.abs(s!.nmseDb.std - Math.sqrt(8 / 3)) < 1e-12 && Math.abs(s!.pe.mean - 0.1) < 1e-12);
 });
