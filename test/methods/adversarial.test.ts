@@ -156,4 +156,12 @@ test('evaluateRobustness: clean >= FGSM, PGD falls with steps and eps, no maskin
   const fake = maskingFlags({ clean: 0.9, fgsm: 0.2, pgd: [{ steps: 5, accuracy: 0.3 }, { steps: 10, accuracy: 0.4 }], epsSweep: [{ eps: 0.1, accuracy: 0.3 }, { eps: 0.2, accuracy: 0.5 }] });
   assert.equal(fake.length, 3);
   assert.throws(() => evaluateRobustness(model, loader, { eps: 0.1, steps: [0] }), /'steps'/);
+  // every pass is counted with its examples: 3 batches of 32, so 32 examples per counted pass
+  assert.ok(r.cost.forward > 0 && r.cost.forwardExamples === 32 * r.cost.forward && r.cost.backwardExamples === 32 * r.cost.backward, JSON.stringify(r.cost));
+});
+
+test('evaluateRobustness: PGD-20 by default', () => {
+  const r = evaluateRobustness(model, loader, { eps: 0.05, seed: 1 });
+  assert.deepEqual(r.pgd.map((p) => p.steps), [20]);
+  assert.ok(r.pgd[0]!.accuracy <= r.clean);
 });

@@ -16,6 +16,7 @@ test('runFinetune: the command\'s recipe by default; a resume refuses other data
   const out = join(root, 'a');
   const r = await runFinetune({ ...quiet, labelsPerClass: 10, strategy: 'linear-probe', set: ['maxSteps=2', 'checkpoint.every=1'], out });
   assert.deepEqual([r.status, r.steps, r.strategy], ['completed', 2, 'linear-probe']);
+  assert.match(readFileSync(join(out, 'log.txt'), 'utf8'), /\n2 steps in \d+\.\d s\n/, 'the log ends the run with its steps and seconds');
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { epochs: number; scheduler: { name: string }; method: { elr: number } };
   assert.deepEqual([cfg.epochs, cfg.scheduler.name, cfg.method.elr], [FINETUNE_DEFAULTS.config.epochs, 'cosine', 0.1], 'library and CLI share the recipe: 30 epochs, cosine, elr 0.1');
   await assert.rejects(runFinetune({ ...quiet, resume: out, data: 'fmnist:target-shift' }), (e: Error) => e instanceof ConfigError && /data: the run has "fmnist:target-mid", now "fmnist:target-shift"/.test(e.message));

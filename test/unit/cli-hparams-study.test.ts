@@ -116,6 +116,8 @@ test('readStudy checks the file and names the field; readCells + buildStudy gath
   write('g0', 'elr0.1-m0.9-l2', cell('fmnist:target-mid', 0.1, 0.9), { seed: 0, epochs: 3 });
   write('g0', 'elr0.3-m0.9-l2', { status: 'running' }, { seed: 0, epochs: 3 });
   write('g1', 'elr0.1-m0.9-l2', cell('fmnist:target-mid', 0.1, 0.8), { seed: 1, epochs: 3 });
+  write('g1', 'elr0.3-m0.9-l2', { ...cell('fmnist:target-mid', 0.3, 0.99), status: 'interrupted' }, { seed: 1, epochs: 3 }); // has a test accuracy, but did not complete
+  write('g1', 'elr1-m0.9-l2', { ...cell('fmnist:target-mid', 1, 0.99), testAccuracy: '0.99' }, { seed: 1, epochs: 3 }); // completed, accuracy not a number
   write('g2', 'elr0.3-m0.9-l2', cell('textures:target-far', 0.3, 0.7), { seed: 0, epochs: 3 });
   writeFileSync(join(dir, 'g0', 'results.md'), '');
   const got = readCells([join(dir, 'g0'), join(dir, 'g1'), join(dir, 'g2')]);
@@ -155,6 +157,13 @@ test('studySvg: one panel per target plus best elr vs similarity; a line per mom
   assert.equal((svg.match(/<line x1="([\d.]+)" x2="\1" y1/g) ?? []).length, 1, 'one min..max bar (far, elr 0.3, two seeds)');
   assert.match(svg, /best elr vs similarity/);
   assert.doesNotMatch(svg, /NaN|undefined/);
+  // every drawn coordinate lies inside the picture (the data -> pixel maps go from the axes' low ends towards their high ends)
+  const [W, H] = svg.match(/width="([\d.]+)" height="([\d.]+)"/)!.slice(1).map(Number) as [number, number];
+  const xs = [...svg.matchAll(/\b(?:x|x1|x2|cx)="(-?[\d.]+)"/g)].map((m) => Number(m[1]));
+  const ys = [...svg.matchAll(/\b(?:y|y1|y2|cy)="(-?[\d.]+)"/g)].map((m) => Number(m[1]));
+  for (const pts of svg.matchAll(/points="([^"]+)"/g)) for (const pt of pts[1]!.trim().split(/\s+/)) { const [x, y] = pt.split(',').map(Number); xs.push(x!); ys.push(y!); }
+  assert.ok(xs.length > 20 && ys.length > 20);
+  assert.ok(xs.every((x) => x >= 0 && x <= W) && ys.every((y) => y >= 0 && y <= H), `x in [${Math.min(...xs)}, ${Math.max(...xs)}] of ${W}, y in [${Math.min(...ys)}, ${Math.max(...ys)}] of ${H}`);
   const open = (svg.match(/<(text|svg)\b/g) ?? []).length, close = (svg.match(/<\/(text|svg)>/g) ?? []).length;
   assert.equal(open, close);
 });

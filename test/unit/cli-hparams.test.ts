@@ -47,6 +47,7 @@ test('parseHparams: defaults, lists, regularizer both, errors name the flag', ()
 
 test('parseSimilarity: --target required, comma lists, --gamma and --per-class-max checked', () => {
   assert.throws(() => parseSimilarity([]), names('--target'));
+  assert.throws(() => parseSimilarity(['--target', 'fmnist:target-mid,,textures:target-far']), /--target must be a comma list of tasks, got 'fmnist:target-mid,,textures:target-far'/);
   const p = parseSimilarity(['--target', 'fmnist:target-mid, textures:target-far']);
   assert.ok(p !== 'help');
   assert.equal(p.source, 'fmnist:source');
@@ -96,6 +97,8 @@ test('runGrid: a tiny grid writes the table, summary and report; a second call r
   const bestVal = Math.max(...r1.cells.map((c) => c.valAccuracy!));
   assert.equal(r1.best!.valAccuracy, bestVal, 'the grid selects on validation accuracy');
   assert.ok(logs.some((l) => l.startsWith('cell 2/2')));
+  // durations in seconds or minutes (a 2-step cell takes neither hours nor more), e.g. "... in 3 s [1/2 done, elapsed 4 s]"
+  assert.ok(logs.some((l) => /in (\d+ s|[\d.]+ min) \[1\/2 done, elapsed (\d+ s|[\d.]+ min)\]$/.test(l)), logs.join('\n'));
   const md = readFileSync(join(out, 'results.md'), 'utf8');
   assert.match(md, /\| elr \| m=0 \| m=0\.9 \|/);
   assert.match(md, /\| 0\.1 \| \d+\.\d\d \| \d+\.\d\d \|/);

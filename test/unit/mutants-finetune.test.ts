@@ -160,3 +160,22 @@ test('EMD totals differing by exactly 1e-9 relative pass (the bound is inclusive
   assert.equal(classSpread(same), 0);
   assert.throws(() => autoGamma(same), (e: Error) => e instanceof ConfigError && /at least two distinct source class means \(got 2 class\(es\)\)/.test(e.message));
 });
+
+test("head 'reinit': a new head of numClasses outputs (also when the count is unchanged: new weights); 'keep' keeps the head's weights", async () => {
+  const { createFinetuneTask } = await import('../../src/methods/finetune/index.js');
+  const { tinyResNet } = await import('../methods/finetune-fixtures.js');
+  const headOf = (m: FeatureModel): number[] => torch.tidy(() => Array.from(m.stateDict().get('fc.weight')!.contiguous().data() as Float32Array));
+  for (const numClasses of [5, 3]) {
+    const model = tinyResNet(11); // 3 classes
+    const before = headOf(model);
+    const task = createFinetuneTask(model, { head: 'reinit', numClasses });
+    assert.equal(model.numClasses, numClasses);
+    if (numClasses === 3) assert.notDeepEqual(headOf(model), before, 'reinit draws new weights');
+    task.dispose?.(); model.dispose();
+  }
+  const model = tinyResNet(11);
+  const before = headOf(model);
+  const task = createFinetuneTask(model, { head: 'keep' });
+  assert.deepEqual(headOf(model), before);
+  task.dispose?.(); model.dispose();
+});

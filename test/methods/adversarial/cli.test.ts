@@ -76,6 +76,8 @@ test('adversarial: fine-tuning and scratch runs count passes exactly, monitor an
   // PGD-2 training: 2 attack passes + 1 training pass, forward and backward, per example
   assert.deepEqual([s.cost.trainForwardPasses, s.cost.trainBackwardPasses], [4 * 8 * 3, 4 * 8 * 3]);
   assert.ok(s.cost.monitorForwardPasses > 0 && s.cost.wallSec > 0 && s.cost.monitorSec > 0);
+  // seconds, not milliseconds: the training's wall time lies within the run's elapsed time, which is a few seconds here
+  assert.ok(s.cost.wallSec <= s.elapsedSec + 1e-3 && s.elapsedSec < 600, `wallSec ${s.cost.wallSec}, elapsedSec ${s.elapsedSec}`);
   assert.deepEqual(s.monitor.map((m) => m.step), [2, 4]);
   // the default selection: best held-out robust accuracy, ties broken by clean accuracy (then the first)
   const top = Math.max(...s.monitor.map((m) => m.robustAccuracy));
@@ -88,6 +90,18 @@ test('adversarial: fine-tuning and scratch runs count passes exactly, monitor an
   assert.equal(s.pretrain, null);
   assert.equal(s.test!.images, 20);
   assert.ok(s.test!.pgd <= s.test!.clean);
+
+  // --val-images 0: no held-out set at all (every labelled image trains), no monitor
+  const noVal = tiny.map((v, i) => (tiny[i - 1] === '--val-images' ? '0' : v));
+  const z = await runAdversarial(adv([...noVal, '--init', 'scratch', '--max-steps', '1', '--out', join(root, 'noval')]), quiet);
+  assert.deepEqual([z.valImages, z.trainImages, z.monitor.length, z.best], [0, 50, 0, null]);
+
+  // a library call's imageSize: null means "not given": a run saved with --image-size 32 resumes
+  const sizedDir = join(root, 'sized');
+  const sized = await runAdversarial(adv([...noVal, '--init', 'scratch', '--image-size', '32', '--max-steps', '1', '--out', sizedDir]), quiet);
+  const resumed = await runAdversarial({ ...adv(['--resume', sizedDir, '--max-steps', '2']), imageSize: null }, quiet);
+  assert.deepEqual([resumed.steps, resumed.preprocessing], [2, sized.preprocessing]);
+  assert.equal((JSON.parse(readFileSync(join(sizedDir, 'cli.json'), 'utf8')) as { imageSize: number }).imageSize, 32);
 
   const ftDir = join(root, 'ft');
   const f = await runAdversarial(adv([...tiny, '--max-steps', '2', '--eval-every', '1', '--gap-images', '8', '--train-per-class', '4', '--set', 'log.every=1', '--compare-to', scratchDir, '--out', ftDir]), quiet);
@@ -115,9 +129,13 @@ test('adversarial: fine-tuning and scratch runs count passes exactly, monitor an
 
 test('robustness: clean, FGSM and PGD rows on the weights own task (rows above clean flagged), JSON written; a head of another size is refused', async () => {
   const out = join(root, 'rob');
+  const live = torch.liveTensors();
   const r = await runRobustness(parseRobustness(['--weights', join(root, 'ft', 'weights.safetensors'), '--limit', '20', '--steps', '1,3', '--eps-sweep', '0.3', '--threads', '1', '--out', out]) as RobustnessArgs);
+  assert.equal(torch.liveTensors(), live, 'the limited subset, model and data are freed');
   assert.equal(r.data, 'fmnist:source');
   assert.equal(r.examples, 20);
+  // --limit takes 20 examples spread over the split (several classes), not 20 copies of one: a near-chance model is neither always right nor always wrong
+  assert.ok(r.clean > 0 && r.clean < 1, `clean accuracy ${r.clean}`);
   assert.deepEqual(r.pgd.map((p) => p.steps), [1, 3]);
   assert.deepEqual(r.epsSweep.map((e) => e.eps), [0.1, 0.3]);
   // a 2-step model is near chance, where an attack can turn a wrong answer right: every such row must be flagged

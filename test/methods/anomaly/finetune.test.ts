@@ -41,9 +41,14 @@ test('fine-tuning: loss = mean sum_l d_l^2, BN frozen, val/test AUROC per epoch,
   torch.tidy(() => {
     task.setTrainMode(true);
     const b = s.loaders.fit.batchAt(0, 0);
-    const l = task.loss({ x: b.x }).loss.item() as number;
-    const ref = torch.noGrad(() => task.ad.scoreFeatures(task.ad.features(b.x)).combined.mean().item() as number);
+    const out = task.loss({ x: b.x });
+    const l = out.loss.item() as number;
+    const sc = torch.noGrad(() => task.ad.scoreFeatures(task.ad.features(b.x)));
+    const ref = sc.combined.mean().item() as number;
     assert.ok(Math.abs(l - ref) < 1e-3 * ref, `loss ${l} vs scores ${ref}`);
+    // parts: each stage's mean d^2, named d2_<stage>
+    assert.deepEqual(Object.keys(out.parts!).sort(), [...sc.stages.keys()].map((k) => `d2_${k}`).sort());
+    for (const [k, d] of sc.stages) { const v = Number((out.parts![`d2_${k}`] as torch.Tensor).item()); const w = Number(d.mean().item()); assert.ok(Math.abs(v - w) <= 1e-3 * w, `d2_${k}`); }
     torch.dispose(b);
   });
   const bn = s.model.namedBuffers().find(([k]) => k.endsWith('running_mean'))!;
