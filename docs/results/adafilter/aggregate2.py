@@ -21,14 +21,17 @@ def record(f):
     r = json.load(open(f))
     rec = {k: r[k] for k in ('testAccuracy', 'valAccuracy', 'steps', 'epochs', 'elapsedSec', 'command', 'method') if k in r}
     rec['val_n'] = r['val']['n'] if r.get('val') else None
-    if 'gates' in r:
-        rec['gates'] = {'fraction': r['gates']['fraction'], 'entropy': r['gates']['entropy']}
+    if r.get('gates'):
+        rec['gates'] = {'fraction': r['gates']['fraction'], 'entropy': r['gates']['entropy'], 'perLayer': r['gates']['perLayer']}
     rows = [json.loads(l) for l in open(f[:-5] + '/metrics.jsonl')]
     tr = [l for l in rows if l.get('split') == 'train' and 'gate_grad_norm' in l]
     if tr:
         rec['diag'] = [[l['step'], l['ft_dist'], l['gate_grad_norm'], l['gate_mean']] for l in tr if l['step'] in AT or l is tr[-1]]
         layers = [k for k in tr[0] if k.startswith('ft/')]
-        rec['max_layer_move'] = max(abs(tr[-1][k] - tr[0][k]) for k in layers)
+        w = re.search(r'--gate-warmup-steps (\d+)', r.get('command', ''))
+        first = next(l for l in tr if l['step'] > (int(w.group(1)) if w else 0))  # the first step the gate routes
+        rec['gate_start'] = [first['step'], first['gate_mean']]
+        rec['max_layer_move'] = max(abs(tr[-1][k] - first[k]) for k in layers)
         rec['ggn_max'] = max(l['gate_grad_norm'] for l in tr)
     return rec
 
@@ -75,16 +78,27 @@ for key, label in ROWS:
     print('| %s | %d | %s | %s | %s | %s |' % (label, rs[0]['steps'], ms([100 * (1 - r['testAccuracy']) for r in rs]), ms([100 * r['valAccuracy'] for r in rs], '%.0f'),
           ms([100 * r['gates']['fraction'] for r in g], '%.1f'), ms([r['gates']['entropy'] for r in g], '%.3f')))
 print()
-print('| row | ft_dist at step 60 | ft_dist at end | gate_grad_norm step 5 | gate_grad_norm step 20 | gate_grad_norm at end | max gate_grad_norm | batch gate mean step 5 -> end | largest per-layer move of the batch fraction (pp) |')
-print('|---|---|---|---|---|---|---|---|---|')
+def off_untrained(key):
+    out = []
+    for s in range(3):
+        a, b = runs.get((key, s)), runs.get(('af-g0-w0', s))
+        if a and b and 'gates' in a and 'gates' in b:
+            pl = a['gates']['perLayer']
+            out.append(100 * st.mean(abs(pl[k] - b['gates']['perLayer'][k]) for k in pl))
+    return out
+
+
+print('| row | ft_dist at step 60 | ft_dist at end | gate_grad_norm step 5 | gate_grad_norm step 20 | gate_grad_norm at end | max gate_grad_norm | batch gate mean, first step the gate routes -> end | largest per-layer move of the batch fraction from then (pp) | mean per-layer test fraction off the untrained gate\'s (pp) |')
+print('|---|---|---|---|---|---|---|---|---|---|')
 for key, label in ROWS:
     rs = [runs[(key, s)] for s in range(3) if (key, s) in runs and 'diag' in runs[(key, s)]]
     if not rs:
         continue
     e = lambda xs: ms([x for x in xs if x is not None], '%.3g')
-    print('| %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (label, e([at(r, 60, 1) for r in rs]), e([r['diag'][-1][1] for r in rs]), e([at(r, 5, 2) for r in rs]),
+    print('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (label, e([at(r, 60, 1) for r in rs]), e([r['diag'][-1][1] for r in rs]), e([at(r, 5, 2) for r in rs]),
           e([at(r, 20, 2) for r in rs]), e([r['diag'][-1][2] for r in rs]), e([r['ggn_max'] for r in rs]),
-          '%.3f -> %.3f' % (st.mean(at(r, 5, 3) for r in rs), st.mean(r['diag'][-1][3] for r in rs)), ms([100 * r['max_layer_move'] for r in rs], '%.1f')))
+          '%.3f (step %d) -> %.3f' % (st.mean(r['gate_start'][1] for r in rs), rs[0]['gate_start'][0], st.mean(r['diag'][-1][3] for r in rs)),
+          ms([100 * r['max_layer_move'] for r in rs], '%.1f'), ms(off_untrained(key), '%.1f')))
 print()
 rt = [json.loads(l) for l in open(ROUTING)]
 print('| condition | accuracy % | on A % | on B % | agreement with the known routing % | F-routed: A / B % | ft_dist at end | gate_grad_norm at step 10 |')
@@ -94,3 +108,13 @@ for c in dict.fromkeys(r['condition'] for r in rt):
     print('| %s | %s | %s | %s | %s | %s / %s | %s | %s |' % (c, ms([100 * r['accuracy'] for r in rs], '%.1f'), ms([100 * r['accuracyA'] for r in rs], '%.1f'), ms([100 * r['accuracyB'] for r in rs], '%.1f'),
           ' '.join('%.1f' % (100 * r['agreement']) for r in rs), ' '.join('%.0f' % (100 * r['ftA']) for r in rs), ' '.join('%.0f' % (100 * r['ftB']) for r in rs),
           ms([r['ftDist'] for r in rs], '%.2f'), ' '.join('%.2g' % r['trajectory'][0][1] for r in rs)))
+print()
+print('| row | error minus ft10 (pp, paired by seed) | error minus the untrained gate (pp, paired) | error minus the same row without warm-up (pp, paired) |')
+print('|---|---|---|---|')
+for key, label in ROWS:
+    if not key.startswith('af-g') or not any((key, s) in runs for s in range(3)):
+        continue
+    def paired(other):
+        d = [100 * (runs[(other, s)]['testAccuracy'] - runs[(key, s)]['testAccuracy']) for s in range(3) if (key, s) in runs and (other, s) in runs]
+        return ms(d) if d else '-'
+    print('| %s | %s | %s | %s |' % (label, paired('ft10'), paired('af-g0-w0'), paired(re.sub(r'-w\d+$', '-w0', key)) if not key.endswith('-w0') else '-'))

@@ -4,7 +4,9 @@
 # usage: bash docs/results/adafilter/grid2.sh RUNS [WORKERS] [PID...]   (skips runs already started: RUNS/<run>.err
 # exists; the PIDs, if given, hold worker slots until they exit). Rows in priority order (the CPU budget decides how many finish).
 # Each run: RUNS/<name>-s<seed>.json (the --json report) and the run directory RUNS/<name>-s<seed>/ (metrics.jsonl).
+# DATA (default fmnist:target-mid) and ONLY (an extended regex of row names, default all) come from the environment.
 RUNS=${1:?RUNS dir}; W=${2:-2}; shift 2; HOLD=("$@")
+DATA=${DATA:-fmnist:target-mid}; ONLY=${ONLY:-.}
 mkdir -p "$RUNS"
 EP=120; WARM=80
 rows() {
@@ -15,19 +17,19 @@ rows() {
   echo "af-g100-w$WARM --method adafilter --gate-lr-scale 100 --gate-warmup-steps $WARM --epochs $EP"
   echo "af-g100-w0   --method adafilter --gate-lr-scale 100 --epochs $EP"
   echo "af-e30       --method adafilter --epochs 30"
+  echo "ft10-e30     --head-lr-scale 10 --epochs 30"
   echo "af-g1-w$WARM   --method adafilter --gate-lr-scale 1 --gate-warmup-steps $WARM --epochs $EP"
   echo "af-g1-w0     --method adafilter --gate-lr-scale 1 --epochs $EP"
   echo "af-g0-w$WARM   --method adafilter --gate-lr-scale 0 --gate-warmup-steps $WARM --epochs $EP"
-  echo "ft10-e30     --head-lr-scale 10 --epochs 30"
 }
 jobs() {
   for p in "${HOLD[@]}"; do echo "while kill -0 $p 2>/dev/null; do sleep 5; done"; done
-  rows | while read -r name flags; do
+  rows | grep -E "^($ONLY) " | while read -r name flags; do
     for s in 0 1 2; do
       n="$RUNS/$name-s$s"
       [ -e "$n.err" ] && continue
       rm -rf "$n"
-      echo "node dist/src/cli/main.js finetune $flags --data fmnist:target-mid --labels-per-class 10 --seed $s --threads 1 --out $n --json > $n.json 2> $n.err || rm -f $n.json"
+      echo "node dist/src/cli/main.js finetune $flags --data $DATA --labels-per-class 10 --seed $s --threads 1 --out $n --json > $n.json 2> $n.err || rm -f $n.json"
     done
   done
 }
