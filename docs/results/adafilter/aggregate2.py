@@ -112,9 +112,10 @@ print()
 print('| row | error minus ft10 (pp, paired by seed) | error minus the untrained gate (pp, paired) | error minus the same row without warm-up (pp, paired) |')
 print('|---|---|---|---|')
 for key, label in ROWS:
-    if not key.startswith('af-g') or not any((key, s) in runs for s in range(3)):
+    if not key.startswith('af-') or not any((key, s) in runs for s in range(3)):
         continue
     def paired(other):
         d = [100 * (runs[(other, s)]['testAccuracy'] - runs[(key, s)]['testAccuracy']) for s in range(3) if (key, s) in runs and (other, s) in runs]
         return ms(d) if d else '-'
-    print('| %s | %s | %s | %s |' % (label, paired('ft10'), paired('af-g0-w0'), paired(re.sub(r'-w\d+$', '-w0', key)) if not key.endswith('-w0') else '-'))
+    e30 = key.endswith('-e30')
+    print('| %s | %s | %s | %s |' % (label, paired('ft10-e30' if e30 else 'ft10'), '-' if e30 else paired('af-g0-w0'), paired(re.sub(r'-w\d+$', '-w0', key)) if not key.endswith('-w0') and not e30 else '-'))

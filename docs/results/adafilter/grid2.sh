@@ -28,8 +28,8 @@ jobs() {
     for s in 0 1 2; do
       n="$RUNS/$name-s$s"
       [ -e "$n.err" ] && continue
-      rm -rf "$n"
-      echo "node dist/src/cli/main.js finetune $flags --data $DATA --labels-per-class 10 --seed $s --threads 1 --out $n --json > $n.json 2> $n.err || rm -f $n.json"
+      # checked again at launch: another runner may have started it meanwhile
+      echo "[ -e $n.err ] || { rm -rf $n; node dist/src/cli/main.js finetune $flags --data $DATA --labels-per-class 10 --seed $s --threads 1 --out $n --json > $n.json 2> $n.err || rm -f $n.json; }"
     done
   done
 }
