@@ -109,7 +109,7 @@ for c in dict.fromkeys(r['condition'] for r in rt):
           ' '.join('%.1f' % (100 * r['agreement']) for r in rs), ' '.join('%.0f' % (100 * r['ftA']) for r in rs), ' '.join('%.0f' % (100 * r['ftB']) for r in rs),
           ms([r['ftDist'] for r in rs], '%.2f'), ' '.join('%.2g' % r['trajectory'][0][1] for r in rs)))
 print()
-print('| row | error minus ft10 (pp, paired by seed) | error minus the untrained gate (pp, paired) | error minus the same row without warm-up (pp, paired) |')
+print('| row | error minus ft10 (pp, paired by seed) | error minus the untrained gate with the same warm-up (pp, paired) | error minus the same row without warm-up (pp, paired) |')
 print('|---|---|---|---|')
 for key, label in ROWS:
     if not key.startswith('af-') or not any((key, s) in runs for s in range(3)):
@@ -118,4 +118,5 @@ for key, label in ROWS:
         d = [100 * (runs[(other, s)]['testAccuracy'] - runs[(key, s)]['testAccuracy']) for s in range(3) if (key, s) in runs and (other, s) in runs]
         return ms(d) if d else '-'
     e30 = key.endswith('-e30')
-    print('| %s | %s | %s | %s |' % (label, paired('ft10-e30' if e30 else 'ft10'), '-' if e30 else paired('af-g0-w0'), paired(re.sub(r'-w\d+$', '-w0', key)) if not key.endswith('-w0') and not e30 else '-'))
+    untrained = re.sub(r'^af-g\d+-', 'af-g0-', key)  # the untrained gate with the same warm-up
+    print('| %s | %s | %s | %s |' % (label, paired('ft10-e30' if e30 else 'ft10'), '-' if e30 or untrained == key else paired(untrained), paired(re.sub(r'-w\d+$', '-w0', key)) if not key.endswith('-w0') and not e30 else '-'))
