@@ -259,8 +259,9 @@ export class Trainer<B> {
         // fp16: gradients back to their true scale; an overflow skips the step and lowers the scale (not a guard event)
         this.#scaler?.unscale_(opt);
         const overflow = !bad && (this.#scaler?.foundInf ?? false);
+        let stepParts: Record<string, number> = {};
         if (!bad && !overflow) {
-          this.task.beforeStep?.(this.#ctx(i - 1, micro, len));
+          stepParts = this.task.beforeStep?.(this.#ctx(i - 1, micro, len)) ?? {};
           norm = c.clipGradNorm !== null ? clipGradNorm_(params, c.clipGradNorm) : gradNorm(params);
           if (!Number.isFinite(norm)) bad = `gradient norm is ${norm}`;
         }
@@ -284,7 +285,7 @@ export class Trainer<B> {
         const usedLr = opt.paramGroups[0]!.lr; // logged: the lr this step used, not the next one
         if (this.scheduler && c.scheduler.interval === 'step') this.scheduler.step();
         if (!bad && !overflow) this.task.afterStep?.(this.#ctx(i - 1, micro, len));
-        this.#logStep(bad ? null : sum / count, norm, bad !== null, partSums, count, total, usedLr);
+        this.#logStep(bad ? null : sum / count, norm, bad !== null, partSums, count, total, usedLr, stepParts);
         sum = 0; count = 0; bad = null;
         for (const key of Object.keys(partSums)) delete partSums[key];
 
@@ -317,14 +318,14 @@ export class Trainer<B> {
     }
   }
 
-  #logStep(loss: number | null, gradNormValue: number | null, skipped: boolean, parts: Record<string, number>, count: number, total: number, lr: number): void {
+  #logStep(loss: number | null, gradNormValue: number | null, skipped: boolean, parts: Record<string, number>, count: number, total: number, lr: number, stepParts: Record<string, number>): void {
     const st = this.#st;
     if (loss !== null) { this.#window.push(loss); if (this.#window.length > 50) this.#window.shift(); }
     const running = this.#window.length ? this.#window.reduce((a, b) => a + b, 0) / this.#window.length : null;
     // every log.every steps, and always the final step (a run shorter than log.every still leaves its metrics)
     if ((st.step % this.config.log.every === 0 || st.step >= total) && this.#w) {
       const avgParts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v / Math.max(1, count)]));
-      this.run.metrics.append({ split: 'train', step: st.step, epoch: st.epoch, loss, lr, gradNorm: gradNormValue, ...(skipped ? { skipped: true } : {}), ...avgParts, time: Date.now() / 1000 });
+      this.run.metrics.append({ split: 'train', step: st.step, epoch: st.epoch, loss, lr, gradNorm: gradNormValue, ...(skipped ? { skipped: true } : {}), ...avgParts, ...stepParts, time: Date.now() / 1000 });
     }
     this.#emit({ type: 'step', step: st.step, totalSteps: total, epoch: st.epoch, loss, runningLoss: running, lr, gradNorm: gradNormValue, skipped });
   }

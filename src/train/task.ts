@@ -70,8 +70,11 @@ export interface Task<B = unknown> {
   paramGroups(): ParamGroupSpec[];
   /** The loss of one (micro-)batch; runs synchronously inside torch.tidy with gradients on. */
   loss(batch: B, ctx: StepContext): LossOutput;
-  /** After the cycle's backward passes, before clipping and the optimizer step (e.g. gradient surgery). */
-  beforeStep?(ctx: StepContext): void;
+  /**
+   * After the cycle's backward passes, before clipping and the optimizer step (e.g. gradient surgery, gradient
+   * diagnostics). Numbers it returns are logged with the step in metrics.jsonl as they are (not averaged over micro-batches).
+   */
+  beforeStep?(ctx: StepContext): void | Record<string, number>;
   /** After the optimizer step (e.g. an EMA update). */
   afterStep?(ctx: StepContext): void;
   /** At the end of each epoch, before the epoch's evaluation. */

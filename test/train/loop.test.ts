@@ -221,3 +221,20 @@ test('a run shorter than log.every still logs its final step; epochsRun counts e
   assert.equal(r.epochsRun, 3, `epochs run ${r.epochsRun} (steps ${r.step})`);
   task.dispose(); ds.dispose();
 });
+
+test('numbers beforeStep returns are logged with their step in metrics.jsonl, as they are (accumulate 2: not averaged), a skipped step\'s too', async () => {
+  const ds = makeDataset();
+  const task = new TinyTask({ infGradAtStep: 2 });
+  const inner = task.beforeStep.bind(task);
+  const seen: number[] = [];
+  (task as unknown as { beforeStep: (c: { step: number }) => Record<string, number> }).beforeStep = (ctx) => { inner(ctx as never); seen.push(ctx.step); return { probe: 10 + ctx.step }; };
+  const dir = tmp('step-parts');
+  await train(task, tinyConfig({ maxSteps: 4, log: { every: 1 }, eval: { atEpochEnd: false }, guard: { nonFinite: 'skip' } }), { data: makeLoader(ds), runDir: dir, handleSignals: false });
+  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split: string; step: number; probe?: number; skipped?: boolean });
+  const train_ = lines.filter((l) => l.split === 'train');
+  assert.deepEqual(train_.map((l) => l.step), [1, 2, 3, 4]);
+  assert.deepEqual(train_.map((l) => l.probe), [10, 11, 12, 13]);
+  assert.equal(train_[2]!.skipped, true, 'step 3 (ctx.step 2) was skipped: its gradient is Inf');
+  assert.deepEqual(seen, [0, 1, 2, 3]);
+  task.dispose(); ds.dispose();
+});

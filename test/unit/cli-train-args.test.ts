@@ -81,9 +81,9 @@ test('finetune defaults and flags', () => {
 test('finetune --method adafilter: its flags parse, each method refuses the other one\'s flags naming them', () => {
   assert.equal(opts('finetune', []).method, undefined);
   const o = opts('finetune', ['--method', 'adafilter', '--gate', 'gru', '--binarize', 'gumbel', '--temperature', '2', '--stages', 'layer2, layer3',
-    '--no-gated-bn', '--usage-penalty', '0.1', '--gate-lr-scale', '5', '--head-lr-scale', '3', '--lr', '0.02', '--head', 'keep']);
-  assert.deepEqual([o.method, o.gate, o.binarize, o.temperature, o.stages, o.gatedBn, o.usagePenalty, o.gateLrScale, o.headLrScale, o.lr, o.head],
-    ['adafilter', 'gru', 'gumbel', 2, ['layer2', 'layer3'], false, 0.1, 5, 3, 0.02, 'keep']);
+    '--no-gated-bn', '--usage-penalty', '0.1', '--gate-lr-scale', '5', '--head-lr-scale', '3', '--lr', '0.02', '--head', 'keep', '--gate-warmup-steps', '40']);
+  assert.deepEqual([o.method, o.gate, o.binarize, o.temperature, o.stages, o.gatedBn, o.usagePenalty, o.gateLrScale, o.headLrScale, o.lr, o.head, o.gateWarmupSteps],
+    ['adafilter', 'gru', 'gumbel', 2, ['layer2', 'layer3'], false, 0.1, 5, 3, 0.02, 'keep', 40]);
   assert.equal(opts('finetune', ['--method', 'adafilter']).gatedBn, undefined);
   assert.equal(opts('finetune', ['--head-lr-scale', '10']).headLrScale, 10);
   usageError(['finetune', '--method', 'adafilter', '--strategy', 'full'], /--strategy is an option of standard fine-tuning; --method adafilter does not take it/);

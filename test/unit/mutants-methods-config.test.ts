@@ -83,6 +83,7 @@ test('adafilter: every field at the edges of its range; bnStats masked needs gat
     ['gateBias', [-3, 0], [NaN, Infinity, '1']], ['temperature', [1e-9], [0, -1]], ['gatedBn', [false], ['yes']], ['usagePenalty', [0], [-1e-9]],
     ['numClasses', [null, 1], [0, 2.5]], ['head', ['keep'], ['imprint']], ['lr', [1e-9], [0]], ['momentum', [0, 0.99], [1, -0.1]],
     ['gateLrScale', [0], [-1]], ['headLrScale', [0], [-1]], ['weightDecay', [0], [-1]], ['gateWeightDecay', [0], [-1]],
+    ['gateWarmupSteps', [0, 7], [-1, 1.5, '3']],
   ]);
   assert.throws(() => validateAdafilterConfig({ bnStats: 'masked', gatedBn: false }), /'method\.bnStats' 'masked' needs method\.gatedBn true/);
   assert.equal(validateAdafilterConfig({ bnStats: 'masked', gatedBn: true }).bnStats, 'masked');
@@ -239,7 +240,7 @@ function edgeValues(s: OptionTable[string]): number[] {
 
 test("every numeric flag that sets a method field has the library validator's range (probed at the flag's edges); every default lies in its flag's range", () => {
   const mirrors: [string, OptionTable, (field: string, v: number) => unknown, string[]][] = [
-    ['adafilter', ADAFILTER_OPTIONS, (f, v) => validateAdafilterConfig({ [f]: v }), ['momentum', 'weightDecay', 'headLrScale', 'lr', 'gateLrScale', 'temperature', 'usagePenalty']],
+    ['adafilter', ADAFILTER_OPTIONS, (f, v) => validateAdafilterConfig({ [f]: v }), ['momentum', 'weightDecay', 'headLrScale', 'lr', 'gateLrScale', 'temperature', 'usagePenalty', 'gateWarmupSteps']],
     ['adversarial', ADVERSARIAL_OPTIONS, (f, v) => validateAdversarialConfig({ [f]: v }), ['eps', 'steps', 'stepSize', 'tradesBeta', 'evalSteps']],
     ['finetune', FINETUNE_OPTIONS, (f, v) => validateFinetuneConfig(f === 'lr' ? { lr: v, elr: null } : { [f]: v }), ['momentum', 'weightDecay', 'headLrScale', 'elr', 'lr', 'alpha', 'beta']],
     ['semisup', SEMISUP_OPTIONS, (f, v) => validateSemisupConfig({ [f]: v }), ['lambdaAkc', 'lambdaArc', 'akcScale', 'threshold', 'coef', 'batchSize', 'mu', 'lr', 'weightDecay', 'emaDecay']],

@@ -53,6 +53,11 @@ export interface AdafilterConfig {
   weightDecay: number;
   /** L2 coefficient of the gate network [C: SpotTune's policy network 1e-3]. */
   gateWeightDecay: number;
+  /**
+   * Gate warm-up [ours, not in the paper]: for the first K optimizer steps every filter is fine-tuned (g = 1) and the
+   * gate is not trained, so F moves away from S before the gate learns (its gradient is 0 while F = S). 0: off.
+   */
+  gateWarmupSteps: number;
 }
 
 /** Defaults: every stage gated, shared LSTM (d 16, hidden 32), straight-through threshold, gated BN, SGD lr 0.01 (gate and head 0.1). */
@@ -60,6 +65,7 @@ export const defaultAdafilterConfig: AdafilterConfig = {
   stages: null, gate: 'lstm', projSize: 16, hiddenSize: 32, gateBias: 0, binarize: 'st', temperature: 5,
   gatedBn: true, frozenBnAffine: 'frozen', bnStats: 'batch', ungated: 'train', usagePenalty: 0,
   numClasses: null, head: 'reinit', lr: 0.01, momentum: 0.9, gateLrScale: 10, headLrScale: 10, weightDecay: 1e-4, gateWeightDecay: 1e-3,
+  gateWarmupSteps: 0,
 };
 
 type Check = FieldCheck;
@@ -88,6 +94,7 @@ const RULES: Record<keyof AdafilterConfig, Check> = {
   headLrScale: nonNeg,
   weightDecay: nonNeg,
   gateWeightDecay: nonNeg,
+  gateWarmupSteps: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer >= 0'],
 };
 
 const isPlain = isPlainObject;

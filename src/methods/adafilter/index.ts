@@ -11,9 +11,9 @@ import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { crossEntropy } from '../../core/nn/losses.js';
 import type { FeatureModel } from '../../models/index.js';
-import { evaluateClassifier, type LossOutput, type ParamGroupSpec, type StepContext, type Task } from '../../train/index.js';
+import { evaluateClassifier, gradNorm, type LossOutput, type ParamGroupSpec, type StepContext, type Task } from '../../train/index.js';
 import { validateAdafilterConfig, type AdafilterConfig } from './config.js';
-import type { GateNetwork } from './gate.js';
+import type { GateForce, GateNetwork } from './gate.js';
 import type { GatedConv } from './gated.js';
 import { GateStats, type GateSummary } from './stats.js';
 import { wrapModel } from './wrap.js';
@@ -39,6 +39,16 @@ export interface AdafilterData {
   /** Held-out data for evaluate() (accuracy, cross entropy and the gate statistics). */
   eval?: LabelledSource;
 }
+
+/**
+ * The route during the gate warm-up: every filter fine-tuned (g = 1 exactly in the forward pass), with the
+ * gradient of sigmoid(a) (straight-through), so that the gate's gradient is still computed and logged; the gate
+ * is not stepped (beforeStep drops its gradients).
+ */
+const WARM_FORCE: GateForce = (_l, a) => { const p = torch.sigmoid(a); return p.sub(p.detach()).add(1); };
+
+/** ||F - S|| / ||S|| of the fine-tuned convolution weights against the pre-trained ones: over all gated layers and per layer. */
+export interface FilterDistance { overall: number; perLayer: number[] }
 
 /** The AdaFilter Task (see the module doc). Wraps `model` in place on construction. */
 export class AdafilterTask implements Task<AdafilterBatch> {
@@ -90,8 +100,35 @@ export class AdafilterTask implements Task<AdafilterBatch> {
     ].filter((g) => g.params.length > 0);
   }
 
-  /** Cross entropy + usagePenalty * mean(g); parts: ce, gate_mean, usage (when rho > 0), ft/<layer path> (fraction fine-tuned in this batch). */
-  loss(batch: AdafilterBatch, _ctx?: StepContext): LossOutput {
+  /** True while the gate warm-up lasts: for the step after `step` optimizer steps (undefined: after training, false). */
+  inWarmup(step: number | undefined): boolean { return step !== undefined && step < this.config.gateWarmupSteps; }
+
+  /** Sets the warm-up route (every filter fine-tuned) or clears it; a force set by the caller (tests, ablations) is left alone. */
+  #route(step: number | undefined): void {
+    if (this.inWarmup(step)) this.gates.force = WARM_FORCE;
+    else if (this.gates.force === WARM_FORCE) this.gates.force = null;
+  }
+
+  /** The relative distance of the fine-tuned filters F from the pre-trained S (convolution weights; BN^F not counted). */
+  filterDistance(): FilterDistance {
+    return torch.noGrad(() => torch.tidy(() => {
+      const d = this.layers.map((l) => l.tuned.weight.sub(l.frozen.weight).pow(2).sum());
+      const s = this.layers.map((l) => l.frozen.weight.pow(2).sum());
+      const v = torch.stack([...d, ...s]).to('float64').data() as Float64Array;
+      const n = this.layers.length;
+      let dd = 0, ss = 0;
+      for (let i = 0; i < n; i++) { dd += v[i]!; ss += v[n + i]!; }
+      return { overall: Math.sqrt(dd / ss), perLayer: this.layers.map((_, i) => Math.sqrt(v[i]! / v[n + i]!)) };
+    }));
+  }
+
+  /**
+   * Cross entropy + usagePenalty * mean(g); parts: ce, gate_mean, usage (when rho > 0), ft/<layer path> (fraction
+   * fine-tuned in this batch), ft_dist and ft_dist/<layer path> (filterDistance() when the batch ran, i.e. before this
+   * step's update). During the gate warm-up (ctx.step < gateWarmupSteps) every filter is fine-tuned.
+   */
+  loss(batch: AdafilterBatch, ctx?: StepContext): LossOutput {
+    this.#route(ctx?.step);
     const gs: Tensor[] = [];
     this.gates.onGate = (_l, g) => { gs.push(g); };
     let out: Tensor;
@@ -102,18 +139,34 @@ export class AdafilterTask implements Task<AdafilterBatch> {
     const perLayer = torch.stack(gs.map((g) => g.detach().mean())).data() as Float32Array;
     const parts: Record<string, Tensor | number> = { ce, gate_mean: meanG.detach() };
     this.paths.forEach((p, i) => { parts[`ft/${p}`] = perLayer[i]!; });
+    const dist = this.filterDistance();
+    parts['ft_dist'] = dist.overall;
+    this.paths.forEach((p, i) => { parts[`ft_dist/${p}`] = dist.perLayer[i]!; });
     const rho = this.config.usagePenalty;
     if (rho > 0) parts['usage'] = meanG.mul(rho);
     return { loss: rho > 0 ? ce.add(parts['usage'] as Tensor) : ce, output: out, parts };
   }
 
   /**
+   * The gate's gradient norm (logged as gate_grad_norm with the step); during the warm-up it then drops the
+   * gate's gradients, so the optimizer neither steps nor decays the gate.
+   */
+  beforeStep(ctx: StepContext): Record<string, number> {
+    const params = this.gates.parameters();
+    const n = gradNorm(params);
+    if (this.inWarmup(ctx.step)) torch.noGrad(() => { for (const p of params) p.grad = null; });
+    return { gate_grad_norm: n };
+  }
+
+  /**
    * Accuracy and mean cross entropy over data.eval, plus the gate statistics: ft_fraction, gate_entropy,
    * ft/<layer path> and ft_class/<k>. {} when no eval data was given. The full summary is kept in lastGateSummary.
+   * Routes as the next training step would (the warm-up route while ctx.step < gateWarmupSteps; without ctx, the gate).
    */
-  evaluate(): Record<string, number> {
+  evaluate(ctx?: StepContext): Record<string, number> {
     const src = this.data.eval;
     if (!src) return {};
+    this.#route(ctx?.step);
     const stats = new GateStats(this.layers.map((l) => l.outChannels), this.model.numClasses);
     // graph mode: the gates are outputs of the traced forward (evalModule), fed to the statistics per batch; a gate
     // override (gates.force: tests, ablations, the warm-up route) runs eagerly

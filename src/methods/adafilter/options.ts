@@ -39,6 +39,7 @@ export const ADAFILTER_OPTIONS = {
   temperature: opt.number({ gt: 0, default: 5, doc: 'Gumbel-sigmoid temperature', section: S }),
   stages: opt.list({ arg: 'A,B', what: 'stage names (e.g. layer2,layer3)', doc: 'stages whose convolutions are gated', defaultText: 'all, e.g. stem,layer1,layer2,layer3', section: S }),
   gatedBn: opt.bool({ flag: 'no-gated-bn', negate: true, doc: 'one BN after the mix instead of gated BN (the ablation)', section: S }),
+  gateWarmupSteps: opt.int({ min: 0, default: 0, arg: 'K', doc: 'gate warm-up: the first K steps fine-tune every filter (g = 1) and do not train the gate (0: off)', section: S }),
   usagePenalty: opt.number({ min: 0, default: 0, doc: 'rho of the penalty rho * mean(gate)', section: S }),
 } as const;
 export type AdafilterOptionValues = OptionValues<typeof ADAFILTER_OPTIONS>;

@@ -66,7 +66,7 @@ function adafilterLayers(o: AdafilterOptions): ConfigLayers<AdafilterConfig> {
       seed: o.seed, epochs: o.epochs, maxSteps: o.maxSteps, precision: o.precision,
       method: defined({
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, head: o.head, gate: o.gate, binarize: o.binarize, temperature: o.temperature,
-        stages: o.stages, gatedBn: o.gatedBn, usagePenalty: o.usagePenalty, gateLrScale: o.gateLrScale, headLrScale: o.headLrScale,
+        stages: o.stages, gatedBn: o.gatedBn, usagePenalty: o.usagePenalty, gateLrScale: o.gateLrScale, gateWarmupSteps: o.gateWarmupSteps, headLrScale: o.headLrScale,
       }),
     }),
     given: givenDataArgs(o),

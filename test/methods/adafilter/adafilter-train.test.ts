@@ -120,3 +120,66 @@ test('evaluation in graph mode (gates as graph outputs) gives the eager evaluati
   assert.deepEqual(viaModule.confusion, plain.confusion);
   task.dispose(); model.dispose(); ds.dispose(); ev.dispose();
 });
+
+const trainLines = (dir: string): Record<string, number>[] =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number> & { split: string }).filter((l) => (l as { split?: string }).split === 'train');
+
+test('diagnostics: ft_dist (||F - S|| / ||S||, overall and per layer) and gate_grad_norm are logged per step; both exactly 0 at the first step (F = S), > 0 later', async () => {
+  const ds = makeSet(64, 6);
+  const model = tinyResNet();
+  const task = createAdafilterTask(model, { numClasses: 3 });
+  assert.deepEqual(task.filterDistance(), { overall: 0, perLayer: task.layers.map(() => 0) });
+  const dir = tmp('af-diag');
+  await train(task, adafilterTrainConfig({ lr: 0.05 }, { ...BASE, maxSteps: 4 }), { data: loaderOf(ds), runDir: dir, handleSignals: false });
+  const lines = trainLines(dir);
+  assert.deepEqual(lines.map((l) => l['step']), [1, 2, 3, 4]);
+  assert.equal(lines[0]!['ft_dist'], 0);
+  assert.equal(lines[0]!['gate_grad_norm'], 0, 'the gate gets no gradient while F = S');
+  assert.ok(task.paths.every((p) => lines[0]![`ft_dist/${p}`] === 0));
+  for (const l of lines.slice(1)) assert.ok(l['ft_dist']! > 0 && l['gate_grad_norm']! > 0, JSON.stringify([l['ft_dist'], l['gate_grad_norm']]));
+  assert.ok(lines[3]!['ft_dist']! > lines[1]!['ft_dist']!, 'F drifts');
+  // the distance against a known perturbation: F = 1.5 S in layer 0 and F = S elsewhere
+  torch.noGrad(() => { for (const [i, l] of task.layers.entries()) l.tuned.weight.copy_(i === 0 ? l.frozen.weight.mul(1.5) : l.frozen.weight); });
+  const d = task.filterDistance();
+  const sq = (t: torch.Tensor): number => torch.tidy(() => Number(t.pow(2).sum().item()));
+  const total = task.layers.reduce((a, l) => a + sq(l.frozen.weight), 0);
+  assert.ok(Math.abs(d.perLayer[0]! - 0.5) < 1e-6 && d.perLayer.slice(1).every((v) => v === 0), JSON.stringify(d.perLayer));
+  assert.ok(Math.abs(d.overall - 0.5 * Math.sqrt(sq(task.layers[0]!.frozen.weight) / total)) < 1e-6, `${d.overall}`);
+  // gate_grad_norm is the 2-norm of the gate network's gradients after backward
+  const b = loaderOf(ds).batchAt(0, 0);
+  torch.tidy(() => { task.loss(b).loss.backward(); });
+  const want = Math.sqrt(task.gates.parameters().reduce((a, p) => a + torch.tidy(() => (p.grad ? Number(p.grad.pow(2).sum().item()) : 0)), 0));
+  const got = task.beforeStep({ step: 10 } as never)['gate_grad_norm']!;
+  assert.ok(want > 0 && Math.abs(got - want) < 1e-5 * want, `${got} vs ${want}`);
+  torch.dispose(b); model.zeroGrad(); task.dispose(); model.dispose(); ds.dispose();
+});
+
+test('gate warm-up: for K steps every filter is fine-tuned and the gate is not stepped (no decay either), its gradient still logged; then the gate trains', async () => {
+  const ds = makeSet(64, 7);
+  const ev = makeSet(30, 8);
+  const model = tinyResNet();
+  const task = createAdafilterTask(model, { numClasses: 3, gateWarmupSteps: 3 }, { eval: loaderOf(ev, 30, false) });
+  const gate0 = snapshot(task.gates.stateDict());
+  const f0 = snapshot(task.layers[0]!.tuned.stateDict());
+  assert.equal(task.evaluate({ step: 2 } as never)['ft_fraction'], 1, 'evaluation during the warm-up routes as training does');
+  assert.ok(task.evaluate()['ft_fraction']! < 1, 'after training (no ctx) the gate routes');
+  const dir = tmp('af-warm');
+  await train(task, adafilterTrainConfig({ lr: 0.05 }, { ...BASE, maxSteps: 3 }), { data: loaderOf(ds), runDir: dir, handleSignals: false });
+  assert.deepEqual(changed(gate0, snapshot(task.gates.stateDict())), [], 'the gate is untouched during the warm-up');
+  assert.ok(changed(f0, snapshot(task.layers[0]!.tuned.stateDict())).length > 0, 'F trains');
+  const warm = trainLines(dir);
+  assert.deepEqual(warm.map((l) => l['gate_mean']), [1, 1, 1]);
+  assert.equal(warm[0]!['gate_grad_norm'], 0);
+  assert.ok(warm[2]!['gate_grad_norm']! > 0, 'the gate has a gradient once F has moved');
+  { // a fresh run of 6 steps: the warm-up ends after step 3, then the gate routes and trains
+    const t2 = createAdafilterTask(tinyResNet(), { numClasses: 3, gateWarmupSteps: 3 });
+    const g2 = snapshot(t2.gates.stateDict());
+    const d2 = tmp('af-warm6');
+    await train(t2, adafilterTrainConfig({ lr: 0.05 }, { ...BASE, maxSteps: 6 }), { data: loaderOf(ds), runDir: d2, handleSignals: false });
+    const l2 = trainLines(d2);
+    assert.ok(l2.slice(3).every((l) => l['gate_mean']! < 1), JSON.stringify(l2.map((l) => l['gate_mean'])));
+    assert.ok(changed(g2, snapshot(t2.gates.stateDict())).length > 0, 'the gate trains after the warm-up');
+    t2.dispose(); t2.model.dispose();
+  }
+  task.dispose(); model.dispose(); ds.dispose(); ev.dispose();
+});
