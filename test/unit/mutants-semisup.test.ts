@@ -92,13 +92,16 @@ test('extra unlabelled views per algorithm and whether a run reads unlabelled da
   assert.deepEqual([u('supervised', false, false), u('supervised', true, false), u('supervised', false, true), u('fixmatch', false, false), u('ict', true, true)], [false, true, true, true, true]);
 });
 
-test('ARC gate: the labelled rows and the unlabelled rows are gated separately on the target entropy with arcThreshold', () => {
-  const gen = new torch.Generator(4);
+/**
+ * The ARC fixture: labelled and weak unlabelled batches from Generator(seed), a task maker in which only
+ * arcThreshold varies (the same new head each time: manualSeed(7)), and the normalised target entropy h of every row.
+ */
+function arcFixture(seed: number) {
+  const gen = new torch.Generator(seed);
   const xl = torch.tidy(() => torch.rand([4, 1, 8, 8], { generator: gen }).mul(3));
   const uw = torch.tidy(() => torch.rand([8, 1, 8, 8], { generator: gen }).mul(3));
   const yl = torch.tensor([0, 1, 2, 0], { dtype: 'int64' });
   const all = torch.cat([xl, uw], 0);
-  // the same seed gives the same new head each time; only arcThreshold differs between the tasks
   const make = (tau: number) => {
     torch.manualSeed(7);
     const model = tinyResNet(11);
@@ -109,6 +112,12 @@ test('ARC gate: the labelled rows and the unlabelled rows are gated separately o
   const probe = make(0.5);
   const h = rows(torch.noGrad(() => probe.model.forwardFeatures(all, ['logits'])).get('logits')!).map((z) => entropyOf(z) / Math.log(3));
   probe.task.dispose(); probe.model.dispose();
+  return { xl, uw, yl, make, h, dispose: () => torch.dispose([xl, uw, yl, all]) };
+}
+
+test('ARC gate: the labelled rows and the unlabelled rows are gated separately on the target entropy with arcThreshold', () => {
+  const fx = arcFixture(4);
+  const { xl, uw, yl, make, h } = fx;
   const sorted = [...h].sort((a, b) => a - b);
   for (const q of [2, 6, 9]) {
     const tau = (sorted[q]! + sorted[q + 1]!) / 2;
@@ -120,7 +129,7 @@ test('ARC gate: the labelled rows and the unlabelled rows are gated separately o
     torch.dispose([out.loss, ...Object.values(out.parts!).filter((v): v is torch.Tensor => typeof v !== 'number')]);
     task.dispose(); model.dispose();
   }
-  torch.dispose([xl, uw, yl, all]);
+  fx.dispose();
 });
 
 test('an EMA teacher is built from makeModel for mean-teacher (and for ema: true)', () => {
@@ -187,21 +196,9 @@ test('an algorithm without extra views forwards only the weak unlabelled view: a
 });
 
 test('ARC tables: a batch with selected rows on both sides pushes exactly those rows (also one unlabelled row); none are pushed when a side selects nothing', () => {
-  const gen = new torch.Generator(1);
-  const xl = torch.tidy(() => torch.rand([4, 1, 8, 8], { generator: gen }).mul(3));
-  const uw = torch.tidy(() => torch.rand([8, 1, 8, 8], { generator: gen }).mul(3));
-  const yl = torch.tensor([0, 1, 2, 0], { dtype: 'int64' });
-  const all = torch.cat([xl, uw], 0);
-  const make = (tau: number) => { // as in the ARC gate test; with Generator(1) this seed's entropies order U L L L U ...: one unlabelled and one labelled row pass
-    torch.manualSeed(7);
-    const model = tinyResNet(11);
-    const task = createSemisupTask(model, { algorithm: 'supervised', akc: false, arc: true, arcThreshold: tau, imprint: false, ema: false, numClasses: 3 }, {});
-    task.setTrainMode(false);
-    return { model, task };
-  };
-  const probe = make(0.5);
-  const h = rows(torch.noGrad(() => probe.model.forwardFeatures(all, ['logits'])).get('logits')!).map((z) => entropyOf(z) / Math.log(3));
-  probe.task.dispose(); probe.model.dispose();
+  // with Generator(1) this seed's entropies order U L L L U ...: one unlabelled and one labelled row pass
+  const fx = arcFixture(1);
+  const { xl, uw, yl, make, h } = fx;
   const sorted = [...h].sort((a, b) => a - b);
   const seen = new Set<string>();
   for (let q = 0; q < sorted.length; q++) { // every threshold between (and beyond) the sorted entropies
@@ -218,7 +215,7 @@ test('ARC tables: a batch with selected rows on both sides pushes exactly those 
     task.dispose(); model.dispose();
   }
   assert.deepEqual([...seen].sort(), ['both', 'none', 'one-u'], 'the thresholds reach all three cases');
-  torch.dispose([xl, uw, yl, all]);
+  fx.dispose();
 });
 
 test('Mean Teacher inside the task: the SSL term is the softmax MSE between the student\'s second view and the EMA teacher\'s weak view (the teacher equals the student at creation)', () => {
