@@ -130,6 +130,14 @@ test('readStudy checks the file and names the field; readCells + buildStudy gath
   assert.deepEqual(readStudy(f), built);
   assert.equal(built.backbone.weights, 'w.safetensors');
   assert.equal(built.targets[1]!.cells.length, 1);
+  // swept coefficients: a cell keeps its strength (old cells get the default); the advice uses the defaults only
+  write('g4', 'elr0.1-m0.9-l2', cell('fmnist:target-near', 0.1, 0.6), { seed: 0, epochs: 3 });
+  write('g4', 'elr0.1-m0.9-l2-wd0.1', { ...cell('fmnist:target-near', 0.1, 0.99), strength: 0.1 }, { seed: 0, epochs: 3 });
+  write('g4', 'elr0.3-m0.9-l2-sp-a1', { ...cell('fmnist:target-near', 0.3, 0.99), regularizer: 'l2-sp', strength: 1 }, { seed: 0, epochs: 3 });
+  const k = readCells([join(dir, 'g4')]).byTarget.get('fmnist:target-near')!;
+  assert.deepEqual(k.map((c) => [c.regularizer, c.strength, c.elr]), [['l2', 1e-4, 0.1], ['l2', 0.1, 0.1], ['l2-sp', 1, 0.3]]);
+  const adv = adviseTarget({ target: 'fmnist:target-near', emd: 1, similarity: 0.9, cells: k }, 0.01);
+  assert.deepEqual([adv.bestElr, adv.scores.length, adv.scores[0]!.mean, adv.pairs], [0.1, 1, 0.6, 0], 'the wd 0.1 cell and the alpha 1 cell do not enter the advice');
   write('g3', 'elr0.1-m0-l2', cell('fmnist:target-mid', 0.1, 0.5), { seed: 0, epochs: 5 });
   assert.throws(() => readCells([join(dir, 'g0'), join(dir, 'g3')]), /mix epochs \(3, 5\)/);
   assert.throws(() => readCells([join(dir, 'nope')]), /no such directory/);
