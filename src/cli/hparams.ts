@@ -34,8 +34,11 @@ Study modes:
       gathers the completed cells under the grid directories (any targets, seeds,
       momenta, L2 / L2-SP; one epoch budget), computes each target's domain similarity
       (as adaptune similarity; defaults fmnist:source, pool, auto, 500) and writes the
-      study file FILE (JSON) and its figure (FILE with .svg: accuracy vs elr per
-      target and momentum, L2-SP, best elr vs similarity).
+      study file FILE (JSON), its figure (FILE with .svg: accuracy vs elr per
+      target and momentum, L2-SP, best elr vs similarity) and its tables (FILE with
+      .md: mean ± sample std over seeds of validation and test accuracy per cell, the
+      best elr per target on validation with Spearman's rank correlation against
+      similarity, and the L2 / L2-SP coefficient sweep).
   adaptune hparams --recommend --data TASK [--study FILE] [--tolerance PP] [--weights FILE]
       computes TASK's similarity with the study's source, tap and gamma, and prints the
       effective-learning-rate range the study found best for the study target nearest

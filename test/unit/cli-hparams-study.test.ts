@@ -10,6 +10,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { adviseTarget, buildStudy, defaultStudyPath, formatRecommendation, readCells, readStudy, recommendFromStudy, runRecommend, STUDY_FORMAT, type Study, type StudyCell } from '../../src/methods/finetune/study.js';
 import type { SimilarityReport } from '../../src/cli/similarity.js';
 import { studySvg } from '../../src/methods/finetune/study-plot.js';
+import { bestElrOnValidation, meanStd, spearman, studyTables } from '../../src/methods/finetune/study-tables.js';
 
 const names = (flag: string) => (e: unknown): boolean => e instanceof CliError && (e as Error).message.includes(flag);
 const dir = mkdtempSync(join(tmpdir(), 'adaptune-study-'));
@@ -165,4 +166,27 @@ test('studySvg: one panel per target plus best elr vs similarity; a line per mom
   assert.doesNotMatch(svg, /NaN|undefined/);
   const open = (svg.match(/<(text|svg)\b/g) ?? []).length, close = (svg.match(/<\/(text|svg)>/g) ?? []).length;
   assert.equal(open, close);
+});
+
+test('studyTables: mean ± sample std, best elr on validation (not test), Spearman with ties, the coefficient sweep paired by seed', () => {
+  const m = meanStd([1, 2, 3, 4]);
+  assert.ok(m.mean === 2.5 && Math.abs(m.std - Math.sqrt(5 / 3)) < 1e-12 && m.n === 4, 'sample std (n - 1)');
+  assert.ok(Number.isNaN(meanStd([1]).std));
+  assert.equal(spearman([1, 2, 3], [30, 20, 10]), -1);
+  assert.ok(Math.abs(spearman([1, 2, 3, 4], [1, 1, 2, 3]) - 0.9486832980505138) < 1e-12, 'ties get average ranks');
+  assert.ok(Number.isNaN(spearman([1, 2, 3], [5, 5, 5])), 'a constant best elr has no rank correlation');
+  const s = study({ near: 0.8, far: 0.3 });
+  const [near, far] = s.targets;
+  // validation prefers 0.03 on the near target although test prefers 0.01; seeds 0 and 1
+  for (const c of near!.cells) c.valAccuracy = c.elr === 0.03 ? 0.95 : 0.5;
+  near!.cells.push({ elr: 0.03, momentum: 0.9, lr: 0.003, regularizer: 'l2', seed: 1, testAccuracy: 0.885, valAccuracy: 0.93 });
+  for (const c of far!.cells) c.valAccuracy = c.testAccuracy;
+  far!.cells.push({ elr: 0.3, momentum: 0.9, lr: 0.03, regularizer: 'l2-sp', strength: 1, seed: 1, testAccuracy: 0.70, valAccuracy: 0.7 });
+  assert.deepEqual(bestElrOnValidation(near!, 0.9)!.elr, 0.03);
+  const md = studyTables(s);
+  assert.match(md, /\| fmnist:target-mid \| 0\.800 \| 0\.03 \| 94\.00 \| 89\.00 ± 0\.71 \(2\) \|/, 'best on validation, reported with its test mean ± sample std');
+  assert.match(md, /\| textures:target-far \| 0\.300 \| 0\.3 \|/);
+  assert.match(md, /Spearman rank correlation between similarity and best elr over 2 targets: -1\.000/);
+  assert.match(md, /\| 0\.3 \| 0\.9 \| l2-sp \| 1 \| 70\.00 \(1\) \| 70\.00 \(1\) \| -6\.00 \(1\) \|/, 'L2-SP alpha 1 minus L2 of the same seed');
+  assert.doesNotMatch(md, /NaN|undefined/);
 });

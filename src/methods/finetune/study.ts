@@ -170,6 +170,9 @@ export function buildStudy(cells: ReturnType<typeof readCells>, sim: SimilarityR
 /** Where --collect writes the study's figure: FILE with .svg for .json. */
 export const studySvgPath = (file: string): string => `${file.replace(/\.json$/i, '')}.svg`;
 
+/** Where --collect writes the study's tables: FILE with .md for .json. */
+export const studyMdPath = (file: string): string => `${file.replace(/\.json$/i, '')}.md`;
+
 /** sha256 of a file (hex). */
 async function sha256(file: string): Promise<string> {
   const { createHash } = await import('node:crypto');
@@ -188,6 +191,8 @@ export async function runCollect(a: CollectArgs, log = toStderr): Promise<Study>
   writeFileSync(a.study, JSON.stringify(study, null, 1) + '\n');
   const { studySvg } = await import('./study-plot.js');
   writeFileSync(studySvgPath(a.study), studySvg(study));
+  const { studyTables } = await import('./study-tables.js');
+  writeFileSync(studyMdPath(a.study), studyTables(study));
   return study;
 }
 
