@@ -97,7 +97,7 @@ export async function hparamsCommand(o: HparamsOptions): Promise<number> {
     const st = await import('../methods/finetune/study.js');
     if (o.mode === 'collect') {
       const s = await st.runCollect(o);
-      process.stdout.write(o.json ? JSON.stringify(s) + '\n' : `wrote ${o.study} and ${st.studySvgPath(o.study)}: ${s.targets.map((t) => `${t.target} (similarity ${t.similarity.toFixed(4)}, ${t.cells.length} cells)`).join(', ')}\n`);
+      process.stdout.write(o.json ? JSON.stringify(s) + '\n' : `wrote ${o.study}, ${st.studySvgPath(o.study)} and ${st.studyMdPath(o.study)}: ${s.targets.map((t) => `${t.target} (similarity ${t.similarity.toFixed(4)}, ${t.cells.length} cells)`).join(', ')}\n`);
       return 0;
     }
     const r = await st.runRecommend(o);

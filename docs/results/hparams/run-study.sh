@@ -42,5 +42,5 @@ done
 adaptune hparams --collect $(ls -d $R/*/grid | paste -sd,) --study docs/results/hparams/study.json --threads 1
 for d in $R/*/grid/*/; do
   g=$(basename $(dirname $(dirname $d))); c=$(basename $d)
-  mkdir -p docs/results/hparams/records/$g/$c && cp $d/config.json $d/summary.json docs/results/hparams/records/$g/$c/
+  mkdir -p docs/results/hparams/records/$g/$c && for f in config summary; do python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1])), separators=(',', ':')))" $d/$f.json > docs/results/hparams/records/$g/$c/$f.json; done
 done
