@@ -22,27 +22,38 @@ regularizer, each cell in its own run directory OUT/<cell>/. Resumable: run the
 same command again and completed cells are reused, an interrupted one restarts.
 Prints the accuracy table (rows elr, columns momentum [x regularizer]) and writes
 OUT/results.md, OUT/summary.json and OUT/report.html (heat-map elr x momentum).
-`, [T], `Study modes:
+`, [T], `Cells: every elr x momentum, for each regularizer x its coefficients (--alpha for
+l2-sp, --weight-decay for l2); a cell with a non-default coefficient has it in its
+directory name (elr0.1-m0.9-l2-sp-a0.1, elr0.1-m0.9-l2-wd0.01). Cells are ranked on
+the validation split (--val-fraction); each cell's test accuracy is measured once at
+its end and reported beside it, never used to choose.
+
+Study modes:
   adaptune hparams --collect DIR[,DIR...] --study FILE [--source TASK] [--tap NAME]
                    [--gamma G|auto] [--per-class-max N] [--weights FILE]
       gathers the completed cells under the grid directories (any targets, seeds,
       momenta, L2 / L2-SP; one epoch budget), computes each target's domain similarity
       (as adaptune similarity; defaults fmnist:source, pool, auto, 500) and writes the
-      study file FILE (JSON) and its figure (FILE with .svg: accuracy vs elr per
-      target and momentum, L2-SP, best elr vs similarity).
+      study file FILE (JSON), its figure (FILE with .svg: accuracy vs elr per
+      target and momentum, L2-SP, best elr vs similarity) and its tables (FILE with
+      .md: mean ± sample std over seeds of validation and test accuracy per cell, the
+      best elr per target on validation with Spearman's rank correlation against
+      similarity, and the L2 / L2-SP coefficient sweep).
   adaptune hparams --recommend --data TASK [--study FILE] [--tolerance PP] [--weights FILE]
       computes TASK's similarity with the study's source, tap and gamma, and prints the
       effective-learning-rate range the study found best for the study target nearest
-      in similarity: every tested elr whose best seed-mean test accuracy (over momenta,
-      plain L2) is within PP points of the best (default 1), and whether L2-SP beat L2
-      there. Default study: the checked-in docs/results/hparams/study.json.
+      in similarity: every tested elr whose best seed-mean validation accuracy (over
+      momenta, plain L2 at the default coefficient) is within PP points of the best
+      (default 1), and whether L2-SP beat L2 there (default coefficients, paired by
+      elr, momentum and seed). A study collected before grids held out a validation
+      split ranks on test accuracy and says so. Default study: the checked-in docs/results/hparams/study.json.
   Both take --threads N and --json.
 `);
 
 type Key = keyof typeof T;
 /** The options each mode accepts; any other given flag is an error naming it. */
 const MODE_OPTIONS: Record<'grid' | 'collect' | 'recommend', readonly Key[]> = {
-  grid: ['data', 'labelsPerClass', 'elrs', 'momenta', 'regularizer', 'epochs', 'batchSize', 'seed', 'weights', 'out', 'threads', 'json', 'maxSteps', 'testLimit', 'model', 'valFraction', 'testFraction', 'imageSize', 'augment'],
+  grid: ['data', 'labelsPerClass', 'elrs', 'momenta', 'regularizer', 'alphas', 'weightDecays', 'epochs', 'batchSize', 'seed', 'weights', 'out', 'threads', 'json', 'maxSteps', 'testLimit', 'model', 'valFraction', 'testFraction', 'imageSize', 'augment'],
   collect: ['collect', 'study', 'source', 'tap', 'gamma', 'perClassMax', 'weights', 'threads', 'json'],
   recommend: ['recommend', 'data', 'study', 'tolerance', 'weights', 'threads', 'json'],
 };
@@ -72,6 +83,7 @@ export function parseHparams(args: string[]): HparamsOptions | 'help' {
   const reg = o.regularizer ?? defaultOf(T.regularizer);
   return {
     data, labelsPerClass, elrs: o.elrs ?? defaultOf(T.elrs), momenta: o.momenta ?? defaultOf(T.momenta), regularizers: reg === 'both' ? ['l2', 'l2-sp'] : [reg],
+    alphas: o.alphas ?? defaultOf(T.alphas), weightDecays: o.weightDecays ?? defaultOf(T.weightDecays),
     seed: o.seed ?? defaultOf(T.seed), batchSize: o.batchSize ?? defaultOf(T.batchSize), out: o.out ?? join('runs', `hparams-${data.replace(/[:/\\]+/g, '-').replace(/^-+|-+$/g, '')}-${labelsPerClass}`),
     ...common, ...(o.epochs !== undefined ? { epochs: o.epochs } : {}), ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), ...(o.testLimit !== undefined ? { testLimit: o.testLimit } : {}),
     ...(o.model != null ? { model: o.model } : {}), ...(o.valFraction !== undefined ? { valFraction: o.valFraction } : {}), ...(o.testFraction !== undefined ? { testFraction: o.testFraction } : {}),
@@ -85,7 +97,7 @@ export async function hparamsCommand(o: HparamsOptions): Promise<number> {
     const st = await import('../methods/finetune/study.js');
     if (o.mode === 'collect') {
       const s = await st.runCollect(o);
-      process.stdout.write(o.json ? JSON.stringify(s) + '\n' : `wrote ${o.study} and ${st.studySvgPath(o.study)}: ${s.targets.map((t) => `${t.target} (similarity ${t.similarity.toFixed(4)}, ${t.cells.length} cells)`).join(', ')}\n`);
+      process.stdout.write(o.json ? JSON.stringify(s) + '\n' : `wrote ${o.study}, ${st.studySvgPath(o.study)} and ${st.studyMdPath(o.study)}: ${s.targets.map((t) => `${t.target} (similarity ${t.similarity.toFixed(4)}, ${t.cells.length} cells)`).join(', ')}\n`);
       return 0;
     }
     const r = await st.runRecommend(o);

@@ -8,13 +8,13 @@ import {
 const FMNIST = ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift'] as const;
 const rejects = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: Error) => e instanceof ConfigError && re.test(e.message), String(re));
 
-test('parseTaskSpec accepts the four names and names the allowed values otherwise', () => {
+test('parseTaskSpec accepts the seven names and names the allowed values otherwise', () => {
   assert.deepEqual(parseTaskSpec('fmnist:target-mid'), { name: 'fmnist:target-mid', family: 'fmnist', role: 'target-mid' });
   assert.deepEqual(parseTaskSpec('  Textures:Target-Far '), { name: 'textures:target-far', family: 'textures', role: 'target-far' });
   for (const n of TASK_NAMES) assert.equal(parseTaskSpec(n).name, n);
   rejects(() => parseTaskSpec('fmnist'), /must be 'family:task', one of fmnist:source, fmnist:target-mid/);
   rejects(() => parseTaskSpec('mnist:source'), /unknown family "mnist"; allowed: fmnist, textures/);
-  rejects(() => parseTaskSpec('fmnist:target-far'), /unknown task "target-far" of family fmnist; allowed: source, target-mid, target-shift/);
+  rejects(() => parseTaskSpec('fmnist:target-far'), /unknown task "target-far" of family fmnist; allowed: source, target-mid, target-shift, target-near, target-noisy, target-source-shift/);
   rejects(() => parseTaskSpec('textures:source'), /allowed: target-far/);
   rejects(() => parseTaskSpec(3 as unknown as string), /task spec must be a string/);
 });
@@ -36,9 +36,9 @@ test('task options are validated field by field', () => {
   rejects(() => loadTask('fmnist:nope', { labelsPerClass: 10, seed: 0 }), /unknown task "nope"/);
 });
 
-test('listTasks gives the four tasks, source first, one line each', () => {
+test('listTasks gives the seven tasks, source first, one line each', () => {
   const l = listTasks();
-  assert.deepEqual(l.map((t) => t.name), ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift', 'textures:target-far']);
+  assert.deepEqual(l.map((t) => t.name), ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift', 'textures:target-far', 'fmnist:target-near', 'fmnist:target-noisy', 'fmnist:target-source-shift']);
   for (const t of l) assert.ok(t.description.length > 20 && !t.description.includes('\n'), t.name);
 });
 
@@ -102,6 +102,33 @@ test('T_shift is exactly rot90 (counter-clockwise) + invert of T_mid, image for 
     }
     assert.notEqual(sh.describe().fingerprints.test, mid.describe().fingerprints.test);
   } finally { mid.dispose(); sh.dispose(); }
+});
+
+test("T_near, T_noisy and T_sshift are the source's images (same labels) dimmed, with fixed noise, rotated + inverted", () => {
+  const src = loadTask('fmnist:source', { labelsPerClass: 10, seed: 4 });
+  const [near, noisy, ssh] = (['fmnist:target-near', 'fmnist:target-noisy', 'fmnist:target-source-shift'] as const).map((n) => loadTask(n, { labelsPerClass: 10, seed: 4 }));
+  clearTaskCache();
+  const again = loadTask('fmnist:target-noisy', { labelsPerClass: 10, seed: 4 }); // rebuilt from the files: the noise is regenerated
+  const px = (d: { images: { select(d: number, i: number): { reshape(s: number[]): { data(): unknown } } } }, i: number): Uint8Array => torch.tidy(() => d.images.select(0, i).reshape([-1]).data() as Uint8Array);
+  try {
+    assert.deepEqual(near!.classes, src.classes);
+    for (const t of [near!, noisy!, ssh!]) assert.deepEqual(t.train.labelArray(), src.train.labelArray(), `${t.name}: the source's labelled subset, image for image`);
+    let diff = 0, n = 0;
+    for (const [split, i] of [['train', 0], ['train', 7], ['test', 3], ['test', 40]] as const) {
+      const a = px(src[split], i), b = px(near![split], i), c = px(ssh![split], i), z = px(noisy![split], i);
+      for (let k = 0; k < 784; k++) {
+        if (Math.abs(b[k]! - 0.7 * a[k]!) > 0.5 + 1e-6) assert.fail(`T_near ${split} ${i} pixel ${k}: ${b[k]} != round(0.7 * ${a[k]})`);
+        const y = Math.floor(k / 28), x = k % 28;
+        if (c[k] !== 255 - a[x * 28 + (27 - y)]!) assert.fail(`T_sshift ${split} ${i} pixel ${k}`);
+        diff += (z[k]! - a[k]!) ** 2; n++;
+      }
+      assert.deepEqual(px(again[split], i), z, 'the noise is fixed (same pixels on every load)');
+    }
+    const rms = Math.sqrt(diff / n);
+    assert.ok(rms > 15 && rms < 32, `T_noisy's pixels differ from the source's by about the noise std less clamping (rms ${rms.toFixed(1)})`);
+    assert.match(near!.describe().data['transform'] as string, /0\.7/);
+    assert.match(noisy!.describe().data['transform'] as string, /32/);
+  } finally { for (const t of [src, near!, noisy!, ssh!, again]) t.dispose(); }
 });
 
 test('a missing root is a DataError naming the file; loading leaks no tensors', () => {

@@ -10,6 +10,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { adviseTarget, buildStudy, defaultStudyPath, formatRecommendation, readCells, readStudy, recommendFromStudy, runRecommend, STUDY_FORMAT, type Study, type StudyCell } from '../../src/methods/finetune/study.js';
 import type { SimilarityReport } from '../../src/cli/similarity.js';
 import { studySvg } from '../../src/methods/finetune/study-plot.js';
+import { bestElrOnValidation, meanStd, spearman, studyTables } from '../../src/methods/finetune/study-tables.js';
 
 const names = (flag: string) => (e: unknown): boolean => e instanceof CliError && (e as Error).message.includes(flag);
 const dir = mkdtempSync(join(tmpdir(), 'adaptune-study-'));
@@ -132,6 +133,14 @@ test('readStudy checks the file and names the field; readCells + buildStudy gath
   assert.deepEqual(readStudy(f), built);
   assert.equal(built.backbone.weights, 'w.safetensors');
   assert.equal(built.targets[1]!.cells.length, 1);
+  // swept coefficients: a cell keeps its strength (old cells get the default); the advice uses the defaults only
+  write('g4', 'elr0.1-m0.9-l2', cell('fmnist:target-near', 0.1, 0.6), { seed: 0, epochs: 3 });
+  write('g4', 'elr0.1-m0.9-l2-wd0.1', { ...cell('fmnist:target-near', 0.1, 0.99), strength: 0.1 }, { seed: 0, epochs: 3 });
+  write('g4', 'elr0.3-m0.9-l2-sp-a1', { ...cell('fmnist:target-near', 0.3, 0.99), regularizer: 'l2-sp', strength: 1 }, { seed: 0, epochs: 3 });
+  const k = readCells([join(dir, 'g4')]).byTarget.get('fmnist:target-near')!;
+  assert.deepEqual(k.map((c) => [c.regularizer, c.strength, c.elr]), [['l2', 1e-4, 0.1], ['l2', 0.1, 0.1], ['l2-sp', 1, 0.3]]);
+  const adv = adviseTarget({ target: 'fmnist:target-near', emd: 1, similarity: 0.9, cells: k }, 0.01);
+  assert.deepEqual([adv.bestElr, adv.scores.length, adv.scores[0]!.mean, adv.pairs], [0.1, 1, 0.6, 0], 'the wd 0.1 cell and the alpha 1 cell do not enter the advice');
   write('g3', 'elr0.1-m0-l2', cell('fmnist:target-mid', 0.1, 0.5), { seed: 0, epochs: 5 });
   assert.throws(() => readCells([join(dir, 'g0'), join(dir, 'g3')]), /mix epochs \(3, 5\)/);
   assert.throws(() => readCells([join(dir, 'nope')]), /no such directory/);
@@ -166,4 +175,27 @@ test('studySvg: one panel per target plus best elr vs similarity; a line per mom
   assert.ok(xs.every((x) => x >= 0 && x <= W) && ys.every((y) => y >= 0 && y <= H), `x in [${Math.min(...xs)}, ${Math.max(...xs)}] of ${W}, y in [${Math.min(...ys)}, ${Math.max(...ys)}] of ${H}`);
   const open = (svg.match(/<(text|svg)\b/g) ?? []).length, close = (svg.match(/<\/(text|svg)>/g) ?? []).length;
   assert.equal(open, close);
+});
+
+test('studyTables: mean ± sample std, best elr on validation (not test), Spearman with ties, the coefficient sweep paired by seed', () => {
+  const m = meanStd([1, 2, 3, 4]);
+  assert.ok(m.mean === 2.5 && Math.abs(m.std - Math.sqrt(5 / 3)) < 1e-12 && m.n === 4, 'sample std (n - 1)');
+  assert.ok(Number.isNaN(meanStd([1]).std));
+  assert.equal(spearman([1, 2, 3], [30, 20, 10]), -1);
+  assert.ok(Math.abs(spearman([1, 2, 3, 4], [1, 1, 2, 3]) - 0.9486832980505138) < 1e-12, 'ties get average ranks');
+  assert.ok(Number.isNaN(spearman([1, 2, 3], [5, 5, 5])), 'a constant best elr has no rank correlation');
+  const s = study({ near: 0.8, far: 0.3 });
+  const [near, far] = s.targets;
+  // validation prefers 0.03 on the near target although test prefers 0.01; seeds 0 and 1
+  for (const c of near!.cells) c.valAccuracy = c.elr === 0.03 ? 0.95 : 0.5;
+  near!.cells.push({ elr: 0.03, momentum: 0.9, lr: 0.003, regularizer: 'l2', seed: 1, testAccuracy: 0.885, valAccuracy: 0.93 });
+  for (const c of far!.cells) c.valAccuracy = c.testAccuracy;
+  far!.cells.push({ elr: 0.3, momentum: 0.9, lr: 0.03, regularizer: 'l2-sp', strength: 1, seed: 1, testAccuracy: 0.70, valAccuracy: 0.7 });
+  assert.deepEqual(bestElrOnValidation(near!, 0.9)!.elr, 0.03);
+  const md = studyTables(s);
+  assert.match(md, /\| fmnist:target-mid \| 0\.800 \| 0\.03 \| 94\.00 \| 89\.00 ± 0\.71 \(2\) \|/, 'best on validation, reported with its test mean ± sample std');
+  assert.match(md, /\| textures:target-far \| 0\.300 \| 0\.3 \|/);
+  assert.match(md, /Spearman rank correlation between similarity and best elr over 2 targets: -1\.000/);
+  assert.match(md, /\| 0\.3 \| 0\.9 \| l2-sp \| 1 \| 70\.00 \(1\) \| 70\.00 \(1\) \| -6\.00 \(1\) \|/, 'L2-SP alpha 1 minus L2 of the same seed');
+  assert.doesNotMatch(md, /NaN|undefined/);
 });

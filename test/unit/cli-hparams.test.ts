@@ -40,6 +40,12 @@ test('parseHparams: defaults, lists, regularizer both, errors name the flag', ()
   assert.throws(() => parseHparams(['--data', 'mvtec:x']), names('--data'));
   assert.throws(() => parseHparams(['--augment', 'foo']), names('--augment'));
   assert.throws(() => parseHparams(['--val-fraction', '1']), names('--val-fraction'));
+  const k = parseHparams(['--regularizer', 'both', '--alpha', '0.01,0.1,1', '--weight-decay', '0.01']) as HparamsArgs;
+  assert.deepEqual([k.alphas, k.weightDecays], [[0.01, 0.1, 1], [0.01]]);
+  assert.deepEqual([d.alphas, d.weightDecays], [[0.01], [1e-4]], 'the defaults of adaptune finetune');
+  assert.throws(() => parseHparams(['--alpha', '-1']), names('--alpha'));
+  assert.throws(() => parseHparams(['--weight-decay', 'x']), names('--weight-decay'));
+  assert.throws(() => parseHparams(['--recommend', '--data', 'fmnist:target-mid', '--alpha', '0.1']), names('--alpha'));
   assert.equal(parseHparams(['--help']), 'help');
   assert.equal(parseCli(['hparams', '--elr', '0.1']).command, 'hparams');
   assert.deepEqual(parseCli(['help', 'similarity']), { command: 'help', topic: 'similarity' });
@@ -71,11 +77,35 @@ test('capPerClass keeps the first N of each class; gridTable marks missing cells
   assert.deepEqual(capPerClass(Int32Array.from([0, 1, 0, 0, 1, 2]), 2), [0, 1, 2, 4, 5]);
   assert.deepEqual(capPerClass(Int32Array.from([0, 0]), null), [0, 1]);
   const t = gridTable({ elrs: [0.1, 0.3], momenta: [0, 0.9], regularizers: ['l2'] }, [
-    { id: cellId(0.1, 0, 'l2'), elr: 0.1, momentum: 0, lr: 0.1, regularizer: 'l2', valAccuracy: 0.4, testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' },
+    { id: cellId(0.1, 0, 'l2'), elr: 0.1, momentum: 0, lr: 0.1, regularizer: 'l2', strength: 1e-4, valAccuracy: 0.4, testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' },
   ]);
   assert.match(t, /\| 0\.1 \| 40\.00 \| - \|/, 'the table shows validation accuracy (the ranking split)');
-  assert.match(gridTable({ elrs: [0.1], momenta: [0], regularizers: ['l2'] }, [{ id: 'x', elr: 0.1, momentum: 0, lr: 0.1, regularizer: 'l2', valAccuracy: 0.4, testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' }], 'testAccuracy'), /\| 0\.1 \| 50\.00 \|/);
+  assert.match(gridTable({ elrs: [0.1], momenta: [0], regularizers: ['l2'] }, [{ id: 'x', elr: 0.1, momentum: 0, lr: 0.1, regularizer: 'l2', strength: 1e-4, valAccuracy: 0.4, testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' }], 'testAccuracy'), /\| 0\.1 \| 50\.00 \|/);
   assert.match(t, /\| 0\.3 \| - \| - \|/);
+  // coefficients: the default keeps the old cell name; others are named; the table gets a column per coefficient
+  assert.equal(cellId(0.1, 0.9, 'l2-sp'), 'elr0.1-m0.9-l2-sp');
+  assert.equal(cellId(0.1, 0.9, 'l2-sp', 0.01), 'elr0.1-m0.9-l2-sp');
+  assert.equal(cellId(0.1, 0.9, 'l2-sp', 0.1), 'elr0.1-m0.9-l2-sp-a0.1');
+  assert.equal(cellId(0.1, 0.9, 'l2', 1e-4), 'elr0.1-m0.9-l2');
+  assert.equal(cellId(0.1, 0.9, 'l2', 0.01), 'elr0.1-m0.9-l2-wd0.01');
+  const c = (regularizer: 'l2' | 'l2-sp', strength: number, v: number) => ({ id: cellId(0.1, 0.9, regularizer, strength), elr: 0.1, momentum: 0.9, lr: 0.01, regularizer, strength, valAccuracy: v, testAccuracy: 0.5, testLoss: 1, steps: 1, elapsedSec: 0, reused: false, dir: '' });
+  const k = gridTable({ elrs: [0.1], momenta: [0.9], regularizers: ['l2', 'l2-sp'], alphas: [0.01, 1], weightDecays: [1e-4] }, [c('l2-sp', 1, 0.3), c('l2', 1e-4, 0.2), c('l2-sp', 0.01, 0.1)]);
+  assert.match(k, /\| elr \| m=0\.9 l2 wd=0\.0001 \| m=0\.9 l2-sp a=0\.01 \| m=0\.9 l2-sp a=1 \|/);
+  assert.match(k, /\| 0\.1 \| 20\.00 \| 10\.00 \| 30\.00 \|/);
+});
+
+test('runGrid: --alpha and --weight-decay give one cell per coefficient, run with it (config.json) and record it (summary.json)', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'adaptune-hparams-k-'));
+  try {
+    const r = await runGrid({ data: 'fmnist:target-mid', labelsPerClass: 5, elrs: [0.1], momenta: [0.9], regularizers: ['l2', 'l2-sp'], alphas: [0.01, 0.5], weightDecays: [0.02], seed: 0, batchSize: 8, out, weights: null, maxSteps: 1, testLimit: 20 }, () => {});
+    assert.deepEqual(r.cells.map((x) => [x.id, x.strength]), [['elr0.1-m0.9-l2-wd0.02', 0.02], ['elr0.1-m0.9-l2-sp', 0.01], ['elr0.1-m0.9-l2-sp-a0.5', 0.5]]);
+    const cfg = (id: string) => (JSON.parse(readFileSync(join(out, id, 'config.json'), 'utf8')) as { method: { alpha: number; weightDecay: number; regularizer: string } }).method;
+    assert.deepEqual([cfg('elr0.1-m0.9-l2-sp-a0.5').alpha, cfg('elr0.1-m0.9-l2-sp-a0.5').regularizer], [0.5, 'l2-sp']);
+    assert.deepEqual([cfg('elr0.1-m0.9-l2-wd0.02').weightDecay, cfg('elr0.1-m0.9-l2-wd0.02').regularizer], [0.02, 'l2']);
+    assert.equal((JSON.parse(readFileSync(join(out, 'elr0.1-m0.9-l2-sp-a0.5', 'summary.json'), 'utf8')) as { strength: number }).strength, 0.5);
+    const again = await runGrid({ data: 'fmnist:target-mid', labelsPerClass: 5, elrs: [0.1], momenta: [0.9], regularizers: ['l2-sp'], alphas: [0.5], seed: 0, batchSize: 8, out, weights: null, maxSteps: 1, testLimit: 20 }, () => {});
+    assert.ok(again.cells[0]!.reused && again.cells[0]!.strength === 0.5, 'a finished coefficient cell is reused');
+  } finally { rmSync(out, { recursive: true, force: true }); }
 });
 
 test('runGrid: a tiny grid writes the table, summary and report; a second call reuses completed cells and restarts an interrupted one', async () => {

@@ -10,6 +10,9 @@
  *   counter-clockwise (torch.rot90, k=1, dims [H, W]) and inverted (255 - x):
  *   same objects, shifted low-level statistics (dark objects on light ground).
  * - `textures:target-far` (T_far): procedural textures (textures.ts), no objects.
+ * - `fmnist:target-near` (T_near), `fmnist:target-noisy` (T_noisy), `fmnist:target-source-shift` (T_sshift):
+ *   the source's own classes and images, dimmed to 70 %, with fixed Gaussian pixel noise (std 32), or rotated
+ *   and inverted as T_shift; they widen the range of domain similarity for the hyperparameter study.
  *
  * Design intent (to be measured by a later issue): similarity to S decreases
  * mid > shift > far. Each task has a seeded class-balanced label budget of
@@ -98,6 +101,33 @@ function shifted(ds: Dataset): Dataset {
   }));
 }
 
+/** Std of T_noisy's pixel noise (of 255) and the seeds of its fixed noise per split (the pixels are fixed, as Fashion-MNIST's). */
+export const NOISY_STD = 32;
+const NOISY_SEEDS = { train: 1, test: 2 } as const;
+/** T_near's brightness factor. */
+export const NEAR_DIM = 0.7;
+
+/** round(NEAR_DIM * x): the source's images, dimmed. */
+function dimmed(ds: Dataset): Dataset {
+  return torch.tidy(() => new Dataset({ images: ds.images.to('float32').mul(NEAR_DIM).round().to('uint8'), labels: ds.labels.clone(), classes: ds.classes, source: `dim${NEAR_DIM}(${ds.source})` }));
+}
+
+/** clamp(x + NOISY_STD * N(0, 1), 0, 255), rounded; the noise from a torch.Generator of a fixed seed. */
+function noisy(ds: Dataset, seed: number): Dataset {
+  return torch.tidy(() => {
+    const noise = torch.randn(ds.images.shape, { generator: new torch.Generator(seed) }).mul(NOISY_STD);
+    return new Dataset({ images: ds.images.to('float32').add(noise).clamp(0, 255).round().to('uint8'), labels: ds.labels.clone(), classes: ds.classes, source: `noise${NOISY_STD}(seed ${seed}, ${ds.source})` });
+  });
+}
+
+/** The pixel transform of each Fashion-MNIST role (none for source and target-mid). */
+const FMNIST_TRANSFORMS: Record<string, { text: string; apply: (ds: Dataset, split: 'train' | 'test') => Dataset }> = {
+  'target-shift': { text: 'rot90(k=1, dims=[H,W]) then 255-x', apply: (ds) => shifted(ds) },
+  'target-source-shift': { text: 'rot90(k=1, dims=[H,W]) then 255-x', apply: (ds) => shifted(ds) },
+  'target-near': { text: `round(${NEAR_DIM} * x)`, apply: (ds) => dimmed(ds) },
+  'target-noisy': { text: `clamp(x + ${NOISY_STD} * N(0, 1), 0, 255), generator seeds train ${NOISY_SEEDS.train} / test ${NOISY_SEEDS.test}`, apply: (ds, split) => noisy(ds, NOISY_SEEDS[split]) },
+};
+
 /** The full train/test datasets of a task, built once per process. */
 function pool(spec: TaskSpec, root: string): Pool {
   const key = spec.family === 'fmnist' ? `${spec.name}|${root}` : `${spec.name}|v${TEXTURES_VERSION}|${TEXTURES_DATA_SEED}`;
@@ -109,11 +139,12 @@ function pool(spec: TaskSpec, root: string): Pool {
     p = { train, test: generateTextures({ perClass: TEXTURES_PER_CLASS.test, seed: TEXTURES_DATA_SEED, split: 'test' }), data };
   } else {
     const f = fashion(root);
-    const classes = spec.role === 'source' ? [0, 1, 2, 3, 4] : [5, 6, 7, 8, 9];
-    const data = { dataset: 'fashion-mnist', root, originalClasses: classes, transform: spec.role === 'target-shift' ? 'rot90(k=1, dims=[H,W]) then 255-x' : 'none' };
+    const classes = spec.role === 'target-mid' || spec.role === 'target-shift' ? [5, 6, 7, 8, 9] : [0, 1, 2, 3, 4];
+    const tf = FMNIST_TRANSFORMS[spec.role];
+    const data = { dataset: 'fashion-mnist', root, originalClasses: classes, transform: tf?.text ?? 'none' };
     const [train, test] = [subsetClasses(f.train, classes), subsetClasses(f.test, classes)];
-    p = spec.role === 'target-shift' ? { train: shifted(train), test: shifted(test), data } : { train, test, data };
-    if (spec.role === 'target-shift') { train.dispose(); test.dispose(); }
+    p = tf ? { train: tf.apply(train, 'train'), test: tf.apply(test, 'test'), data } : { train, test, data };
+    if (tf) { train.dispose(); test.dispose(); }
   }
   poolCache.set(key, p);
   return p;

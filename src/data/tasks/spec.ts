@@ -1,14 +1,19 @@
 /**
  * @module Names and options of the transfer-benchmark tasks: the spec strings
  * (`fmnist:source`, `fmnist:target-mid`, `fmnist:target-shift`,
- * `textures:target-far`), their one-line descriptions, and validation of the
+ * `textures:target-far`, and `fmnist:target-near`, `fmnist:target-noisy`, `fmnist:target-source-shift`), their one-line descriptions, and validation of the
  * options { labelsPerClass, seed, root?, valFraction? } with ConfigErrors that
  * name the field and the allowed values.
  */
 import { ConfigError } from '../../core/errors.js';
 
-/** The tasks of the benchmark, source first, then targets of decreasing similarity to it. */
-export const TASK_NAMES = ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift', 'textures:target-far'] as const;
+/**
+ * The tasks of the benchmark: the source, the three targets of decreasing intended similarity (mid, shift, far),
+ * then three targets made from the source's own classes under shifts of increasing strength, which widen the
+ * range of measured similarity for the hyperparameter study (near: dimmed; noisy: Gaussian noise; source-shift:
+ * T_shift's rotation and inversion).
+ */
+export const TASK_NAMES = ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift', 'textures:target-far', 'fmnist:target-near', 'fmnist:target-noisy', 'fmnist:target-source-shift'] as const;
 
 /** A task's spec string. */
 export type TaskName = (typeof TASK_NAMES)[number];
@@ -26,7 +31,7 @@ export interface TaskSpec {
   /** The data family: Fashion-MNIST or the procedural textures. */
   family: 'fmnist' | 'textures';
   /** Its role in the benchmark. */
-  role: 'source' | 'target-mid' | 'target-shift' | 'target-far';
+  role: 'source' | 'target-mid' | 'target-shift' | 'target-far' | 'target-near' | 'target-noisy' | 'target-source-shift';
 }
 
 /** Options of loadTask. */
@@ -47,9 +52,12 @@ export const TASK_DESCRIPTIONS: Readonly<Record<TaskName, string>> = {
   'fmnist:target-mid': 'T_mid: Fashion-MNIST classes 5-9 (Sandal, Shirt, Sneaker, Bag, Ankle boot) relabelled 0-4; never seen in pre-training; 30,000 / 5,000.',
   'fmnist:target-shift': 'T_shift: the T_mid images rotated 90 degrees counter-clockwise and intensity-inverted (255 - x); 30,000 / 5,000.',
   'textures:target-far': 'T_far: procedural 28x28 textures (grating, checkerboard, blobs, Gabor noise, rings); seeded; 30,000 / 5,000.',
+  'fmnist:target-near': "T_near: the source's classes and images (Fashion-MNIST 0-4) dimmed to 70 % brightness (round(0.7 x)); 30,000 / 5,000.",
+  'fmnist:target-noisy': "T_noisy: the source's classes and images plus Gaussian pixel noise (std 32 of 255, fixed seed, clamped); 30,000 / 5,000.",
+  'fmnist:target-source-shift': "T_sshift: the source's classes and images rotated 90 degrees and inverted (T_shift's transform); 30,000 / 5,000.",
 };
 
-const ROLES: Record<string, readonly string[]> = { fmnist: ['source', 'target-mid', 'target-shift'], textures: ['target-far'] };
+const ROLES: Record<string, readonly string[]> = { fmnist: ['source', 'target-mid', 'target-shift', 'target-near', 'target-noisy', 'target-source-shift'], textures: ['target-far'] };
 
 /** Parses a spec string ('family:role', surrounding whitespace and case ignored); ConfigError naming the allowed values otherwise. */
 export function parseTaskSpec(spec: string): TaskSpec {

@@ -14,6 +14,7 @@ import { Dataset, loadersFor, open, type AugmentName } from '../../data/index.js
 import { bundledBackbonePath } from '../../models/index.js';
 import { defined, isBuiltinSpec, layerConfig, loadBackbone, makeDirs, preprocessingFor, readSummary, RunSession, SUPERVISED_DATA_DEFAULTS, writeReport } from '../../train/index.js';
 import { FINETUNE_DEFAULTS, LR_PAIR, resolveFinetune, supervisedRun } from './run.js';
+import { defaultFinetuneConfig } from './config.js';
 
 export type GridRegularizer = 'l2' | 'l2-sp';
 
@@ -32,6 +33,10 @@ export interface HparamsGridOptions {
   elrs: number[];
   momenta: number[];
   regularizers: GridRegularizer[];
+  /** L2-SP alphas of the l2-sp cells (default [0.01]); a cell whose alpha is not the default carries it in its id (-a<alpha>). */
+  alphas?: number[];
+  /** Plain L2 coefficients of the l2 cells (default [1e-4]); a cell whose coefficient is not the default carries it in its id (-wd<coef>). */
+  weightDecays?: number[];
   epochs?: number;
   seed: number;
   batchSize: number;
@@ -45,14 +50,27 @@ export interface HparamsGridOptions {
 }
 
 /** One cell's outcome. */
-export interface CellResult { id: string; elr: number; momentum: number; lr: number; regularizer: GridRegularizer; valAccuracy: number | null; testAccuracy: number; testLoss: number; steps: number; elapsedSec: number; reused: boolean; dir: string }
+export interface CellResult { id: string; elr: number; momentum: number; lr: number; regularizer: GridRegularizer; strength: number; valAccuracy: number | null; testAccuracy: number; testLoss: number; steps: number; elapsedSec: number; reused: boolean; dir: string }
 
 /** What runGrid returns; `best` is the cell of highest validation accuracy (null without a validation split). */
 export interface GridResult { out: string; cells: CellResult[]; complete: boolean; table: string; best: CellResult | null; report: string | null; elapsedSec: number }
 
-/** The directory name of a cell. */
-export function cellId(elr: number, momentum: number, regularizer: GridRegularizer): string {
-  return `elr${elr}-m${momentum}-${regularizer}`;
+/** The regularizers' default coefficients: L2-SP alpha and plain L2 weight decay (as adaptune finetune). */
+export const DEFAULT_STRENGTH: Readonly<Record<GridRegularizer, number>> = { 'l2-sp': defaultFinetuneConfig.alpha, l2: defaultFinetuneConfig.weightDecay };
+
+/** The directory name of a cell; `strength` (alpha for l2-sp, weight decay for l2) appears only when it is not the default, so older grids stay valid. */
+export function cellId(elr: number, momentum: number, regularizer: GridRegularizer, strength = DEFAULT_STRENGTH[regularizer]): string {
+  const tag = strength === DEFAULT_STRENGTH[regularizer] ? '' : regularizer === 'l2-sp' ? `-a${strength}` : `-wd${strength}`;
+  return `elr${elr}-m${momentum}-${regularizer}${tag}`;
+}
+
+/** A column label: momentum, and the regularizer with its coefficient when the grid has several. */
+const colLabel = (m: number, r: GridRegularizer, k: number, many: boolean, strengths: boolean): string =>
+  `m=${m}${many ? ` ${r}` : ''}${strengths ? ` ${r === 'l2-sp' ? 'a' : 'wd'}=${k}` : ''}`;
+
+/** Each regularizer's list of coefficients (the defaults where not given). */
+function strengthsOf(a: Pick<HparamsGridOptions, 'alphas' | 'weightDecays'>): Record<GridRegularizer, number[]> {
+  return { 'l2-sp': a.alphas?.length ? a.alphas : [DEFAULT_STRENGTH['l2-sp']], l2: a.weightDecays?.length ? a.weightDecays : [DEFAULT_STRENGTH.l2] };
 }
 
 /** Seconds as a short human string. */
@@ -61,12 +79,14 @@ function fmtSec(s: number): string {
 }
 
 /** The accuracy table (markdown) of `key` (default validation accuracy, else test where a cell has none): rows elr, columns momentum [x regularizer]; missing cells '-'. */
-export function gridTable(a: Pick<HparamsGridOptions, 'elrs' | 'momenta' | 'regularizers'>, cells: CellResult[], key: 'valAccuracy' | 'testAccuracy' = 'valAccuracy'): string {
-  const cols = a.regularizers.flatMap((r) => a.momenta.map((m) => ({ r, m })));
-  const head = cols.map((c) => `m=${c.m}${a.regularizers.length > 1 ? ` ${c.r}` : ''}`);
+export function gridTable(a: Pick<HparamsGridOptions, 'elrs' | 'momenta' | 'regularizers' | 'alphas' | 'weightDecays'>, cells: CellResult[], key: 'valAccuracy' | 'testAccuracy' = 'valAccuracy'): string {
+  const ks = strengthsOf(a);
+  const cols = a.regularizers.flatMap((r) => ks[r].flatMap((k) => a.momenta.map((m) => ({ r, m, k }))));
+  const several = a.regularizers.some((r) => ks[r].length > 1);
+  const head = cols.map((c) => colLabel(c.m, c.r, c.k, a.regularizers.length > 1, several));
   const lines = [`| elr | ${head.join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`];
   for (const e of a.elrs) {
-    const row = cols.map((c) => cells.find((x) => x.elr === e && x.momentum === c.m && x.regularizer === c.r));
+    const row = cols.map((c) => cells.find((x) => x.elr === e && x.momentum === c.m && x.regularizer === c.r && x.strength === c.k));
     lines.push(`| ${e} | ${row.map((x) => (x ? (100 * (x[key] ?? x.testAccuracy)).toFixed(2) : '-')).join(' | ')} |`);
   }
   return lines.join('\n');
@@ -78,10 +98,11 @@ export async function runHparams(a: HparamsGridOptions, log: (s: string) => void
   const t0 = Date.now();
   const out = resolve(a.out);
   const weights = a.weights ? resolve(a.weights) : a.model ? null : resolve(bundledBackbonePath());
-  const grid = a.regularizers.flatMap((r) => a.elrs.flatMap((elr) => a.momenta.map((m) => ({ elr, momentum: m, regularizer: r, id: cellId(elr, m, r) }))));
+  const ks = strengthsOf(a);
+  const grid = a.regularizers.flatMap((r) => ks[r].flatMap((k) => a.elrs.flatMap((elr) => a.momenta.map((m) => ({ elr, momentum: m, regularizer: r, strength: k, id: cellId(elr, m, r, k) })))));
   // validate every cell's config before any training (a bad value names its field)
   const configs = await Promise.all(grid.map(async (c) => resolveFinetune(await layerConfig({ defaults: FINETUNE_DEFAULTS.config, exclusive: LR_PAIR, flags: defined({
-    seed: a.seed, epochs: a.epochs, maxSteps: a.maxSteps, method: { elr: c.elr, momentum: c.momentum, regularizer: c.regularizer },
+    seed: a.seed, epochs: a.epochs, maxSteps: a.maxSteps, method: { elr: c.elr, momentum: c.momentum, regularizer: c.regularizer, ...(c.regularizer === 'l2-sp' ? { alpha: c.strength } : { weightDecay: c.strength }) },
   }) }))));
   // the weights and the data once, before the output folder: bad input fails here, named
   const builtin = isBuiltinSpec(a.data);

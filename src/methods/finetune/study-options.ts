@@ -62,6 +62,8 @@ export const HPARAMS_OPTIONS = {
   elrs: opt.custom(numList('elr', (n) => n > 0, '> 0'), { flag: 'elr', arg: 'LIST', default: [0.01, 0.03, 0.1, 0.3], doc: 'comma list of effective learning rates' }),
   momenta: opt.custom(numList('momentum', (n) => n >= 0 && n < 1, '>= 0 and < 1'), { flag: 'momentum', arg: 'LIST', default: [0, 0.9], doc: 'comma list of momenta in [0, 1)' }),
   regularizer: opt.enum(['l2', 'l2-sp', 'both'], { arg: 'R', default: 'l2', doc: 'l2, l2-sp or both' }),
+  alphas: opt.custom(numList('alpha', (n) => n >= 0, '>= 0'), { flag: 'alpha', arg: 'LIST', default: [0.01], doc: 'comma list of L2-SP alphas (the l2-sp cells; alpha/2 ||w - w0||^2)' }),
+  weightDecays: opt.custom(numList('weight-decay', (n) => n >= 0, '>= 0'), { flag: 'weight-decay', arg: 'LIST', default: [1e-4], doc: 'comma list of plain L2 coefficients (the l2 cells)' }),
   epochs: opt.int({ min: 1, default: 30, doc: 'epochs per cell (as adaptune finetune)' }),
   batchSize: opt.int({ min: 1, default: 32, doc: 'examples per step' }),
   seed: opt.int({ min: 0, default: 0, arg: 'S', doc: 'seed' }),
@@ -82,5 +84,5 @@ export const HPARAMS_OPTIONS = {
   gamma: { ...SIM.gamma, section: STUDY },
   perClassMax: { ...SIM.perClassMax, section: STUDY },
   recommend: opt.bool({ section: STUDY, doc: "print the effective-learning-rate range for --data's nearest study target" }),
-  tolerance: opt.number({ min: 0, arg: 'PP', section: STUDY, default: 1, doc: 'points within the best that count as best' }),
+  tolerance: opt.number({ min: 0, arg: 'PP', section: STUDY, default: 1, doc: 'validation-accuracy points within the best that count as best' }),
 } as const;

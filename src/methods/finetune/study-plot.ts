@@ -1,10 +1,10 @@
 /**
  * @module A study's figure as one self-contained SVG (no script, no fonts fetched): per target, test accuracy
- * against the effective learning rate (log axis), one line per momentum (plain L2; seed means, bars = min..max
- * over seeds) and L2-SP as squares; a last panel with each target's best elr against its domain similarity.
+ * against the effective learning rate (log axis), one line per momentum (plain L2 at its default coefficient; seed means, bars = min..max
+ * over seeds) and L2-SP (default alpha) as squares; a last panel with each target's best elr against its domain similarity.
  */
 import type { Study, StudyCell } from './study.js';
-import { adviseTarget } from './study.js';
+import { adviseTarget, atDefault } from './study.js';
 
 const W = 300;
 const H = 230;
@@ -55,13 +55,13 @@ export function studySvg(study: Study): string {
   targets.forEach((t, k) => {
     const { X, Y } = axes(out, k * W, 0, { title: `${t.target} (sim ${t.similarity.toFixed(3)})`, xl: 'effective lr', yl: 'test accuracy (%)', x: xr, y, logX: true, xt: elrs, yt });
     momenta.forEach((m, i) => {
-      const s = series(t.cells, (c) => c.regularizer === 'l2' && c.momentum === m);
+      const s = series(t.cells, (c) => c.regularizer === 'l2' && atDefault(c) && c.momentum === m);
       if (!s.length) return;
       const col = COLORS[i % COLORS.length]!;
       out.push(`<polyline fill="none" stroke="${col}" stroke-width="1.5" points="${s.map((p) => `${f(X(p.elr))},${f(Y(p.mean))}`).join(' ')}"/>`);
       for (const p of s) out.push(`<circle cx="${f(X(p.elr))}" cy="${f(Y(p.mean))}" r="3" fill="${col}"/>`, p.hi > p.lo ? `<line x1="${f(X(p.elr))}" x2="${f(X(p.elr))}" y1="${f(Y(p.lo))}" y2="${f(Y(p.hi))}" stroke="${col}"/>` : '');
     });
-    for (const p of series(t.cells, (c) => c.regularizer === 'l2-sp')) out.push(`<rect x="${f(X(p.elr) - 4)}" y="${f(Y(p.mean) - 4)}" width="8" height="8" fill="none" stroke="#000"/>`);
+    for (const p of series(t.cells, (c) => c.regularizer === 'l2-sp' && atDefault(c))) out.push(`<rect x="${f(X(p.elr) - 4)}" y="${f(Y(p.mean) - 4)}" width="8" height="8" fill="none" stroke="#000"/>`);
   });
   const adv = targets.map((t) => adviseTarget(t, 0));
   const sims = adv.map((a) => a.similarity);

@@ -15,8 +15,18 @@ import type { SimilarityReport } from './run-similarity.js';
 
 export const STUDY_FORMAT = 'adaptune-hparams-study/1';
 
-/** One finished fine-tuning cell; valAccuracy is absent in studies collected before grids held out a validation split. */
-export interface StudyCell { elr: number; momentum: number; lr: number; regularizer: string; seed: number; testAccuracy: number; valAccuracy?: number | null }
+/**
+ * One finished fine-tuning cell; valAccuracy is absent in studies collected before grids held out a validation split,
+ * strength (L2-SP alpha or L2 weight decay) in studies collected before grids swept it (the defaults, 0.01 and 1e-4).
+ */
+export interface StudyCell { elr: number; momentum: number; lr: number; regularizer: string; strength?: number; seed: number; testAccuracy: number; valAccuracy?: number | null }
+
+/** The regularizers' default coefficients (L2-SP alpha, plain L2 weight decay), as the grid's. */
+const DEFAULT_STRENGTH: Readonly<Record<string, number>> = { 'l2-sp': 0.01, l2: 1e-4 };
+/** A cell's coefficient (the default where a study predates the sweep). */
+export const strengthOf = (c: StudyCell): number => c.strength ?? DEFAULT_STRENGTH[c.regularizer] ?? NaN;
+/** Whether a cell ran at its regularizer's default coefficient. */
+export const atDefault = (c: StudyCell): boolean => strengthOf(c) === DEFAULT_STRENGTH[c.regularizer];
 /** One target of the study: its similarity to the source and its cells. */
 export interface StudyTarget { target: TaskName; emd: number; similarity: number; cells: StudyCell[] }
 /** The study file. */
@@ -43,7 +53,7 @@ export interface TargetAdvice {
   selectedOn: 'validation' | 'test';
   /** Smallest and largest tested elr whose score is within `tolerance` of the best. */
   elrRange: [number, number];
-  /** Mean of L2-SP minus L2 accuracy over the (elr, momentum, seed) cells run with both; null when none. */
+  /** Mean of L2-SP minus L2 accuracy (the scores' split) over the (elr, momentum, seed) cells run with both at the default coefficients; null when none. */
   l2spMinusL2: number | null; pairs: number;
 }
 /** The recommendation for a target. */
@@ -84,7 +94,7 @@ export function readStudy(file: string): Study {
  * accuracies only for a study collected before validation splits; selectedOn says which).
  */
 export function adviseTarget(t: StudyTarget, tolerance: number): TargetAdvice {
-  const l2 = t.cells.filter((c) => c.regularizer === 'l2');
+  const l2 = t.cells.filter((c) => c.regularizer === 'l2' && atDefault(c));
   const onVal = t.cells.every((c) => typeof c.valAccuracy === 'number');
   const score = (c: StudyCell): number => (onVal ? c.valAccuracy! : c.testAccuracy);
   const scores: ElrScore[] = [...new Set(l2.map((c) => c.elr))].sort((a, b) => a - b).map((elr) => {
@@ -96,7 +106,7 @@ export function adviseTarget(t: StudyTarget, tolerance: number): TargetAdvice {
   });
   const best = scores.reduce((a, b) => (b.mean > a.mean ? b : a));
   const good = scores.filter((s) => s.mean >= best.mean - tolerance).map((s) => s.elr);
-  const diffs = t.cells.filter((c) => c.regularizer === 'l2-sp').flatMap((c) => {
+  const diffs = t.cells.filter((c) => c.regularizer === 'l2-sp' && atDefault(c)).flatMap((c) => {
     const twin = l2.find((x) => x.elr === c.elr && x.momentum === c.momentum && x.seed === c.seed);
     return twin ? [score(c) - score(twin)] : [];
   });
@@ -135,15 +145,16 @@ export function readCells(dirs: string[]): { byTarget: Map<TaskName, StudyCell[]
       const cfg = JSON.parse(readFileSync(join(d, e.name, 'config.json'), 'utf8')) as { seed?: number; epochs?: number };
       seen.epochs.add(num(cfg.epochs));
       seen.lpc.add(s['labelsPerClass'] as number | 'all');
-      const cell: StudyCell = { elr: num(s['elr']), momentum: num(s['momentum']), lr: num(s['lr']), regularizer: String(s['regularizer']), seed: num(cfg.seed), testAccuracy: s['testAccuracy'], ...(typeof s['valAccuracy'] === 'number' ? { valAccuracy: s['valAccuracy'] } : {}) };
+      const reg = String(s['regularizer']);
+      const cell: StudyCell = { elr: num(s['elr']), momentum: num(s['momentum']), lr: num(s['lr']), regularizer: reg, strength: typeof s['strength'] === 'number' ? s['strength'] : DEFAULT_STRENGTH[reg] ?? NaN, seed: num(cfg.seed), testAccuracy: s['testAccuracy'], ...(typeof s['valAccuracy'] === 'number' ? { valAccuracy: s['valAccuracy'] } : {}) };
       const list = byTarget.get(s['data'] as TaskName) ?? [];
-      if (!list.some((c) => c.elr === cell.elr && c.momentum === cell.momentum && c.regularizer === cell.regularizer && c.seed === cell.seed)) list.push(cell);
+      if (!list.some((c) => c.elr === cell.elr && c.momentum === cell.momentum && c.regularizer === cell.regularizer && strengthOf(c) === cell.strength && c.seed === cell.seed)) list.push(cell);
       byTarget.set(s['data'] as TaskName, list);
     }
   }
   if (!byTarget.size) throw new ConfigError(`--collect: no completed cells under ${dirs.join(', ')}`);
   if (seen.epochs.size > 1 || seen.lpc.size > 1) throw new ConfigError(`--collect: the cells mix epochs (${[...seen.epochs].join(', ')}) or labels per class (${[...seen.lpc].join(', ')}); collect one protocol at a time`);
-  for (const l of byTarget.values()) l.sort((a, b) => a.regularizer.localeCompare(b.regularizer) || a.elr - b.elr || a.momentum - b.momentum || a.seed - b.seed);
+  for (const l of byTarget.values()) l.sort((a, b) => a.regularizer.localeCompare(b.regularizer) || strengthOf(a) - strengthOf(b) || a.elr - b.elr || a.momentum - b.momentum || a.seed - b.seed);
   return { byTarget, epochs: [...seen.epochs][0]!, labelsPerClass: [...seen.lpc][0]! };
 }
 
@@ -158,6 +169,9 @@ export function buildStudy(cells: ReturnType<typeof readCells>, sim: SimilarityR
 
 /** Where --collect writes the study's figure: FILE with .svg for .json. */
 export const studySvgPath = (file: string): string => `${file.replace(/\.json$/i, '')}.svg`;
+
+/** Where --collect writes the study's tables: FILE with .md for .json. */
+export const studyMdPath = (file: string): string => `${file.replace(/\.json$/i, '')}.md`;
 
 /** sha256 of a file (hex). */
 async function sha256(file: string): Promise<string> {
@@ -177,6 +191,8 @@ export async function runCollect(a: CollectArgs, log = toStderr): Promise<Study>
   writeFileSync(a.study, JSON.stringify(study, null, 1) + '\n');
   const { studySvg } = await import('./study-plot.js');
   writeFileSync(studySvgPath(a.study), studySvg(study));
+  const { studyTables } = await import('./study-tables.js');
+  writeFileSync(studyMdPath(a.study), studyTables(study));
   return study;
 }
 
