@@ -46,6 +46,8 @@ export interface EvaluateOptions {
    * forward is traced with its extras as graph outputs, so graph mode stays correct for them.
    */
   onExtras?: (extras: Tensor[]) => void;
+  /** classificationMetrics: called with each batch's int64 labels after its forward (and its onExtras). */
+  onBatch?: (y: Tensor) => void;
 }
 
 /**
@@ -159,6 +161,7 @@ export async function classificationMetrics(model: AnyModule, src: AnyLabelledBa
         torch.noGrad(() => torch.tidy(() => {
           const y = b.y.to('int64');
           const out = fwd.logits(b.x);
+          opts.onBatch?.(y);
           const k = out.shape[1]!;
           confusion ??= Array.from({ length: k }, () => new Array<number>(k).fill(0));
           lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());

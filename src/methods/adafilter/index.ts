@@ -11,7 +11,7 @@ import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { crossEntropy } from '../../core/nn/losses.js';
 import type { FeatureModel } from '../../models/index.js';
-import { evaluateClassifier, gradNorm, type LossOutput, type ParamGroupSpec, type StepContext, type Task } from '../../train/index.js';
+import { classificationMetrics, evaluateClassifier, gradNorm, type AnyLabelledBatches, type ClassificationMetrics, type LossOutput, type ParamGroupSpec, type StepContext, type Task } from '../../train/index.js';
 import { validateAdafilterConfig, type AdafilterConfig } from './config.js';
 import type { GateForce, GateNetwork } from './gate.js';
 import type { GatedConv } from './gated.js';
@@ -179,6 +179,19 @@ export class AdafilterTask implements Task<AdafilterBatch> {
     this.paths.forEach((p, i) => { out[`ft/${p}`] = s.perLayer[i]!; });
     s.perClass.forEach((v, k) => { if (v !== null) out[`ft_class/${k}`] = v; });
     return out;
+  }
+
+  /**
+   * One pass over a labelled split (graph mode unless a gate override is set): its classification metrics and the
+   * gate statistics, which also become lastGateSummary.
+   */
+  async evaluateSplit(src: AnyLabelledBatches): Promise<{ metrics: ClassificationMetrics; gates: GateSummary }> {
+    const stats = new GateStats(this.layers.map((l) => l.outChannels), this.model.numClasses);
+    const metrics = await classificationMetrics(this.evalModule, src, this.model.numClasses, {
+      graph: this.gates.force === null, onExtras: (gs) => gs.forEach((g, l) => stats.addLayer(l, g)), onBatch: (y) => stats.endBatch(y.data() as BigInt64Array),
+    });
+    const gates = (this.lastGateSummary = stats.summary());
+    return { metrics, gates };
   }
 
   #evalModule: AdafilterEvalModule | null = null;

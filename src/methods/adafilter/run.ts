@@ -48,12 +48,10 @@ export async function adafilterRun(o: {
   const task = createAdafilterTask(o.model, o.config.method, valLoader ? { eval: valLoader } : {});
   const session = typeof o.session === 'string' ? new RunSession(o.session, false, '') : o.session;
   const result = await session.train(task, o.config, { data: o.train, onEvent: o.onEvent, handleSignals: o.handleSignals ?? true, ...(o.signal ? { signal: o.signal } : {}), extend: o.extend ?? false });
-  // evalModule: the gate network registered beside the model, so the final metrics run in graph mode too
+  // evalModule: the gate network registered beside the model, so the final metrics run in graph mode too; the test
+  // split's metrics and gate statistics come from one pass
   const val = o.val ? await classificationMetrics(task.evalModule, o.val, task.model.numClasses) : null;
-  const test = await classificationMetrics(task.evalModule, testLoader, task.model.numClasses);
-  (task.data as { eval?: DataLoader }).eval = testLoader;
-  task.evaluate();
-  const s = task.lastGateSummary!;
+  const { metrics: test, gates: s } = await task.evaluateSplit(testLoader);
   const gates = { fraction: s.fraction, perLayer: Object.fromEntries(task.paths.map((p, i) => [p, s.perLayer[i]!])), perClass: s.perClass, entropy: s.entropy };
   return { result, task, val, test, elapsedSec: (Date.now() - t0) / 1000, gates };
 }

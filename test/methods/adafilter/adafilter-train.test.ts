@@ -118,6 +118,10 @@ test('evaluation in graph mode (gates as graph outputs) gives the eager evaluati
   const viaModule = await classificationMetrics(task.evalModule, loaderOf(ev, 30, false), 3);
   const plain = await classificationMetrics(model, loaderOf(ev, 30, false), 3, { graph: false });
   assert.deepEqual(viaModule.confusion, plain.confusion);
+  // one pass for both (the final report's): the same metrics and gate statistics
+  const split = await task.evaluateSplit(loaderOf(ev, 30, false));
+  assert.deepEqual(split.metrics.confusion, plain.confusion);
+  assert.deepEqual(split.gates, graphGates);
   task.dispose(); model.dispose(); ds.dispose(); ev.dispose();
 });
 
