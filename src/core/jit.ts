@@ -218,3 +218,35 @@ export function compile(module: AnyModule, example?: Tensor | Tensor[], opts: Co
 
 /** Whether a trace is running on this thread (layers can skip value checks while tracing). */
 export function isTracing(): boolean { return N.isTracing!(); }
+
+/**
+ * Graph mode with an eager fallback, for inference loops that must always answer: the compiled module while
+ * `enabled` (default true), `eager` for a call that asks for it (a mode the graph would not reproduce) and for
+ * every call after a forward that cannot be traced (GraphModeError: the graph is dropped; a genuine input error
+ * then recurs in `eager`). `eager` must compute what the traced forward computes (module.call, or opts.forward).
+ */
+export class GraphOrEager {
+  #compiled: CompiledModule | null;
+  constructor(readonly module: AnyModule, readonly eager: (...inputs: Tensor[]) => Tensor | Tensor[], opts: CompileOptions & { enabled?: boolean } = {}) {
+    const { enabled, ...compileOpts } = opts;
+    this.#compiled = (enabled ?? true) ? compile(module, undefined, compileOpts) : null;
+  }
+  /** Whether the graph is (still) in use: false when disabled, disposed, or after an untraceable forward. */
+  get graph(): boolean { return this.#compiled !== null; }
+  /** The output for these inputs, from the graph unless `useGraph` is false or it is gone; `graph` says which ran. */
+  run(inputs: Tensor[], useGraph = true): { out: Tensor | Tensor[]; graph: boolean } {
+    if (this.#compiled && useGraph) {
+      try {
+        return { out: this.#compiled.forward(...inputs), graph: true };
+      } catch (e) {
+        if (!(e instanceof GraphModeError)) throw e;
+        this.#compiled.dispose();
+        this.#compiled = null;
+      }
+    }
+    return { out: this.eager(...inputs), graph: false };
+  }
+  /** Frees the graphs (the module is untouched); later calls run eagerly. Safe to call twice. */
+  dispose(): void { this.#compiled?.dispose(); this.#compiled = null; }
+  [Symbol.dispose](): void { this.dispose(); }
+}

@@ -11,7 +11,6 @@
  */
 import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
-import { GraphModeError } from '../core/errors.js';
 import type { FeatureModel } from './base.js';
 
 /** Options of FeatureExtractor. */
@@ -24,7 +23,7 @@ export interface FeatureExtractorOptions {
 export class FeatureExtractor {
   readonly model: FeatureModel;
   readonly names: readonly string[];
-  #compiled: torch.jit.CompiledModule | null;
+  readonly #fwd: torch.jit.GraphOrEager;
   /** Calls answered by the graph and by the eager forward (for tests and progress logs). */
   readonly calls = { graph: 0, eager: 0 };
 
@@ -33,11 +32,12 @@ export class FeatureExtractor {
     if (opts.graph !== undefined && typeof opts.graph !== 'boolean') throw new TypeError(`FeatureExtractor: graph must be a boolean, got ${JSON.stringify(opts.graph)}`);
     this.model = model;
     this.names = [...names];
-    this.#compiled = (opts.graph ?? true) ? model.compileFeatures(this.names) : null;
+    const taps = (x: Tensor): Tensor[] => { const f = model.forwardFeatures(x, this.names); return this.names.map((n) => f.get(n)!); };
+    this.#fwd = new torch.jit.GraphOrEager(model, taps, { enabled: opts.graph ?? true, forward: taps });
   }
 
   /** True while graph mode is available (false when disabled, disposed, or after a forward that cannot be traced). */
-  get graphMode(): boolean { return this.#compiled !== null; }
+  get graphMode(): boolean { return this.#fwd.graph; }
 
   /** True when a graph would give this call the eager forward's result: no gradients, eval mode, no hooks. */
   #safe(): boolean {
@@ -46,25 +46,12 @@ export class FeatureExtractor {
 
   /** The taps of x by name, in the order of `names` (owned by the caller's tidy scope). */
   run(x: Tensor): Map<string, Tensor> {
-    if (this.#compiled && this.#safe()) {
-      try {
-        const out = this.#compiled.forward(x) as Tensor[];
-        this.calls.graph++;
-        return new Map(this.names.map((n, i) => [n, out[i]!]));
-      } catch (e) {
-        if (!(e instanceof GraphModeError)) throw e;
-        this.#compiled.dispose(); // not traceable: eager from here on (a genuine input error recurs below)
-        this.#compiled = null;
-      }
-    }
-    this.calls.eager++;
-    return this.model.forwardFeatures(x, this.names);
+    const { out, graph } = this.#fwd.run([x], this.#fwd.graph && this.#safe());
+    this.calls[graph ? 'graph' : 'eager']++;
+    return new Map(this.names.map((n, i) => [n, (out as Tensor[])[i]!]));
   }
 
   /** Frees the graphs (the model stays the caller's); later calls run eagerly. Safe to call twice. */
-  dispose(): void {
-    this.#compiled?.dispose();
-    this.#compiled = null;
-  }
+  dispose(): void { this.#fwd.dispose(); }
   [Symbol.dispose](): void { this.dispose(); }
 }

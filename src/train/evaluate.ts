@@ -7,7 +7,6 @@ import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
 import { crossEntropy } from '../core/nn/losses.js';
 import type { AnyModule } from '../core/nn/module.js';
-import { GraphModeError } from '../core/errors.js';
 
 /** Synchronous labelled batches (a DataLoader without shuffling fits). */
 export interface LabelledBatches {
@@ -46,7 +45,7 @@ export interface EvaluateOptions {
    * forward is traced with its extras as graph outputs, so graph mode stays correct for them.
    */
   onExtras?: (extras: Tensor[]) => void;
-  /** classificationMetrics: called with each batch's int64 labels after its forward (and its onExtras). */
+  /** Called with each batch's int64 labels after its forward (and its onExtras); evaluateClassifier's onBatch argument, when given, replaces it. */
   onBatch?: (y: Tensor) => void;
 }
 
@@ -56,28 +55,17 @@ export interface EvaluateOptions {
  * logits and extras (onExtras). Call it with the model in eval mode and gradients off; dispose() frees the graphs.
  */
 export function evalForward(model: AnyModule, opts: EvaluateOptions = {}): { logits: (x: Tensor) => Tensor; readonly graph: boolean; dispose: () => void } {
-  let compiled = (opts.graph ?? true) && !model.hasHooks() ? torch.jit.compile(model) : null;
-  const split = (out: unknown): Tensor => {
-    if (!Array.isArray(out)) return out as Tensor;
-    opts.onExtras?.(out.slice(1) as Tensor[]);
-    return out[0] as Tensor;
-  };
+  const fwd = new torch.jit.GraphOrEager(model, (x) => model.call(x) as Tensor | Tensor[], { enabled: (opts.graph ?? true) && !model.hasHooks() });
   return {
     logits: (x) => {
-      if (compiled) {
-        try {
-          return split(compiled.forward(x));
-        } catch (e) {
-          if (!(e instanceof GraphModeError)) throw e;
-          compiled.dispose();  // not traceable: eager from here on (a genuine input error recurs below)
-          compiled = null;
-        }
-      }
-      return split(model.call(x));
+      const { out } = fwd.run([x]);
+      if (!Array.isArray(out)) return out;
+      opts.onExtras?.(out.slice(1));
+      return out[0]!;
     },
     /** Whether the graph is (still) in use: false when off, hooked, or after an untraceable forward. */
-    get graph() { return compiled !== null; },
-    dispose: () => { compiled?.dispose(); compiled = null; },
+    get graph() { return fwd.graph; },
+    dispose: () => { fwd.dispose(); },
   };
 }
 
@@ -96,7 +84,7 @@ export function evaluateClassifier(model: AnyModule, src: LabelledBatches, onBat
   try {
     overBatches(model, src, (x, y) => {
       const out = logits(x);
-      onBatch?.(y);
+      (onBatch ?? opts.onBatch)?.(y);
       correct += Number(out.argmax(1).eq(y).sum().item());
       lossSum += Number(crossEntropy(out, y, { reduction: 'sum' }).item());
       n += y.size(0);

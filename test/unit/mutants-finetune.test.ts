@@ -87,8 +87,8 @@ function identityModel(): FeatureModel & { modes: { training: boolean }[]; evals
     hasHooks: () => false,
     forwardPooled: (x: Tensor) => x.flatten(1).mul(1),
     forwardFeatures: (x: Tensor, taps: string[]) => new Map([[taps[0]!, taps[0] === 'pool' ? x.flatten(1).mul(1) : x.mul(1)]]),
-    // graph mode (FeatureExtractor) calls the same taps through a compiled forward
-    compileFeatures: (taps: string[]) => ({ forward: (x: Tensor) => taps.map((t) => m.forwardFeatures(x, [t]).get(t)!), dispose: () => undefined }),
+    // graph mode (FeatureExtractor) traces forwardFeatures; this model has no parameters or buffers
+    namedParameters: () => [], namedBuffers: () => [],
   };
   return m as unknown as FeatureModel & { modes: { training: boolean }[]; evals: number };
 }

@@ -11,7 +11,7 @@ import type { Tensor } from '../../core/torch.js';
 import { ConfigError } from '../../core/errors.js';
 import { crossEntropy } from '../../core/nn/losses.js';
 import type { FeatureModel } from '../../models/index.js';
-import { classificationMetrics, evaluateClassifier, gradNorm, type AnyLabelledBatches, type ClassificationMetrics, type LossOutput, type ParamGroupSpec, type StepContext, type Task } from '../../train/index.js';
+import { classificationMetrics, evaluateClassifier, gradNorm, type AnyLabelledBatches, type ClassificationMetrics, type EvaluateOptions, type LossOutput, type ParamGroupSpec, type StepContext, type Task } from '../../train/index.js';
 import { validateAdafilterConfig, type AdafilterConfig } from './config.js';
 import type { GateForce, GateNetwork } from './gate.js';
 import type { GatedConv } from './gated.js';
@@ -167,12 +167,8 @@ export class AdafilterTask implements Task<AdafilterBatch> {
     const src = this.data.eval;
     if (!src) return {};
     this.#route(ctx?.step);
-    const stats = new GateStats(this.layers.map((l) => l.outChannels), this.model.numClasses);
-    // graph mode: the gates are outputs of the traced forward (evalModule), fed to the statistics per batch; a gate
-    // override (gates.force: tests, ablations, the warm-up route) runs eagerly
-    const r = evaluateClassifier(this.evalModule, src, (y) => stats.endBatch(y.data() as BigInt64Array), {
-      graph: this.gates.force === null, onExtras: (gs) => gs.forEach((g, l) => stats.addLayer(l, g)),
-    });
+    const { stats, opts } = this.#gateFeed();
+    const r = evaluateClassifier(this.evalModule, src, undefined, opts);
     this.lastEvalGraph = r.graph;
     const s = (this.lastGateSummary = stats.summary());
     const out: Record<string, number> = { accuracy: r.accuracy, loss: r.loss, ft_fraction: s.fraction, gate_entropy: s.entropy };
@@ -186,12 +182,23 @@ export class AdafilterTask implements Task<AdafilterBatch> {
    * gate statistics, which also become lastGateSummary.
    */
   async evaluateSplit(src: AnyLabelledBatches): Promise<{ metrics: ClassificationMetrics; gates: GateSummary }> {
-    const stats = new GateStats(this.layers.map((l) => l.outChannels), this.model.numClasses);
-    const metrics = await classificationMetrics(this.evalModule, src, this.model.numClasses, {
-      graph: this.gates.force === null, onExtras: (gs) => gs.forEach((g, l) => stats.addLayer(l, g)), onBatch: (y) => stats.endBatch(y.data() as BigInt64Array),
-    });
+    const { stats, opts } = this.#gateFeed();
+    const metrics = await classificationMetrics(this.evalModule, src, this.model.numClasses, opts);
     const gates = (this.lastGateSummary = stats.summary());
     return { metrics, gates };
+  }
+
+  /**
+   * Fresh gate statistics and the evaluation options that feed them: in graph mode the gates are outputs of the
+   * traced evalModule (onExtras), each batch closed by its labels (onBatch); a gate override (gates.force: tests,
+   * ablations, the warm-up route) runs eagerly.
+   */
+  #gateFeed(): { stats: GateStats; opts: EvaluateOptions & { onBatch: (y: Tensor) => void } } {
+    const stats = new GateStats(this.layers.map((l) => l.outChannels), this.model.numClasses);
+    return {
+      stats,
+      opts: { graph: this.gates.force === null, onExtras: (gs) => gs.forEach((g, l) => stats.addLayer(l, g)), onBatch: (y) => stats.endBatch(y.data() as BigInt64Array) },
+    };
   }
 
   #evalModule: AdafilterEvalModule | null = null;
