@@ -112,18 +112,18 @@ function libtorchBackend(path: string): Backend {
       task.dispose();
     }
     model.eval();
-    const compiled = torch.jit.compile(model);
+    const fwd = new torch.jit.GraphOrEager(model, (x) => model.call(x) as Tensor); // eager if the forward cannot be traced
     const [c, h, w] = shape;
     return {
       name: 'libtorch', inputShape: shape, inputRange: [0, 1], classes,
       pre: () => {
         try { return checkPreprocessing({ channels: c as 1 | 3, size: [h!, w!], resize, range: [0, 1], normalize: null }, `${weights}: preprocessing`); } catch (e) { throw new ConfigError((e as Error).message); }
       },
-      logits: async (x) => torch.tidy(() => {
-        const out = compiled.forward(normalize ? applyNormalization(x, normalize) : x) as Tensor;
+      logits: async (x) => torch.noGrad(() => torch.tidy(() => {
+        const out = fwd.run([normalize ? applyNormalization(x, normalize) : x]).out as Tensor;
         return { data: out.contiguous().data() as Float32Array, k: out.size(1) };
-      }),
-      close: async () => { compiled.dispose(); model.dispose(); },
+      })),
+      close: async () => { fwd.dispose(); model.dispose(); },
     };
   } catch (e) {
     model.dispose();

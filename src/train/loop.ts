@@ -192,9 +192,6 @@ export class Trainer<B> {
     const { seed } = this.config;
     const step = this.#st.step;
     const dp = this.#dp;
-    // data-parallel: each rank its own streams, so ranks do not draw the same dropout masks and task randomness
-    // for different examples; reseeded per step from (seed, rank, step), so a resumed run draws what it would have
-    if (dp && micro === 0) torch.manualSeed(rankStepSeed(seed, dp.rank, step));
     let rng: Rng | null = null;
     return {
       step, epoch: this.#st.epoch, batchIndex, micro, cycleLength, config: this.config, optimizer: this.optimizer!,
@@ -223,6 +220,9 @@ export class Trainer<B> {
         const micro = i - start;
         try {
           if (!bad) {
+            // data-parallel: each rank its own libtorch stream (dropout masks for its own examples), reseeded at a
+            // step's first micro-batch from (seed, rank, step), so a resumed run draws what it would have
+            if (this.#dp && micro === 0) torch.manualSeed(rankStepSeed(c.seed, this.#dp.rank, st.step));
             const ctx = this.#ctx(i, micro, len);
             const r = torch.tidy(() => {
               const out = this.#loss(batch, ctx);
