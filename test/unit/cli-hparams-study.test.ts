@@ -199,3 +199,9 @@ test('studyTables: mean ± sample std, best elr on validation (not test), Spearm
   assert.match(md, /\| 0\.3 \| 0\.9 \| l2-sp \| 1 \| 70\.00 \(1\) \| 70\.00 \(1\) \| -6\.00 \(1\) \|/, 'L2-SP alpha 1 minus L2 of the same seed');
   assert.doesNotMatch(md, /NaN|undefined/);
 });
+
+test("the study's default coefficients are adaptune finetune's (L2-SP alpha, L2 weight decay)", async () => {
+  const { DEFAULT_STRENGTH } = await import('../../src/methods/finetune/study.js');
+  const { defaultFinetuneConfig } = await import('../../src/methods/finetune/config.js');
+  assert.deepEqual(DEFAULT_STRENGTH, { 'l2-sp': defaultFinetuneConfig.alpha, l2: defaultFinetuneConfig.weightDecay });
+});

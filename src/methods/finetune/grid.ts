@@ -14,7 +14,7 @@ import { Dataset, loadersFor, open, type AugmentName } from '../../data/index.js
 import { bundledBackbonePath } from '../../models/index.js';
 import { defined, isBuiltinSpec, layerConfig, loadBackbone, makeDirs, preprocessingFor, readSummary, RunSession, SUPERVISED_DATA_DEFAULTS, writeReport } from '../../train/index.js';
 import { FINETUNE_DEFAULTS, LR_PAIR, resolveFinetune, supervisedRun } from './run.js';
-import { defaultFinetuneConfig } from './config.js';
+import { DEFAULT_STRENGTH } from './study.js';
 
 export type GridRegularizer = 'l2' | 'l2-sp';
 
@@ -55,8 +55,6 @@ export interface CellResult { id: string; elr: number; momentum: number; lr: num
 /** What runGrid returns; `best` is the cell of highest validation accuracy (null without a validation split). */
 export interface GridResult { out: string; cells: CellResult[]; complete: boolean; table: string; best: CellResult | null; report: string | null; elapsedSec: number }
 
-/** The regularizers' default coefficients: L2-SP alpha and plain L2 weight decay (as adaptune finetune). */
-export const DEFAULT_STRENGTH: Readonly<Record<GridRegularizer, number>> = { 'l2-sp': defaultFinetuneConfig.alpha, l2: defaultFinetuneConfig.weightDecay };
 
 /** The directory name of a cell; `strength` (alpha for l2-sp, weight decay for l2) appears only when it is not the default, so older grids stay valid. */
 export function cellId(elr: number, momentum: number, regularizer: GridRegularizer, strength = DEFAULT_STRENGTH[regularizer]): string {

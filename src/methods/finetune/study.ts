@@ -21,12 +21,16 @@ export const STUDY_FORMAT = 'adaptune-hparams-study/1';
  */
 export interface StudyCell { elr: number; momentum: number; lr: number; regularizer: string; strength?: number; seed: number; testAccuracy: number; valAccuracy?: number | null }
 
-/** The regularizers' default coefficients (L2-SP alpha, plain L2 weight decay), as the grid's. */
-const DEFAULT_STRENGTH: Readonly<Record<string, number>> = { 'l2-sp': 0.01, l2: 1e-4 };
+/**
+ * The regularizers' default coefficients: L2-SP alpha and plain L2 weight decay, those of defaultFinetuneConfig
+ * (stated here so that this module stays free of libtorch; test/unit/cli-hparams-study checks that they agree).
+ */
+export const DEFAULT_STRENGTH: Readonly<Record<'l2-sp' | 'l2', number>> = { 'l2-sp': 0.01, l2: 1e-4 };
+const defaultStrength = (reg: string): number => (reg === 'l2-sp' || reg === 'l2' ? DEFAULT_STRENGTH[reg] : NaN);
 /** A cell's coefficient (the default where a study predates the sweep). */
-export const strengthOf = (c: StudyCell): number => c.strength ?? DEFAULT_STRENGTH[c.regularizer] ?? NaN;
+export const strengthOf = (c: StudyCell): number => c.strength ?? defaultStrength(c.regularizer);
 /** Whether a cell ran at its regularizer's default coefficient. */
-export const atDefault = (c: StudyCell): boolean => strengthOf(c) === DEFAULT_STRENGTH[c.regularizer];
+export const atDefault = (c: StudyCell): boolean => strengthOf(c) === defaultStrength(c.regularizer);
 /** One target of the study: its similarity to the source and its cells. */
 export interface StudyTarget { target: TaskName; emd: number; similarity: number; cells: StudyCell[] }
 /** The study file. */
@@ -146,7 +150,7 @@ export function readCells(dirs: string[]): { byTarget: Map<TaskName, StudyCell[]
       seen.epochs.add(num(cfg.epochs));
       seen.lpc.add(s['labelsPerClass'] as number | 'all');
       const reg = String(s['regularizer']);
-      const cell: StudyCell = { elr: num(s['elr']), momentum: num(s['momentum']), lr: num(s['lr']), regularizer: reg, strength: typeof s['strength'] === 'number' ? s['strength'] : DEFAULT_STRENGTH[reg] ?? NaN, seed: num(cfg.seed), testAccuracy: s['testAccuracy'], ...(typeof s['valAccuracy'] === 'number' ? { valAccuracy: s['valAccuracy'] } : {}) };
+      const cell: StudyCell = { elr: num(s['elr']), momentum: num(s['momentum']), lr: num(s['lr']), regularizer: reg, strength: typeof s['strength'] === 'number' ? s['strength'] : defaultStrength(reg), seed: num(cfg.seed), testAccuracy: s['testAccuracy'], ...(typeof s['valAccuracy'] === 'number' ? { valAccuracy: s['valAccuracy'] } : {}) };
       const list = byTarget.get(s['data'] as TaskName) ?? [];
       if (!list.some((c) => c.elr === cell.elr && c.momentum === cell.momentum && c.regularizer === cell.regularizer && strengthOf(c) === cell.strength && c.seed === cell.seed)) list.push(cell);
       byTarget.set(s['data'] as TaskName, list);
