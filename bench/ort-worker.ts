@@ -7,15 +7,14 @@
  * timed batch, and times session.run on that batch (intra-op threads = <threads>, inter-op 1). Prints one JSON
  * WorkerResult line whose `infer` holds ONNX Runtime's times.
  */
-import { performance } from 'node:perf_hooks';
 import { torch, type Tensor } from '../src/index.js';
 import { exportOnnx } from '../src/export/index.js';
 import { buildModel, MODEL_NAMES, type ModelName } from './models.js';
 import './onnx.js';
 import type { WorkerResult } from './worker.js';
+import { timeLoop } from './stats.js';
 
 const BATCH = 128;
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Runs the measurement described by argv and returns the result. */
 export async function runOrtWorker(argv: string[]): Promise<WorkerResult & { maxAbsDiff: number }> {
@@ -37,14 +36,7 @@ export async function runOrtWorker(argv: string[]): Promise<WorkerResult & { max
   let maxAbsDiff = 0;
   for (let i = 0; i < want.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i]! - want[i]!));
   if (!(maxAbsDiff < 1e-3)) throw new Error(`ort-worker: ONNX Runtime's logits differ from adaptune's by ${maxAbsDiff}`);
-  for (let i = 0; i < warmup; i++) { await session.run(feed); await tick(); }
-  const infer: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await session.run(feed);
-    await tick();
-    infer.push(performance.now() - t0);
-  }
+  const infer = await timeLoop(async () => { await session.run(feed); }, warmup, repeats);
   await session.release();
   return {
     framework: 'onnxruntime', model, batch: BATCH, threads, blasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,

@@ -57,3 +57,22 @@ export function fmtRate(s: Summary | null): string {
 export function fmtMiB(bytes: number | null | undefined): string {
   return bytes == null ? '-' : (bytes / 1048576).toFixed(1);
 }
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Times `n` calls of fn (each followed by an event-loop yield, as the trainer does), after `warmup` untimed calls;
+ * an async fn is awaited inside the timed span. Milliseconds per call.
+ */
+export async function timeLoop(fn: () => void | Promise<void>, warmup: number, n: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) { const r = fn(); if (r) await r; await tick(); }
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = fn();
+    if (r) await r;
+    await tick();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}

@@ -5,9 +5,9 @@
  * Thread env (OPENBLAS_NUM_THREADS, ADAPTUNE_NUM_THREADS) must be set by the
  * parent, since the addon reads it at load. Prints one JSON WorkerResult line.
  */
-import { performance } from 'node:perf_hooks';
 import { optim, torch, type Tensor } from '../src/index.js';
 import { buildModel, MODEL_NAMES, type Model, type ModelName } from './models.js';
+import { timeLoop } from './stats.js';
 
 /** What a worker (adaptune or PyTorch) prints. Times in ms per step. */
 export interface WorkerResult {
@@ -28,7 +28,6 @@ export interface WorkerResult {
 }
 
 const BATCH = 128;
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** One training step as the trainer runs it: zeroGrad, forward, cross-entropy, backward, SGD step, in a tidy scope. */
 function trainStep(model: Model, opt: optim.SGD, x: Tensor, y: Tensor): void {
@@ -38,19 +37,6 @@ function trainStep(model: Model, opt: optim.SGD, x: Tensor, y: Tensor): void {
     loss.backward();
     opt.step();
   });
-}
-
-/** Times `n` calls of fn (each followed by an event-loop yield, as the trainer does), after `warmup` untimed calls. */
-async function timeLoop(fn: () => void, warmup: number, n: number): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) { fn(); await tick(); }
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    fn();
-    await tick();
-    out.push(performance.now() - t0);
-  }
-  return out;
 }
 
 /** Runs the measurement described by argv and returns the result. */
