@@ -65,7 +65,11 @@ void registerHandwritten(Napi::Env env, Napi::Object exports) {
   EXPORT(device, NAMES("tensor"), { return Napi::String::New(info.Env(), argTensor(info, 0, "tensor").device().str()); });
   EXPORT(numel, NAMES("tensor"), { return Napi::Number::New(info.Env(), argTensor(info, 0, "tensor").numel()); });
   EXPORT(dim, NAMES("tensor"), { return Napi::Number::New(info.Env(), argTensor(info, 0, "tensor").dim()); });
-  EXPORT(isContiguous, NAMES("tensor"), { return Napi::Boolean::New(info.Env(), argTensor(info, 0, "tensor").is_contiguous()); });
+  EXPORT(isContiguous, NAMES("tensor", "memoryFormat"), {
+    auto t = argTensor(info, 0, "tensor");
+    auto f = argOptString(info, 1, "memoryFormat");
+    return Napi::Boolean::New(info.Env(), t.is_contiguous(f ? memoryFormatOf(*f) : at::MemoryFormat::Contiguous));
+  });
   EXPORT(sameData, NAMES("a", "b"), {
     return Napi::Boolean::New(info.Env(), argTensor(info, 0, "a").is_same(argTensor(info, 1, "b")));
   });

@@ -95,6 +95,13 @@ inline c10::optional<c10::string_view> optSv(const c10::optional<std::string>& s
   if (!s) return c10::nullopt;
   return c10::string_view(*s);
 }
+// PyTorch's memory_format by its camelCase name: 'contiguousFormat' (torch.contiguous_format) or
+// 'channelsLast' (torch.channels_last, NHWC strides for 4-D tensors).
+inline at::MemoryFormat memoryFormatOf(const std::string& s) {
+  if (s == "contiguousFormat") return at::MemoryFormat::Contiguous;
+  if (s == "channelsLast") return at::MemoryFormat::ChannelsLast;
+  throw std::invalid_argument("memoryFormat must be 'contiguousFormat' or 'channelsLast', got '" + s + "'");
+}
 // A one-element size list repeated to two (PyTorch's `int` for 2-D sizes).
 // Op-table guards (F4): validate before calling ATen where ATen itself reads out of
 // bounds. A failure throws std::invalid_argument, which guarded() turns into a TorchError.

@@ -32,7 +32,7 @@ export default [
   ['diag', 'T self, i diagonal=0', 'T', 'at::diag(self, diagonal)'],
   ['diagonal', 'T self, i offset=0, i dim1=0, i dim2=1', 'T', 'at::diagonal(self, offset, dim1, dim2)'],
   ['diagEmbed', 'T self, i offset=0, i dim1=-2, i dim2=-1', 'T', 'at::diag_embed(self, offset, dim1, dim2)'],
-  ['contiguous', 'T self', 'T', 'self.contiguous()'],
+  ['contiguous', 'T self, str memoryFormat="contiguousFormat"', 'T', 'self.contiguous(memoryFormatOf(memoryFormat))'],
   ['clone', 'T self', 'T', 'self.clone()'],
   ['detach', 'T self', 'T', 'self.detach()'],
   ['detach_', 'T self', 'self', 'self.detach_()'],

@@ -26,6 +26,7 @@
  */
 import * as torch from '../torch.js';
 import { Tensor, keep } from '../torch.js';
+import { callScope, freeIntermediate } from '../tensor/scope.js';
 import type { DType } from '../torch.js';
 import { CheckpointError, ShapeError } from '../errors.js';
 
@@ -37,19 +38,63 @@ export type ForwardHook<In extends unknown[], Out> = (module: Module<In, Out>, i
 export type ForwardPreHook<In extends unknown[], Out> = (module: Module<In, Out>, input: In) => In | void;
 /** A state dict: dotted PyTorch names to tensors (a Map keeps PyTorch's order). */
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
-/** Target of Module.to(): a dtype, a device, or both. */
-export type ModuleTo = DType | string | { dtype?: DType; device?: string };
+/**
+ * Target of Module.to(): a dtype, a device, or an object with either and/or a memory format ('channelsLast':
+ * 4-D parameters and buffers get NHWC strides, PyTorch's module.to(memory_format=torch.channels_last)).
+ */
+export type ModuleTo = DType | string | { dtype?: DType; device?: string; memoryFormat?: 'contiguousFormat' | 'channelsLast' };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModule = Module<any, any>;
 
 const shapeStr = (s: number[]): string => `[${s.join(', ')}]`;
 let hookId = 0;
+/** Forward hooks and pre-hooks registered on any module and not removed (Module.call frees early only when 0). */
+let liveHooks = 0;
+const isModule = (o: object): boolean => o instanceof Module;
+
+/**
+ * For containers (Sequential): in a no-grad call with early freeing on, frees t, an intermediate the
+ * container made and has just passed from `producer` to `consumer`, unless either may keep it (it sits in
+ * their own fields, or they set keepsForwardState) - what refcounting gives PyTorch's nn.Sequential.
+ */
+export function releaseIntermediate(t: Tensor, producer: AnyModule, consumer: AnyModule): void {
+  if (liveHooks !== 0 || torch.isGradEnabled()) return;
+  freeIntermediate(t, reachableState([producer, consumer]), isModule, producer.constructor.name);
+}
+
+/**
+ * The public field values of the given modules and of every module reachable from them (registered
+ * children, modules held in fields), modules themselves left out: where a forward may have left a tensor.
+ * Null when one of those modules sets keepsForwardState (it may keep tensors where no field shows them).
+ */
+function reachableState(roots: AnyModule[]): unknown[] | null {
+  const out: unknown[] = [];
+  const seen = new Set<AnyModule>();
+  const stack = [...roots];
+  while (stack.length) {
+    const m = stack.pop()!;
+    if (seen.has(m)) continue;
+    seen.add(m);
+    if (m.keepsForwardState) return null;
+    for (const v of Object.values(m)) {
+      if (v instanceof Module) stack.push(v); else if (v !== null && typeof v === 'object') out.push(v); else if (typeof v === 'function') return null;
+    }
+    for (const c of m.children()) stack.push(c);
+  }
+  return out;
+}
 
 /** Base class: subclasses register state in the constructor and implement forward(). */
 export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** True in training mode (train()), false after eval(). */
   training = true;
+  /**
+   * Set true in a module whose forward keeps tensors it made where call() cannot see them (private `#`
+   * fields, another object): then its no-grad calls free nothing early. Tensors stored in its own
+   * public fields (also in arrays, plain objects, Maps) need no flag.
+   */
+  keepsForwardState = false;
   readonly #params = new Map<string, Tensor | null>();
   readonly #buffers = new Map<string, Tensor | null>();
   readonly #nonPersistent = new Set<string>();
@@ -63,6 +108,13 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Runs pre-hooks, forward and forward hooks (PyTorch's module(x)). */
   call(...input: In): Out {
+    // Grad off and no hooks anywhere: free this call's intermediates as it returns (PyTorch frees them as
+    // their last reference goes), keeping its result and what is stored on the fields of this module and
+    // of the modules below it.
+    // Hooks see inputs and outputs and may keep them, so any registered hook turns this off.
+    if (liveHooks === 0 && !this.keepsForwardState && !torch.isGradEnabled()) {
+      return callScope(() => this.forward(...input), () => reachableState([this]), isModule, this.constructor.name);
+    }
     let args = input;
     for (const h of [...this.#preHooks.values()]) { const r = h(this, args); if (r !== undefined) args = r as In; }
     let out = this.forward(...args);
@@ -185,21 +237,26 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     fn(this);
     return this;
   }
-  /** Converts parameters and buffers in place (identity kept): floating ones to dtype, all to device. */
+  /** Converts parameters and buffers in place (identity kept): floating ones to dtype, all to device, 4-D ones to memoryFormat. */
   to(target: ModuleTo): this {
     const o = typeof target === 'string'
       ? (torch.isFloating(target as DType) || ['int64', 'int32', 'bool', 'uint8', 'int8', 'int16', 'complex64', 'complex128']
         .includes(target) ? { dtype: target as DType } : { device: target })
       : target;
+    const format = 'memoryFormat' in o ? o.memoryFormat : undefined;
     const convert = (t: Tensor): void => {
       const dtype = o.dtype && torch.isFloating(t.dtype) ? o.dtype : undefined;
-      if (!dtype && !o.device) return;
+      const fmt = format && t.ndim === 4 ? format : undefined;
+      if (!dtype && !o.device && !fmt) return;
+      const conv = (x: Tensor): Tensor => torch.tidy(() => {
+        const y = dtype || o.device ? x.to({ dtype, device: o.device }) : x;
+        return fmt ? y.contiguous(fmt) : y;
+      });
       torch.noGrad(() => {
-        const n = t.to({ dtype, device: o.device });
-        t.setData(n);
-        n.dispose();
+        const n = conv(t);
+        if (n !== t) { t.setData(n); n.dispose(); }
         const g = t.grad;
-        if (g) { const ng = g.to({ dtype, device: o.device }); t.grad = ng; ng.dispose(); g.dispose(); }
+        if (g) { const ng = conv(g); if (ng !== g) { t.grad = ng; ng.dispose(); g.dispose(); } }
       });
     };
     const seen = new Set<Tensor>();
@@ -230,7 +287,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   registerForwardHook(fn: ForwardHook<In, Out>): RemovableHandle {
     const id = hookId++;
     this.#hooks.set(id, fn as (m: AnyModule, input: unknown[], output: unknown) => unknown);
-    return { remove: () => { this.#hooks.delete(id); } };
+    liveHooks++;
+    return { remove: () => { if (this.#hooks.delete(id)) liveHooks--; } };
   }
   /** Whether this module or a descendant has forward hooks or pre-hooks (graph mode would run them only while tracing). */
   hasHooks(): boolean {
@@ -240,7 +298,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   registerForwardPreHook(fn: ForwardPreHook<In, Out>): RemovableHandle {
     const id = hookId++;
     this.#preHooks.set(id, fn as (m: AnyModule, input: unknown[]) => unknown);
-    return { remove: () => { this.#preHooks.delete(id); } };
+    liveHooks++;
+    return { remove: () => { if (this.#preHooks.delete(id)) liveHooks--; } };
   }
 
   // --- state dict ----------------------------------------------------------

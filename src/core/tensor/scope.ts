@@ -87,3 +87,91 @@ export function tidy<R>(fn: () => R): R {
 
 /** Number of tidy() scopes open (for tests and debugging). */
 export function scopeDepth(): number { return stack.length; }
+
+/**
+ * Collects the tensors of v into out, walking arrays, plain objects and Maps; returns false if v holds
+ * anything else that is an object (a class instance other than a Tensor, a deeper nesting than 4):
+ * then the caller cannot know which tensors v refers to.
+ */
+function collectStrict(v: unknown, out: Set<Tensor>, skip: (o: object) => boolean, depth = 0): boolean {
+  if (v === null || typeof v !== 'object') return typeof v !== 'function';
+  if (depth > 4) return false;
+  if ('handle' in v && 'dispose' in v && 'scope' in v) { out.add(v as Tensor); return true; }
+  if (skip(v)) return true;
+  if (Array.isArray(v)) return v.every((x) => collectStrict(x, out, skip, depth + 1));
+  if (v instanceof Map) return [...v.values()].every((x) => collectStrict(x, out, skip, depth + 1));
+  if (Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every((x) => collectStrict(x, out, skip, depth + 1));
+  return false;
+}
+
+/**
+ * The scope of one module call while grad is off (nn.Module.call): what PyTorch's refcounting gives an
+ * inference forward, the intermediates freed as the call returns instead of when the caller's tidy closes.
+ * Runs fn; of the tensors it created, those in its result and those in `retained()` (the module's own
+ * fields: state a forward stores on `this`) move to the enclosing scope, as if no scope had been opened,
+ * and the rest are freed. Where `retained()` is null, or the result or the retained state holds objects
+ * this cannot see into (class instances other than tensors, for which `skip` is false), nothing is freed.
+ */
+export function callScope<R>(fn: () => R, retained: () => unknown[] | null, skip: (o: object) => boolean, label: string): R {
+  const scope = new Set<Tensor>();
+  stack.push(scope);
+  let result: R;
+  try {
+    result = fn();
+  } catch (e) {
+    stack.pop();
+    release(scope, null);
+    throw e;
+  }
+  stack.pop();
+  const keepSet = new Set<Tensor>();
+  let known = collectStrict(result, keepSet, skip);
+  const state = known ? retained() : null;
+  if (state === null) known = false;
+  else {
+    for (const v of state) {
+      if (!collectStrict(v, keepSet, skip)) { known = false; break; }
+    }
+  }
+  release(scope, known ? keepSet : null, label);
+  return result;
+}
+
+/**
+ * Frees t, an intermediate that the open callScope made and has passed on, unless `values` (the fields of the
+ * modules that saw it) hold it or hold objects this cannot see into. Returns whether it was freed.
+ */
+export function freeIntermediate(t: Tensor, values: unknown[] | null, skip: (o: object) => boolean, label: string): boolean {
+  if (values === null || t.isDisposed || t.scope === null || t.scope !== currentScope()) return false;
+  const held = new Set<Tensor>();
+  for (const v of values) if (!collectStrict(v, held, skip)) return false;
+  if (held.has(t)) return false;
+  freedEarly.set(t, label);
+  t.dispose();
+  return true;
+}
+
+/** Tensors callScope freed, with the module whose call made them (for DisposedError's message). */
+const freedEarly = new WeakMap<Tensor, string>();
+
+/** Why a disposed tensor is gone, when callScope freed it (else ''). */
+export function freedEarlyNote(t: Tensor): string {
+  const m = freedEarly.get(t);
+  return m === undefined ? '' : `: it was made during a no-grad call of ${m} and freed when that call returned (nn.Module.call frees ` +
+    'a call\'s intermediates when grad is off); a module that keeps tensors made in forward in private (#) fields or ' +
+    'outside its own fields must set `keepsForwardState = true`';
+}
+
+/** Moves the scope's tensors in `survivors` (all of them when null) to the enclosing scope; frees the rest. */
+function release(scope: Set<Tensor>, survivors: Set<Tensor> | null, label?: string): void {
+  const parent = currentScope();
+  for (const t of scope) {
+    t.scope = null;
+    if (survivors === null || survivors.has(t)) {
+      if (parent) track(parent, t); else account(t);
+    } else {
+      if (label !== undefined) freedEarly.set(t, label);
+      t.dispose();
+    }
+  }
+}

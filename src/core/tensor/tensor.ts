@@ -7,7 +7,7 @@
 import { native as N } from './native.js';
 import { dtypeName, isComplex, typedArrayFor, type DType, type TypedArrayOf } from './dtype.js';
 import { DisposedError } from '../errors.js';
-import { currentScope, track } from './scope.js';
+import { currentScope, freedEarlyNote, track } from './scope.js';
 
 type Handle = unknown;
 
@@ -39,7 +39,7 @@ export class Tensor {
 
   /** The native handle; throws DisposedError after dispose(). */
   get handle(): Handle {
-    if (this.#h === null) throw new DisposedError('tensor used after dispose()');
+    if (this.#h === null) throw new DisposedError('tensor used after dispose()' + freedEarlyNote(this));
     return this.#h;
   }
   get isDisposed(): boolean { return this.#h === null; }
@@ -71,7 +71,8 @@ export class Tensor {
     if (d < 0 || d >= s.length) throw new RangeError(`size(${dim}): tensor has ${s.length} dims`);
     return s[d]!;
   }
-  isContiguous(): boolean { return N.isContiguous!(this.handle); }
+  /** PyTorch's is_contiguous(memory_format): 'contiguousFormat' (default) or 'channelsLast' (NHWC strides, 4-D). */
+  isContiguous(memoryFormat?: 'contiguousFormat' | 'channelsLast'): boolean { return N.isContiguous!(this.handle, memoryFormat); }
 
   // --- autograd ------------------------------------------------------------
   get requiresGrad(): boolean { return N.requiresGrad!(this.handle); }
@@ -133,7 +134,7 @@ export class Tensor {
 const where = (op?: string, arg?: string) => (op ? `${op}: argument '${arg}': ` : '');
 export function h(t: Tensor, op?: string, arg?: string): Handle {
   if (!(t instanceof Tensor)) throw new TypeError(`${where(op, arg)}expected a Tensor, got ${describe(t)}`);
-  if (t.isDisposed) throw new DisposedError(`${where(op, arg)}tensor used after dispose()`);
+  if (t.isDisposed) throw new DisposedError(`${where(op, arg)}tensor used after dispose()${freedEarlyNote(t)}`);
   return t.handle;
 }
 export function hn(t: Tensor | null | undefined, op?: string, arg?: string): Handle | null {

@@ -42,6 +42,8 @@ export class GateNetwork extends Module<[number, Tensor], Tensor> {
   force: GateForce | null = null;
   /** Called with every layer's gate g [N, C_l] (owned by the caller's tidy scope) during forward. */
   onGate: ((layer: number, g: Tensor) => void) | null = null;
+  /** The recurrent state (#h, #c) lives across the calls of one forward pass: nothing is freed early. */
+  override keepsForwardState = true;
   #h: Tensor | null = null;
   #c: Tensor | null = null;
   #next = 0;

@@ -1,6 +1,6 @@
 /** @module Containers: Sequential, ModuleList, ModuleDict (children named '0', '1', ... or by key, as PyTorch). */
 import type { Tensor } from '../../torch.js';
-import { Module, type AnyModule } from '../module.js';
+import { Module, releaseIntermediate, type AnyModule } from '../module.js';
 
 /** Runs its children in order; child i is named String(i). */
 export class Sequential extends Module<[Tensor], Tensor> {
@@ -21,7 +21,14 @@ export class Sequential extends Module<[Tensor], Tensor> {
   }
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.children()) y = m.call(y);
+    let prev: AnyModule | null = null;
+    for (const m of this.children()) {
+      const z = m.call(y);
+      // grad off: child i's output is freed once child i + 1 has used it (not x, not a returned input)
+      if (prev && z !== y) releaseIntermediate(y, prev, m);
+      prev = m;
+      y = z;
+    }
     return y;
   }
   [Symbol.iterator](): Iterator<AnyModule> { return this.children()[Symbol.iterator](); }
