@@ -175,6 +175,10 @@ export class CompiledModule {
   }
 
   #build(inputs: Tensor[]): ScriptModule {
+    // A new phase: the caching allocator's free blocks (a training loop's activations) go back to the system
+    // first, so that the graph's frozen weights and activations reuse that memory instead of adding to it
+    // (ResNet-18 w64: peak RSS 1.15x PyTorch's without this).
+    N.cpuCacheEmpty!();
     const modes = this.module.modules().map((m) => m.training);
     this.module.eval();
     let traced: ScriptModule;

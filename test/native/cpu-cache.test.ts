@@ -1,7 +1,7 @@
 /** The caching CPU allocator: blocks of 64 KiB and more are reused by exact size; the cap and emptyCache() bound what it holds. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { torch } from '../../src/index.js';
+import { nn, torch } from '../../src/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -56,4 +56,16 @@ test('values are unaffected by reuse (no stale data leaks into fresh zeros)', ()
     const z = torch.zeros([512, 512]);
     assert.equal(z.abs().sum().item(), 0);
   });
+});
+
+test('graph mode gives the cached blocks back before it traces (a new phase reuses memory instead of adding to it)', () => {
+  const lin = new nn.Linear(4, 2);
+  const x = torch.ones([3, 4]);
+  torch.tidy(() => { torch.zeros([2048, 2048]); }); // 16 MiB freed into the cache, as a training step leaves it
+  assert.ok(torch.cpuCache.stats().cachedBytes >= 16 * MiB);
+  const c = torch.jit.compile(lin, x);
+  assert.ok(torch.cpuCache.stats().cachedBytes < 16 * MiB, `cached after compile: ${torch.cpuCache.stats().cachedBytes}`);
+  c.dispose();
+  lin.dispose();
+  x.dispose();
 });
