@@ -55,6 +55,19 @@ function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
  * (a Tensor, or arrays/plain objects/Maps of them). fn must be synchronous.
  */
 export function tidy<R>(fn: () => R): R {
+  const [result, scope] = inScope(fn, (sc) => { for (const t of sc) t.dispose(); });
+  if (result && typeof (result as { then?: unknown }).then === 'function') {
+    for (const t of scope) t.dispose();
+    throw new TypeError('tidy(fn): fn must be synchronous (it returned a Promise); in async code wrap each synchronous part in its own torch.tidy(), or free tensors explicitly with t.dispose(), `using` or torch.dispose()');
+  }
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  release(scope, kept);
+  return result;
+}
+
+/** Runs fn in a new scope and returns its result and the (closed) scope; if fn throws, onThrow(scope), then rethrows. */
+function inScope<R>(fn: () => R, onThrow: (scope: Set<Tensor>) => void): [R, Set<Tensor>] {
   const scope = new Set<Tensor>();
   stack.push(scope);
   let result: R;
@@ -62,27 +75,11 @@ export function tidy<R>(fn: () => R): R {
     result = fn();
   } catch (e) {
     stack.pop();
-    for (const t of scope) t.dispose();
+    onThrow(scope);
     throw e;
   }
   stack.pop();
-  if (result && typeof (result as { then?: unknown }).then === 'function') {
-    for (const t of scope) t.dispose();
-    throw new TypeError('tidy(fn): fn must be synchronous (it returned a Promise); in async code wrap each synchronous part in its own torch.tidy(), or free tensors explicitly with t.dispose(), `using` or torch.dispose()');
-  }
-  const kept = new Set<Tensor>();
-  collect(result, kept);
-  const parent = currentScope();
-  for (const t of scope) {
-    if (kept.has(t)) {
-      t.scope = null;
-      if (parent) track(parent, t); else account(t);
-    } else {
-      t.scope = null;
-      t.dispose();
-    }
-  }
-  return result;
+  return [result, scope];
 }
 
 /** Number of tidy() scopes open (for tests and debugging). */
@@ -107,23 +104,13 @@ function collectStrict(v: unknown, out: Set<Tensor>, skip: (o: object) => boolea
 /**
  * The scope of one module call while grad is off (nn.Module.call): what PyTorch's refcounting gives an
  * inference forward, the intermediates freed as the call returns instead of when the caller's tidy closes.
- * Runs fn; of the tensors it created, those in its result and those in `retained()` (the module's own
- * fields: state a forward stores on `this`) move to the enclosing scope, as if no scope had been opened,
+ * Runs fn; of the tensors it created, those in its result and those in `retained()` (the fields of the
+ * module and of the modules below it: state a forward stores there) move to the enclosing scope, as if no scope had been opened,
  * and the rest are freed. Where `retained()` is null, or the result or the retained state holds objects
  * this cannot see into (class instances other than tensors, for which `skip` is false), nothing is freed.
  */
 export function callScope<R>(fn: () => R, retained: () => unknown[] | null, skip: (o: object) => boolean, label: string): R {
-  const scope = new Set<Tensor>();
-  stack.push(scope);
-  let result: R;
-  try {
-    result = fn();
-  } catch (e) {
-    stack.pop();
-    release(scope, null);
-    throw e;
-  }
-  stack.pop();
+  const [result, scope] = inScope(fn, (sc) => release(sc, null));
   const keepSet = new Set<Tensor>();
   let known = collectStrict(result, keepSet, skip);
   const state = known ? retained() : null;
