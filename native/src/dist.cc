@@ -16,6 +16,9 @@
 #include "shim.h"
 
 #ifdef USE_C10D_GLOO
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
@@ -158,7 +161,254 @@ void unbucket(Bucket& b) {
   }
 }
 
+// ---- Overlapped gradient reduction (what c10d's Reducer does for PyTorch's DDP) ----
+// A post hook on each parameter's gradient accumulator (AccumulateGrad) marks
+// the parameter ready; once every parameter of bucket i is ready and buckets
+// 0..i-1 are launched, bucket i's all-reduce (a sum) is issued from inside the
+// backward pass (the JS thread, which runs the CPU autograd engine). Buckets are
+// fixed at creation and identical on every rank, so every rank issues them in
+// the same order. Hooks only act between arm() and finish().
+struct ReducerState {
+  std::mutex mu;
+  std::vector<at::Tensor> params;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accs;  // kept alive so the hooked accumulator is the one backward uses
+  std::vector<uintptr_t> keys;                               // hook keys (del_post_hook), parallel to accs
+  std::vector<std::vector<size_t>> buckets;                  // parameter indices, in launch order
+  std::vector<int64_t> bucketOf;                             // -1: in no bucket
+  // one cycle
+  bool armed = false;
+  std::vector<char> ready;
+  std::vector<size_t> pending;  // unready parameters per bucket
+  size_t next = 0;              // the first bucket not launched
+  std::vector<std::shared_ptr<Bucket>> flats;
+  std::vector<Work> works;
+  std::shared_ptr<Group> group;  // the group the cycle's buckets went to
+  std::string error;             // a failure inside a hook, reported by finish()
+  int launchedInBackward = 0;
+
+  void reset() {
+    armed = false;
+    ready.assign(params.size(), 0);
+    pending.clear();
+    for (auto& b : buckets) pending.push_back(b.size());
+    next = 0;
+    flats.clear();  // a cycle abandoned mid-way: Gloo's work keeps its own tensors alive
+    works.clear();
+    group.reset();
+    error.clear();
+    launchedInBackward = 0;
+  }
+
+  // Issues bucket `b`'s all-reduce (mu held). Every parameter has a gradient here.
+  void launch(size_t b) {
+    c10::NoGradGuard ng;
+    if (!group) {
+      std::lock_guard<std::mutex> lock(g_mu);
+      group = g_group;
+    }
+    if (!group) throw std::runtime_error("no process group (destroyed before the gradients were reduced)");
+    auto bk = std::make_shared<Bucket>();
+    for (size_t i : buckets[b]) {
+      const at::Tensor& g = params[i].grad();
+      if (!g.defined()) throw std::runtime_error("parameter " + std::to_string(i) + " has no gradient at its bucket's launch");
+      if (!g.device().is_cpu() || g.layout() != at::kStrided)
+        throw std::runtime_error("parameter " + std::to_string(i) + ": Gloo needs dense CPU gradients, got " + g.device().str() + (g.is_sparse() ? " sparse" : ""));
+      if (g.scalar_type() != params[buckets[b][0]].scalar_type())
+        throw std::runtime_error("parameter " + std::to_string(i) + ": gradient dtype " + std::string(c10::toString(g.scalar_type())) + " differs from its bucket's");
+      bk->parts.push_back(g.detach());
+    }
+    if (bk->parts.size() == 1 && bk->parts[0].is_contiguous()) {
+      bk->flat = bk->parts[0];
+    } else {
+      std::vector<at::Tensor> flat;
+      for (auto& t : bk->parts) flat.push_back(t.reshape({-1}));
+      bk->flat = at::cat(flat);
+      bk->copied = true;
+    }
+    c10d::AllreduceOptions o;
+    o.reduceOp = c10d::ReduceOp::SUM;
+    o.timeout = group->timeout;
+    std::vector<at::Tensor> v{bk->flat};
+    works.push_back(group->pg->allreduce(v, o));
+    flats.push_back(bk);
+    next = b + 1;
+  }
+
+  // A parameter's gradient is final for this backward pass (the accumulator's post hook).
+  void markReady(size_t i) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!armed) return;
+    int64_t b = bucketOf[i];
+    if (b < 0 || ready[i]) {
+      if (b >= 0 && static_cast<size_t>(b) < next && error.empty())
+        error = "parameter " + std::to_string(i) + " was made ready twice in one backward pass after its bucket was launched";
+      return;
+    }
+    ready[i] = 1;
+    --pending[b];
+    try {
+      while (next < buckets.size() && pending[next] == 0) {
+        launch(next);
+        ++launchedInBackward;
+      }
+    } catch (const std::exception& e) {
+      if (error.empty()) error = e.what();
+      armed = false;  // no further launches this cycle; finish() reports it
+      throw;
+    }
+  }
+
+  void removeHooks() {
+    for (size_t k = 0; k < accs.size(); ++k)
+      if (accs[k]) accs[k]->del_post_hook(keys[k]);
+    accs.clear();
+    keys.clear();
+  }
+};
+
+struct ReadyHook : torch::autograd::FunctionPostHook {
+  std::weak_ptr<ReducerState> state;
+  size_t index;
+  ReadyHook(std::weak_ptr<ReducerState> s, size_t i) : state(std::move(s)), index(i) {}
+  torch::autograd::variable_list operator()(const torch::autograd::variable_list& outputs,
+                                            const torch::autograd::variable_list& /*inputs*/) override {
+    if (auto s = state.lock()) s->markReady(index);
+    return outputs;
+  }
+};
+
+// The JS handle: released by distReducerRelease or, failing that, by the finalizer.
+struct ReducerBox {
+  std::shared_ptr<ReducerState> s;
+  void release() {
+    std::shared_ptr<ReducerState> st;
+    st.swap(s);
+    if (!st) return;
+    std::lock_guard<std::mutex> lock(st->mu);
+    st->removeHooks();
+    st->reset();
+    st->params.clear();
+  }
+  ~ReducerBox() { release(); }
+};
+
+std::shared_ptr<ReducerState> reducerArg(const Napi::CallbackInfo& info, const char* op) {
+  if (info.Length() < 1 || !info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), std::string(op) + ": argument 0 must be a reducer");
+  auto* box = info[0].As<Napi::External<ReducerBox>>().Data();
+  if (!box->s) throw Napi::Error::New(info.Env(), std::string(op) + ": the reducer was released");
+  return box->s;
+}
+
+void registerReducer(Napi::Env env, Napi::Object exports) {
+  // distReducerNew(params, buckets: number[][]): hooks every parameter named by a bucket.
+  def(env, exports, "distReducerNew", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto s = std::make_shared<ReducerState>();
+    s->params = argTensorList(info, 0, "params");
+    s->bucketOf.assign(s->params.size(), -1);
+    if (info.Length() < 2 || !info[1].IsArray()) throw Napi::TypeError::New(env, "distReducerNew: argument 1 (buckets) must be an array of index arrays");
+    Napi::Array bs = info[1].As<Napi::Array>();
+    for (uint32_t b = 0; b < bs.Length(); ++b) {
+      Napi::Value bv = bs.Get(b);
+      if (!bv.IsArray()) throw Napi::TypeError::New(env, "distReducerNew: bucket " + std::to_string(b) + " must be an array of parameter indices");
+      Napi::Array ia = bv.As<Napi::Array>();
+      std::vector<size_t> idx;
+      for (uint32_t k = 0; k < ia.Length(); ++k) {
+        int64_t i = ia.Get(k).As<Napi::Number>().Int64Value();
+        if (i < 0 || i >= static_cast<int64_t>(s->params.size()) || s->bucketOf[i] != -1)
+          throw Napi::RangeError::New(env, "distReducerNew: bucket " + std::to_string(b) + " names parameter " + std::to_string(i) + ", out of range or already in a bucket");
+        if (!s->params[i].requires_grad() || !s->params[i].is_leaf())
+          throw Napi::RangeError::New(env, "distReducerNew: parameter " + std::to_string(i) + " is not a leaf that requires grad");
+        s->bucketOf[i] = b;
+        idx.push_back(static_cast<size_t>(i));
+      }
+      if (idx.empty()) throw Napi::RangeError::New(env, "distReducerNew: bucket " + std::to_string(b) + " is empty");
+      s->buckets.push_back(std::move(idx));
+    }
+    for (size_t i = 0; i < s->params.size(); ++i) {
+      if (s->bucketOf[i] < 0) continue;
+      auto acc = torch::autograd::impl::grad_accumulator(s->params[i]);
+      if (!acc) throw Napi::Error::New(env, "distReducerNew: parameter " + std::to_string(i) + " has no gradient accumulator");
+      s->keys.push_back(acc->add_post_hook(std::make_unique<ReadyHook>(s, i)));
+      s->accs.push_back(std::move(acc));
+    }
+    s->reset();
+    return Napi::External<ReducerBox>::New(env, new ReducerBox{s}, [](Napi::Env, ReducerBox* b) { delete b; });
+  });
+
+  // Starts a cycle: the next backward pass launches buckets as they become ready.
+  def(env, exports, "distReducerArm", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    auto s = reducerArg(info, "distReducerArm");
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->reset();
+    s->armed = true;
+    return info.Env().Undefined();
+  });
+
+  // After backward: returns which parameters had a gradient (1/0, before any
+  // zero-filling), gives missing bucketed gradients zeros and launches every
+  // bucket not launched yet, in order. Returns { have: number[], early: number }.
+  def(env, exports, "distReducerFinish", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto s = reducerArg(info, "distReducerFinish");
+    std::lock_guard<std::mutex> lock(s->mu);
+    if (!s->error.empty()) {
+      std::string e = s->error;
+      s->reset();
+      throw Napi::Error::New(env, "gradient reduction: " + e);
+    }
+    if (!s->armed) s->reset();  // not armed (e.g. the backward pass was skipped): launch everything now
+    s->armed = false;
+    Napi::Array have = Napi::Array::New(env, s->params.size());
+    c10::NoGradGuard ng;
+    for (size_t i = 0; i < s->params.size(); ++i) {
+      bool h = s->params[i].grad().defined();
+      have.Set(static_cast<uint32_t>(i), Napi::Number::New(env, h ? 1 : 0));
+      if (!h && s->bucketOf[i] >= 0) s->params[i].mutable_grad() = at::zeros_like(s->params[i], at::MemoryFormat::Contiguous);
+    }
+    while (s->next < s->buckets.size()) s->launch(s->next);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("have", have);
+    out.Set("early", Napi::Number::New(env, s->launchedInBackward));
+    return out;
+  });
+
+  // Waits (off the JS thread) for the cycle's buckets, divides by the world size
+  // and copies the averages into the gradients; resolves when all are done.
+  def(env, exports, "distReducerWait", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto s = reducerArg(info, "distReducerWait");
+    std::vector<std::shared_ptr<Bucket>> flats;
+    std::vector<Work> works;
+    std::shared_ptr<Group> g;
+    {
+      std::lock_guard<std::mutex> lock(s->mu);
+      if (s->next < s->buckets.size()) throw Napi::Error::New(env, "distReducerWait: call distReducerFinish first (" + std::to_string(s->buckets.size() - s->next) + " buckets not launched)");
+      flats.swap(s->flats);
+      works.swap(s->works);
+      g = s->group;
+      s->reset();
+    }
+    if (!g) g = current(env, "allReduce");
+    return queue(new DistWorker(env, "allReduce", g->rank, g->size, [g, flats, works]() {
+      for (size_t b = 0; b < works.size(); ++b) {
+        waitFor(works[b], *g);
+        c10::NoGradGuard ng;
+        flats[b]->flat.div_(g->size);
+        unbucket(*flats[b]);
+      }
+    }));
+  });
+
+  def(env, exports, "distReducerRelease", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "distReducerRelease: argument 0 must be a reducer");
+    info[0].As<Napi::External<ReducerBox>>().Data()->release();
+    return info.Env().Undefined();
+  });
+}
+
 void registerGloo(Napi::Env env, Napi::Object exports) {
+  registerReducer(env, exports);
   def(env, exports, "distInit", [](const Napi::CallbackInfo& info) -> Napi::Value {
     std::string host = argString(info, 0, "masterAddr");
     int64_t port = argInt(info, 1, "masterPort");

@@ -144,3 +144,55 @@ export async function barrier(): Promise<void> {
 export function destroyProcessGroup(): void {
   if (isAvailable()) N.distDestroy!();
 }
+
+/** True when the addon has the autograd hooks that overlap gradient all-reduces with backward (GradientReducer). */
+export function hasGradientHooks(): boolean { return isAvailable() && typeof N.distReducerNew === 'function'; }
+
+/** What GradientReducer.finish() reports. */
+export interface ReducerFinish {
+  /** Per parameter: 1 if it had a gradient when backward returned (before zero-filling), else 0. */
+  have: number[];
+  /** Buckets launched from inside the backward pass (the rest were launched by finish()). */
+  early: number;
+}
+
+/**
+ * Overlaps the gradient all-reduce with backward (c10d's Reducer, by hand;
+ * native/src/dist.cc): a post hook on each bucketed parameter's gradient
+ * accumulator marks it ready, and bucket i's all-reduce (a sum) is issued from
+ * inside the backward pass once all its parameters are ready and buckets
+ * 0..i-1 are issued. `buckets` (parameter indices) must be the same on every
+ * rank. Per cycle: arm() before the backward pass, finish() after it (gives
+ * missing gradients of bucketed parameters zeros, issues the buckets not yet
+ * issued), then wait() (the averages land in the gradients). Hooks act only
+ * between arm() and finish(); dispose() removes them.
+ */
+export class GradientReducer {
+  #h: unknown;
+  constructor(readonly params: Tensor[], readonly buckets: number[][]) {
+    need();
+    if (!hasGradientHooks()) throw new Error('GradientReducer: this addon has no gradient hooks; rebuild it (bash scripts/build-native.sh)');
+    this.#h = N.distReducerNew!(params.map((p) => p.handle), buckets);
+  }
+
+  #handle(op: string): unknown {
+    if (this.#h === null) throw new Error(`GradientReducer.${op}: the reducer was disposed`);
+    return this.#h;
+  }
+
+  /** The next backward pass launches buckets as their gradients become ready. */
+  arm(): void { N.distReducerArm!(this.#handle('arm')); }
+
+  /** After backward: zero-fills missing bucketed gradients and issues every bucket not issued yet (in order). */
+  finish(): ReducerFinish { return N.distReducerFinish!(this.#handle('finish')) as ReducerFinish; }
+
+  /** Resolves once every bucket is reduced, averaged (divided by the world size) and copied into the gradients. */
+  async wait(): Promise<void> { await typed(N.distReducerWait!(this.#handle('wait')) as Promise<void>); }
+
+  /** Removes the hooks (idempotent). Buckets in flight keep their own buffers. */
+  dispose(): void {
+    if (this.#h === null) return;
+    N.distReducerRelease!(this.#h);
+    this.#h = null;
+  }
+}
