@@ -176,7 +176,8 @@ struct ReducerState {
   std::vector<std::vector<size_t>> buckets;                  // parameter indices, in launch order
   std::vector<int64_t> bucketOf;                             // -1: in no bucket
   // one cycle
-  bool armed = false;
+  bool armed = false;  // hooks act (between arm and disarm/finish)
+  bool open = false;   // arm() was called and finish() not yet
   std::vector<char> ready;
   std::vector<size_t> pending;  // unready parameters per bucket
   size_t next = 0;              // the first bucket not launched
@@ -188,6 +189,7 @@ struct ReducerState {
 
   void reset() {
     armed = false;
+    open = false;
     ready.assign(params.size(), 0);
     pending.clear();
     for (auto& b : buckets) pending.push_back(b.size());
@@ -342,6 +344,19 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
     std::lock_guard<std::mutex> lock(s->mu);
     s->reset();
     s->armed = true;
+    s->open = true;
+    return info.Env().Undefined();
+  });
+
+  // After the armed backward pass: the hooks stop acting. failed: the pass threw,
+  // so this cycle's issued buckets hold partial gradients; finish() refuses it.
+  def(env, exports, "distReducerDisarm", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    auto s = reducerArg(info, "distReducerDisarm");
+    bool failed = argBool(info, 1, "failed");
+    std::lock_guard<std::mutex> lock(s->mu);
+    if (s->armed && failed && s->error.empty())
+      s->error = "the backward pass failed after " + std::to_string(s->next) + " of " + std::to_string(s->buckets.size()) + " buckets were issued";
+    s->armed = false;
     return info.Env().Undefined();
   });
 
@@ -357,8 +372,9 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
       s->reset();
       throw Napi::Error::New(env, "gradient reduction: " + e);
     }
-    if (!s->armed) s->reset();  // not armed (e.g. the backward pass was skipped): launch everything now
+    if (!s->open) s->reset();  // no armed backward pass (e.g. it was skipped): every bucket goes now
     s->armed = false;
+    s->open = false;
     Napi::Array have = Napi::Array::New(env, s->params.size());
     c10::NoGradGuard ng;
     for (size_t i = 0; i < s->params.size(); ++i) {
@@ -398,6 +414,12 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
         unbucket(*flats[b]);
       }
     }));
+  });
+
+  // How many post hooks the gradient accumulator of `t` has (0 when it has none alive); for the tests.
+  def(env, exports, "distGradHookCount", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    auto acc = torch::autograd::impl::try_get_grad_accumulator(argTensor(info, 0, "tensor"));
+    return Napi::Number::New(info.Env(), acc ? static_cast<double>(acc->post_hooks().size()) : 0.0);
   });
 
   def(env, exports, "distReducerRelease", [](const Napi::CallbackInfo& info) -> Napi::Value {

@@ -162,10 +162,10 @@ export interface ReducerFinish {
  * accumulator marks it ready, and bucket i's all-reduce (a sum) is issued from
  * inside the backward pass once all its parameters are ready and buckets
  * 0..i-1 are issued. `buckets` (parameter indices) must be the same on every
- * rank. Per cycle: arm() before the backward pass, finish() after it (gives
+ * rank. Per cycle: arm() before the backward pass, disarm() after it, finish() (gives
  * missing gradients of bucketed parameters zeros, issues the buckets not yet
  * issued), then wait() (the averages land in the gradients). Hooks act only
- * between arm() and finish(); dispose() removes them.
+ * between arm() and disarm(); dispose() removes them.
  */
 export class GradientReducer {
   #h: unknown;
@@ -180,8 +180,11 @@ export class GradientReducer {
     return this.#h;
   }
 
-  /** The next backward pass launches buckets as their gradients become ready. */
+  /** The next backward pass launches buckets as their gradients become ready (a new cycle; an unfinished one is dropped). */
   arm(): void { N.distReducerArm!(this.#handle('arm')); }
+
+  /** After that backward pass: the hooks stop acting. `failed`: it threw, and finish() will refuse the cycle. */
+  disarm(failed = false): void { N.distReducerDisarm!(this.#handle('disarm'), failed); }
 
   /** After backward: zero-fills missing bucketed gradients and issues every bucket not issued yet (in order). */
   finish(): ReducerFinish { return N.distReducerFinish!(this.#handle('finish')) as ReducerFinish; }

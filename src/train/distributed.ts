@@ -113,7 +113,13 @@ export class ShardedSource<B> implements BatchSource<B> {
 /** What each rank brings to the per-cycle agreement. */
 export interface CycleLocal { bad: string | null; stop: boolean; lossSum: number; count: number }
 /** What every rank leaves it with. */
-export interface CycleAgreed { bad: string | null; stop: boolean; lossSum: number; count: number; commMs: number }
+export interface CycleAgreed {
+  bad: string | null; stop: boolean; lossSum: number; count: number;
+  /** Milliseconds reduce() took (the all-reduce time left exposed after backward). */
+  commMs: number;
+  /** Gradient buckets whose all-reduce started inside the backward pass (0 without overlap). */
+  early: number;
+}
 
 /** The data-parallel hooks the Trainer calls. */
 export class DataParallel {
@@ -158,14 +164,25 @@ export class DataParallel {
   }
 
   /**
-   * Call right before the backward pass of an accumulation cycle's last
-   * micro-batch (with the list later given to reduce()): with overlap on, the
-   * buckets' all-reduces then start inside that backward pass. Earlier
-   * micro-batches accumulate locally (like DDP's no_sync). Without it, reduce()
-   * issues every bucket after backward.
+   * Runs `run`, the backward pass of an accumulation cycle's last micro-batch
+   * (`params`: the list later given to reduce()). With overlap on, the buckets'
+   * all-reduces start inside it as their gradients become final. Earlier
+   * micro-batches call backward() plainly and accumulate locally (like DDP's
+   * no_sync); a cycle whose last backward did not run here (e.g. skipped)
+   * issues every bucket in reduce().
    */
-  beforeBackward(params: Tensor[]): void {
-    if (this.overlap) this.#reducerFor(params).arm();
+  backward<T>(params: Tensor[], run: () => T): T {
+    if (!this.overlap) return run();
+    const r = this.#reducerFor(params);
+    r.arm();
+    let ok = false;
+    try {
+      const out = run();
+      ok = true;
+      return out;
+    } finally {
+      r.disarm(!ok);
+    }
   }
 
   /** Removes the gradient hooks; the next cycle installs them again. Idempotent. */
@@ -206,7 +223,7 @@ export class DataParallel {
   async #reduceOverlapped(params: Tensor[], local: CycleLocal): Promise<CycleAgreed> {
     const t0 = performance.now();
     const r = this.#reducerFor(params);
-    const { have } = r.finish();
+    const { have, early } = r.finish();
     const flags = torch.tensor([local.bad ? 1 : 0, local.stop ? 1 : 0, local.lossSum, local.count, ...have], { dtype: 'float64' });
     let f: number[];
     try {
@@ -235,7 +252,7 @@ export class DataParallel {
     }
     const commMs = performance.now() - t0;
     this.commMs += commMs;
-    return { bad, stop: stopRanks > 0, lossSum, count, commMs };
+    return { bad, stop: stopRanks > 0, lossSum, count, commMs, early };
   }
 
   /** The non-overlapped path: flags first, then every bucket after backward. */
@@ -271,7 +288,7 @@ export class DataParallel {
       }
       const commMs = performance.now() - t0;
       this.commMs += commMs;
-      return { bad, stop: stopRanks > 0, lossSum, count, commMs };
+      return { bad, stop: stopRanks > 0, lossSum, count, commMs, early: 0 };
     } finally {
       for (const g of grads) g?.dispose();
     }
