@@ -410,8 +410,18 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
       for (size_t b = 0; b < works.size(); ++b) {
         waitFor(works[b], *g);
         c10::NoGradGuard ng;
-        flats[b]->flat.div_(g->size);
-        unbucket(*flats[b]);
+        Bucket& bk = *flats[b];
+        if (!bk.copied) {
+          bk.flat.div_(g->size);
+          continue;
+        }
+        // the average straight into each gradient (one pass; the same division as div_ then copy_)
+        at::Tensor w = at::scalar_tensor(g->size, bk.flat.options());
+        int64_t off = 0;
+        for (auto& t : bk.parts) {
+          at::div_out(t, bk.flat.narrow(0, off, t.numel()).view(t.sizes()), w);
+          off += t.numel();
+        }
       }
     }));
   });
