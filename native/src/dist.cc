@@ -16,6 +16,7 @@
 #include "shim.h"
 
 #ifdef USE_C10D_GLOO
+#include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/function_hook.h>
 #include <torch/csrc/autograd/variable.h>
@@ -439,8 +440,41 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
   });
 }
 
+// ---- A differentiable, blocking all-reduce (sum) for SyncBatchNorm ----
+// Runs on the calling thread and waits there (inside a forward or backward pass,
+// which must not continue without the result); backward sums the gradients over
+// ranks (torch.distributed.nn.functional.all_reduce).
+at::Tensor blockingSum(const at::Tensor& t) {
+  std::shared_ptr<Group> g;
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    g = g_group;
+  }
+  if (!g) throw std::runtime_error("no process group: call initProcessGroup() first");
+  if (!t.device().is_cpu() || t.layout() != at::kStrided) throw std::runtime_error("Gloo needs a dense CPU tensor, got " + t.device().str());
+  at::Tensor y = t.detach().clone(at::MemoryFormat::Contiguous);
+  c10d::AllreduceOptions o;
+  o.reduceOp = c10d::ReduceOp::SUM;
+  o.timeout = g->timeout;
+  std::vector<at::Tensor> v{y};
+  waitFor(g->pg->allreduce(v, o), *g);
+  return y;
+}
+
+struct AllReduceSumFn : public torch::autograd::Function<AllReduceSumFn> {
+  static at::Tensor forward(torch::autograd::AutogradContext* /*ctx*/, const at::Tensor& x) { return blockingSum(x); }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* /*ctx*/, torch::autograd::variable_list g) {
+    return {blockingSum(g[0])};
+  }
+};
+
 void registerGloo(Napi::Env env, Napi::Object exports) {
   registerReducer(env, exports);
+
+  // distAllReduceSumGrad(t): a new tensor, the sum of t over ranks; differentiable; blocks until done.
+  def(env, exports, "distAllReduceSumGrad", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return wrap(info.Env(), AllReduceSumFn::apply(argTensor(info, 0, "tensor")));
+  });
   def(env, exports, "distInit", [](const Napi::CallbackInfo& info) -> Napi::Value {
     std::string host = argString(info, 0, "masterAddr");
     int64_t port = argInt(info, 1, "masterPort");

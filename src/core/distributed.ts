@@ -9,7 +9,7 @@
  * DistributedError that names the rank.
  */
 import { native as N } from './tensor/native.js';
-import { wrapAll, type Tensor } from './tensor/tensor.js';
+import { wrap, wrapAll, type Tensor } from './tensor/tensor.js';
 
 /** A collective or the rendezvous failed or timed out; the message starts with 'rank R of W: op: '. */
 export class DistributedError extends Error {
@@ -198,4 +198,15 @@ export class GradientReducer {
     N.distReducerRelease!(this.#h);
     this.#h = null;
   }
+}
+
+/**
+ * The sum of `t` over ranks as a new tensor; differentiable (its backward sums
+ * the gradients over ranks, like torch.distributed.nn.functional.all_reduce)
+ * and synchronous: the JS thread waits until every rank has contributed. For
+ * layers that need the result inside a forward pass (SyncBatchNorm).
+ */
+export function allReduceSumGrad(t: Tensor): Tensor {
+  need();
+  return wrap(N.distAllReduceSumGrad!(t.handle) as never);
 }

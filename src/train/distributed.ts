@@ -31,6 +31,7 @@ import { ConfigError } from '../core/errors.js';
 import type { AnyModule } from '../core/nn/module.js';
 import { Rng } from '../core/rng.js';
 import type { BatchSource, SourceState } from './task.js';
+import { convertSyncBatchNorm } from './sync-batchnorm.js';
 
 /** The libtorch seed of rank `rank` at step `step` under data parallelism (a 32-bit integer derived from the run's seed). */
 export function rankStepSeed(seed: number, rank: number, step: number): number {
@@ -49,6 +50,11 @@ export interface DataParallelOptions {
    * buckets go after backward returns.
    */
   overlap?: boolean;
+  /**
+   * Batch norm statistics over the global batch while training (PyTorch's SyncBatchNorm; src/train/sync-batchnorm.ts):
+   * every BatchNorm1d/2d of the model is switched over in start() and back in dispose(). Default false (per-rank statistics).
+   */
+  syncBatchNorm?: boolean;
 }
 
 /** A sharded source's position: the rank's own batch index, plus the world size it was taken with. */
@@ -131,6 +137,8 @@ export class DataParallel {
   readonly overlap: boolean;
   /** Milliseconds spent in the gradient all-reduce after backward (summed over steps; for the benchmark). */
   commMs = 0;
+  readonly syncBatchNorm: boolean;
+  #unsync: (() => void) | null = null;
   /** The hooked reducer of the overlapped path, for the parameter list it was built for. */
   #reducer: { r: dist.GradientReducer; params: Tensor[]; trainable: boolean[] } | null = null;
 
@@ -145,6 +153,8 @@ export class DataParallel {
     if (o.overlap !== undefined && typeof o.overlap !== 'boolean') throw new ConfigError(`data-parallel: overlap must be a boolean, got ${JSON.stringify(o.overlap)}`);
     if (o.overlap && !dist.hasGradientHooks()) throw new ConfigError('data-parallel: overlap needs the addon\'s gradient hooks; rebuild it (bash scripts/build-native.sh) or pass overlap: false');
     this.overlap = o.overlap ?? dist.hasGradientHooks();
+    if (o.syncBatchNorm !== undefined && typeof o.syncBatchNorm !== 'boolean') throw new ConfigError(`data-parallel: syncBatchNorm must be a boolean, got ${JSON.stringify(o.syncBatchNorm)}`);
+    this.syncBatchNorm = o.syncBatchNorm ?? false;
   }
 
   /** The DataParallel for the current process group, or null when there is none (or it has one rank). */
@@ -157,8 +167,12 @@ export class DataParallel {
 
   shard<B>(src: BatchSource<B>): ShardedSource<B> { return new ShardedSource(src, this.rank, this.worldSize); }
 
-  /** Rank 0's parameters and buffers (the model's and any other trained tensors) on every rank. */
+  /** Rank 0's parameters and buffers (the model's and any other trained tensors) on every rank; switches on SyncBatchNorm when asked. */
   async start(model: AnyModule, params: Tensor[]): Promise<void> {
+    if (this.syncBatchNorm) {
+      this.#unsync?.();
+      this.#unsync = convertSyncBatchNorm(model);
+    }
     const all = [...new Set([...model.parameters(), ...model.buffers(), ...params])];
     for (const group of this.#buckets(all)) await dist.broadcast(group, 0);
   }
@@ -185,10 +199,12 @@ export class DataParallel {
     }
   }
 
-  /** Removes the gradient hooks; the next cycle installs them again. Idempotent. */
+  /** Removes the gradient hooks (the next cycle installs them again) and undoes SyncBatchNorm. Idempotent. */
   dispose(): void {
     this.#reducer?.r.dispose();
     this.#reducer = null;
+    this.#unsync?.();
+    this.#unsync = null;
   }
 
   /**
@@ -206,7 +222,8 @@ export class DataParallel {
     const trainable = params.map((p) => p.requiresGrad);
     const cur = this.#reducer;
     if (cur && cur.params.length === params.length && cur.params.every((p, i) => p === params[i]) && cur.trainable.every((t, i) => t === trainable[i])) return cur.r;
-    this.dispose();
+    this.#reducer?.r.dispose();
+    this.#reducer = null;
     const order = params.map((_, i) => i).filter((i) => trainable[i]).reverse();
     const buckets = this.#bucketIndices(order.map((i) => params[i]!)).map((b) => b.map((k) => order[k]!));
     this.#reducer = { r: new dist.GradientReducer(params, buckets), params: [...params], trainable };
