@@ -15,7 +15,7 @@
  *   stops alike (docs/distributed.md);
  * - floating buffers (BatchNorm running statistics) are averaged (or rank 0's
  *   broadcast) before each evaluation and checkpoint; batch statistics inside
- *   the forward pass stay per rank (no SyncBatchNorm);
+ *   the forward pass stay per rank unless `syncBatchNorm` is on;
  * - randomness: the loader's shuffle and augmentation streams are derived per
  *   global batch index, so ranks augment their different batches differently;
  *   libtorch's generator (dropout, random ops in a task) is reseeded at each
