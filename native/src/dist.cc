@@ -11,6 +11,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "shim.h"
@@ -176,22 +178,27 @@ struct ReducerState {
   std::vector<uintptr_t> keys;                               // hook keys (del_post_hook), parallel to accs
   std::vector<std::vector<size_t>> buckets;                  // parameter indices, in launch order
   std::vector<int64_t> bucketOf;                             // -1: in no bucket
+  std::unordered_map<const torch::autograd::Node*, size_t> paramOfAcc;  // accumulator -> parameter index
   // one cycle
   bool armed = false;  // hooks act (between arm and disarm/finish)
   bool open = false;   // arm() was called and finish() not yet
   std::vector<char> ready;
+  std::vector<char> unused;     // marked ready at arm(): not reachable from the pass's roots
+  std::vector<char> zeroed;     // given a zero gradient by this cycle (reported as having none)
   std::vector<size_t> pending;  // unready parameters per bucket
   size_t next = 0;              // the first bucket not launched
   std::vector<std::shared_ptr<Bucket>> flats;
   std::vector<Work> works;
   std::shared_ptr<Group> group;  // the group the cycle's buckets went to
   std::string error;             // a failure inside a hook, reported by finish()
-  int launchedInBackward = 0;
+  int launchedInBackward = 0;   // launched before backward returned (by arm() or a hook)
 
   void reset() {
     armed = false;
     open = false;
     ready.assign(params.size(), 0);
+    unused.assign(params.size(), 0);
+    zeroed.assign(params.size(), 0);
     pending.clear();
     for (auto& b : buckets) pending.push_back(b.size());
     next = 0;
@@ -212,6 +219,10 @@ struct ReducerState {
     if (!group) throw std::runtime_error("no process group (destroyed before the gradients were reduced)");
     auto bk = std::make_shared<Bucket>();
     for (size_t i : buckets[b]) {
+      if (!params[i].grad().defined() && unused[i]) {
+        params[i].mutable_grad() = at::zeros_like(params[i], at::MemoryFormat::Contiguous);
+        zeroed[i] = 1;
+      }
       const at::Tensor& g = params[i].grad();
       if (!g.defined()) throw std::runtime_error("parameter " + std::to_string(i) + " has no gradient at its bucket's launch");
       if (!g.device().is_cpu() || g.layout() != at::kStrided)
@@ -244,7 +255,8 @@ struct ReducerState {
     int64_t b = bucketOf[i];
     if (b < 0 || ready[i]) {
       if (b >= 0 && static_cast<size_t>(b) < next && error.empty())
-        error = "parameter " + std::to_string(i) + " was made ready twice in one backward pass after its bucket was launched";
+        error = "parameter " + std::to_string(i) + (unused[i] ? " got a gradient in the backward pass, but it is not reachable from the roots given to arm()"
+                                                             : " was made ready twice in one backward pass after its bucket was launched");
       return;
     }
     ready[i] = 1;
@@ -266,6 +278,35 @@ struct ReducerState {
       if (accs[k]) accs[k]->del_post_hook(keys[k]);
     accs.clear();
     keys.clear();
+    paramOfAcc.clear();
+  }
+
+  // find_unused_parameters: parameters whose accumulator the roots' graph does not reach get no
+  // gradient in this pass, so they are ready now (mu held; after reset()). Launches what is ready.
+  void markUnreachable(const std::vector<at::Tensor>& roots) {
+    std::unordered_set<const torch::autograd::Node*> seen;
+    std::vector<torch::autograd::Node*> stack;
+    for (const auto& r : roots) {
+      auto fn = r.defined() ? r.grad_fn() : nullptr;
+      if (!fn && r.defined() && r.requires_grad()) fn = torch::autograd::impl::try_get_grad_accumulator(r);
+      if (fn && seen.insert(fn.get()).second) stack.push_back(fn.get());
+    }
+    while (!stack.empty()) {
+      torch::autograd::Node* n = stack.back();
+      stack.pop_back();
+      for (const auto& e : n->next_edges())
+        if (e.function && seen.insert(e.function.get()).second) stack.push_back(e.function.get());
+    }
+    for (const auto& [acc, i] : paramOfAcc) {
+      if (seen.count(acc)) continue;
+      unused[i] = 1;
+      ready[i] = 1;
+      --pending[bucketOf[i]];
+    }
+    while (next < buckets.size() && pending[next] == 0) {
+      launch(next);
+      ++launchedInBackward;
+    }
   }
 };
 
@@ -333,19 +374,33 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
       auto acc = torch::autograd::impl::grad_accumulator(s->params[i]);
       if (!acc) throw Napi::Error::New(env, "distReducerNew: parameter " + std::to_string(i) + " has no gradient accumulator");
       s->keys.push_back(acc->add_post_hook(std::make_unique<ReadyHook>(s, i)));
+      s->paramOfAcc[acc.get()] = i;
       s->accs.push_back(std::move(acc));
     }
     s->reset();
     return Napi::External<ReducerBox>::New(env, new ReducerBox{s}, [](Napi::Env, ReducerBox* b) { delete b; });
   });
 
-  // Starts a cycle: the next backward pass launches buckets as they become ready.
+  // Starts a cycle: the next backward pass launches buckets as they become ready. With
+  // roots (the tensors that pass starts from), parameters their graph does not reach are
+  // ready at once (PyTorch's find_unused_parameters), so they hold no bucket back.
   def(env, exports, "distReducerArm", [](const Napi::CallbackInfo& info) -> Napi::Value {
     auto s = reducerArg(info, "distReducerArm");
+    std::vector<at::Tensor> roots;
+    bool search = info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull();
+    if (search) roots = argTensorList(info, 1, "roots");
     std::lock_guard<std::mutex> lock(s->mu);
     s->reset();
     s->armed = true;
     s->open = true;
+    if (search) {
+      try {
+        s->markUnreachable(roots);
+      } catch (...) {
+        s->reset();
+        throw;
+      }
+    }
     return info.Env().Undefined();
   });
 
@@ -379,9 +434,9 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
     Napi::Array have = Napi::Array::New(env, s->params.size());
     c10::NoGradGuard ng;
     for (size_t i = 0; i < s->params.size(); ++i) {
-      bool h = s->params[i].grad().defined();
+      bool h = s->params[i].grad().defined() && !s->zeroed[i];
       have.Set(static_cast<uint32_t>(i), Napi::Number::New(env, h ? 1 : 0));
-      if (!h && s->bucketOf[i] >= 0) s->params[i].mutable_grad() = at::zeros_like(s->params[i], at::MemoryFormat::Contiguous);
+      if (!s->params[i].grad().defined() && s->bucketOf[i] >= 0) s->params[i].mutable_grad() = at::zeros_like(s->params[i], at::MemoryFormat::Contiguous);
     }
     while (s->next < s->buckets.size()) s->launch(s->next);
     Napi::Object out = Napi::Object::New(env);

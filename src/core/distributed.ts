@@ -152,7 +152,7 @@ export function hasGradientHooks(): boolean { return isAvailable() && typeof N.d
 export interface ReducerFinish {
   /** Per parameter: 1 if it had a gradient when backward returned (before zero-filling), else 0. */
   have: number[];
-  /** Buckets launched from inside the backward pass (the rest were launched by finish()). */
+  /** Buckets launched before the backward pass returned (by arm() or from inside it; the rest by finish()). */
   early: number;
 }
 
@@ -180,8 +180,13 @@ export class GradientReducer {
     return this.#h;
   }
 
-  /** The next backward pass launches buckets as their gradients become ready (a new cycle; an unfinished one is dropped). */
-  arm(): void { N.distReducerArm!(this.#handle('arm')); }
+  /**
+   * The next backward pass launches buckets as their gradients become ready (a new cycle; an unfinished one is
+   * dropped). `roots`: the tensors that pass starts from (the loss); parameters their graph does not reach get no
+   * gradient in it, so they count as ready at once and hold no bucket back (PyTorch's find_unused_parameters).
+   * Without roots, such a parameter holds its bucket and all later ones until finish().
+   */
+  arm(roots?: Tensor[]): void { N.distReducerArm!(this.#handle('arm'), roots ? roots.map((t) => t.handle) : null); }
 
   /** After that backward pass: the hooks stop acting. `failed`: it threw, and finish() will refuse the cycle. */
   disarm(failed = false): void { N.distReducerDisarm!(this.#handle('disarm'), failed); }

@@ -123,7 +123,7 @@ export interface CycleAgreed {
   bad: string | null; stop: boolean; lossSum: number; count: number;
   /** Milliseconds reduce() took (the all-reduce time left exposed after backward). */
   commMs: number;
-  /** Gradient buckets whose all-reduce started inside the backward pass (0 without overlap). */
+  /** Gradient buckets whose all-reduce started before backward returned (0 without overlap). */
   early: number;
 }
 
@@ -183,12 +183,14 @@ export class DataParallel {
    * all-reduces start inside it as their gradients become final. Earlier
    * micro-batches call backward() plainly and accumulate locally (like DDP's
    * no_sync); a cycle whose last backward did not run here (e.g. skipped)
-   * issues every bucket in reduce().
+   * issues every bucket in reduce(). `roots` (the tensor(s) `run` calls
+   * backward() on): parameters their graph does not reach count as ready at once,
+   * so they hold no bucket back (see GradientReducer.arm).
    */
-  backward<T>(params: Tensor[], run: () => T): T {
+  backward<T>(params: Tensor[], run: () => T, roots?: Tensor | Tensor[]): T {
     if (!this.overlap) return run();
     const r = this.#reducerFor(params);
-    r.arm();
+    r.arm(roots === undefined ? undefined : Array.isArray(roots) ? roots : [roots]);
     let ok = false;
     try {
       const out = run();

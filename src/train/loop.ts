@@ -232,7 +232,7 @@ export class Trainer<B> {
               const l = len === 1 ? out.loss : out.loss.div(len);
               const backward = (): void => (this.#scaler ? this.#scaler.scaleLoss(l) : l).backward();
               // data-parallel: the cycle's last backward starts the gradient all-reduces as buckets become ready
-              if (this.#dp && micro === len - 1) this.#dp.backward(params, backward);
+              if (this.#dp && micro === len - 1) this.#dp.backward(params, backward, l);
               else backward();
               const parts: Record<string, number> = {};
               for (const [name, v] of Object.entries(out.parts ?? {})) parts[name] = typeof v === 'number' ? v : Number(v.item());

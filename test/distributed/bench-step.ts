@@ -57,7 +57,7 @@ if (nproc > 1 && process.env['RANK'] === undefined) {
     const loss = torch.tidy(() => {
       const l = torch.crossEntropy(net.call(x), y);
       tb = performance.now();
-      if (dp) dp.backward(params, () => l.backward());
+      if (dp) dp.backward(params, () => l.backward(), l);
       else l.backward();
       tb = performance.now() - tb;
       return Number(l.item());

@@ -43,14 +43,14 @@ torch.tidy(() => { for (let r = 0; r < 2; r++) for (let m = 0; m < K; m++) lossO
 const ref = grads().map((g) => g && g.map((v) => v / 2));
 
 /** One accumulation cycle under DataParallel; returns the agreement and the gradients after reduce(). */
-async function cycle(dp: DataParallel, o: { nan?: boolean; inf?: boolean } = {}): Promise<{ a: Awaited<ReturnType<DataParallel['reduce']>>; g: (number[] | null)[] }> {
+async function cycle(dp: DataParallel, o: { nan?: boolean; inf?: boolean; roots?: boolean } = {}): Promise<{ a: Awaited<ReturnType<DataParallel['reduce']>>; g: (number[] | null)[] }> {
   clearGrads();
   let bad: string | null = null;
   for (let m = 0; m < K; m++) {
     torch.tidy(() => {
       const l = lossOf(rank, m, m === K - 1 ? o : {});
       if (!Number.isFinite(Number(l.item()))) { bad = 'loss is NaN'; return; }
-      if (m === K - 1) dp.backward(params, () => l.backward());
+      if (m === K - 1) dp.backward(params, () => l.backward(), o.roots ? l : undefined);
       else l.backward();
     });
   }
@@ -67,14 +67,17 @@ const close = (g: (number[] | null)[], what: string): void => {
 };
 
 const live0 = torch.liveTensors();
-const modes: [string, DataParallelOptions][] = [['off', { overlap: false }], ['tiny', { overlap: true, bucketMb: 1e-6 }], ['one', { overlap: true }]];
+const modes: [string, DataParallelOptions][] = [['off', { overlap: false }], ['tiny', { overlap: true, bucketMb: 1e-6 }], ['one', { overlap: true }],
+  ['tiny-roots', { overlap: true, bucketMb: 1e-6 }], ['one-roots', { overlap: true }]];
+// per-parameter buckets: body's 6 start inside backward on both ranks, side's 2 on rank 0 (where it is used);
+// then `never` (unused everywhere) holds the order until finish(). One bucket: held by `never` on every rank.
+// With the loss as root, unreachable parameters are ready at arm(): every bucket starts before backward returns.
+const EARLY: Record<string, number> = { off: 0, tiny: rank === 0 ? 8 : 6, one: 0, 'tiny-roots': 10, 'one-roots': 1 };
 const results: Record<string, (number[] | null)[]> = {};
 for (const [name, opts] of modes) {
   const dp = new DataParallel(opts);
-  const { a, g } = await cycle(dp);
-  // per-parameter buckets: body's 6 start inside backward on both ranks, side's 2 on rank 0 (where it is used);
-  // then `never` (unused everywhere) holds the order until finish(). One bucket: held by `never` on every rank.
-  assert.equal(a.early, name === 'tiny' ? (rank === 0 ? 8 : 6) : 0, `${name}: early buckets`);
+  const { a, g } = await cycle(dp, { roots: name.endsWith('-roots') });
+  assert.equal(a.early, EARLY[name], `${name}: early buckets`);
   assert.equal(a.bad, null);
   close(g, name);
   results[name] = g;
@@ -83,6 +86,8 @@ for (const [name, opts] of modes) {
 }
 assert.deepEqual(results['tiny'], results['off'], 'overlapped (per-parameter buckets) and non-overlapped gradients differ');
 assert.deepEqual(results['one'], results['off'], 'overlapped (one bucket) and non-overlapped gradients differ');
+assert.deepEqual(results['tiny-roots'], results['off'], 'overlapped (per-parameter buckets, roots) and non-overlapped gradients differ');
+assert.deepEqual(results['one-roots'], results['off'], 'overlapped (one bucket, roots) and non-overlapped gradients differ');
 checked.push('overlap=off bitwise');
 assert.equal(torch.liveTensors(), live0, 'tensor handles leaked');
 checked.push('no leaked handles');
@@ -101,6 +106,16 @@ const dp = new DataParallel({ overlap: true, bucketMb: 1e-6 });
   assert.equal(a.bad, rank === 1 ? 'loss is NaN' : 'non-finite values on 1 of 2 ranks');
   assert.equal(a.early, rank === 0 ? 8 : 0);
   checked.push('NaN loss on rank 1 agreed');
+}
+// roots that do not reach the parameters backward reaches: every bucket goes at arm(), then a hook sees a late gradient
+{
+  clearGrads();
+  torch.tidy(() => {
+    const l = lossOf(rank, 0);
+    dp.backward(params, () => l.backward(), torch.zeros([1]));
+  });
+  await assert.rejects(dp.reduce(params, { bad: null, stop: false, lossSum: 0, count: 1 }), /not reachable from the roots/);
+  checked.push('wrong roots refused');
 }
 // a failure inside the backward pass after 4 buckets started (the last two layers'; the first layer's graph was already freed)
 {
