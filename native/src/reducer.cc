@@ -236,7 +236,9 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
       Napi::Array ia = bv.As<Napi::Array>();
       std::vector<size_t> idx;
       for (uint32_t k = 0; k < ia.Length(); ++k) {
-        int64_t i = ia.Get(k).As<Napi::Number>().Int64Value();
+        Napi::Value iv = ia.Get(k);
+        if (!iv.IsNumber()) throw Napi::TypeError::New(env, "distReducerNew: bucket " + std::to_string(b) + " entry " + std::to_string(k) + " must be a parameter index");
+        int64_t i = iv.As<Napi::Number>().Int64Value();
         if (i < 0 || i >= static_cast<int64_t>(s->params.size()) || s->bucketOf[i] != -1)
           throw Napi::RangeError::New(env, "distReducerNew: bucket " + std::to_string(b) + " names parameter " + std::to_string(i) + ", out of range or already in a bucket");
         if (!s->params[i].requires_grad() || !s->params[i].is_leaf())

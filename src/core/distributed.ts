@@ -6,7 +6,9 @@
  * getWorldSize. Collectives work in place on dense CPU tensors and return
  * promises: the op is enqueued at once (so ranks agree on the order) and its
  * completion is awaited off the JS thread. A failure or timeout rejects with a
- * DistributedError that names the rank.
+ * DistributedError that names the rank. GradientReducer overlaps gradient
+ * all-reduces with backward (autograd hooks); allReduceSumGrad is a
+ * differentiable, blocking all-reduce (SyncBatchNorm).
  */
 import { native as N } from './tensor/native.js';
 import { wrap, wrapAll, type Tensor } from './tensor/tensor.js';
