@@ -188,9 +188,17 @@ struct ReducerBox {
   ~ReducerBox() { release(); }
 };
 
+// Tags reducer handles apart from every other external (generators, ...).
+const napi_type_tag kReducerTag = {0x6164617074756e65ULL, 0x7265647563650001ULL};
+
+ReducerBox* boxArg(const Napi::CallbackInfo& info, const char* op) {
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<ReducerBox>>().CheckTypeTag(&kReducerTag))
+    throw Napi::TypeError::New(info.Env(), std::string(op) + ": argument 0 must be a reducer");
+  return info[0].As<Napi::External<ReducerBox>>().Data();
+}
+
 std::shared_ptr<ReducerState> reducerArg(const Napi::CallbackInfo& info, const char* op) {
-  if (info.Length() < 1 || !info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), std::string(op) + ": argument 0 must be a reducer");
-  auto* box = info[0].As<Napi::External<ReducerBox>>().Data();
+  auto* box = boxArg(info, op);
   if (!box->s) throw Napi::Error::New(info.Env(), std::string(op) + ": the reducer was released");
   return box->s;
 }
@@ -258,7 +266,9 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
       s->accs.push_back(std::move(acc));
     }
     s->reset();
-    return Napi::External<ReducerBox>::New(env, new ReducerBox{s}, [](Napi::Env, ReducerBox* b) { delete b; });
+    auto ext = Napi::External<ReducerBox>::New(env, new ReducerBox{s}, [](Napi::Env, ReducerBox* b) { delete b; });
+    ext.TypeTag(&kReducerTag);
+    return ext;
   });
 
   // Starts a cycle: the next backward pass launches buckets as they become ready. With
@@ -369,8 +379,7 @@ void registerReducer(Napi::Env env, Napi::Object exports) {
   });
 
   def(env, exports, "distReducerRelease", [](const Napi::CallbackInfo& info) -> Napi::Value {
-    if (info.Length() < 1 || !info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "distReducerRelease: argument 0 must be a reducer");
-    info[0].As<Napi::External<ReducerBox>>().Data()->release();
+    boxArg(info, "distReducerRelease")->release();
     return info.Env().Undefined();
   });
 
