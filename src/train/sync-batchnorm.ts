@@ -7,15 +7,15 @@
  * the same objects, so an optimizer built before keeps working) and a returned
  * function switches them back. Evaluation mode is untouched (running stats).
  *
- * Per layer and training forward: two blocking all-reduces (per-channel sums
- * and counts, then squared deviations from the global mean: a two-pass
- * variance, as exact as one process's), each differentiable, so backward adds
- * two more. The running mean/variance are updated with the global statistics
+ * Per layer and training forward: one blocking all-reduce that gathers every
+ * rank's count, mean and sum of squared deviations (each rank's own two-pass
+ * statistics, combined with Chan et al.'s formula: no E[x^2] - E[x]^2
+ * cancellation); it is differentiable, so backward adds one more. The running mean/variance are updated with the global statistics
  * (unbiased variance over the global count), so they stay equal on every rank.
  */
 import * as torch from '../core/torch.js';
 import type { Tensor } from '../core/torch.js';
-import { allReduceSumGrad } from '../core/distributed.js';
+import { allReduceSumGrad, getRank, getWorldSize } from '../core/distributed.js';
 import type { AnyModule } from '../core/nn/module.js';
 import { BatchNorm1d, BatchNorm2d } from '../core/nn/index.js';
 
@@ -30,16 +30,28 @@ export function syncBatchNorm(bn: BN, input: Tensor): Tensor {
   const x = low ? input.to('float32') : input;
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const shape = x.shape.map((v, i) => (i === 1 ? c : 1));
+  // this rank's count, mean and sum of squared deviations (exact two-pass), gathered from every rank in one
+  // differentiable all-reduce of a [W, 2C+1] table where rank r fills row r, then combined (Chan et al.)
   const local = x.numel() / c;
-  const sums = allReduceSumGrad(torch.cat([x.sum(dims), torch.full([1], local, { dtype: x.dtype })]));
-  const count = Number(sums.narrow(0, c, 1).item());
+  const [localVar, localMean] = x.varMean(dims, 0);
+  const m2 = localVar.mul(local);
+  const row = torch.cat([localMean, m2, torch.full([1], local, { dtype: x.dtype })]).unsqueeze(0);
+  const w = getWorldSize();
+  const r = getRank();
+  const pad = (n: number): Tensor[] => (n > 0 ? [torch.zeros([n, 2 * c + 1], { dtype: x.dtype })] : []);
+  const table = allReduceSumGrad(torch.cat([...pad(r), row, ...pad(w - r - 1)]));
+  const counts = table.narrow(1, 2 * c, 1); // [W, 1]
+  const count = Number(counts.sum().item());
   if (count <= 1) throw new RangeError(`SyncBatchNorm: expected more than 1 value per channel over all ranks when training, got ${count}`);
-  const mean = sums.narrow(0, 0, c).div(count);
-  const xc = x.sub(mean.reshape(shape));
-  const variance = allReduceSumGrad(xc.pow(2).sum(dims)).div(count);
-  let y = xc.mul(variance.add(bn.eps).rsqrt().reshape(shape));
-  if (bn.weight) y = y.mul(bn.weight.reshape(shape));
-  if (bn.bias) y = y.add(bn.bias.reshape(shape));
+  const means = table.narrow(1, 0, c);
+  const mean = means.mul(counts).sum(0).div(count);
+  const variance = table.narrow(1, c, c).add(means.sub(mean).pow(2).mul(counts)).sum(0).div(count);
+  // y = x * scale + shift per channel: one pass over the activations (and autograd's backward of it)
+  let scale = variance.add(bn.eps).rsqrt();
+  if (bn.weight) scale = scale.mul(bn.weight);
+  let shift = mean.mul(scale).neg();
+  if (bn.bias) shift = shift.add(bn.bias);
+  let y = torch.addcmul(shift.reshape(shape), x, scale.reshape(shape));
   if (low) y = y.to(input.dtype);
   if (bn.trackRunningStats && bn.runningMean && bn.runningVar) {
     torch.noGrad(() => {

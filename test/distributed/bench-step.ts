@@ -3,7 +3,7 @@
  * model (default ResNet-18, bench/models.ts 'resnet18-w64') on synthetic
  * 1x28x28 batches, 1 process vs N processes at the same global batch.
  *   node dist/test/distributed/bench-step.js [--nproc N] [--model M] [--batch GLOBAL] [--steps S] [--warmup W] [--threads T]
- *     [--overlap on|off] [--bucket-mb MB]
+ *     [--overlap on|off] [--bucket-mb MB] [--sync-bn on|off]
  * Prints one JSON line: median step time, median backward time, median exposed
  * all-reduce time (DataParallel.reduce after backward returned: the time the JS
  * waits), the buckets started inside backward, samples/s. Threads per process
@@ -43,7 +43,7 @@ if (nproc > 1 && process.env['RANK'] === undefined) {
   const params = net.parameters();
   const opt = new SGD([{ params }], { lr: 0.01, momentum: 0.9 });
   const overlapArg = arg('--overlap', dist.hasGradientHooks() ? 'on' : 'off');
-  const dp = grouped ? new DataParallel({ overlap: overlapArg === 'on', bucketMb: Number(arg('--bucket-mb', '25')) }) : null;
+  const dp = grouped ? new DataParallel({ overlap: overlapArg === 'on', bucketMb: Number(arg('--bucket-mb', '25')), syncBatchNorm: arg('--sync-bn', 'off') === 'on' }) : null;
   await dp?.start(net, params);
   const x = torch.keep(torch.randn([local, 1, 28, 28]));
   const y = torch.keep(torch.randint(0, 10, [local], { dtype: 'int64' }));
@@ -70,7 +70,7 @@ if (nproc > 1 && process.env['RANK'] === undefined) {
   dp?.dispose();
   const paramsM = params.reduce((n, p) => n + p.numel(), 0) / 1e6;
   const out = { model, paramsM: Number(paramsM.toFixed(2)), world, threads: torch.getNumThreads(), globalBatch: global, localBatch: local, steps,
-    overlap: dp ? dp.overlap : null, bucketMb: dp ? dp.bucketBytes / 1048576 : null,
+    overlap: dp ? dp.overlap : null, syncBatchNorm: dp ? dp.syncBatchNorm : null, bucketMb: dp ? dp.bucketBytes / 1048576 : null,
     stepMs: Number(median(stepMs).toFixed(1)), backwardMs: Number(median(backwardMs).toFixed(1)), allReduceMs: Number(median(commMs).toFixed(1)),
     earlyBuckets: median(early), samplesPerSec: Number((global / (median(stepMs) / 1000)).toFixed(1)) };
   if (!grouped || dist.getRank() === 0) process.stdout.write(JSON.stringify(out) + '\n');

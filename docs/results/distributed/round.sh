@@ -11,6 +11,7 @@ for setup in ${ONLY:-1x2 2x1-on 2x1-off $EXTRA}; do
     2x1-off) args="--nproc 2 --threads 1 --overlap off" ;;
     2x1-on-b5) args="--nproc 2 --threads 1 --overlap on --bucket-mb 5" ;;
     2x1-off-b5) args="--nproc 2 --threads 1 --overlap off --bucket-mb 5" ;;
+    2x1-on-syncbn) args="--nproc 2 --threads 1 --overlap on --sync-bn on" ;;
   esac
   idle=$("$HERE/idle.sh" 10)
   read -r _ u n s i w q sq st _ < /proc/stat; b1=$((u+n+s+q+sq+st)); a1=$((b1+i+w))
