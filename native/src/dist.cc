@@ -3,25 +3,22 @@
 // thread (so every rank enqueues them in program order) and waited for on a
 // libuv worker thread (Napi::AsyncWorker), which settles a promise. Failures
 // reject with an Error named 'DistributedError' carrying rank, worldSize, op
-// and timedOut; src/core/distributed.ts turns it into its typed class.
+// and timedOut; src/core/distributed.ts turns it into its typed class. The
+// overlapped gradient reducer and the differentiable all-reduce are in
+// reducer.cc (shared declarations: dist_internal.h).
 #include "dist.h"
 
 #include <cstdlib>
-#include <functional>
-#include <memory>
 #include <mutex>
-#include <string>
-#include <vector>
 
-#include "shim.h"
+#include "dist_internal.h"
 
 #ifdef USE_C10D_GLOO
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
 
 namespace adaptune {
-namespace {
+namespace dist {
 
 // The typed rejection value: Error{name:'DistributedError', rank, worldSize, op, timedOut}.
 Napi::Value distError(Napi::Env env, const std::string& op, int rank, int size, const std::string& what) {
@@ -38,71 +35,17 @@ Napi::Value distError(Napi::Env env, const std::string& op, int rank, int size, 
   return o;
 }
 
-// Runs `exec` off the JS thread; `done` (JS thread) makes the resolved value.
-class DistWorker : public Napi::AsyncWorker {
- public:
-  DistWorker(Napi::Env env, std::string op, int rank, int size, std::function<void()> exec,
-             std::function<Napi::Value(Napi::Env)> done = nullptr)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), op_(std::move(op)), rank_(rank),
-        size_(size), exec_(std::move(exec)), done_(std::move(done)) {}
-  Napi::Promise promise() const { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      exec_();
-    } catch (const c10::Error& e) {
-      SetError(e.what_without_backtrace());
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override {
-    Napi::HandleScope scope(Env());
-    try {
-      deferred_.Resolve(done_ ? done_(Env()) : Env().Undefined());
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(distError(Env(), op_, rank_, size_, e.Message()));
-    }
-  }
-  void OnError(const Napi::Error& e) override {
-    Napi::HandleScope scope(Env());
-    deferred_.Reject(distError(Env(), op_, rank_, size_, e.Message()));
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::string op_;
-  int rank_, size_;
-  std::function<void()> exec_;
-  std::function<Napi::Value(Napi::Env)> done_;
-};
-
-Napi::Value queue(DistWorker* w) {
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
-}
-
-const char* const kNoArgNames[] = {nullptr};
-// Exports `fn` as `name`; C++ exceptions in it become JS errors (shim.h's barrier).
-template <typename F>
-void def(Napi::Env env, Napi::Object exports, const char* name, F fn) {
-  exports.Set(name, Napi::Function::New(env, [fn, name](const Napi::CallbackInfo& info) -> Napi::Value {
-    return guarded(info, name, kNoArgNames, [&]() -> Napi::Value { return fn(info); });
-  }, name));
-}
-
 #ifdef USE_C10D_GLOO
-using Work = decltype(std::declval<c10d::ProcessGroupGloo&>().barrier());
-
-struct Group {
-  c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
-  int rank = -1;
-  int size = 0;
-  std::chrono::milliseconds timeout{0};
-};
+namespace {
 std::mutex g_mu;
 std::shared_ptr<Group> g_group;  // the default group; set by distInit, cleared by distDestroy
+
+}  // namespace
+
+std::shared_ptr<Group> defaultGroup() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  return g_group;
+}
 
 std::shared_ptr<Group> current(Napi::Env env, const char* op) {
   std::lock_guard<std::mutex> lock(g_mu);
@@ -110,22 +53,18 @@ std::shared_ptr<Group> current(Napi::Env env, const char* op) {
   return g_group;
 }
 
+namespace {
 bool isLoopback(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
 
-// Waits for `work` within the group's timeout; a false return is a timeout.
+}  // namespace
+
 void waitFor(const Work& work, const Group& g) {
   if (!work->wait(g.timeout)) throw std::runtime_error("timed out after " + std::to_string(g.timeout.count()) + " ms");
 }
 
-// The tensors of a collective as one contiguous buffer: the tensor itself when
-// there is one contiguous tensor, else a flattened copy (a bucket).
-struct Bucket {
-  std::vector<at::Tensor> parts;
-  at::Tensor flat;
-  bool copied = false;
-};
+namespace {
 Bucket makeBucket(Napi::Env env, const char* op, std::vector<at::Tensor> ts) {
   if (ts.empty()) throw Napi::Error::New(env, std::string(op) + ": needs at least one tensor");
   for (size_t i = 0; i < ts.size(); ++i) {
@@ -159,6 +98,8 @@ void unbucket(Bucket& b) {
 }
 
 void registerGloo(Napi::Env env, Napi::Object exports) {
+  registerReducer(env, exports);
+
   def(env, exports, "distInit", [](const Napi::CallbackInfo& info) -> Napi::Value {
     std::string host = argString(info, 0, "masterAddr");
     int64_t port = argInt(info, 1, "masterPort");
@@ -284,22 +225,22 @@ void registerGloo(Napi::Env env, Napi::Object exports) {
     return Napi::Number::New(info.Env(), g_group ? g_group->size : -1);
   });
 }
+}  // namespace
 #endif  // USE_C10D_GLOO
 
-}  // namespace
+}  // namespace dist
 
 void registerDistributed(Napi::Env env, Napi::Object exports) {
+  using dist::def;
 #ifdef USE_C10D_GLOO
   def(env, exports, "distAvailable", [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Napi::Boolean::New(info.Env(), true);
   });
-  registerGloo(env, exports);
+  dist::registerGloo(env, exports);
 #else
   def(env, exports, "distAvailable", [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Napi::Boolean::New(info.Env(), false);
   });
-  (void)&queue;
-  (void)&distError;
 #endif
 }
 

@@ -6,10 +6,12 @@
  * getWorldSize. Collectives work in place on dense CPU tensors and return
  * promises: the op is enqueued at once (so ranks agree on the order) and its
  * completion is awaited off the JS thread. A failure or timeout rejects with a
- * DistributedError that names the rank.
+ * DistributedError that names the rank. GradientReducer overlaps gradient
+ * all-reduces with backward (autograd hooks); allReduceSumGrad is a
+ * differentiable, blocking all-reduce (SyncBatchNorm).
  */
 import { native as N } from './tensor/native.js';
-import { wrapAll, type Tensor } from './tensor/tensor.js';
+import { wrap, wrapAll, type Tensor } from './tensor/tensor.js';
 
 /** A collective or the rendezvous failed or timed out; the message starts with 'rank R of W: op: '. */
 export class DistributedError extends Error {
@@ -143,4 +145,75 @@ export async function barrier(): Promise<void> {
 /** Leaves the default group (closes Gloo's connections and the store); a no-op without one. */
 export function destroyProcessGroup(): void {
   if (isAvailable()) N.distDestroy!();
+}
+
+/** True when the addon has the autograd hooks that overlap gradient all-reduces with backward (GradientReducer). */
+export function hasGradientHooks(): boolean { return isAvailable() && typeof N.distReducerNew === 'function'; }
+
+/** What GradientReducer.finish() reports. */
+export interface ReducerFinish {
+  /** Per parameter: 1 if it had a gradient when backward returned (before zero-filling), else 0. */
+  have: number[];
+  /** Buckets launched before the backward pass returned (by arm() or from inside it; the rest by finish()). */
+  early: number;
+}
+
+/**
+ * Overlaps the gradient all-reduce with backward (c10d's Reducer, by hand;
+ * native/src/dist.cc): a post hook on each bucketed parameter's gradient
+ * accumulator marks it ready, and bucket i's all-reduce (a sum) is issued from
+ * inside the backward pass once all its parameters are ready and buckets
+ * 0..i-1 are issued. `buckets` (parameter indices) must be the same on every
+ * rank. Per cycle: arm() before the backward pass, disarm() after it, finish() (gives
+ * missing gradients of bucketed parameters zeros, issues the buckets not yet
+ * issued), then wait() (the averages land in the gradients). Hooks act only
+ * between arm() and disarm(); dispose() removes them.
+ */
+export class GradientReducer {
+  #h: unknown;
+  constructor(readonly params: Tensor[], readonly buckets: number[][]) {
+    need();
+    if (!hasGradientHooks()) throw new Error('GradientReducer: this addon has no gradient hooks; rebuild it (bash scripts/build-native.sh)');
+    this.#h = N.distReducerNew!(params.map((p) => p.handle), buckets);
+  }
+
+  #handle(op: string): unknown {
+    if (this.#h === null) throw new Error(`GradientReducer.${op}: the reducer was disposed`);
+    return this.#h;
+  }
+
+  /**
+   * The next backward pass launches buckets as their gradients become ready (a new cycle; an unfinished one is
+   * dropped). `roots`: the tensors that pass starts from (the loss); parameters their graph does not reach get no
+   * gradient in it, so they count as ready at once and hold no bucket back (PyTorch's find_unused_parameters).
+   * Without roots, such a parameter holds its bucket and all later ones until finish().
+   */
+  arm(roots?: Tensor[]): void { N.distReducerArm!(this.#handle('arm'), roots ? roots.map((t) => t.handle) : null); }
+
+  /** After that backward pass: the hooks stop acting. `failed`: it threw, and finish() will refuse the cycle. */
+  disarm(failed = false): void { N.distReducerDisarm!(this.#handle('disarm'), failed); }
+
+  /** After backward: zero-fills missing bucketed gradients and issues every bucket not issued yet (in order). */
+  finish(): ReducerFinish { return N.distReducerFinish!(this.#handle('finish')) as ReducerFinish; }
+
+  /** Resolves once every bucket is reduced, averaged (divided by the world size) and copied into the gradients. */
+  async wait(): Promise<void> { await typed(N.distReducerWait!(this.#handle('wait')) as Promise<void>); }
+
+  /** Removes the hooks (idempotent). Buckets in flight keep their own buffers. */
+  dispose(): void {
+    if (this.#h === null) return;
+    N.distReducerRelease!(this.#h);
+    this.#h = null;
+  }
+}
+
+/**
+ * The sum of `t` over ranks as a new tensor; differentiable (its backward sums
+ * the gradients over ranks, like torch.distributed.nn.functional.all_reduce)
+ * and synchronous: the JS thread waits until every rank has contributed. For
+ * layers that need the result inside a forward pass (SyncBatchNorm).
+ */
+export function allReduceSumGrad(t: Tensor): Tensor {
+  need();
+  return wrap(N.distAllReduceSumGrad!(t.handle) as never);
 }

@@ -7,13 +7,15 @@
  * - data: each rank takes every worldSize-th batch of the task's BatchSource
  *   (ShardedSource): disjoint shares of one seeded order, so global step s
  *   sees exactly the batches s*W .. s*W+W-1 that one process would;
- * - after each accumulation cycle's backward: gradients are averaged across
- *   ranks in buckets (after the backward pass, not overlapped with it: see
- *   docs/distributed.md), together with the loss and the skip/stop flags, so
- *   every rank steps, skips and stops alike;
+ * - gradients are averaged across ranks in fixed buckets; with `overlap` (the
+ *   default where the addon has the autograd hooks) a bucket's all-reduce starts
+ *   inside the last micro-batch's backward pass as soon as its gradients are
+ *   final (GradientReducer), otherwise after backward; then one small all-reduce
+ *   agrees on the loss and the skip/stop flags, so every rank steps, skips and
+ *   stops alike (docs/distributed.md);
  * - floating buffers (BatchNorm running statistics) are averaged (or rank 0's
  *   broadcast) before each evaluation and checkpoint; batch statistics inside
- *   the forward pass stay per rank (no SyncBatchNorm);
+ *   the forward pass stay per rank unless `syncBatchNorm` is on;
  * - randomness: the loader's shuffle and augmentation streams are derived per
  *   global batch index, so ranks augment their different batches differently;
  *   libtorch's generator (dropout, random ops in a task) is reseeded at each
@@ -29,6 +31,7 @@ import { ConfigError } from '../core/errors.js';
 import type { AnyModule } from '../core/nn/module.js';
 import { Rng } from '../core/rng.js';
 import type { BatchSource, SourceState } from './task.js';
+import { convertSyncBatchNorm } from './sync-batchnorm.js';
 
 /** The libtorch seed of rank `rank` at step `step` under data parallelism (a 32-bit integer derived from the run's seed). */
 export function rankStepSeed(seed: number, rank: number, step: number): number {
@@ -41,6 +44,17 @@ export interface DataParallelOptions {
   bucketMb?: number;
   /** Floating buffers before evaluation and checkpoints: 'average' (default), 'broadcast' (rank 0's) or 'none'. */
   buffers?: 'average' | 'broadcast' | 'none';
+  /**
+   * Start each bucket's all-reduce inside the backward pass of an accumulation cycle's last micro-batch, as
+   * soon as its gradients are final (default: true where the addon has the gradient hooks). false: all
+   * buckets go after backward returns.
+   */
+  overlap?: boolean;
+  /**
+   * Batch norm statistics over the global batch while training (PyTorch's SyncBatchNorm; src/train/sync-batchnorm.ts):
+   * every BatchNorm1d/2d of the model is switched over in start() and back in dispose(). Default false (per-rank statistics).
+   */
+  syncBatchNorm?: boolean;
 }
 
 /** A sharded source's position: the rank's own batch index, plus the world size it was taken with. */
@@ -105,7 +119,13 @@ export class ShardedSource<B> implements BatchSource<B> {
 /** What each rank brings to the per-cycle agreement. */
 export interface CycleLocal { bad: string | null; stop: boolean; lossSum: number; count: number }
 /** What every rank leaves it with. */
-export interface CycleAgreed { bad: string | null; stop: boolean; lossSum: number; count: number; commMs: number }
+export interface CycleAgreed {
+  bad: string | null; stop: boolean; lossSum: number; count: number;
+  /** Milliseconds reduce() took (the all-reduce time left exposed after backward). */
+  commMs: number;
+  /** Gradient buckets whose all-reduce started before backward returned (0 without overlap). */
+  early: number;
+}
 
 /** The data-parallel hooks the Trainer calls. */
 export class DataParallel {
@@ -113,8 +133,14 @@ export class DataParallel {
   readonly worldSize: number;
   readonly bucketBytes: number;
   readonly buffers: 'average' | 'broadcast' | 'none';
-  /** Milliseconds spent in the gradient all-reduce (summed over steps; for the benchmark). */
+  /** Whether gradient all-reduces overlap the backward pass (DataParallelOptions.overlap). */
+  readonly overlap: boolean;
+  /** Milliseconds spent in the gradient all-reduce after backward (summed over steps; for the benchmark). */
   commMs = 0;
+  readonly syncBatchNorm: boolean;
+  #unsync: (() => void) | null = null;
+  /** The hooked reducer of the overlapped path, for the parameter list it was built for. */
+  #reducer: { r: dist.GradientReducer; params: Tensor[]; trainable: boolean[] } | null = null;
 
   constructor(o: DataParallelOptions = {}) {
     this.rank = dist.getRank();
@@ -124,6 +150,11 @@ export class DataParallel {
     this.bucketBytes = mb * 1024 * 1024;
     this.buffers = o.buffers ?? 'average';
     if (!['average', 'broadcast', 'none'].includes(this.buffers)) throw new ConfigError(`data-parallel: buffers must be 'average', 'broadcast' or 'none', got '${this.buffers}'`);
+    if (o.overlap !== undefined && typeof o.overlap !== 'boolean') throw new ConfigError(`data-parallel: overlap must be a boolean, got ${JSON.stringify(o.overlap)}`);
+    if (o.overlap && !dist.hasGradientHooks()) throw new ConfigError('data-parallel: overlap needs the addon\'s gradient hooks; rebuild it (bash scripts/build-native.sh) or pass overlap: false');
+    this.overlap = o.overlap ?? dist.hasGradientHooks();
+    if (o.syncBatchNorm !== undefined && typeof o.syncBatchNorm !== 'boolean') throw new ConfigError(`data-parallel: syncBatchNorm must be a boolean, got ${JSON.stringify(o.syncBatchNorm)}`);
+    this.syncBatchNorm = o.syncBatchNorm ?? false;
   }
 
   /** The DataParallel for the current process group, or null when there is none (or it has one rank). */
@@ -136,19 +167,115 @@ export class DataParallel {
 
   shard<B>(src: BatchSource<B>): ShardedSource<B> { return new ShardedSource(src, this.rank, this.worldSize); }
 
-  /** Rank 0's parameters and buffers (the model's and any other trained tensors) on every rank. */
+  /** Rank 0's parameters and buffers (the model's and any other trained tensors) on every rank; switches on SyncBatchNorm when asked. */
   async start(model: AnyModule, params: Tensor[]): Promise<void> {
+    if (this.syncBatchNorm) {
+      this.#unsync?.();
+      this.#unsync = convertSyncBatchNorm(model);
+    }
     const all = [...new Set([...model.parameters(), ...model.buffers(), ...params])];
     for (const group of this.#buckets(all)) await dist.broadcast(group, 0);
   }
 
   /**
-   * After a cycle's backward: agrees on skip/stop and the mean loss, then
-   * averages the gradients. A parameter whose gradient is missing on some
-   * ranks (unused there) gets zeros on those ranks first; one missing on all
-   * ranks stays missing.
+   * Runs `run`, the backward pass of an accumulation cycle's last micro-batch
+   * (`params`: the list later given to reduce()). With overlap on, the buckets'
+   * all-reduces start inside it as their gradients become final. Earlier
+   * micro-batches call backward() plainly and accumulate locally (like DDP's
+   * no_sync); a cycle whose last backward did not run here (e.g. skipped)
+   * issues every bucket in reduce(). `roots` (the tensor(s) `run` calls
+   * backward() on): parameters their graph does not reach count as ready at once,
+   * so they hold no bucket back (see GradientReducer.arm).
+   */
+  backward<T>(params: Tensor[], run: () => T, roots?: Tensor | Tensor[]): T {
+    if (!this.overlap) return run();
+    const r = this.#reducerFor(params);
+    r.arm(roots === undefined ? undefined : Array.isArray(roots) ? roots : [roots]);
+    let ok = false;
+    try {
+      const out = run();
+      ok = true;
+      return out;
+    } finally {
+      r.disarm(!ok);
+    }
+  }
+
+  /** Removes the gradient hooks (the next cycle installs them again) and undoes SyncBatchNorm. Idempotent. */
+  dispose(): void {
+    this.#reducer?.r.dispose();
+    this.#reducer = null;
+    this.#unsync?.();
+    this.#unsync = null;
+  }
+
+  /**
+   * After a cycle's backward: averages the gradients and agrees on skip/stop
+   * and the mean loss. A parameter whose gradient is missing on some ranks
+   * (unused there) gets zeros on those ranks first; one missing on all ranks
+   * stays missing.
    */
   async reduce(params: Tensor[], local: CycleLocal): Promise<CycleAgreed> {
+    return this.overlap ? this.#reduceOverlapped(params, local) : this.#reduceAfter(params, local);
+  }
+
+  /** The reducer for `params` (re-built when the list or its trainable set changed, e.g. a layer was unfrozen). */
+  #reducerFor(params: Tensor[]): dist.GradientReducer {
+    const trainable = params.map((p) => p.requiresGrad);
+    const cur = this.#reducer;
+    if (cur && cur.params.length === params.length && cur.params.every((p, i) => p === params[i]) && cur.trainable.every((t, i) => t === trainable[i])) return cur.r;
+    this.#reducer?.r.dispose();
+    this.#reducer = null;
+    const order = params.map((_, i) => i).filter((i) => trainable[i]).reverse();
+    const buckets = this.#bucketIndices(order.map((i) => params[i]!)).map((b) => b.map((k) => order[k]!));
+    this.#reducer = { r: new dist.GradientReducer(params, buckets), params: [...params], trainable };
+    return this.#reducer.r;
+  }
+
+  /**
+   * The overlapped path: the buckets not started inside backward go now; the
+   * flags all-reduce is issued after them (same order on every rank). A bucketed
+   * parameter without a gradient on every rank has its zeros removed again;
+   * parameters outside the buckets (not requiring grad) that have a gradient
+   * somewhere are averaged after, as in #reduceAfter.
+   */
+  async #reduceOverlapped(params: Tensor[], local: CycleLocal): Promise<CycleAgreed> {
+    const t0 = performance.now();
+    const r = this.#reducerFor(params);
+    const { have, early } = r.finish();
+    const flags = torch.tensor([local.bad ? 1 : 0, local.stop ? 1 : 0, local.lossSum, local.count, ...have], { dtype: 'float64' });
+    let f: number[];
+    try {
+      const settled = await Promise.allSettled([r.wait(), dist.allReduce(flags, 'sum')]);
+      for (const s of settled) if (s.status === 'rejected') throw s.reason;
+      f = Array.from(flags.data() as Float64Array);
+    } finally {
+      flags.dispose();
+    }
+    const [badRanks, stopRanks, lossSum, count] = f as [number, number, number, number];
+    const bad = local.bad ?? (badRanks > 0 ? `non-finite values on ${badRanks} of ${this.worldSize} ranks` : null);
+    const inBucket = new Set(r.buckets.flat());
+    const extra: Tensor[] = [];
+    params.forEach((p, i) => {
+      const any = f[4 + i]! > 0;
+      if (inBucket.has(i)) { if (!any) p.grad = null; return; }
+      if (!any || bad) return;
+      if (!have[i]) { const z = torch.noGrad(() => torch.zerosLike(p)); p.grad = z; z.dispose(); }
+      const g = p.grad!;
+      extra.push(g);
+    });
+    try {
+      if (extra.length) await Promise.all(this.#buckets(extra.reverse()).map((b) => dist.allReduce(b, 'avg')));
+    } finally {
+      for (const g of extra) g.dispose();
+    }
+    const commMs = performance.now() - t0;
+    this.commMs += commMs;
+    return { bad, stop: stopRanks > 0, lossSum, count, commMs, early };
+  }
+
+  /** The non-overlapped path: flags first, then every bucket after backward. */
+  async #reduceAfter(params: Tensor[], local: CycleLocal): Promise<CycleAgreed> {
     const t0 = performance.now();
     const grads = params.map((p) => p.grad);
     try {
@@ -180,7 +307,7 @@ export class DataParallel {
       }
       const commMs = performance.now() - t0;
       this.commMs += commMs;
-      return { bad, stop: stopRanks > 0, lossSum, count, commMs };
+      return { bad, stop: stopRanks > 0, lossSum, count, commMs, early: 0 };
     } finally {
       for (const g of grads) g?.dispose();
     }
@@ -198,10 +325,13 @@ export class DataParallel {
   }
 
   /** Tensors split into buckets of one dtype and at most bucketBytes each (order kept). */
-  #buckets(ts: Tensor[]): Tensor[][] {
-    const out: Tensor[][] = [];
-    const open = new Map<string, { list: Tensor[]; bytes: number }>();
-    for (const t of ts) {
+  #buckets(ts: Tensor[]): Tensor[][] { return this.#bucketIndices(ts).map((b) => b.map((i) => ts[i]!)); }
+
+  /** #buckets as positions in `ts`. */
+  #bucketIndices(ts: Tensor[]): number[][] {
+    const out: number[][] = [];
+    const open = new Map<string, { list: number[]; bytes: number }>();
+    ts.forEach((t, i) => {
       const bytes = t.numel() * torch.DTYPE_SIZE[t.dtype];
       let cur = open.get(t.dtype);
       if (!cur || (cur.bytes > 0 && cur.bytes + bytes > this.bucketBytes)) {
@@ -209,9 +339,9 @@ export class DataParallel {
         open.set(t.dtype, cur);
         out.push(cur.list);
       }
-      cur.list.push(t);
+      cur.list.push(i);
       cur.bytes += bytes;
-    }
+    });
     return out;
   }
 }

@@ -167,6 +167,7 @@ export class Trainer<B> {
       this.#trap?.uninstall();
       this.o.signal?.removeEventListener('abort', onAbort);
       this.run.metrics.close();
+      this.#dp?.dispose(); // the gradient hooks (re-installed should train() run again)
       opt.dispose();
     }
   }
@@ -229,7 +230,10 @@ export class Trainer<B> {
               const loss = Number(out.loss.item());
               if (!Number.isFinite(loss)) return { loss, parts: {} as Record<string, number> };
               const l = len === 1 ? out.loss : out.loss.div(len);
-              (this.#scaler ? this.#scaler.scaleLoss(l) : l).backward();
+              const backward = (): void => (this.#scaler ? this.#scaler.scaleLoss(l) : l).backward();
+              // data-parallel: the cycle's last backward starts the gradient all-reduces as buckets become ready
+              if (this.#dp && micro === len - 1) this.#dp.backward(params, backward, l);
+              else backward();
               const parts: Record<string, number> = {};
               for (const [name, v] of Object.entries(out.parts ?? {})) parts[name] = typeof v === 'number' ? v : Number(v.item());
               return { loss, parts };

@@ -3,9 +3,11 @@
  * model (default ResNet-18, bench/models.ts 'resnet18-w64') on synthetic
  * 1x28x28 batches, 1 process vs N processes at the same global batch.
  *   node dist/test/distributed/bench-step.js [--nproc N] [--model M] [--batch GLOBAL] [--steps S] [--warmup W] [--threads T]
- * Prints one JSON line: median step time, median time in the gradient
- * all-reduce (DataParallel.reduce), samples/s. Threads per process default to
- * max(1, cores / N).
+ *     [--overlap on|off] [--bucket-mb MB] [--sync-bn on|off]
+ * Prints one JSON line: median step time, median backward time, median exposed
+ * all-reduce time (DataParallel.reduce after backward returned: the time the JS
+ * waits), the buckets started inside backward, samples/s. Threads per process
+ * default to max(1, cores / N); --overlap defaults to on where the addon has the hooks.
  */
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -40,23 +42,37 @@ if (nproc > 1 && process.env['RANK'] === undefined) {
   net.train();
   const params = net.parameters();
   const opt = new SGD([{ params }], { lr: 0.01, momentum: 0.9 });
-  const dp = grouped ? new DataParallel() : null;
+  const overlapArg = arg('--overlap', dist.hasGradientHooks() ? 'on' : 'off');
+  const dp = grouped ? new DataParallel({ overlap: overlapArg === 'on', bucketMb: Number(arg('--bucket-mb', '25')), syncBatchNorm: arg('--sync-bn', 'off') === 'on' }) : null;
   await dp?.start(net, params);
   const x = torch.keep(torch.randn([local, 1, 28, 28]));
   const y = torch.keep(torch.randint(0, 10, [local], { dtype: 'int64' }));
   const stepMs: number[] = [];
   const commMs: number[] = [];
+  const backwardMs: number[] = [];
+  const early: number[] = [];
   for (let s = 0; s < warmup + steps; s++) {
     const t0 = performance.now();
-    const loss = torch.tidy(() => { const l = torch.crossEntropy(net.call(x), y); l.backward(); return Number(l.item()); });
+    let tb = 0;
+    const loss = torch.tidy(() => {
+      const l = torch.crossEntropy(net.call(x), y);
+      tb = performance.now();
+      if (dp) dp.backward(params, () => l.backward(), l);
+      else l.backward();
+      tb = performance.now() - tb;
+      return Number(l.item());
+    });
     const a = dp ? await dp.reduce(params, { bad: null, stop: false, lossSum: loss, count: 1 }) : null;
     opt.step();
     opt.zeroGrad();
-    if (s >= warmup) { stepMs.push(performance.now() - t0); commMs.push(a?.commMs ?? 0); }
+    if (s >= warmup) { stepMs.push(performance.now() - t0); commMs.push(a?.commMs ?? 0); backwardMs.push(tb); early.push(a?.early ?? 0); }
   }
+  dp?.dispose();
   const paramsM = params.reduce((n, p) => n + p.numel(), 0) / 1e6;
   const out = { model, paramsM: Number(paramsM.toFixed(2)), world, threads: torch.getNumThreads(), globalBatch: global, localBatch: local, steps,
-    stepMs: Number(median(stepMs).toFixed(1)), allReduceMs: Number(median(commMs).toFixed(1)), samplesPerSec: Number((global / (median(stepMs) / 1000)).toFixed(1)) };
+    overlap: dp ? dp.overlap : null, syncBatchNorm: dp ? dp.syncBatchNorm : null, bucketMb: dp ? dp.bucketBytes / 1048576 : null,
+    stepMs: Number(median(stepMs).toFixed(1)), backwardMs: Number(median(backwardMs).toFixed(1)), allReduceMs: Number(median(commMs).toFixed(1)),
+    earlyBuckets: median(early), samplesPerSec: Number((global / (median(stepMs) / 1000)).toFixed(1)) };
   if (!grouped || dist.getRank() === 0) process.stdout.write(JSON.stringify(out) + '\n');
   if (grouped) dist.destroyProcessGroup();
 }
