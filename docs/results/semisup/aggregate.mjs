@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Compacts the semisup runs under EXP (default /work/exp/semisup) into runs.jsonl (one record per finished run:
+// the summary fields that matter, the validation evaluations from metrics.jsonl, gate ratios per 100 steps and
+// the median wall seconds per step) and prints the tables of ../semisup.md: per row n, mean +- sample std of
+// final test and validation accuracy, per-seed values, and differences paired by seed.
+// Usage: node docs/results/semisup/aggregate.mjs [EXP] [--write]   (--write: (re)writes runs.jsonl beside this file)
+import { readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const EXP = args.find((a) => !a.startsWith('--')) ?? '/work/exp/semisup';
+const here = dirname(fileURLToPath(import.meta.url));
+const r2 = (x) => (x === null || x === undefined ? null : Math.round(x * 1e4) / 1e4);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : null; };
+const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const std = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+/** The row a run belongs to: its name without the seed suffix. */
+const rowOf = (name) => name.replace(/-s\d+$/, '');
+
+function record(name) {
+  const dir = join(EXP, name);
+  const rep = JSON.parse(readFileSync(join(EXP, `${name}.json`), 'utf8'));
+  const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const m = cfg.method;
+  const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const train = rows.filter((r) => r.split === 'train');
+  const dts = train.slice(1).map((r, i) => r.time - train[i].time);
+  const window = (key) => {
+    if (!train.some((r) => typeof r[key] === 'number')) return null;
+    const out = [];
+    for (let a = 0; a < train.length; a += 100) { const xs = train.slice(a, a + 100).map((r) => r[key]).filter((v) => typeof v === 'number'); out.push(xs.length ? r2(mean(xs)) : null); }
+    return out;
+  };
+  return {
+    name, row: rowOf(name), seed: cfg.seed, algorithm: m.algorithm, akc: m.akc, arc: m.arc,
+    lambdaAkc: m.akc ? m.lambdaAkc : null, akcScale: m.akc ? m.akcScale : null, c: m.akc ? m.lambdaAkc / m.akcScale : null,
+    lambdaArc: m.arc ? m.lambdaArc : null, emaDecay: m.emaDecay, steps: rep.steps, status: rep.status,
+    labelsPerClass: rep.labelsPerClass, valImages: rep.valImages, testImages: rep.testImages,
+    testAccuracy: rep.testAccuracy, testMacroF1: r2(rep.test.macroF1), valAccuracy: rep.valAccuracy, meanLastValAccuracy: r2(rep.meanLastValAccuracy),
+    evals: rows.filter((r) => r.split === 'eval').map((r) => ({ step: r.step, valAccuracy: r.accuracy, valLoss: r2(r.loss) })),
+    gatesPer100: { akc: window('gate_akc'), arc: window('gate_arc'), ssl: window('ssl_mask') },
+    medianStepSec: r2(median(dts)), elapsedSec: r2(rep.elapsedSec), started: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).started,
+    command: rep.command,
+  };
+}
+
+const names = readdirSync(EXP).filter((n) => n.endsWith('.json') && existsSync(join(EXP, n.slice(0, -5), 'metrics.jsonl'))).map((n) => n.slice(0, -5)).sort();
+const recs = [];
+for (const n of names) { try { recs.push(record(n)); } catch (e) { console.error(`skip ${n}: ${e.message}`); } }
+if (args.includes('--write')) writeFileSync(join(here, 'runs.jsonl'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+const pct = (x) => (x * 100).toFixed(2);
+const byRow = new Map();
+for (const r of recs.filter((r) => r.steps >= 1000)) { if (!byRow.has(r.row)) byRow.set(r.row, []); byRow.get(r.row).push(r); }
+console.log('| row | c = lambda/scale | n | test mean +- std | val mean +- std | test per seed (0 / 1 / 2) | val per seed | s/step (median) |');
+console.log('|---|---:|---:|---:|---:|---|---|---:|');
+for (const [row, rs] of byRow) {
+  rs.sort((a, b) => a.seed - b.seed);
+  const t = rs.map((r) => r.testAccuracy), v = rs.map((r) => r.valAccuracy);
+  console.log(`| ${row} | ${rs[0].c ?? '-'} | ${rs.length} | ${pct(mean(t))} +- ${pct(std(t))} | ${pct(mean(v))} +- ${pct(std(v))} | ${rs.map((r) => `${r.seed}: ${pct(r.testAccuracy)}`).join(' / ')} | ${rs.map((r) => pct(r.valAccuracy)).join(' / ')} | ${median(rs.map((r) => r.medianStepSec)).toFixed(2)} |`);
+}
+/** Differences paired by seed: row minus base, test and validation. */
+const paired = (row, base) => {
+  const a = byRow.get(row), b = byRow.get(base);
+  if (!a || !b) return;
+  const ps = a.map((r) => [r, b.find((x) => x.seed === r.seed)]).filter((p) => p[1]).sort((p, q) => p[0].seed - q[0].seed);
+  if (!ps.length) return;
+  const dt = ps.map(([x, y]) => x.testAccuracy - y.testAccuracy), dv = ps.map(([x, y]) => x.valAccuracy - y.valAccuracy);
+  console.log(`| ${row} - ${base} | ${ps.length} | ${dt.map(pct).join(' / ')} | ${pct(mean(dt))} +- ${pct(std(dt))} | ${dv.map(pct).join(' / ')} | ${pct(mean(dv))} |`);
+};
+console.log('\n| paired by seed | n | test diff per seed | mean +- std | val diff per seed | val mean |');
+console.log('|---|---:|---|---:|---|---:|');
+for (const row of byRow.keys()) {
+  if (row.startsWith('akc') || row.startsWith('arc')) paired(row, 'sup');
+  if (row.startsWith('fm-')) paired(row, 'fm');
+  if (row === 'fm') paired('fm', 'sup');
+}
