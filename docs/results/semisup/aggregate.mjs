@@ -74,6 +74,19 @@ console.log('\n| paired by seed | n | test diff per seed | mean +- std | val dif
 console.log('|---|---:|---|---:|---|---:|');
 for (const row of byRow.keys()) {
   if (row.startsWith('akc') || row.startsWith('arc')) paired(row, 'sup');
+  if (row.startsWith('akc-c') && row !== 'akc-c0') paired(row, 'akc-c0');
   if (row.startsWith('fm-')) paired(row, 'fm');
   if (row === 'fm') paired('fm', 'sup');
 }
+
+// Validation accuracy of the EMA model at each evaluation, mean over the row's seeds.
+console.log('\n| row | n | ' + Array.from({ length: 10 }, (_, i) => `val @${(i + 1) * 100}`).join(' | ') + ' |');
+console.log('|---|---:|' + '---:|'.repeat(10));
+for (const [row, rs] of byRow) {
+  const at = (s) => { const xs = rs.map((r) => r.evals.find((e) => e.step === s)?.valAccuracy).filter((x) => typeof x === 'number'); return xs.length ? pct(mean(xs)) : '-'; };
+  console.log(`| ${row} | ${rs.length} | ${Array.from({ length: 10 }, (_, i) => at((i + 1) * 100)).join(' | ')} |`);
+}
+// Time: median wall seconds per step (pauses by other engineers' measurements are in the wall minutes, mostly not in the median).
+console.log('\n| row | n | median s/step per seed | wall min per run |');
+console.log('|---|---:|---|---|');
+for (const [row, rs] of byRow) console.log(`| ${row} | ${rs.length} | ${rs.map((r) => r.medianStepSec.toFixed(3)).join(' / ')} | ${rs.map((r) => (r.elapsedSec / 60).toFixed(1)).join(' / ')} |`);
