@@ -27,10 +27,10 @@ function record(name) {
   const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const train = rows.filter((r) => r.split === 'train');
   const dts = train.slice(1).map((r, i) => r.time - train[i].time);
-  const window = (key) => {
+  const window = (key, f = 1) => {
     if (!train.some((r) => typeof r[key] === 'number')) return null;
     const out = [];
-    for (let a = 0; a < train.length; a += 100) { const xs = train.slice(a, a + 100).map((r) => r[key]).filter((v) => typeof v === 'number'); out.push(xs.length ? r2(mean(xs)) : null); }
+    for (let a = 0; a < train.length; a += 100) { const xs = train.slice(a, a + 100).map((r) => r[key] * f).filter((v) => Number.isFinite(v)); out.push(xs.length ? r2(mean(xs)) : null); }
     return out;
   };
   return {
@@ -41,6 +41,8 @@ function record(name) {
     testAccuracy: rep.testAccuracy, testMacroF1: r2(rep.test.macroF1), valAccuracy: rep.valAccuracy, meanLastValAccuracy: r2(rep.meanLastValAccuracy),
     evals: rows.filter((r) => r.split === 'eval').map((r) => ({ step: r.step, valAccuracy: r.accuracy, valLoss: r2(r.loss) })),
     gatesPer100: { akc: window('gate_akc'), arc: window('gate_arc'), ssl: window('ssl_mask') },
+    // the gated mean of sum_c (ft_c - fs_c)^2 (the logged akc times the scale), mean per 100 steps
+    akcDistPer100: m.akc ? window('akc', m.akcScale) : null,
     medianStepSec: r2(median(dts)), elapsedSec: r2(rep.elapsedSec), started: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).started,
     command: rep.command,
   };
@@ -85,6 +87,13 @@ console.log('|---|---:|' + '---:|'.repeat(10));
 for (const [row, rs] of byRow) {
   const at = (s) => { const xs = rs.map((r) => r.evals.find((e) => e.step === s)?.valAccuracy).filter((x) => typeof x === 'number'); return xs.length ? pct(mean(xs)) : '-'; };
   console.log(`| ${row} | ${rs.length} | ${Array.from({ length: 10 }, (_, i) => at((i + 1) * 100)).join(' | ')} |`);
+}
+// AKC's feature distance (gated mean of sum_c (ft - fs)^2) per 100 steps, mean over seeds.
+console.log('\n| row | n | ' + Array.from({ length: 10 }, (_, i) => `D ${i * 100 + 1}-${(i + 1) * 100}`).join(' | ') + ' |');
+console.log('|---|---:|' + '---:|'.repeat(10));
+for (const [row, rs] of byRow) {
+  if (!rs[0].akcDistPer100) continue;
+  console.log(`| ${row} | ${rs.length} | ${Array.from({ length: 10 }, (_, i) => mean(rs.map((r) => r.akcDistPer100[i])).toFixed(1)).join(' | ')} |`);
 }
 // Time: median wall seconds per step (pauses by other engineers' measurements are in the wall minutes, mostly not in the median).
 console.log('\n| row | n | median s/step per seed | wall min per run |');
