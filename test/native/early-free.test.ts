@@ -209,3 +209,18 @@ test('grad off: Sequential frees child i\'s output once child i + 1 has used it,
   });
   x.dispose();
 });
+
+test('grad off: a Sequential subclass that sets keepsForwardState keeps its children\'s outputs', () => {
+  class Recording extends nn.Sequential {
+    override keepsForwardState = true;
+  }
+  const seen: Tensor[] = [];
+  class Spy extends nn.Module { forward(x: Tensor): Tensor { seen.push(x); return x.add(0); } }
+  const seq = new Recording(new Chain(), new Spy(), new Chain());
+  const x = torch.ones([2]);
+  torch.tidy(() => {
+    torch.noGrad(() => seq.call(x));
+    assert.equal(seen[0]!.isDisposed, false, 'the first chain\'s output, which the container may keep, is alive');
+  });
+  x.dispose();
+});

@@ -55,11 +55,12 @@ const isModule = (o: object): boolean => o instanceof Module;
 
 /**
  * For containers (Sequential): in a no-grad call with early freeing on, frees t, an intermediate the
- * container made and has just passed from `producer` to `consumer`, unless either may keep it (it sits in
- * their own fields, or they set keepsForwardState) - what refcounting gives PyTorch's nn.Sequential.
+ * container made and has just passed from `producer` to `consumer`, unless the container sets
+ * keepsForwardState or either child may keep it (it sits in their fields or their descendants', or one of
+ * them sets keepsForwardState) - what refcounting gives PyTorch's nn.Sequential.
  */
-export function releaseIntermediate(t: Tensor, producer: AnyModule, consumer: AnyModule): void {
-  if (liveHooks !== 0 || torch.isGradEnabled()) return;
+export function releaseIntermediate(t: Tensor, container: AnyModule, producer: AnyModule, consumer: AnyModule): void {
+  if (liveHooks !== 0 || container.keepsForwardState || torch.isGradEnabled()) return;
   freeIntermediate(t, reachableState([producer, consumer]), isModule, producer.constructor.name);
 }
 

@@ -35,19 +35,21 @@ function account(t: Tensor): void {
   if (!t.isDisposed) N.account!(t.handle);
 }
 
-function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
-  if (v === null || v === undefined || depth > 4) return;
-  if (typeof v !== 'object') return;
-  if ('handle' in (v as object) && 'dispose' in (v as object) && 'scope' in (v as object)) {
-    out.add(v as Tensor);
-    return;
-  }
-  if (Array.isArray(v)) {
-    for (const x of v) collect(x, out, depth + 1);
-  } else if (Object.getPrototypeOf(v) === Object.prototype || v instanceof Map) {
-    const values = v instanceof Map ? [...v.values()] : Object.values(v as object);
-    for (const x of values) collect(x, out, depth + 1);
-  }
+/**
+ * Adds the tensors of v to out, walking arrays, plain objects and Maps (to depth 4). Returns whether it could
+ * see everything v holds: false if v holds a function, a class instance other than a Tensor (and not `skip`ped),
+ * or nests deeper than 4; the tensors it did find are added either way.
+ */
+function collect(v: unknown, out: Set<Tensor>, skip: (o: object) => boolean = () => false, depth = 0): boolean {
+  if (v === null || typeof v !== 'object') return typeof v !== 'function';
+  if (depth > 4) return false;
+  if ('handle' in v && 'dispose' in v && 'scope' in v) { out.add(v as Tensor); return true; }
+  if (skip(v)) return true;
+  const values = Array.isArray(v) ? v : v instanceof Map ? [...v.values()] : Object.getPrototypeOf(v) === Object.prototype ? Object.values(v) : null;
+  if (values === null) return false;
+  let known = true;
+  for (const x of values) known = collect(x, out, skip, depth + 1) && known;
+  return known;
 }
 
 /**
@@ -86,22 +88,6 @@ function inScope<R>(fn: () => R, onThrow: (scope: Set<Tensor>) => void): [R, Set
 export function scopeDepth(): number { return stack.length; }
 
 /**
- * Collects the tensors of v into out, walking arrays, plain objects and Maps; returns false if v holds
- * anything else that is an object (a class instance other than a Tensor, a deeper nesting than 4):
- * then the caller cannot know which tensors v refers to.
- */
-function collectStrict(v: unknown, out: Set<Tensor>, skip: (o: object) => boolean, depth = 0): boolean {
-  if (v === null || typeof v !== 'object') return typeof v !== 'function';
-  if (depth > 4) return false;
-  if ('handle' in v && 'dispose' in v && 'scope' in v) { out.add(v as Tensor); return true; }
-  if (skip(v)) return true;
-  if (Array.isArray(v)) return v.every((x) => collectStrict(x, out, skip, depth + 1));
-  if (v instanceof Map) return [...v.values()].every((x) => collectStrict(x, out, skip, depth + 1));
-  if (Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every((x) => collectStrict(x, out, skip, depth + 1));
-  return false;
-}
-
-/**
  * The scope of one module call while grad is off (nn.Module.call): what PyTorch's refcounting gives an
  * inference forward, the intermediates freed as the call returns instead of when the caller's tidy closes.
  * Runs fn; of the tensors it created, those in its result and those in `retained()` (the fields of the
@@ -112,13 +98,11 @@ function collectStrict(v: unknown, out: Set<Tensor>, skip: (o: object) => boolea
 export function callScope<R>(fn: () => R, retained: () => unknown[] | null, skip: (o: object) => boolean, label: string): R {
   const [result, scope] = inScope(fn, (sc) => release(sc, null));
   const keepSet = new Set<Tensor>();
-  let known = collectStrict(result, keepSet, skip);
-  const state = known ? retained() : null;
-  if (state === null) known = false;
-  else {
-    for (const v of state) {
-      if (!collectStrict(v, keepSet, skip)) { known = false; break; }
-    }
+  let known = collect(result, keepSet, skip);
+  // a call that made nothing but its result (most layers) needs no look at the modules' state
+  if (known && [...scope].some((t) => !keepSet.has(t))) {
+    const state = retained();
+    known = state !== null && state.every((v) => collect(v, keepSet, skip));
   }
   release(scope, known ? keepSet : null, label);
   return result;
@@ -131,7 +115,7 @@ export function callScope<R>(fn: () => R, retained: () => unknown[] | null, skip
 export function freeIntermediate(t: Tensor, values: unknown[] | null, skip: (o: object) => boolean, label: string): boolean {
   if (values === null || t.isDisposed || t.scope === null || t.scope !== currentScope()) return false;
   const held = new Set<Tensor>();
-  for (const v of values) if (!collectStrict(v, held, skip)) return false;
+  for (const v of values) if (!collect(v, held, skip)) return false;
   if (held.has(t)) return false;
   freedEarly.set(t, label);
   t.dispose();

@@ -25,7 +25,7 @@ export class Sequential extends Module<[Tensor], Tensor> {
     for (const m of this.children()) {
       const z = m.call(y);
       // grad off: child i's output is freed once child i + 1 has used it (not x, not a returned input)
-      if (prev && z !== y) releaseIntermediate(y, prev, m);
+      if (prev && z !== y) releaseIntermediate(y, this, prev, m);
       prev = m;
       y = z;
     }
