@@ -34,7 +34,7 @@ export interface LaunchArgs { nproc: number; nnodes: number; nodeRank: number; m
 
 /** The launcher's --help: its table (src/train/options.ts). */
 export const LAUNCH_USAGE = formatHelp('Usage: adaptune <command> --nproc N [launch flags] [command flags]', [LAUNCH_OPTIONS],
-  'Env: ADAPTUNE_DIST_TIMEOUT_MS (per collective, default 300000), GLOO_SOCKET_IFNAME. See docs/distributed.md.');
+  'Settings (config or --set): parallel.syncBatchNorm=true, parallel.overlap=false, parallel.bucketMb=MB,\nparallel.buffers=average|broadcast|none.\nEnv: ADAPTUNE_DIST_TIMEOUT_MS (per collective, default 300000), GLOO_SOCKET_IFNAME. See docs/distributed.md.');
 
 /** Splits the launcher's flags (LAUNCH_OPTIONS) from argv; null when there is no --nproc. */
 export function parseLaunch(argv: string[]): LaunchArgs | null {

@@ -103,6 +103,20 @@ export interface TrainConfig<M extends object = Record<string, unknown>> {
     /** A checkpoint whose config, method or libtorch differs: refuse or warn. */
     onMismatch: 'refuse' | 'warn';
   };
+  /**
+   * Data-parallel settings (src/train/distributed.ts, DataParallelOptions), used when the run has several ranks
+   * (`--nproc N`); a single-process run ignores them. TrainOptions.parallel, given in code, overrides them.
+   */
+  parallel: {
+    /** Overlap the gradient all-reduces with the backward pass (null: wherever the addon has the gradient hooks). */
+    overlap: boolean | null;
+    /** Gradient bucket size in MiB (PyTorch DDP's bucket_cap_mb). */
+    bucketMb: number;
+    /** Batch norm statistics over the global batch while training (PyTorch's SyncBatchNorm). */
+    syncBatchNorm: boolean;
+    /** Floating buffers (BN running statistics) before evaluation and checkpoints: averaged, rank 0's, or left per rank. */
+    buffers: 'average' | 'broadcast' | 'none';
+  };
   /** The method's own options (validated by the method). */
   method: M;
 }
@@ -121,6 +135,7 @@ export const defaultTrainConfig: TrainConfig = {
   guard: { nonFinite: 'stop', maxSkips: 10, onLoad: 'refuse' },
   log: { every: 1, tensorboard: true },
   resume: { onMismatch: 'refuse' },
+  parallel: { overlap: null, bucketMb: 25, syncBatchNorm: false, buffers: 'average' },
   method: {},
 };
 
@@ -129,7 +144,7 @@ export type PartialConfig = { [K in keyof TrainConfig]?: TrainConfig[K] extends 
   : TrainConfig[K] extends object ? Partial<TrainConfig[K]> : TrainConfig[K] };
 
 type Rule = { t: 'int'; min: number; max?: number; nullable?: boolean } | { t: 'num'; min?: number; gt?: number; max?: number; nullable?: boolean }
-  | { t: 'bool' } | { t: 'enum'; values: readonly string[] } | { t: 'str'; nullable: boolean } | { t: 'ints' } | { t: 'pair'; min: number; max: number };
+  | { t: 'bool'; nullable?: boolean } | { t: 'enum'; values: readonly string[] } | { t: 'str'; nullable: boolean } | { t: 'ints' } | { t: 'pair'; min: number; max: number };
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 const RULES: Record<string, Rule> = {
@@ -152,13 +167,15 @@ const RULES: Record<string, Rule> = {
   'guard.nonFinite': { t: 'enum', values: ['stop', 'skip'] }, 'guard.maxSkips': { t: 'int', min: 1 },
   'guard.onLoad': { t: 'enum', values: ['refuse', 'warn'] }, 'log.every': { t: 'int', min: 1 }, 'log.tensorboard': { t: 'bool' },
   'resume.onMismatch': { t: 'enum', values: ['refuse', 'warn'] },
+  'parallel.overlap': { t: 'bool', nullable: true }, 'parallel.bucketMb': { t: 'num', gt: 0 },
+  'parallel.syncBatchNorm': { t: 'bool' }, 'parallel.buffers': { t: 'enum', values: ['average', 'broadcast', 'none'] },
 };
 
 function describe(r: Rule): string {
   switch (r.t) {
     case 'int': return `an integer in [${r.min}, ${r.max === undefined || r.max === SAFE ? '∞' : r.max}]${r.nullable ? ' or null' : ''}`;
     case 'num': return `a finite number${r.gt !== undefined ? ` > ${r.gt}` : ''}${r.min !== undefined ? ` >= ${r.min}` : ''}${r.max !== undefined ? ` <= ${r.max}` : ''}${r.nullable ? ' or null' : ''}`;
-    case 'bool': return 'true or false';
+    case 'bool': return `true or false${r.nullable ? ' or null' : ''}`;
     case 'enum': return `one of ${r.values.map((v) => `'${v}'`).join(', ')}`;
     case 'str': return `a non-empty string${r.nullable ? ' or null' : ''}`;
     case 'ints': return 'an array of integers >= 0';
@@ -332,17 +349,43 @@ export function withMethod<M extends object>(c: TrainConfig<object>, method: M):
   return { ...c, method };
 }
 
-/** Fields that do not change what is trained (ignored by the hash and by resume checks). */
-export const NON_BINDING = ['log.', 'checkpoint.', 'resume.'];
+/**
+ * Fields that do not change what is trained (ignored by the hash and by resume checks). The data-parallel overlap
+ * and bucket size change when the gradients are summed, not their sums.
+ */
+export const NON_BINDING = ['log.', 'checkpoint.', 'resume.', 'parallel.overlap', 'parallel.bucketMb'];
 
 /**
- * Fields added after runs were first saved, with the value that older runs had: at that value they are left out
- * of the hash and the resume comparison, so checkpoints written before the field existed still resume.
+ * Fields added after runs were first saved (dotted paths), with the value that older runs had: at that value they
+ * are left out of the hash and the resume comparison, so checkpoints written before the field existed still resume.
  */
-const ADDED_FIELDS: Record<string, unknown> = { precision: 'fp32' };
+const ADDED_FIELDS: Record<string, unknown> = {
+  precision: 'fp32', 'parallel.overlap': null, 'parallel.bucketMb': 25, 'parallel.syncBatchNorm': false, 'parallel.buffers': 'average',
+};
 const withoutAdded = (c: object): object => {
-  const out: Record<string, unknown> = { ...(c as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(ADDED_FIELDS)) if (out[k] === v) delete out[k];
+  const out = structuredClone(c) as Record<string, unknown>;
+  for (const [path, v] of Object.entries(ADDED_FIELDS)) {
+    const keys = path.split('.');
+    const parents: Record<string, unknown>[] = [out];
+    for (const k of keys.slice(0, -1)) { const n = parents[parents.length - 1]![k]; if (!isPlain(n)) break; parents.push(n); }
+    if (parents.length !== keys.length) continue;
+    const leaf = keys[keys.length - 1]!;
+    if (JSON.stringify(parents[parents.length - 1]![leaf]) !== JSON.stringify(v)) continue;
+    delete parents[parents.length - 1]![leaf];
+    for (let i = parents.length - 1; i > 0 && !Object.keys(parents[i]!).length; i--) delete parents[i - 1]![keys[i - 1]!];
+  }
+  return out;
+};
+
+/** The same config with every added field it lacks at the value older runs had (so a diff names that value). */
+const withAdded = (c: object): object => {
+  const out = structuredClone(c) as Record<string, unknown>;
+  for (const [path, v] of Object.entries(ADDED_FIELDS)) {
+    const keys = path.split('.');
+    let node = out;
+    for (const k of keys.slice(0, -1)) node = (isPlain(node[k]) ? node[k] : (node[k] = {})) as Record<string, unknown>;
+    if (node[keys[keys.length - 1]!] === undefined) node[keys[keys.length - 1]!] = v;
+  }
   return out;
 };
 
@@ -355,7 +398,7 @@ export function configHash(c: TrainConfig<object>): string {
 
 /** The binding fields whose values differ: 'optim.lr: checkpoint 0.1, now 0.2'. */
 export function configDiff(saved: TrainConfig<object>, now: TrainConfig<object>): string[] {
-  return flatDiff(withoutAdded(saved), withoutAdded(now), (p) => NON_BINDING.some((n) => p === n || p.startsWith(n)), 'checkpoint');
+  return flatDiff(withAdded(saved), withAdded(now), (p) => NON_BINDING.some((n) => p === n || p.startsWith(n)), 'checkpoint');
 }
 
 /** The dotted paths (other than those `skip` names) where two plain objects differ, each as 'path: LABEL X, now Y'. */

@@ -31,6 +31,7 @@ import { ConfigError } from '../core/errors.js';
 import type { AnyModule } from '../core/nn/module.js';
 import { Rng } from '../core/rng.js';
 import type { BatchSource, SourceState } from './task.js';
+import type { TrainConfig } from './config.js';
 import { convertSyncBatchNorm } from './sync-batchnorm.js';
 
 /** The libtorch seed of rank `rank` at step `step` under data parallelism (a 32-bit integer derived from the run's seed). */
@@ -55,6 +56,15 @@ export interface DataParallelOptions {
    * every BatchNorm1d/2d of the model is switched over in start() and back in dispose(). Default false (per-rank statistics).
    */
   syncBatchNorm?: boolean;
+}
+
+/**
+ * The data-parallel options of a run: the config's `parallel` section (null overlap: the default), with the
+ * fields of `explicit` (TrainOptions.parallel, given in code) taking precedence.
+ */
+export function dataParallelOptions(config: TrainConfig<object>['parallel'], explicit?: DataParallelOptions): DataParallelOptions {
+  const { overlap, ...rest } = config;
+  return { ...rest, ...(overlap === null ? {} : { overlap }), ...explicit };
 }
 
 /** A sharded source's position: the rank's own batch index, plus the world size it was taken with. */

@@ -11,7 +11,11 @@ export type TrainStatus = 'completed' | 'early-stopped' | 'stopped' | 'interrupt
 
 /** One event of a run. */
 export type TrainEvent =
-  | { type: 'start'; step: number; totalSteps: number; epoch: number; epochs: number; stepsPerEpoch?: number; resumedFrom: string | null; runDir: string }
+  | {
+    type: 'start'; step: number; totalSteps: number; epoch: number; epochs: number; stepsPerEpoch?: number; resumedFrom: string | null; runDir: string;
+    /** The data-parallel settings in force (null: a single process). */
+    parallel?: { worldSize: number; overlap: boolean; syncBatchNorm: boolean; bucketMb: number; buffers: 'average' | 'broadcast' | 'none' } | null;
+  }
   | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number | null; runningLoss: number | null; lr: number; gradNorm: number | null; skipped: boolean }
   | { type: 'eval'; step: number; epoch: number; metrics: Record<string, number> }
   | { type: 'checkpoint'; step: number; path: string; best: boolean }
@@ -43,7 +47,7 @@ export interface TrainOptions<B> {
   scheduler?: (optimizer: Optimizer<ParamGroup>, length: RunLength) => LRScheduler;
   /**
    * Data parallelism (src/train/distributed.ts): on by itself when a process group with
-   * several ranks exists (options here tune it); false turns it off.
+   * several ranks exists (options here override the config's `parallel` section field by field); false turns it off.
    */
   parallel?: DataParallelOptions | false;
 }

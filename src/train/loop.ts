@@ -23,7 +23,7 @@ import { exitCodeForSignal, SignalTrap } from './signals.js';
 import { tensorboardListener } from './tensorboard.js';
 import { collect, restore, type LoopState, type RunParts } from './state.js';
 import type { BatchSource, StepContext, Task } from './task.js';
-import { DataParallel, rankStepSeed } from './distributed.js';
+import { DataParallel, dataParallelOptions, rankStepSeed } from './distributed.js';
 import type { TrainEvent, TrainOptions, TrainResult, TrainStatus } from './events.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -58,7 +58,7 @@ export class Trainer<B> {
 
   constructor(readonly task: Task<B>, config: TrainConfig<object>, readonly o: TrainOptions<B>) {
     this.config = makeConfig(config);
-    this.#dp = o.parallel === false ? null : DataParallel.fromProcessGroup(o.parallel);
+    this.#dp = o.parallel === false ? null : DataParallel.fromProcessGroup(dataParallelOptions(this.config.parallel, o.parallel));
     this.#data = this.#dp ? this.#dp.shard(o.data) : o.data;
     this.#w = this.#dp?.writer ?? true;
     this.run = new RunDir(o.runDir);
@@ -154,7 +154,8 @@ export class Trainer<B> {
       if (this.o.signal?.aborted) this.requestStop('aborted');
       this.o.signal?.addEventListener('abort', onAbort);
       this.#mode(true);
-      this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), stepsPerEpoch, resumedFrom, runDir: this.run.dir });
+      this.#emit({ type: 'start', step: this.#st.step, totalSteps: total, epoch: this.#st.epoch, epochs: Math.ceil(total / stepsPerEpoch), stepsPerEpoch, resumedFrom, runDir: this.run.dir,
+        parallel: this.#dp ? { worldSize: this.#dp.worldSize, overlap: this.#dp.overlap, syncBatchNorm: this.#dp.syncBatchNorm, bucketMb: this.#dp.bucketBytes / 2 ** 20, buffers: this.#dp.buffers } : null });
       const status = await this.#loop(total);
       const result = this.#result(status);
       if (this.#w) this.run.writeSummary({ ...result, totalSteps: total, resumedFrom, elapsedSec: (Date.now() - started) / 1000, finished: new Date().toISOString() });

@@ -18,7 +18,7 @@ const WORKER = fileURLToPath(new URL('./worker-train.js', import.meta.url));
 const skip = needs('distributed support (Gloo: install libgloo-dev and rebuild the addon)', dist.isAvailable());
 const CONFIG = { seed: 3, epochs: 2, optim: { name: 'sgd', lr: 0.1, momentum: 0.9 }, checkpoint: { every: 1, keep: 20 }, log: { tensorboard: false } };
 
-interface Out { rank: number; status: string; step: number; epochsRun?: number; seen: number[][]; jitters: number[]; after: number[]; weights: Record<string, number[]>; ema: number[] }
+interface Out { rank: number; parallel?: unknown; status: string; step: number; epochsRun?: number; seen: number[][]; jitters: number[]; after: number[]; weights: Record<string, number[]>; ema: number[] }
 
 function maxDiff(a: Out, b: Out): number {
   let m = 0;
@@ -39,6 +39,9 @@ test('2 processes with batch 4 end where 1 process with batch 8 does; shards are
   const [a, b] = await launchRanks(dirs, { batchSize: 4, config: CONFIG });
   assert.equal(single.status, 'completed');
   assert.equal(a!.status, 'completed');
+  // the start event says what is in force: the defaults here, nothing in a single process
+  assert.equal(single.parallel, null);
+  assert.deepEqual(a!.parallel, { worldSize: 2, overlap: dist.hasGradientHooks(), syncBatchNorm: false, bucketMb: 25, buffers: 'average' });
   assert.equal(a!.step, single.step);
   assert.equal(single.step, 10);
   // the epochs that ran, counted in the rank's own shard (the CLI's summary said half of them before)
@@ -88,6 +91,15 @@ test('per-rank streams: ranks draw different dropout masks and task randomness; 
   // dropout is active here: the weights depend on the masks
   const [c] = await launchRanks([tmp('dp-seed-nodrop-r0'), tmp('dp-seed-nodrop-r1')], { ...o, dropout: 0 });
   assert.ok(maxDiff(c!, a!) > 1e-4, 'dropout had no effect on the weights');
+});
+
+test("the config's parallel section (--set parallel.*) reaches the data-parallel engine; TrainOptions.parallel overrides it field by field", { skip }, async () => {
+  const config = { ...CONFIG, epochs: 1, parallel: { overlap: false, bucketMb: 1, syncBatchNorm: true, buffers: 'broadcast' } };
+  const [a] = await launchRanks([tmp('dp-cfg-r0'), tmp('dp-cfg-r1')], { batchSize: 4, config });
+  assert.equal(a!.status, 'completed');
+  assert.deepEqual(a!.parallel, { worldSize: 2, overlap: false, bucketMb: 1, syncBatchNorm: true, buffers: 'broadcast' });
+  const [b] = await launchRanks([tmp('dp-cfg2-r0'), tmp('dp-cfg2-r1')], { batchSize: 4, config, parallel: { bucketMb: 2, syncBatchNorm: false } });
+  assert.deepEqual(b!.parallel, { worldSize: 2, overlap: false, bucketMb: 2, syncBatchNorm: false, buffers: 'broadcast' });
 });
 
 async function launchRanks(dirs: string[], o: Record<string, unknown>): Promise<Out[]> {

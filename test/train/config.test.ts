@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/core/errors.js';
 import { configDiff, configHash, defaultTrainConfig, makeConfig, parseOverrides, resolveConfig, validateConfig } from '../../src/train/index.js';
+import { dataParallelOptions } from '../../src/train/distributed.js';
 import { tmp } from './fixtures.js';
 
 const bad = (partial: unknown, re: RegExp): void => {
@@ -59,4 +60,31 @@ test('the hash covers what changes training, and the diff names the field', () =
   assert.notEqual(configHash(a), configHash(makeConfig({ method: { beta: 1 } })));
   assert.equal(configHash(a), configHash(makeConfig({ log: { every: 7 }, checkpoint: { keep: 9 } })));
   assert.deepEqual(configDiff(a, makeConfig({ optim: { lr: 0.02 }, log: { every: 3 } })), ['optim.lr: checkpoint 0.01, now 0.02']);
+});
+
+test('parallel section: validated, --set reaches it, binding only where it changes training, old configs still match', async () => {
+  const d = makeConfig({});
+  assert.deepEqual(d.parallel, { overlap: null, bucketMb: 25, syncBatchNorm: false, buffers: 'average' });
+  const c = await resolveConfig({ flags: ['parallel.syncBatchNorm=true', 'parallel.overlap=false', 'parallel.bucketMb=5'] });
+  assert.deepEqual(c.parallel, { overlap: false, bucketMb: 5, syncBatchNorm: true, buffers: 'average' });
+  assert.throws(() => makeConfig({ parallel: { buffers: 'sum' } }), /config field 'parallel.buffers' must be one of 'average', 'broadcast', 'none', got "sum"/);
+  assert.throws(() => makeConfig({ parallel: { overlap: 'yes' } }), /config field 'parallel.overlap' must be true or false or null, got "yes"/);
+  assert.throws(() => makeConfig({ parallel: { bucketMb: 0 } }), /config field 'parallel.bucketMb' must be a finite number > 0, got 0/);
+  // a config saved before the section existed hashes and compares as today's defaults
+  const { parallel: _p, ...legacy } = d;
+  assert.equal(configHash(legacy as typeof d), configHash(d));
+  assert.deepEqual(configDiff(legacy as typeof d, d), []);
+  // when the gradients are summed does not change the run; what they are computed from does
+  assert.equal(configHash(makeConfig({ parallel: { overlap: false, bucketMb: 1 } })), configHash(d));
+  assert.notEqual(configHash(makeConfig({ parallel: { syncBatchNorm: true } })), configHash(d));
+  assert.notEqual(configHash(makeConfig({ parallel: { buffers: 'none' } })), configHash(d));
+  assert.deepEqual(configDiff(d, makeConfig({ parallel: { syncBatchNorm: true } })), ['parallel.syncBatchNorm: checkpoint false, now true']);
+  assert.deepEqual(configDiff(legacy as typeof d, makeConfig({ parallel: { syncBatchNorm: true } })), ['parallel.syncBatchNorm: checkpoint false, now true']);
+});
+
+test('data-parallel options: the config section, overlap null left to the default, code options win field by field', () => {
+  const p = makeConfig({ parallel: { syncBatchNorm: true, bucketMb: 5 } }).parallel;
+  assert.deepEqual(dataParallelOptions(p), { bucketMb: 5, syncBatchNorm: true, buffers: 'average' });
+  assert.deepEqual(dataParallelOptions({ ...p, overlap: false }, { bucketMb: 2 }), { overlap: false, bucketMb: 2, syncBatchNorm: true, buffers: 'average' });
+  assert.deepEqual(dataParallelOptions(p, { overlap: true, syncBatchNorm: false }), { overlap: true, bucketMb: 5, syncBatchNorm: false, buffers: 'average' });
 });
