@@ -55,7 +55,7 @@ export function createProgress(o: ProgressOptions = {}): (e: TrainEvent) => void
         t0 = Date.now(); s0 = e.step;
         stepsPerEpoch = e.stepsPerEpoch ?? 0;
         epochs = e.epochs;
-        if (!o.quiet) line(`${e.resumedFrom ? `resuming from ${e.resumedFrom} at step ${e.step}` : 'training'}: ${Number.isFinite(e.totalSteps) ? e.totalSteps : '?'} steps, ${e.epochs} epoch(s), run dir ${e.runDir}`);
+        if (!o.quiet) line(`${e.resumedFrom ? `resuming from ${e.resumedFrom} at step ${e.step}` : 'training'}: ${Number.isFinite(e.totalSteps) ? e.totalSteps : '?'} steps, ${e.epochs} epoch(s), run dir ${e.runDir}${e.parallel ? `, data-parallel over ${e.parallel.worldSize} processes (overlap ${e.parallel.overlap ? 'on' : 'off'}, ${e.parallel.bucketMb} MiB buckets${e.parallel.syncBatchNorm ? ', SyncBatchNorm' : ''})` : ''}`);
         break;
       case 'step': {
         if (o.quiet) break;
