@@ -75,7 +75,12 @@ const paired = (row, base) => {
 console.log('\n| paired by seed | n | test diff per seed | mean +- std | val diff per seed | val mean |');
 console.log('|---|---:|---|---:|---|---:|');
 for (const row of byRow.keys()) {
+  // label-budget rows (NAME-lN: --labels-per-class N) pair only with the supervised row of the same budget
+  const budget = row.match(/-l(\d+)$/);
+  if (budget) { if (row.startsWith('arc')) paired(row, `sup-l${budget[1]}`); continue; }
   if (row.startsWith('akc') || row.startsWith('arc')) paired(row, 'sup');
+  if (row === 'akc-arc-c1e-4') paired(row, 'arc');
+  if (row === 'fm-akc-arc-c1e-4') { paired(row, 'fm-akc-arc-c1e-2'); paired(row, 'fm-arc'); }
   if (row.startsWith('akc-c') && row !== 'akc-c0') paired(row, 'akc-c0');
   if (row.startsWith('fm-')) paired(row, 'fm');
   if (row === 'fm') paired('fm', 'sup');
