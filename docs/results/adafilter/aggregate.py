@@ -26,11 +26,16 @@ for f in ([] if RUNS.endswith('.jsonl') else glob.glob(os.path.join(RUNS, 'b*-*-
     b, task, meth, seed = int(m.group(1)), m.group(2), m.group(3), int(m.group(4))
     r = json.load(open(f))
     log = open(f[:-5] + '/log.txt').read()
-    t = re.search(r'completed at step (\d+) \(epoch (\d+)\) in (\d+):(\d+)', log)
-    r['_train_s'] = int(t.group(3)) * 60 + int(t.group(4)) if t else None
-    r['_epochs'] = int(t.group(2)) if t else None
+    # the log's last line: 'completed at step N (epoch E) in MM:SS' (first session) or '... (E epochs) in MM:SS' (later code)
+    t = re.search(r'completed at step (\d+) \((?:epoch (\d+)|(\d+) epochs)\) in (\d+):(\d+)', log)
+    r['_train_s'] = int(t.group(4)) * 60 + int(t.group(5)) if t else None
+    r['_epochs'] = int(t.group(2) or t.group(3)) if t else None
     # runs reused from an earlier, loaded session are symlinks: their accuracies count, their times do not
     r['_reused'] = os.path.islink(f[:-5])
+    # AF_COMMIT=<commit>: runs made later, at another commit (one at a time, another machine load): recorded with
+    # '_commit'; their accuracies count, their times stay out of the cost table
+    if os.environ.get('AF_COMMIT'):
+        r['_commit'] = os.environ['AF_COMMIT']
     r = {k: v for k, v in r.items() if k in KEEP or k.startswith('_')}
     r['_key'] = [b, task, meth, seed]
     runs[(b, task, meth, seed)] = r
@@ -92,7 +97,7 @@ print('|---|' + '---|' * len(METHODS))
 for b in budgets:
     row = []
     for meth, _ in METHODS:
-        xs = [r['_train_s'] / r['_epochs'] for (bb, t, mm, s), r in runs.items() if (bb, mm) == (b, meth) and r['_train_s'] and r['_epochs'] and not r['_reused']]
+        xs = [r['_train_s'] / r['_epochs'] for (bb, t, mm, s), r in runs.items() if (bb, mm) == (b, meth) and r['_train_s'] and r['_epochs'] and not r['_reused'] and not r.get('_commit')]
         row.append(f"{st.mean(xs):.2f} (n={len(xs)})" if xs else '-')
     print(f'| {b}/class | ' + ' | '.join(row) + ' |')
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tables of docs/results/anomaly.md (issue 19) from the per-run records in records/ (each the --json output of one
 `adaptune anomaly` run, named as in commands.tsv). Usage: python3 analyze.py [SECTION...] with SECTION among
-defect, defect-ft, fm-base, fm-ft, fm-c5 (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
+defect, defect-ft, fm-base, fm-ft, fm-c5, objective (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
 Spread = sample std over seeds (n - 1); the mean over categories/classes is taken per seed first."""
 import json, os, statistics as st, sys
 from glob import glob
@@ -173,8 +173,107 @@ def fm_base_table():
     print('| **mean** | ' + ' | '.join(ms([st.mean(rows(r)[c]['baselines'][n]['auroc'] for c in classes) for r in rs]) for n in names) + ' |\n')
 
 
+def md(a, b):
+    """Paired difference a - b (per seed), in points: mean ± std (n)."""
+    d = [100 * (x - y) for x, y in zip(a, b)]
+    if len(d) < 2: return ' '.join(f'{x:+.1f}' for x in d) + f' (n={len(d)})'
+    return f'{st.mean(d):+.1f} ± {st.stdev(d):.1f} (per seed: ' + ', '.join(f'{x:+.1f}' for x in d) + ')'
+
+
+def maxdiff(h1, h2):
+    """Largest |test AUROC| difference, in points, over the epochs both histories have."""
+    return max(abs(100 * (x['testAuroc'] - y['testAuroc'])) for x, y in zip(h1, h2))
+
+
+def objective_tables():
+    """The objective ablation: --objective euclidean against the default Mahalanobis objective, lr 1e-3, 3 seeds.
+    Mahalanobis at the Euclidean runs' commit: defect-ft-lr1e-3-s0-head (seed 0) and defect-ft-lr1e-3-rerun-s1/-s2
+    (when all 3 exist; else the section-2 records of the same flags, commit bc9fd7d, are the Mahalanobis row)."""
+    head = [load('defect-ft-lr1e-3-s0-head'), load('defect-ft-lr1e-3-rerun-s1'), load('defect-ft-lr1e-3-rerun-s2')]
+    old = seeds('defect-ft-lr1e-3')
+    sets = []
+    if all(head): sets.append(('head', 'Mahalanobis (default), same commit as the Euclidean runs', '`defect-ft-lr1e-3-s0-head`, `-rerun-s1`, `-rerun-s2`', head))
+    sets.append(('euc', 'Euclidean (`--objective euclidean`)', '`defect-ft-lr1e-3-euc-s0..2`', seeds('defect-ft-lr1e-3-euc')))
+    sets.append(('old', 'Mahalanobis (default), the section-2 records (commit bc9fd7d)', '`defect-ft-lr1e-3-s0..2`', old))
+    per = {}
+    for key, label, names, rs in sets:
+        if not rs: continue
+        agg = {k: [[] for _ in rs] for k in ['e0', 'es', 'bv', 'or', 'last', 'v0', 'v20']}
+        cat = {}
+        for c in FT_CATS:
+            cat[c] = {k: [] for k in agg}
+            for i, r in enumerate(rs):
+                h = rows(r)[c]['finetune']['history']
+                vals = {'e0': h[0]['testAuroc'], 'es': h[early_stop_pick(h)]['testAuroc'], 'bv': val_pick(h)['testAuroc'],
+                        'or': max(y['testAuroc'] for y in h), 'last': h[-1]['testAuroc'], 'v0': h[0]['valAuroc'], 'v20': h[-1]['valAuroc']}
+                for k, v in vals.items(): agg[k][i].append(v); cat[c][k].append(v)
+        per[key] = (label, names, {k: [st.mean(v) for v in agg[k]] for k in agg}, cat, rs)
+    print('### Procedural defects, lr 1e-3, 20 epochs: objective (mean of the 4 categories per seed, then mean ± std over seeds), %\n')
+    print('| objective (runs) | seeds | epoch 0 | early stop (P = 5) | best validation epoch | oracle | last (20) | val AUROC epoch 0 -> 20 |')
+    print('|---|---|---|---|---|---|---|---|')
+    for key, (label, names, m, _, rs) in per.items():
+        print(f"| {label} ({names}) | {len(rs)} | {ms(m['e0'])} | {ms(m['es'])} | {ms(m['bv'])} | {ms(m['or'])} | {ms(m['last'])} | {100*st.mean(m['v0']):.1f} -> {100*st.mean(m['v20']):.1f} |")
+    for ref in ['head', 'old']:
+        if ref not in per or 'euc' not in per: continue
+        x_, y_ = per[ref], per['euc']
+        print(f'\nPer category, Mahalanobis ({"same commit" if ref == "head" else "commit bc9fd7d"}) / Euclidean, mean ± std over seeds, %:\n')
+        print('| category | best validation epoch | oracle | last (20) | val AUROC epoch 20 |')
+        print('|---|---|---|---|---|')
+        for c in FT_CATS:
+            x, y = x_[3][c], y_[3][c]
+            print(f"| {c} | {ms(x['bv'])} / {ms(y['bv'])} | {ms(x['or'])} / {ms(y['or'])} | {ms(x['last'])} / {ms(y['last'])} | {100*st.mean(x['v20']):.1f} / {100*st.mean(y['v20']):.1f} |")
+        print(f'\nEuclidean minus Mahalanobis ({"same commit" if ref == "head" else "commit bc9fd7d"}), paired by seed, on the 4-category mean (points):\n')
+        for k, n in [('bv', 'best validation epoch'), ('es', 'early stop'), ('or', 'oracle'), ('last', 'last (20)')]:
+            print(f"- {n}: {md(y_[2][k], x_[2][k])}")
+        print()
+        break
+    for s, (r1, r2) in enumerate(zip(head, old)):
+        if not (r1 and r2): continue
+        h = lambda r, c: rows(r)[c]['finetune']['history']
+        d = [maxdiff(h(r1, c), h(r2, c)) for c in FT_CATS]
+        m = lambda r, f: 100 * st.mean(f(h(r, c)) for c in FT_CATS)
+        fs = [('best validation epoch', lambda x: val_pick(x)['testAuroc']), ('oracle', lambda x: max(y['testAuroc'] for y in x)), ('last', lambda x: x[-1]['testAuroc'])]
+        print(f'- Check, Mahalanobis seed {s}, this commit vs commit bc9fd7d (same flags): epoch 0 '
+              f"{'identical' if all(h(r1, c)[0] == h(r2, c)[0] for c in FT_CATS) else 'differs'}; largest per-epoch test AUROC difference in one category {max(d):.2f} points; "
+              '4-category mean ' + ', '.join(f'{n} {m(r1, f):.2f} vs {m(r2, f):.2f}' for n, f in fs) + '.')
+    print()
+    fm_objective(5)
+    fm_objective(8)
+
+
+def fm_objective(c):
+    """FMNIST class c, lr 1e-3, 2 epochs: Mahalanobis (fm-cC-lr1e-3-e2-rerun-s* if present, else fm-cC-lr1e-3-e2-s*) vs euclidean."""
+    maha = f'fm-c{c}-lr1e-3-e2-rerun' if load(f'fm-c{c}-lr1e-3-e2-rerun-s0') else f'fm-c{c}-lr1e-3-e2'
+    got = {}
+    for prefix, label in [(maha, 'Mahalanobis (default)'), (f'fm-c{c}-lr1e-3-e2-euc', 'Euclidean')]:
+        rs = [(s, load(f'{prefix}-s{s}')) for s in range(3)]
+        rs = [(s, r['rows'][0]['finetune']['history']) for s, r in rs if r]
+        if rs: got[prefix] = (label, rs)
+    if not got: return
+    print(f'### Fashion-MNIST one-class, normal class {c}, lr 1e-3, 2 epochs: objective, test AUROC %, mean ± std over seeds\n')
+    print('| objective (runs) | seeds | epoch 0 | val-selected: epochs -> AUROC | oracle: epochs -> AUROC | last (epoch 2) | val AUROC epochs 0 / 1 / 2 | test AUROC epochs 0 / 1 / 2 |')
+    print('|---|---|---|---|---|---|---|---|')
+    for prefix, (label, rs) in got.items():
+        sel = [val_pick(h, 2) for _, h in rs]; orc = [max(h, key=lambda y: y['testAuroc']) for _, h in rs]
+        vc = ' / '.join(f"{100*st.mean(h[e]['valAuroc'] for _, h in rs):.1f}" for e in range(3))
+        tc = ' / '.join(f"{100*st.mean(h[e]['testAuroc'] for _, h in rs):.1f}" for e in range(3))
+        print(f"| {label} (`{prefix}-s*`) | {len(rs)} | {ms([h[0]['testAuroc'] for _, h in rs])} | {','.join(str(x['epoch']) for x in sel)} -> {ms([x['testAuroc'] for x in sel])} | "
+              f"{','.join(str(x['epoch']) for x in orc)} -> {ms([x['testAuroc'] for x in orc])} | {ms([h[2]['testAuroc'] for _, h in rs])} | {vc} | {tc} |")
+    if len(got) == 2:
+        (_, ma), (_, eu) = got.values()
+        print('\nEuclidean minus Mahalanobis, paired by seed (points): ' +
+              '; '.join(f"{n} {md([f(h) for _, h in eu], [f(h) for _, h in ma])}" for n, f in
+                        [('val-selected', lambda h: val_pick(h, 2)['testAuroc']), ('oracle', lambda h: max(y['testAuroc'] for y in h)), ('last', lambda h: h[2]['testAuroc'])]) + '.\n')
+    # check: the Mahalanobis runs at this commit against earlier records of the same seeds
+    ref = f'fm-c{c}-lr1e-3-e2' if maha.endswith('rerun') else (f'fm-c{c}-lr1e-3' if c == 8 else None)
+    if ref:
+        pairs = [(load(f'{maha}-s{s}'), load(f'{ref}-s{s}')) for s in range(3)]
+        d = [maxdiff(a['rows'][0]['finetune']['history'], b['rows'][0]['finetune']['history'][:3]) for a, b in pairs if a and b]
+        if d: print(f'Check, `{maha}-s*` vs `{ref}-s*` (commit bc9fd7d; epochs 0..2): largest test AUROC difference {max(d):.2f} points over {len(d)} seeds.\n')
+
+
 if __name__ == '__main__':
-    want = sys.argv[1:] or ['defect', 'defect-ft', 'fm-base', 'fm-ft', 'fm-c5']
+    want = sys.argv[1:] or ['defect', 'defect-ft', 'fm-base', 'fm-ft', 'fm-c5', 'objective']
     if 'defect' in want: defect_table()
     if 'defect-ft' in want: defect_ft_table()
     if 'fm-base' in want: fm_base_table()
@@ -183,3 +282,4 @@ if __name__ == '__main__':
             fm_table(c)
     if 'fm-c5' in want:
         for lr in ['1e-3', '1e-4']: fm_e2_table(5, lr)
+    if 'objective' in want: objective_tables()
