@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tables of docs/results/anomaly.md (issue 19) from the per-run records in records/ (each the --json output of one
 `adaptune anomaly` run, named as in commands.tsv). Usage: python3 analyze.py [SECTION...] with SECTION among
-defect, defect-ft, fm-base, fm-ft, fm-c5, objective (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
+defect, defect-ft, defect-ft-lr, fm-base, npca-sum, fm-ft, fm-c5, objective (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
 Spread = sample std over seeds (n - 1); the mean over categories/classes is taken per seed first."""
 import json, os, statistics as st, sys
 from glob import glob
@@ -76,10 +76,10 @@ def val_pick(h, upto=None):
     return h[b]
 
 
-def defect_ft_table():
-    rs = seeds('defect-ft-lr1e-3')
+def defect_ft_table(names=None, label='Adam lr 1e-3'):
+    rs = seeds('defect-ft-lr1e-3') if names is None else [r for r in map(load, names) if r]
     if not rs: return
-    print(f'### Procedural defects: fine-tuning, Adam lr 1e-3, 20 epochs to the end ({len(rs)} seeds)\n')
+    print(f'### Procedural defects: fine-tuning, {label}, 20 epochs to the end ({len(rs)} seeds)\n')
     print('| category | epoch 0 | early stop (P = 5): epochs -> AUROC | best validation epoch | oracle | last (20) | val AUROC epoch 0 -> 20 | refit-all selected / last | pixel AUROC before / after | PRO before / after |')
     print('|---|---|---|---|---|---|---|---|---|---|')
     agg = {k: [[] for _ in rs] for k in ['e0', 'es', 'bv', 'or', 'last', 'v0', 'v20', 'sel', 'rlast', 'pb', 'pa', 'rb', 'ra']}
@@ -101,6 +101,35 @@ def defect_ft_table():
     m = {k: [st.mean(v) for v in agg[k]] for k in agg}
     print(f"| **mean** | **{ms(m['e0'])}** | **{ms(m['es'])}** | {ms(m['bv'])} | {ms(m['or'])} | **{ms(m['last'])}** | {100*st.mean(m['v0']):.1f} -> {100*st.mean(m['v20']):.1f} | "
           f"{ms(m['sel'])} / {ms(m['rlast'])} | {ms(m['pb'])} / {ms(m['pa'])} | {ms(m['rb'])} / {ms(m['ra'])} |\n")
+    return m
+
+
+def defect_ft_lr_tables():
+    """lr 1e-4 against lr 1e-3, both run at the same commit (the lr 1e-3 reruns of section 4c), 3 seeds each."""
+    lo = defect_ft_table([f'defect-ft-lr1e-4-s{s}' for s in range(3)], 'Adam lr 1e-4')
+    hi = defect_ft_table(['defect-ft-lr1e-3-s0-head', 'defect-ft-lr1e-3-rerun-s1', 'defect-ft-lr1e-3-rerun-s2'], 'Adam lr 1e-3, rerun at the same commit as lr 1e-4')
+    if lo and hi:
+        d = lambda k: [100 * (a - b) for a, b in zip(lo[k], hi[k])]
+        print('lr 1e-4 minus lr 1e-3 (category means, paired by seed, points): ' + '; '.join(
+            f"{n} {st.mean(d(k)):+.1f} ± {st.stdev(d(k)):.1f}" for n, k in [('early stop', 'es'), ('best validation epoch', 'bv'), ('last', 'last'), ('oracle', 'or')]) + '.\n')
+
+
+def npca_sum_table():
+    """NPCA under the squared-sum combination (the detector's own config, --set method.combine=sum) against plain
+    Ledoit-Wolf with the squared sum (the `ledoit-wolf-sum` baseline of fm-base), 3 test draws each."""
+    base = seeds('fm-base')
+    got = {n: seeds(f'fm-npca{n}-sum') for n in ['0.99', '0.95']}
+    if not base or not all(got.values()): return
+    print(f'### One-class Fashion-MNIST, pre-trained: NPCA with the squared-sum combination ({len(base)} test draws)\n')
+    print('| normal class | Ledoit-Wolf, squared sum (`fm-base`) | NPCA 0.99, squared sum (`fm-npca0.99-sum`) | NPCA 0.95, squared sum (`fm-npca0.95-sum`) |')
+    print('|---|---|---|---|')
+    classes = [x['category'] for x in base[0]['rows']]
+    col = lambda rs, f: [[f(rows(r)[c]) for c in classes] for r in rs]
+    lw = col(base, lambda x: x['baselines']['ledoit-wolf-sum']['auroc'])
+    np_ = {n: col(rs, lambda x: x['gaussianAD']['auroc']) for n, rs in got.items()}
+    for i, c in enumerate(classes):
+        print(f"| {c} | {ms([v[i] for v in lw])} | {ms([v[i] for v in np_['0.99']])} | {ms([v[i] for v in np_['0.95']])} |")
+    print(f"| **mean** | {ms([st.mean(v) for v in lw])} | {ms([st.mean(v) for v in np_['0.99']])} | {ms([st.mean(v) for v in np_['0.95']])} |\n")
 
 
 def fm_runs(c):
@@ -273,9 +302,11 @@ def fm_objective(c):
 
 
 if __name__ == '__main__':
-    want = sys.argv[1:] or ['defect', 'defect-ft', 'fm-base', 'fm-ft', 'fm-c5', 'objective']
+    want = sys.argv[1:] or ['defect', 'defect-ft', 'defect-ft-lr', 'fm-base', 'npca-sum', 'fm-ft', 'fm-c5', 'objective']
     if 'defect' in want: defect_table()
     if 'defect-ft' in want: defect_ft_table()
+    if 'defect-ft-lr' in want: defect_ft_lr_tables()
+    if 'npca-sum' in want: npca_sum_table()
     if 'fm-base' in want: fm_base_table()
     if 'fm-ft' in want:
         for c in [8, 5, 9, 6, 7]:
