@@ -49,3 +49,17 @@ for d in $R/target-*/grid/*/; do
 done
 adaptune hparams --collect $(ls -d docs/results/hparams/records/target-*-s[0-9] | paste -sd,) --study docs/results/hparams/study.json --threads 1
 adaptune hparams --collect $(ls -d docs/results/hparams/records/target-*-ep45 | paste -sd,) --study docs/results/hparams/study-45ep.json --threads 1
+# fourth session (lead, run from commit 38f6d01 into /work/exp/lead/hp; records copied in and study.json recollected as above):
+# (i) the fixed-lr half on T_mid (lr 0.01: m = 0 at elr 0.01, m = 0.99 at elr 1; m = 0.9 at elr 0.1 is the study's cell)
+for s in 0 1 2; do
+  $A --data fmnist:target-mid --seed $s --epochs 15 --elr 0.01 --momentum 0 --regularizer l2 --out $R/target-mid-s$s/grid
+  $A --data fmnist:target-mid --seed $s --epochs 15 --elr 1 --momentum 0.99 --regularizer l2 --out $R/target-mid-s$s/grid
+done
+# (ii) below the grid's lower edge on the two most similar targets
+for s in 0 1 2; do for t in target-near target-noisy; do
+  $A --data fmnist:$t --seed $s --epochs 15 --elr 0.003,0.01 --momentum 0.9 --regularizer l2 --out $R/$t-s$s/grid
+done; done
+# (i) the momentum grid on a second target
+for s in 0 1 2; do
+  $A --data fmnist:target-source-shift --seed $s --epochs 15 --elr 0.1,0.3 --momentum 0,0.99 --regularizer l2 --out $R/target-source-shift-s$s/grid
+done
