@@ -362,21 +362,6 @@ export const NON_BINDING = ['log.', 'checkpoint.', 'resume.', 'parallel.overlap'
 const ADDED_FIELDS: Record<string, unknown> = {
   precision: 'fp32', 'parallel.overlap': null, 'parallel.bucketMb': 25, 'parallel.syncBatchNorm': false, 'parallel.buffers': 'average',
 };
-const withoutAdded = (c: object): object => {
-  const out = structuredClone(c) as Record<string, unknown>;
-  for (const [path, v] of Object.entries(ADDED_FIELDS)) {
-    const keys = path.split('.');
-    const parents: Record<string, unknown>[] = [out];
-    for (const k of keys.slice(0, -1)) { const n = parents[parents.length - 1]![k]; if (!isPlain(n)) break; parents.push(n); }
-    if (parents.length !== keys.length) continue;
-    const leaf = keys[keys.length - 1]!;
-    if (JSON.stringify(parents[parents.length - 1]![leaf]) !== JSON.stringify(v)) continue;
-    delete parents[parents.length - 1]![leaf];
-    for (let i = parents.length - 1; i > 0 && !Object.keys(parents[i]!).length; i--) delete parents[i - 1]![keys[i - 1]!];
-  }
-  return out;
-};
-
 /** The same config with every added field it lacks at the value older runs had (so a diff names that value). */
 const withAdded = (c: object): object => {
   const out = structuredClone(c) as Record<string, unknown>;
@@ -391,7 +376,8 @@ const withAdded = (c: object): object => {
 
 /** SHA-256 of the binding fields in canonical form (sorted keys). */
 export function configHash(c: TrainConfig<object>): string {
-  const binding = flatten(withoutAdded(c)).filter(([p]) => !NON_BINDING.some((n) => p === n || p.startsWith(n)))
+  const atOldValue = ([p, v]: [string, unknown]): boolean => p in ADDED_FIELDS && JSON.stringify(v) === JSON.stringify(ADDED_FIELDS[p]);
+  const binding = flatten(withAdded(c)).filter((e) => !atOldValue(e) && !NON_BINDING.some((n) => e[0] === n || e[0].startsWith(n)))
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(binding)).digest('hex');
 }
