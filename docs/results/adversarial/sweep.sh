@@ -42,6 +42,10 @@ flags() {
     C-ssfd-lr0.03-wf0.7-dr10)  echo "$FT --schedule slow-start-fast-decay --lr 0.03 --warmup-fraction 0.7 --decay-rate 10" ;;
     C-ssfd-lr0.1-wf0.7-dr2)    echo "$FT --schedule slow-start-fast-decay --lr 0.1 --warmup-fraction 0.7 --decay-rate 2" ;;
     C-ssfd-lr0.01-wf0.7-dr2)   echo "$FT --schedule slow-start-fast-decay --lr 0.01 --warmup-fraction 0.7 --decay-rate 2" ;;
+    # the schedule families at a common peak lr (fifth session): constant at 0.03, piecewise and cyclic at 0.01
+    C-constant-lr0.03)         echo "$FT --schedule constant --lr 0.03" ;;
+    C-piecewise-lr0.01)        echo "$FT --schedule piecewise --lr 0.01" ;;
+    C-cyclic-lr0.01)           echo "$FT --schedule cyclic --lr 0.01" ;;
     # other training losses, fine-tuning under the best PGD schedule (constant lr 0.01), same 58 steps
     C-trades-constant-lr0.01)  echo "$FT --loss trades --trades-beta 6 --schedule constant --lr 0.01" ;;
     C-fast-constant-lr0.01)    echo "$FT --loss fast --schedule constant --lr 0.01" ;;
@@ -62,7 +66,11 @@ ALL="C-ssfd-lr0.03-s2
  C-constant-lr0.01-s2
  C-ssfd-lr0.03-dr2-s0 C5k-constant-lr0.01-s0 C-ssfd-lr0.03-dr2-s1 C5k-constant-lr0.01-s1 C-ssfd-lr0.03-dr2-s2 C5k-constant-lr0.01-s2
  C-ssfd-lr0.03-wf0.7-s2 C-ssfd-lr0.03-wf0.3-s1 C-ssfd-lr0.03-wf0.3-s2
- B-piecewise-s2 B-cyclic-s2"
+ B-piecewise-s2 B-cyclic-s2
+ C-ssfd-lr0.03-wf0.3-s2 C-ssfd-lr0.1-s1 C-ssfd-lr0.1-s2
+ C-constant-lr0.03-s0 C-constant-lr0.03-s1 C-constant-lr0.03-s2
+ C-piecewise-lr0.01-s0 C-piecewise-lr0.01-s1 C-piecewise-lr0.01-s2
+ C-cyclic-lr0.01-s0 C-cyclic-lr0.01-s1 C-cyclic-lr0.01-s2"
 
 for name in ${@:-$ALL}; do
   [ -s "$OUT/$name.json" ] && { echo "skip $name (report exists)"; continue; }
