@@ -80,6 +80,23 @@ print('|---|---|' + '---|' * len(drs))
 for lr, wf in sorted({k[:2] for k in cells}, key=lambda t: (float(t[0]), float(t[1]))):
     print(f'| {lr} | {wf} | ' + ' | '.join(f"{f(cells[(lr, wf, dr)])} ({len(cells[(lr, wf, dr)])})" if (lr, wf, dr) in cells else '-' for dr in drs) + ' |')
 
+# the schedule families at each peak lr (C from the bundled backbone, PGD-7, 58 steps; slow-start-fast-decay in its
+# default shape, warm-up 0.5 and K = 5): test PGD and the held-out monitor, so families can be compared at one peak lr
+fam = {}
+for g, rs in groups.items():
+    m = re.fullmatch(r'C-(ssfd|constant|piecewise|cyclic)-lr([0-9.]+)', g)
+    if m:
+        fam[(m.group(1), m.group(2))] = [r for r in rs if r.get('test')]
+lrs = sorted({k[1] for k in fam}, key=float)
+print('\nschedule family x peak lr (C, bundled backbone, PGD-7, 58 steps; slow-start-fast-decay = warm-up 0.5, K = 5): '
+      'test PGD-20x2 % / held-out PGD-10 % at the kept step, mean ± std (n seeds)\n')
+print('| schedule | ' + ' | '.join(f'peak lr {lr}' for lr in lrs) + ' |')
+print('|---|' + '---|' * len(lrs))
+for fm in ['ssfd', 'constant', 'piecewise', 'cyclic']:
+    cell = lambda rs: f"{f([r['test']['pgd'] for r in rs])} / {f([r['best']['robustAccuracy'] for r in rs])} ({len(rs)})"
+    label = 'slow-start-fast-decay' if fm == 'ssfd' else fm
+    print(f'| {label} | ' + ' | '.join(cell(fam[(fm, lr)]) if (fm, lr) in fam else '-' for lr in lrs) + ' |')
+
 print('\nmonitor rows (step: clean / robust %):')
 for name, r in runs.items():
     print(f"- {name}: " + '; '.join(f"{m['step']}: {pct(m['accuracy'])} / {pct(m['robustAccuracy'])}" for m in r['monitor']))

@@ -36,7 +36,7 @@ else:
     block=block+'\n\n'
 s=s[:a]+block+s[b:]
 # the key arms of the issue 19 section: rows of the grouped table
-KEY=['B-piecewise','B-cyclic','N-natural-piecewise','C-ssfd-lr0.03','C-ssfd-lr0.03-wf0.7','C-ssfd-lr0.03-wf0.7-dr2','C-ssfd-lr0.03-dr2','C-constant-lr0.01','C-fast-constant-lr0.01','C-trades-constant-lr0.01','C5k-constant-lr0.01','D-scratch-ssfd-lr0.03']
+KEY=['B-piecewise','B-cyclic','N-natural-piecewise','C-ssfd-lr0.03','C-ssfd-lr0.03-wf0.7','C-ssfd-lr0.03-wf0.7-dr2','C-ssfd-lr0.03-dr2','C-constant-lr0.01','C-constant-lr0.03','C-fast-constant-lr0.01','C-trades-constant-lr0.01','C5k-constant-lr0.01','D-scratch-ssfd-lr0.03']
 g=lines[i_mean:i_grid]
 hdr=[l for l in g if l.startswith('| arm') or l.startswith('|---')]
 rows={l.split(' | ')[0][2:]:l for l in g if l.startswith('| ') and not l.startswith('| arm')}
