@@ -84,6 +84,9 @@ for (const row of byRow.keys()) {
   if (row.startsWith('akc-c') && row !== 'akc-c0') paired(row, 'akc-c0');
   if (row.startsWith('fm-')) paired(row, 'fm');
   if (row === 'fm') paired('fm', 'sup');
+  if (row.startsWith('mm-')) paired(row, 'mm');
+  if (row === 'mm' || row === 'ict') { paired(row, 'sup'); paired(row, 'fm'); }
+  if (row === 'akc-arc-c1e-3' || row === 'akc-arc-c1e-2') paired(row, 'arc');
 }
 
 // Validation accuracy of the EMA model at each evaluation, mean over the row's seeds.
