@@ -359,9 +359,8 @@ export const NON_BINDING = ['log.', 'checkpoint.', 'resume.', 'parallel.overlap'
  * Fields added after runs were first saved (dotted paths), with the value that older runs had: at that value they
  * are left out of the hash and the resume comparison, so checkpoints written before the field existed still resume.
  */
-const ADDED_FIELDS: Record<string, unknown> = {
-  precision: 'fp32', 'parallel.overlap': null, 'parallel.bucketMb': 25, 'parallel.syncBatchNorm': false, 'parallel.buffers': 'average',
-};
+const ADDED_FIELDS: Record<string, unknown> = { precision: 'fp32', ...Object.fromEntries(flatten({ parallel: defaultTrainConfig.parallel })) };
+const nonBinding = (p: string): boolean => NON_BINDING.some((n) => p === n || p.startsWith(n));
 /** The same config with every added field it lacks at the value older runs had (so a diff names that value). */
 const withAdded = (c: object): object => {
   const out = structuredClone(c) as Record<string, unknown>;
@@ -377,14 +376,14 @@ const withAdded = (c: object): object => {
 /** SHA-256 of the binding fields in canonical form (sorted keys). */
 export function configHash(c: TrainConfig<object>): string {
   const atOldValue = ([p, v]: [string, unknown]): boolean => p in ADDED_FIELDS && JSON.stringify(v) === JSON.stringify(ADDED_FIELDS[p]);
-  const binding = flatten(withAdded(c)).filter((e) => !atOldValue(e) && !NON_BINDING.some((n) => e[0] === n || e[0].startsWith(n)))
+  const binding = flatten(withAdded(c)).filter((e) => !atOldValue(e) && !nonBinding(e[0]))
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(binding)).digest('hex');
 }
 
 /** The binding fields whose values differ: 'optim.lr: checkpoint 0.1, now 0.2'. */
 export function configDiff(saved: TrainConfig<object>, now: TrainConfig<object>): string[] {
-  return flatDiff(withAdded(saved), withAdded(now), (p) => NON_BINDING.some((n) => p === n || p.startsWith(n)), 'checkpoint');
+  return flatDiff(withAdded(saved), withAdded(now), nonBinding, 'checkpoint');
 }
 
 /** The dotted paths (other than those `skip` names) where two plain objects differ, each as 'path: LABEL X, now Y'. */
