@@ -114,10 +114,7 @@ struct ReducerState {
     ready[i] = 1;
     --pending[b];
     try {
-      while (next < buckets.size() && pending[next] == 0) {
-        launch(next);
-        ++launchedInBackward;
-      }
+      launchReady();
     } catch (const std::exception& e) {
       if (error.empty()) error = e.what();
       armed = false;  // no further launches this cycle; finish() reports it
@@ -155,6 +152,11 @@ struct ReducerState {
       ready[i] = 1;
       --pending[bucketOf[i]];
     }
+    launchReady();
+  }
+
+  // Launches, in order, every bucket from `next` on whose parameters are all ready (mu held).
+  void launchReady() {
     while (next < buckets.size() && pending[next] == 0) {
       launch(next);
       ++launchedInBackward;
