@@ -60,7 +60,7 @@ flags() {
 }
 
 # in priority order (the machine was loaded: about 8-10 min per 58-step run, 40 min per 390-step PGD run)
-# (fifth session: the last 15 names, R=/work/exp/adv; C-constant-lr0.1-s2 was not run)
+# (fifth session: the last 15 names, R=/work/exp/adv, except C-constant-lr0.1-s2: run in the sixth session, R=/work/exp/anomaly/adv)
 ALL="C-ssfd-lr0.03-s2
  C-ssfd-lr0.03-wf0.7-dr2-s0 C-ssfd-lr0.03-wf0.7-dr2-s1 C-ssfd-lr0.03-wf0.7-dr2-s2
  C-fast-constant-lr0.01-s0 C-fast-constant-lr0.01-s1 C-fast-constant-lr0.01-s2

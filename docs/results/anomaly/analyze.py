@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tables of docs/results/anomaly.md (issue 19) from the per-run records in records/ (each the --json output of one
 `adaptune anomaly` run, named as in commands.tsv). Usage: python3 analyze.py [SECTION...] with SECTION among
-defect, defect-ft, defect-ft-lr, fm-base, npca-sum, fm-ft, fm-c5, objective (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
+defect, defect-ft, defect-ft-lr, fm-base, npca-sum, fm-ft, fm-c5, objective, fm-e2, fm-c5-aug (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
 Spread = sample std over seeds (n - 1); the mean over categories/classes is taken per seed first."""
 import json, os, statistics as st, sys
 from glob import glob
@@ -173,12 +173,17 @@ def fm_table(c):
     return {'picks': [p[1] for p in picks], 'zeros': zeros}
 
 
-def fm_e2_table(c, lr='1e-3'):
-    """Runs fm-c{c}-lr{lr}-e2-s* (2 epochs to the end): per seed, the validation's pick among epochs 0..2."""
-    rs = [(s, load(f'fm-c{c}-lr{lr}-e2-s{s}')) for s in range(3)]
-    rs = [(s, r['rows'][0]['finetune']['history']) for s, r in rs if r]
+def e2_histories(prefix):
+    rs = [(s, load(f'{prefix}-s{s}')) for s in range(3)]
+    return [(s, r['rows'][0]['finetune']['history']) for s, r in rs if r]
+
+
+def fm_e2_table(c, lr='1e-3', prefix=None, label=''):
+    """Runs fm-c{c}-lr{lr}-e2-s* (or PREFIX-s*; 2 epochs to the end): per seed, the validation's pick among epochs 0..2."""
+    prefix = prefix or f'fm-c{c}-lr{lr}-e2'
+    rs = e2_histories(prefix)
     if not rs: return
-    print(f'**Normal class {c}, lr {lr}, 2 epochs** ({len(rs)} seeds), AUROC %:\n')
+    print(f'**Normal class {c}, lr {lr}, 2 epochs{label}** (`{prefix}-s*`, {len(rs)} seeds), AUROC %:\n')
     print('| seed | val AUROC epochs 0 / 1 / 2 | test AUROC epochs 0 / 1 / 2 | val-selected epoch -> test | oracle |')
     print('|---|---|---|---|---|')
     for s, h in rs:
@@ -301,8 +306,48 @@ def fm_objective(c):
         if d: print(f'Check, `{maha}-s*` vs `{ref}-s*` (commit bc9fd7d; epochs 0..2): largest test AUROC difference {max(d):.2f} points over {len(d)} seeds.\n')
 
 
+NAMES = {5: 'sandal', 6: 'shirt', 7: 'sneaker', 8: 'bag', 9: 'ankle boot'}
+
+
+def fm_e2_summary():
+    """Every class at lr 1e-3, 2 epochs to the end, 3 seeds (sandal: the -rerun records, same commit family as the
+    others): does the validation's pick beat not fine-tuning? Differences paired by seed, in points."""
+    print('### Fashion-MNIST one-class, lr 1e-3, 2 epochs, every normal class: the validation\'s pick against not fine-tuning\n')
+    print('| normal class (runs) | seeds | epoch 0 (no fine-tuning) | val-selected: epochs -> test | oracle: epochs -> test | last (epoch 2) | val-selected minus epoch 0 | val-selected minus oracle | val AUROC epochs 0 / 1 / 2 | test AUROC epochs 0 / 1 / 2 |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
+    for c in [5, 6, 7, 8, 9]:
+        prefix = f'fm-c{c}-lr1e-3-e2-rerun' if c == 5 and load('fm-c5-lr1e-3-e2-rerun-s0') else f'fm-c{c}-lr1e-3-e2'
+        rs = e2_histories(prefix)
+        if not rs: continue
+        sel = [val_pick(h, 2) for _, h in rs]; orc = [max(h, key=lambda y: y['testAuroc']) for _, h in rs]
+        e0 = [h[0]['testAuroc'] for _, h in rs]
+        vc = ' / '.join(f"{100*st.mean(h[e]['valAuroc'] for _, h in rs):.1f}" for e in range(3))
+        tc = ' / '.join(f"{100*st.mean(h[e]['testAuroc'] for _, h in rs):.1f}" for e in range(3))
+        ep = lambda xs: ','.join(str(x['epoch']) for x in xs)
+        print(f"| {c} {NAMES[c]} (`{prefix}-s*`) | {len(rs)} | {ms(e0)} | {ep(sel)} -> {ms([x['testAuroc'] for x in sel])} | {ep(orc)} -> {ms([x['testAuroc'] for x in orc])} | "
+              f"{ms([h[2]['testAuroc'] for _, h in rs])} | {md([x['testAuroc'] for x in sel], e0)} | {md([x['testAuroc'] for x in sel], [x['testAuroc'] for x in orc])} | {vc} | {tc} |")
+    print()
+
+
+def fm_c5_aug():
+    """Sandal, lr 1e-3, 2 epochs, validation anomalies from MixUp and CutMix only (--set method.augmentations=["mixup","cutmix"])
+    against the default five kinds (fm-c5-lr1e-3-e2-rerun-s*), paired by seed."""
+    alt, ref = 'fm-c5-lr1e-3-e2-aug-mixup-cutmix', 'fm-c5-lr1e-3-e2-rerun'
+    a, b = e2_histories(alt), e2_histories(ref)
+    if not a: return
+    fm_e2_table(5, prefix=alt, label=', validation anomalies MixUp + CutMix only')
+    pairs = [(ha, hb) for (sa, ha) in a for (sb, hb) in b if sa == sb]
+    if not pairs: return
+    same = all(abs(x['testAuroc'] - y['testAuroc']) < 1e-12 for ha, hb in pairs for x, y in zip(ha, hb))
+    print(f'Against the default five kinds (`{ref}-s*`, paired by seed, points): val-selected ' +
+          md([val_pick(ha, 2)['testAuroc'] for ha, _ in pairs], [val_pick(hb, 2)['testAuroc'] for _, hb in pairs]) +
+          '; val AUROC epoch 0 ' + md([ha[0]['valAuroc'] for ha, _ in pairs], [hb[0]['valAuroc'] for _, hb in pairs]) +
+          '; val AUROC rise epoch 0 -> 2: ' + ', '.join(f"{100*(ha[2]['valAuroc']-ha[0]['valAuroc']):+.1f} vs {100*(hb[2]['valAuroc']-hb[0]['valAuroc']):+.1f}" for ha, hb in pairs) +
+          f"; test AUROC per epoch {'identical' if same else 'largest difference %.2f points' % max(maxdiff(ha, hb) for ha, hb in pairs)} (the validation set does not enter the training loss; the default runs are of another commit).\n")
+
+
 if __name__ == '__main__':
-    want = sys.argv[1:] or ['defect', 'defect-ft', 'defect-ft-lr', 'fm-base', 'npca-sum', 'fm-ft', 'fm-c5', 'objective']
+    want = sys.argv[1:] or ['defect', 'defect-ft', 'defect-ft-lr', 'fm-base', 'npca-sum', 'fm-ft', 'fm-c5', 'objective', 'fm-e2', 'fm-c5-aug']
     if 'defect' in want: defect_table()
     if 'defect-ft' in want: defect_ft_table()
     if 'defect-ft-lr' in want: defect_ft_lr_tables()
@@ -314,3 +359,7 @@ if __name__ == '__main__':
     if 'fm-c5' in want:
         for lr in ['1e-3', '1e-4']: fm_e2_table(5, lr)
     if 'objective' in want: objective_tables()
+    if 'fm-e2' in want:
+        for c in [7, 9, 6]: fm_e2_table(c)
+        fm_e2_summary()
+    if 'fm-c5-aug' in want: fm_c5_aug()

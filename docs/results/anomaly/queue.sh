@@ -9,7 +9,8 @@ worker() {
     line=$(flock "$Q.lock" bash -c "head -n1 '$Q'; sed -i 1d '$Q'")
     [ -z "$line" ] && break
     name=${line%%$'\t'*}; flags=${line#*$'\t'}
-    /usr/bin/time -f "%e %U" -o $R/$name.time env ADAPTUNE_NUM_THREADS=1 nice -n 5 node dist/src/cli/main.js anomaly $flags --threads 1 --json --out $R/$name > $R/$name.json 2> $R/$name.err
+    eval "args=($flags)"   # FLAGS are shell words (e.g. --set 'method.augmentations=["mixup","cutmix"]')
+    /usr/bin/time -f "%e %U" -o $R/$name.time env ADAPTUNE_NUM_THREADS=1 nice -n 5 node dist/src/cli/main.js anomaly "${args[@]}" --threads 1 --json --out $R/$name > $R/$name.json 2> $R/$name.err
     printf '%s\t%s\t%s\n' "$name" "$(tr '\n' ' ' < $R/$name.time)" "$flags" >> $R/times.tsv
   done
 }
