@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { torch, DataError, ConfigError } from '../../src/index.js';
-import { readIdx, readIdxDataset, loadFashionMnist, Dataset, validateLabels, FASHION_MNIST_ROOT } from '../../src/data/index.js';
+import { readIdx, readIdxDataset, loadFashionMnist, fmnistOneClass, Dataset, validateLabels, FASHION_MNIST_ROOT } from '../../src/data/index.js';
 import { needs } from '../require.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'adaptune-idx-'));
@@ -110,4 +110,22 @@ test('real Fashion-MNIST t10k: 10000 x 1 x 28 x 28, 1000 per class', { skip: nee
   ds.dispose();
   assert.throws(() => loadFashionMnist({ split: 'val' as 'test' }), ConfigError);
   assert.throws(() => loadFashionMnist({ split: 'test', root: dir }), (e: Error) => e instanceof DataError && e.message.includes(dir));
+});
+
+test('one-class Fashion-MNIST: 1000 normal + 1000 anomalous test images, each typed by the class it was drawn from', { skip: needs(`Fashion-MNIST (${FASHION_MNIST_ROOT}, Debian's dataset-fashion-mnist)`, existsSync(FASHION_MNIST_ROOT)) }, () => {
+  const base = torch.liveTensors();
+  const { train, test: te, types } = fmnistOneClass(5, 0);
+  const y = te.labelArray();
+  assert.equal(types.length, te.length);
+  assert.equal(train.length, 6000);
+  types.forEach((t, i) => assert.equal(t === 'good', y[i] === 0, `image ${i}: type ${t}, label ${y[i]}`));
+  const counts = new Map<string, number>();
+  for (const t of types) counts.set(t, (counts.get(t) ?? 0) + 1);
+  assert.equal(counts.get('good'), 1000);
+  assert.deepEqual([...counts.keys()].filter((k) => k !== 'good').sort(), ['Ankle boot', 'Bag', 'Shirt', 'Sneaker'], 'anomalies come from classes 5..9 other than the normal one (5, Sandal)');
+  assert.equal([...counts.values()].reduce((p, q) => p + q, 0) - 1000, 1000);
+  const again = fmnistOneClass(5, 0);
+  assert.deepEqual(again.types, types, 'seeded');
+  for (const d of [train, te, again.train, again.test]) d.dispose();
+  assert.equal(torch.liveTensors(), base);
 });

@@ -3,15 +3,25 @@ import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
 import { GaussianAD, type BatchSource, type GaussianADOptions } from './detector.js';
 import type { Padim } from './segment.js';
-import { proScore, rocAuc, tprAtFpr } from './metrics.js';
+import { aurocByType, proScore, rocAuc, tprAtFpr } from './metrics.js';
 
-/** Image-level results: AUROC of the combined score, per stage, and the TPR at 5 % FPR. */
-export interface ImageMetrics { auroc: number; tprAt5: number; stages: Record<string, number> }
+/**
+ * Image-level results: AUROC of the combined score, per stage, and the TPR at 5 % FPR; with the test images'
+ * types ('good' or the anomaly's kind), `byType` holds the AUROC of the normal images against each kind alone.
+ */
+export interface ImageMetrics { auroc: number; tprAt5: number; stages: Record<string, number>; byType?: Record<string, number> }
 
-/** Scores a labelled source (y 1 = anomalous) with a fitted detector. */
-export async function imageMetrics(ad: GaussianAD, test: BatchSource): Promise<ImageMetrics> {
+/** Scores a labelled source (y 1 = anomalous) with a fitted detector; `types` (in the source's order) adds byType. */
+export async function imageMetrics(ad: GaussianAD, test: BatchSource, types?: readonly string[]): Promise<ImageMetrics> {
   const r = await ad.scoreAll(test);
-  return metricsOf(r.combined, r.stages, r.labels);
+  const m = metricsOf(r.combined, r.stages, r.labels);
+  if (types) {
+    types.forEach((t, i) => {
+      if ((t === 'good') !== (r.labels[i] === 0)) throw new RangeError(`imageMetrics: test image ${i} has type '${t}' but label ${r.labels[i]} (types must follow the source's order)`);
+    });
+    m.byType = aurocByType(r.combined, types);
+  }
+  return m;
 }
 
 /** Metrics of scores (combined and per stage) against labels. */

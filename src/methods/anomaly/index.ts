@@ -9,7 +9,7 @@ export {
 } from './gaussian.js';
 export { GaussianAD, COMBINES, poolFeatures, type Combine, type GaussianADOptions, type Scores, type LoaderScores, type BatchSource } from './detector.js';
 export { auroc, chi2Cdf, chi2Sf, chi2Ppf, chi2Threshold, empiricalThreshold, gammaP, gammaQ, lnGamma } from './stats.js';
-export { rocCurve, rocAuc, trapezoid, tprAtFpr, labelComponents, proScore, type RocCurve, type ProResult } from './metrics.js';
+export { aurocByType, rocCurve, rocAuc, trapezoid, tprAtFpr, labelComponents, proScore, type RocCurve, type ProResult } from './metrics.js';
 export { makeAnomalous, checkAugmentations, VALIDATION_AUGMENTATIONS, type ValidationAugmentation } from './augment.js';
 export { defaultAnomalyFinetuneConfig, validateAnomalyFinetuneConfig, type AnomalyFinetuneConfig } from './config.js';
 export { AnomalyFinetuneTask, createAnomalyFinetuneTask, collect, type SyncSource, type AnomalyFinetuneData, type EpochRecord } from './finetune.js';

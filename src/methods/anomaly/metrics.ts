@@ -64,6 +64,23 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boo
 }
 
 /**
+ * AUROC of the normal examples against each anomaly type alone (MVTec's per-defect-type figure): `types[i]` names
+ * example i's type, `normal` the normal one. Keys in order of first appearance; a type with no example is absent.
+ */
+export function aurocByType(scores: ArrayLike<number>, types: readonly string[], normal = 'good'): Record<string, number> {
+  if (types.length !== scores.length) throw new RangeError(`aurocByType: ${types.length} types for ${scores.length} scores`);
+  const good = types.flatMap((t, i) => (t === normal ? [i] : []));
+  if (good.length === 0) throw new RangeError(`aurocByType: no '${normal}' example among the ${types.length}`);
+  const out: Record<string, number> = {};
+  for (const t of new Set(types)) {
+    if (t === normal) continue;
+    const idx = [...good, ...types.flatMap((u, i) => (u === t ? [i] : []))];
+    out[t] = rocAuc(idx.map((i) => scores[i]!), idx.map((i) => (types[i] === normal ? 0 : 1)));
+  }
+  return out;
+}
+
+/**
  * TPR at a target FPR: the largest TPR among the curve's points with FPR <= maxFpr (the operating point a
  * threshold on the scores can actually reach, no interpolation), and that point's threshold.
  */

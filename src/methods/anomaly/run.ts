@@ -50,8 +50,11 @@ export interface AnomalyReport { data: string; weights: string; model: string; n
 /** Whether `data` is a data spec (mvtec:DIR, anomaly:DIR) rather than one of the built-in sources. */
 const isSpec = (data: string): boolean => data.includes(':');
 
+/** One category's data; `types` names each test image's kind ('good' or the anomaly's), where the source knows it. */
+interface CategoryData { train: Dataset; test: Dataset; types?: string[] }
+
 /** Loads one category: normal training images and the labelled test split with masks (none for anomaly:DIR). */
-async function loadCategory(a: Resolved, category: string, channels: 1 | 3): Promise<{ train: Dataset; test: Dataset }> {
+async function loadCategory(a: Resolved, category: string, channels: 1 | 3): Promise<CategoryData> {
   if (isSpec(a.data)) {
     const size = a.imageSize ?? a.size ?? 224;
     const d = await open(a.data, { seed: a.seed, valFraction: 0, preprocessing: { imageSize: size, resizeTo: size, channels, augment: 'none' } });
@@ -59,10 +62,14 @@ async function loadCategory(a: Resolved, category: string, channels: 1 | 3): Pro
     return { train: d.train, test: d.test };
   }
   if (a.data === 'fmnist') return fmnistOneClass(Number(category), a.seed);
-  if (a.data === 'synthetic') return generateDefectSet({ category, seed: a.seed, train: a.trainSize, testGood: a.testGood, testDefect: a.testDefect });
+  if (a.data === 'synthetic') {
+    const s = generateDefectSet({ category, seed: a.seed, train: a.trainSize, testGood: a.testGood, testDefect: a.testDefect });
+    return { train: s.train, test: s.test, types: s.defects };
+  }
   const spec = { root: resolve(a.root!), category, size: [a.size ?? 28, a.size ?? 28] as [number, number], channels };
   const train = (await loadMvtec({ ...spec, split: 'train' })).dataset;
-  return { train, test: (await loadMvtec({ ...spec, split: 'test' })).dataset };
+  const test = await loadMvtec({ ...spec, split: 'test' });
+  return { train, test: test.dataset, types: test.defects };
 }
 
 /** How batches reach the model: the backbone's normalisation (null: none) and the evaluation batch (256 up to 64x64 images, 16 above: a forward pass keeps its intermediates until the batch ends). */
@@ -77,9 +84,9 @@ function unnormalize(px: Float32Array, c: number, hw: number, n: { mean: number[
 }
 
 /** Image metrics of a Gaussian fitted on `fit` with the model's current weights. */
-async function gaussianMetrics(model: FeatureModel, o: GaussianADOptions, fit: Dataset, test: Dataset, seed: number, f: Feed): Promise<ImageMetrics> {
+async function gaussianMetrics(model: FeatureModel, o: GaussianADOptions, fit: Dataset, test: Dataset, seed: number, f: Feed, types?: string[]): Promise<ImageMetrics> {
   const ad = new GaussianAD(model, o);
-  try { await ad.fit(plain(fit, seed, f)); return await imageMetrics(ad, plain(test, seed, f)); } finally { ad.dispose(); }
+  try { await ad.fit(plain(fit, seed, f)); return await imageMetrics(ad, plain(test, seed, f), types); } finally { ad.dispose(); }
 }
 
 /** PaDiM on the model's current weights; overlays of the first `n` test images (defective ones first) when dir is given. */
@@ -111,7 +118,7 @@ async function segment(model: FeatureModel, fit: Dataset, test: Dataset, seed: n
 }
 
 /** Fine-tunes on `fit` with validation on `val`; returns the row and leaves the selected weights in the model. */
-async function finetune(model: FeatureModel, config: TrainConfig<AnomalyFinetuneConfig>, o: GaussianADOptions, d: { train: Dataset; fit: Dataset; val: Dataset; test: Dataset }, a: Resolved, runDir: string, hooks: RunHooks, f: Feed): Promise<FinetuneRow> {
+async function finetune(model: FeatureModel, config: TrainConfig<AnomalyFinetuneConfig>, o: GaussianADOptions, d: { train: Dataset; fit: Dataset; val: Dataset; test: Dataset; types?: string[] }, a: Resolved, runDir: string, hooks: RunHooks, f: Feed): Promise<FinetuneRow> {
   const task = createAnomalyFinetuneTask(model, config.method, { fit: plain(d.fit, config.seed, f), val: plain(d.val, config.seed, f), test: plain(d.test, config.seed, f) });
   try {
     const bs = Math.min(a.batchSize, d.fit.length);
@@ -120,11 +127,11 @@ async function finetune(model: FeatureModel, config: TrainConfig<AnomalyFinetune
     const session = new RunSession(runDir, false, '', 'train.log');
     const result = await train(task, config, { data: loader, runDir, onEvent: session.events(hooks), handleSignals: hooks.handleSignals ?? true, ...(hooks.signal ? { signal: hooks.signal } : {}) });
     if (result.status === 'failed') throw new Error(`fine-tuning failed; see ${runDir}`);
-    const last = await gaussianMetrics(model, o, d.train, d.test, config.seed, f);
+    const last = await gaussianMetrics(model, o, d.train, d.test, config.seed, f, d.types);
     const lastEpoch = task.history[task.history.length - 1]!.epoch;
     const oracle = task.history.reduce((b, h) => ((h.testAuroc ?? -1) > (b.testAuroc ?? -1) ? h : b));
     task.restoreBest();
-    const selected = await gaussianMetrics(model, o, d.train, d.test, config.seed, f);
+    const selected = await gaussianMetrics(model, o, d.train, d.test, config.seed, f, d.types);
     return {
       selectedEpoch: task.best.epoch, selectedValAuroc: task.best.valAuroc, selected, last, lastEpoch,
       oracleEpoch: oracle.epoch, oracleTestAuroc: oracle.testAuroc!, history: task.history, status: result.status, runDir,
@@ -143,6 +150,9 @@ export async function anomalyConfig(a: AnomalyOptions): Promise<TrainConfig<Anom
   const config = validateConfig(mergeConfig(defaultTrainConfig, merged));
   return withMethod(config, validateAnomalyFinetuneConfig(config.method));
 }
+
+/** ' (by type: kind 0.9123, ...)' for a log line, or '' without types. */
+const byTypeText = (m: ImageMetrics): string => (m.byType ? ` (by type: ${Object.entries(m.byType).map(([t, v]) => `${t} ${v.toFixed(4)}`).join(', ')})` : '');
 
 /** Options with the defaults filled in. */
 type Resolved = Omit<AnomalyOptions & typeof ANOMALY_ARGS, 'data'> & { data: string; categories: string[] };
@@ -169,7 +179,7 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
   probe.model.dispose();
   if (a.out !== undefined && a.out !== null && a.out.trim() === '') throw new ConfigError("--out must name a directory, got ''");
   // a data spec is one category: read (and check) it before anything is written
-  let preloaded: { train: Dataset; test: Dataset } | null = isSpec(data) ? await loadCategory(a, a.categories[0]!, channels) : null;
+  let preloaded: CategoryData | null = isSpec(data) ? await loadCategory(a, a.categories[0]!, channels) : null;
   const outDir = a.out ? resolve(a.out) : newRunDir('runs', 'anomaly');
   makeDirs(outDir);
   const log = (s: string): void => { if (!o.quiet) process.stderr.write(s + '\n'); };
@@ -177,7 +187,7 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
   for (const category of a.categories) {
     torch.manualSeed(config.seed);
     const { model } = loadBackbone({ weights, model: a.model ?? null });
-    let data: { train: Dataset; test: Dataset };
+    let data: CategoryData;
     try { data = preloaded ?? await loadCategory(a, category, channels); } catch (e) { model.dispose(); throw e; }
     const [, , ih, iw] = data.train.images.shape as number[];
     const feed: Feed = { norm: normalization ? new transforms.Normalize(normalization) : null, batch: ih! * iw! <= 64 * 64 ? 256 : 16 };
@@ -188,14 +198,14 @@ export async function runAnomaly(opts: AnomalyOptions = {}): Promise<AnomalyRepo
     const fit = data.train.subset(perm.slice(nVal));
     try {
       log(`anomaly ${category}: ${data.train.length} normal training images (${fit.length} fit + ${val.length} validation), ${data.test.length} test images`);
-      const row: AnomalyRow = { category, trainImages: data.train.length, valImages: val.length, testImages: data.test.length, gaussianAD: await gaussianMetrics(model, adOpts, data.train, data.test, a.seed, feed) };
-      log(`  Gaussian AD: image AUROC ${row.gaussianAD.auroc.toFixed(4)}`);
+      const row: AnomalyRow = { category, trainImages: data.train.length, valImages: val.length, testImages: data.test.length, gaussianAD: await gaussianMetrics(model, adOpts, data.train, data.test, a.seed, feed, data.types) };
+      log(`  Gaussian AD: image AUROC ${row.gaussianAD.auroc.toFixed(4)}${byTypeText(row.gaussianAD)}`);
       if (a.baselines) row.baselines = await compareBaselines(model, plain(data.train, a.seed, feed), plain(data.test, a.seed, feed), m.stages ?? undefined);
       const catDir = join(outDir, category);
       if (a.segment) row.segmentation = { pretrained: await segment(model, data.train, data.test, a.seed, config.method.padimChannels, a.finetune ? null : { dir: join(catDir, 'overlays'), n: a.overlays }, feed) };
       if (a.finetune) {
-        row.finetune = await finetune(model, config, adOpts, { train: data.train, fit, val, test: data.test }, a, join(catDir, 'finetune'), o, feed);
-        log(`  fine-tuned: selected epoch ${row.finetune.selectedEpoch} AUROC ${row.finetune.selected.auroc.toFixed(4)}; last epoch ${row.finetune.lastEpoch} ${row.finetune.last.auroc.toFixed(4)}`);
+        row.finetune = await finetune(model, config, adOpts, { train: data.train, fit, val, test: data.test, ...(data.types ? { types: data.types } : {}) }, a, join(catDir, 'finetune'), o, feed);
+        log(`  fine-tuned: selected epoch ${row.finetune.selectedEpoch} AUROC ${row.finetune.selected.auroc.toFixed(4)}${byTypeText(row.finetune.selected)}; last epoch ${row.finetune.lastEpoch} ${row.finetune.last.auroc.toFixed(4)}`);
         if (a.segment) row.segmentation!.finetuned = await segment(model, data.train, data.test, a.seed, config.method.padimChannels, { dir: join(catDir, 'overlays'), n: a.overlays }, feed);
       }
       rows.push(row);

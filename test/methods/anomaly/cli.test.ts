@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseAnomaly, SYNTHETIC_CATEGORIES, type AnomalyArgs } from '../../../src/cli/anomaly-args.js';
 import { ANOMALY_OPTIONS, anomalyCategories } from '../../../src/methods/anomaly/options.js';
 import { CliError } from '../../../src/cli/flags.js';
-import { DEFECT_CATEGORIES } from '../../../src/data/defects.js';
+import { DEFECT_CATEGORIES, generateDefectSet } from '../../../src/data/defects.js';
 import { runAnomaly } from '../../../src/cli/anomaly.js';
 import { findCommand } from '../../../src/cli/commands.js';
 
@@ -41,6 +41,15 @@ test('runAnomaly: a tiny synthetic run with fine-tuning and segmentation writes 
     assert.ok(v >= 0 && v <= 1, String(v));
   }
   assert.deepEqual(Object.keys(row.gaussianAD.stages), ['stem', 'layer1', 'layer2', 'layer3']);
+  // per defect kind: the synthetic set's kinds, each AUROC of the 6 good images against that kind's images alone
+  const set = generateDefectSet({ category: 'grating', seed: 0, train: 20, testGood: 6, testDefect: 6 });
+  const kinds = set.defects.filter((d) => d !== 'good');
+  set.train.dispose(); set.test.dispose();
+  for (const m of [row.gaussianAD, row.finetune!.selected, row.finetune!.last]) {
+    assert.deepEqual(Object.keys(m.byType!).sort(), [...new Set(kinds)].sort());
+    for (const v of Object.values(m.byType!)) assert.ok(v >= 0 && v <= 1, String(v));
+  }
+  assert.ok(Math.min(...Object.values(row.gaussianAD.byType!)) <= row.gaussianAD.auroc && row.gaussianAD.auroc <= Math.max(...Object.values(row.gaussianAD.byType!)), 'the overall AUROC lies between the per-kind ones');
   assert.deepEqual(Object.keys(row.baselines!), ['ledoit-wolf', 'ledoit-wolf-sum', 'empirical', 'npca-0.99', 'npca-0.95', 'pca-0.99', 'sed', 'l2']);
   assert.equal(r.config.method.combine, 'mean-distance', 'the official combination is the default');
   assert.equal(row.segmentation!.pretrained.channels, 11, "PaDiM's random subset: round(48 x 100/448) of layer1 + layer2's 48 channels");

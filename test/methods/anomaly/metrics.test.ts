@@ -1,7 +1,7 @@
 /** Metrics: ROC/AUROC with ties against hand math and a brute-force pair count, TPR at FPR, 8-connected components, PRO on hand-computed cases. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auroc, labelComponents, proScore, rocAuc, rocCurve, tprAtFpr, trapezoid } from '../../../src/methods/anomaly/index.js';
+import { auroc, aurocByType, labelComponents, proScore, rocAuc, rocCurve, tprAtFpr, trapezoid } from '../../../src/methods/anomaly/index.js';
 
 const close = (a: number, b: number, what: string, tol = 1e-12): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
@@ -34,6 +34,21 @@ test('AUROC: the classic 4-point case, ties by hand, both implementations equal 
   }
   assert.throws(() => rocAuc([1, 2], [1, 1]), /both classes/);
   assert.throws(() => rocAuc([1, NaN], [0, 1]), /NaN/);
+});
+
+test('AUROC by anomaly type: each kind against the normal images alone, hand-computed; errors name the mismatch', () => {
+  // good: 0.1, 0.3, 0.5; kind a: 0.4 (beats 2 of 3), 0.6 (beats 3); kind b: 0.2 (beats 1 of 3)
+  const scores = [0.1, 0.4, 0.3, 0.2, 0.5, 0.6];
+  const types = ['good', 'a', 'good', 'b', 'good', 'a'];
+  const r = aurocByType(scores, types);
+  assert.deepEqual(Object.keys(r), ['a', 'b'], 'keys in order of first appearance, no normal key');
+  close(r['a']!, 5 / 6, 'a');
+  close(r['b']!, 1 / 3, 'b');
+  close(aurocByType(scores, types.map((t) => (t === 'good' ? 'ok' : t)), 'ok')['b']!, 1 / 3, 'another normal name');
+  // one kind only: equals the overall AUROC
+  close(aurocByType([0.1, 0.9, 0.5], ['good', 'x', 'x'])['x']!, rocAuc([0.1, 0.9, 0.5], [0, 1, 1]), 'one kind');
+  assert.throws(() => aurocByType([0.1, 0.2], ['good']), /1 types for 2 scores/);
+  assert.throws(() => aurocByType([0.1, 0.2], ['a', 'b']), /no 'good' example/);
 });
 
 test('ROC curve groups ties into one point; TPR at FPR takes the best reachable point without interpolation', () => {
