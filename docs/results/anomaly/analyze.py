@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tables of docs/results/anomaly.md (issue 19) from the per-run records in records/ (each the --json output of one
 `adaptune anomaly` run, named as in commands.tsv). Usage: python3 analyze.py [SECTION...] with SECTION among
-defect, defect-ft, defect-ft-lr, fm-base, npca-sum, fm-ft, fm-c5, objective, fm-e2, fm-c5-aug (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
+defect, defect-ft, defect-ft-lr, fm-base, npca-sum, fm-ft, fm-c5, objective, fm-e2, fm-c5-aug, fm-bytype (default: all); ANOMALY_RECORDS=DIR reads another folder. Prints markdown.
 Spread = sample std over seeds (n - 1); the mean over categories/classes is taken per seed first."""
 import json, os, statistics as st, sys
 from glob import glob
@@ -346,8 +346,27 @@ def fm_c5_aug():
           f"; test AUROC per epoch {'identical' if same else 'largest difference %.2f points' % max(maxdiff(ha, hb) for ha, hb in pairs)} (the validation set does not enter the training loss; the default runs are of another commit).\n")
 
 
+def fm_bytype():
+    """Per anomaly class (rows[].*.byType): the AUROC of the normal test images against each other class alone, before
+    fine-tuning (gaussianAD) and after 2 epochs at lr 1e-3 (finetune.last = the validation's pick here), paired by seed."""
+    for c in [5, 9]:
+        rs = seeds(f'fm-c{c}-lr1e-3-e2-bytype')
+        if not rs: continue
+        rr = [r['rows'][0] for r in rs]
+        kinds = sorted(rr[0]['gaussianAD']['byType'])
+        print(f'**Normal class {c} ({NAMES[c]}), lr 1e-3, 2 epochs** (`fm-c{c}-lr1e-3-e2-bytype-s*`, {len(rr)} seeds): test AUROC % of the normal images against each anomaly class alone\n')
+        print('| anomaly class | before fine-tuning | after (epoch 2) | after minus before, per seed | mean ± std |')
+        print('|---|---|---|---|---|')
+        for k in kinds + ['all']:
+            pre = [x['gaussianAD']['byType'][k] if k != 'all' else x['gaussianAD']['auroc'] for x in rr]
+            post = [x['finetune']['last']['byType'][k] if k != 'all' else x['finetune']['last']['auroc'] for x in rr]
+            d = [100 * (b - a) for a, b in zip(pre, post)]
+            print(f"| {k if k != 'all' else '**all four**'} | {ms(pre)} | {ms(post)} | {' / '.join(f'{x:+.1f}' for x in d)} | {st.mean(d):+.1f} ± {st.stdev(d) if len(d) > 1 else 0:.1f} |")
+        print()
+
+
 if __name__ == '__main__':
-    want = sys.argv[1:] or ['defect', 'defect-ft', 'defect-ft-lr', 'fm-base', 'npca-sum', 'fm-ft', 'fm-c5', 'objective', 'fm-e2', 'fm-c5-aug']
+    want = sys.argv[1:] or ['defect', 'defect-ft', 'defect-ft-lr', 'fm-base', 'npca-sum', 'fm-ft', 'fm-c5', 'objective', 'fm-e2', 'fm-c5-aug', 'fm-bytype']
     if 'defect' in want: defect_table()
     if 'defect-ft' in want: defect_ft_table()
     if 'defect-ft-lr' in want: defect_ft_lr_tables()
@@ -363,3 +382,4 @@ if __name__ == '__main__':
         for c in [7, 9, 6]: fm_e2_table(c)
         fm_e2_summary()
     if 'fm-c5-aug' in want: fm_c5_aug()
+    if 'fm-bytype' in want: fm_bytype()
