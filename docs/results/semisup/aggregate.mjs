@@ -3,7 +3,8 @@
 // the summary fields that matter, the validation evaluations from metrics.jsonl, gate ratios per 100 steps and
 // the median wall seconds per step) and prints the tables of ../semisup.md: per row n, mean +- sample std of
 // final test and validation accuracy, per-seed values, and differences paired by seed.
-// Usage: node docs/results/semisup/aggregate.mjs [EXP] [--write]   (--write: (re)writes runs.jsonl beside this file)
+// Usage: node docs/results/semisup/aggregate.mjs [EXP] [--write]   (--write: (re)writes runs.jsonl beside this file:
+// its records, plus or replaced by those of the finished runs under EXP)
 import { readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ function record(name) {
   const rep = JSON.parse(readFileSync(join(EXP, `${name}.json`), 'utf8'));
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   const m = cfg.method;
+  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
   const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const train = rows.filter((r) => r.split === 'train');
   const dts = train.slice(1).map((r, i) => r.time - train[i].time);
@@ -35,7 +37,7 @@ function record(name) {
   };
   return {
     name, row: rowOf(name), seed: cfg.seed, algorithm: m.algorithm, akc: m.akc, arc: m.arc,
-    lambdaAkc: m.akc ? m.lambdaAkc : null, akcScale: m.akc ? m.akcScale : null, c: m.akc ? m.lambdaAkc / m.akcScale : null,
+    lambdaAkc: m.akc ? m.lambdaAkc : null, akcScale: m.akc ? m.akcScale : null, c: m.akc ? Number((m.lambdaAkc / m.akcScale).toPrecision(6)) : null,
     lambdaArc: m.arc ? m.lambdaArc : null, emaDecay: m.emaDecay, steps: rep.steps, status: rep.status,
     labelsPerClass: rep.labelsPerClass, valImages: rep.valImages, testImages: rep.testImages,
     testAccuracy: rep.testAccuracy, testMacroF1: r2(rep.test.macroF1), valAccuracy: rep.valAccuracy, meanLastValAccuracy: r2(rep.meanLastValAccuracy),
@@ -43,15 +45,21 @@ function record(name) {
     gatesPer100: { akc: window('gate_akc'), arc: window('gate_arc'), ssl: window('ssl_mask') },
     // the gated mean of sum_c (ft_c - fs_c)^2 (the logged akc times the scale), mean per 100 steps
     akcDistPer100: m.akc ? window('akc', m.akcScale) : null,
-    medianStepSec: r2(median(dts)), elapsedSec: r2(rep.elapsedSec), started: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).started,
+    medianStepSec: r2(median(dts)), elapsedSec: r2(rep.elapsedSec), started: run.started,
+    git: run.versions?.git ?? null, // commit of the checkout that ran it (records written before 15:00 UTC on 2026-12-07 lack it)
     command: rep.command,
   };
 }
 
-const names = readdirSync(EXP).filter((n) => n.endsWith('.json') && existsSync(join(EXP, n.slice(0, -5), 'metrics.jsonl'))).map((n) => n.slice(0, -5)).sort();
-const recs = [];
-for (const n of names) { try { recs.push(record(n)); } catch (e) { console.error(`skip ${n}: ${e.message}`); } }
-if (args.includes('--write')) writeFileSync(join(here, 'runs.jsonl'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+// The checked-in records are the base (the run directories of earlier sessions are gone); a run found under EXP
+// adds its record or replaces the one of the same name. --write writes the merged set, sorted by name.
+const byName = new Map();
+const jsonl = join(here, 'runs.jsonl');
+if (existsSync(jsonl)) for (const l of readFileSync(jsonl, 'utf8').split('\n').filter(Boolean)) { const r = JSON.parse(l); byName.set(r.name, r); }
+const names = existsSync(EXP) ? readdirSync(EXP).filter((n) => n.endsWith('.json') && existsSync(join(EXP, n.slice(0, -5), 'summary.json'))).map((n) => n.slice(0, -5)) : [];
+for (const n of names) { try { byName.set(n, record(n)); } catch (e) { console.error(`skip ${n}: ${e.message}`); } }
+const recs = [...byName.keys()].sort().map((n) => byName.get(n));
+if (args.includes('--write')) writeFileSync(jsonl, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
 
 const pct = (x) => (x * 100).toFixed(2);
 const byRow = new Map();
@@ -77,7 +85,11 @@ console.log('|---|---:|---|---:|---|---:|');
 for (const row of byRow.keys()) {
   // label-budget rows (NAME-lN: --labels-per-class N) pair only with the supervised row of the same budget
   const budget = row.match(/-l(\d+)$/);
-  if (budget) { if (row.startsWith('arc')) paired(row, `sup-l${budget[1]}`); continue; }
+  if (budget) {
+    if (row.startsWith('arc')) paired(row, `sup-l${budget[1]}`);
+    if (row.startsWith('akc-arc')) { paired(row, `arc-l${budget[1]}`); paired(row, `sup-l${budget[1]}`); }
+    continue;
+  }
   if (row.startsWith('akc') || row.startsWith('arc')) paired(row, 'sup');
   if (row === 'akc-arc-c1e-4') paired(row, 'arc');
   if (row === 'fm-akc-arc-c1e-4') { paired(row, 'fm-akc-arc-c1e-2'); paired(row, 'fm-arc'); }
@@ -86,6 +98,7 @@ for (const row of byRow.keys()) {
   if (row === 'fm') paired('fm', 'sup');
   if (row.startsWith('mm-')) paired(row, 'mm');
   if (row === 'mm' || row === 'ict') { paired(row, 'sup'); paired(row, 'fm'); }
+  if (row === 'ict') paired(row, 'mm');
   if (row === 'akc-arc-c1e-3' || row === 'akc-arc-c1e-2') paired(row, 'arc');
 }
 
