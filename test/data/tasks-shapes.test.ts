@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { torch, ConfigError } from '../../src/index.js';
+import { torch, data, ConfigError } from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { generateShapes, loadTask, clearTaskCache, SHAPE_CLASSES } from '../../src/data/index.js';
+import { checkDataSpec } from '../../src/data/spec.js';
 
 const hash = (t: Tensor): string => createHash('sha256').update(t.bytes()).digest('hex');
 const rejects = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: Error) => e instanceof ConfigError && re.test(e.message), String(re));
@@ -64,4 +65,15 @@ test('shapes:target-far: sizes, balanced budgets, fixed pixels with seeded split
   } finally { for (const t of [a, b, c]) t.dispose(); }
   clearTaskCache();
   assert.equal(torch.liveTensors(), base);
+});
+
+test('shapes:target-far is a data spec of the CLI (checkDataSpec, data.open = loadTask)', async () => {
+  assert.equal(checkDataSpec(' Shapes:Target-Far'), 'shapes:target-far');
+  rejects(() => checkDataSpec('shapes:target-mid'), /unknown task "target-mid" of family shapes; allowed: target-far/);
+  const d = await data.open('shapes:target-far', { seed: 4, labelsPerClass: 10 });
+  const t = loadTask('shapes:target-far', { seed: 4, labelsPerClass: 10, valFraction: 0.1 });
+  try {
+    assert.deepEqual(Buffer.from((d.train as data.Dataset).images.bytes()), Buffer.from(t.train.images.bytes()));
+    assert.deepEqual(d.classes, SHAPE_CLASSES);
+  } finally { d.dispose(); t.dispose(); clearTaskCache(); }
 });

@@ -59,7 +59,10 @@ export const TASK_DESCRIPTIONS: Readonly<Record<TaskName, string>> = {
   'shapes:target-far': 'T_shapes: procedural 28x28 black silhouettes on white (disk, square, triangle, cross, ring), random place, size and rotation, no noise; seeded; 30,000 / 5,000.',
 };
 
-const ROLES: Record<string, readonly string[]> = { fmnist: ['source', 'target-mid', 'target-shift', 'target-near', 'target-noisy', 'target-source-shift'], textures: ['target-far'], shapes: ['target-far'] };
+const ROLES: Record<TaskSpec['family'], readonly string[]> = { fmnist: ['source', 'target-mid', 'target-shift', 'target-near', 'target-noisy', 'target-source-shift'], textures: ['target-far'], shapes: ['target-far'] };
+
+/** The families of the built-in tasks (the part of a spec string before the colon). */
+export const TASK_FAMILIES = Object.keys(ROLES) as readonly TaskSpec['family'][];
 
 /** Parses a spec string ('family:role', surrounding whitespace and case ignored); ConfigError naming the allowed values otherwise. */
 export function parseTaskSpec(spec: string): TaskSpec {
@@ -69,7 +72,7 @@ export function parseTaskSpec(spec: string): TaskSpec {
   if (colon < 0) throw new ConfigError(`task spec ${JSON.stringify(spec)} must be 'family:task', one of ${TASK_NAMES.join(', ')}`);
   const family = s.slice(0, colon);
   const role = s.slice(colon + 1);
-  const roles = ROLES[family];
+  const roles = (ROLES as Record<string, readonly string[] | undefined>)[family];
   if (!roles) throw new ConfigError(`task spec ${JSON.stringify(spec)}: unknown family ${JSON.stringify(family)}; allowed: ${Object.keys(ROLES).join(', ')} (tasks: ${TASK_NAMES.join(', ')})`);
   if (!roles.includes(role)) throw new ConfigError(`task spec ${JSON.stringify(spec)}: unknown task ${JSON.stringify(role)} of family ${family}; allowed: ${roles.join(', ')}`);
   return { name: s as TaskName, family: family as TaskSpec['family'], role: role as TaskSpec['role'] };
