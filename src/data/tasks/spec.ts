@@ -56,7 +56,7 @@ export const TASK_DESCRIPTIONS: Readonly<Record<TaskName, string>> = {
   'fmnist:target-near': "T_near: the source's classes and images (Fashion-MNIST 0-4) dimmed to 70 % brightness (round(0.7 x)); 30,000 / 5,000.",
   'fmnist:target-noisy': "T_noisy: the source's classes and images plus Gaussian pixel noise (std 32 of 255, fixed seed, clamped); 30,000 / 5,000.",
   'fmnist:target-source-shift': "T_sshift: the source's classes and images rotated 90 degrees and inverted (T_shift's transform); 30,000 / 5,000.",
-  'shapes:target-far': 'T_shapes: procedural 28x28 black silhouettes on white (disk, square, triangle, cross, ring), random place, size and rotation, no noise; seeded; 30,000 / 5,000.',
+  'shapes:target-far': 'T_shapes: procedural 28x28 black silhouettes on white (triangle, square, pentagon, hexagon, disk of equal area), random place, size and rotation, no noise; seeded; 30,000 / 5,000.',
 };
 
 const ROLES: Record<TaskSpec['family'], readonly string[]> = { fmnist: ['source', 'target-mid', 'target-shift', 'target-near', 'target-noisy', 'target-source-shift'], textures: ['target-far'], shapes: ['target-far'] };
