@@ -1,6 +1,6 @@
 /**
  * @module data.open(spec, options): one string for every kind of data.
- *  - a built-in task (`fmnist:source`, `fmnist:target-mid`, `fmnist:target-shift`, `textures:target-far`):
+ *  - a built-in task (`fmnist:source`, `fmnist:target-mid`, `fmnist:target-shift`, `textures:target-far`, ...; TASK_NAMES):
  *    delegated to loadTask (same images, label budget and seeded val split);
  *  - `imagefolder:DIR`: DIR/train/<class>/ (optional DIR/val/, DIR/test/ and DIR/unlabeled/, images without
  *    labels, which join the images beyond the label budget in `unlabelled` under the one class 'unlabeled'), or DIR/<class>/ only
@@ -25,6 +25,7 @@ import { Dataset, checkPolicy, type CorruptPolicy, type SkippedFile } from './da
 import { loadMvtec } from './folders.js';
 import { stratifiedSplit } from './splits.js';
 import { loadTask, TASK_NAMES, type BenchmarkTask } from './tasks/index.js';
+import { TASK_FAMILIES } from './tasks/spec.js';
 import { describePreprocessing, type Preprocessing, type PreprocessingOptions } from './preprocess.js';
 import { FileImageSet } from './stream.js';
 import { budget, classFolders, csvList, holdOut, imagesUnder, isDir, pick, scanImages, type ImageScan, type LabelledFiles } from './open-files.js';
@@ -243,6 +244,6 @@ export async function open(spec: string, options: OpenOptions): Promise<OpenedDa
   if (kind === 'csv') return openCsv(spec, arg, o);
   if (kind === 'mvtec') return openMvtec(spec, arg, o);
   if (kind === 'anomaly') return openAnomaly(spec, arg, o);
-  if (kind === 'fmnist' || kind === 'textures') return openTask(spec, o);
+  if ((TASK_FAMILIES as readonly string[]).includes(kind)) return openTask(spec, o);
   throw new ConfigError(`data spec ${JSON.stringify(spec)}: unknown kind ${JSON.stringify(kind)}; allowed: ${DATA_SPEC_HELP.join(', ')}`);
 }

@@ -4,7 +4,7 @@
  * the spec (built-in names canonicalised) or throws a ConfigError naming the allowed forms; data.open reads it.
  */
 import { ConfigError } from '../core/errors.js';
-import { parseTaskSpec, TASK_NAMES } from './tasks/spec.js';
+import { parseTaskSpec, TASK_NAMES, TASK_FAMILIES } from './tasks/spec.js';
 
 /** The spec kinds besides the built-in tasks. */
 export const FILE_SPEC_KINDS = ['imagefolder', 'csv', 'mvtec', 'anomaly'] as const;
@@ -16,7 +16,7 @@ export function checkDataSpec(spec: unknown, kinds: readonly string[] = FILE_SPE
   if (typeof spec !== 'string' || !spec.includes(':')) throw new ConfigError(`data spec must be one of ${DATA_SPEC_FORMS.join(', ')}; got ${JSON.stringify(spec)}`);
   const i = spec.indexOf(':');
   const kind = spec.slice(0, i).trim().toLowerCase();
-  if (kind === 'fmnist' || kind === 'textures') return parseTaskSpec(spec).name;
+  if ((TASK_FAMILIES as readonly string[]).includes(kind)) return parseTaskSpec(spec).name;
   if (!(FILE_SPEC_KINDS as readonly string[]).includes(kind)) throw new ConfigError(`data spec ${JSON.stringify(spec)}: unknown kind ${JSON.stringify(kind)}; allowed: ${DATA_SPEC_FORMS.join(', ')}`);
   if (!kinds.includes(kind)) throw new ConfigError(`data spec ${JSON.stringify(spec)}: ${kind}: is not for this command; allowed: ${[...TASK_NAMES, ...kinds.map((k) => `${k}:${k === 'csv' ? 'FILE' : 'DIR'}`)].join(', ')}`);
   if (spec.slice(i + 1).trim() === '') throw new ConfigError(`data spec ${JSON.stringify(spec)}: ${kind}: needs a path after the colon`);

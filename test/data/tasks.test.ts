@@ -8,14 +8,16 @@ import {
 const FMNIST = ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift'] as const;
 const rejects = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: Error) => e instanceof ConfigError && re.test(e.message), String(re));
 
-test('parseTaskSpec accepts the seven names and names the allowed values otherwise', () => {
+test('parseTaskSpec accepts the eight names and names the allowed values otherwise', () => {
   assert.deepEqual(parseTaskSpec('fmnist:target-mid'), { name: 'fmnist:target-mid', family: 'fmnist', role: 'target-mid' });
   assert.deepEqual(parseTaskSpec('  Textures:Target-Far '), { name: 'textures:target-far', family: 'textures', role: 'target-far' });
+  assert.deepEqual(parseTaskSpec('shapes:target-far'), { name: 'shapes:target-far', family: 'shapes', role: 'target-far' });
   for (const n of TASK_NAMES) assert.equal(parseTaskSpec(n).name, n);
   rejects(() => parseTaskSpec('fmnist'), /must be 'family:task', one of fmnist:source, fmnist:target-mid/);
-  rejects(() => parseTaskSpec('mnist:source'), /unknown family "mnist"; allowed: fmnist, textures/);
+  rejects(() => parseTaskSpec('mnist:source'), /unknown family "mnist"; allowed: fmnist, textures, shapes/);
   rejects(() => parseTaskSpec('fmnist:target-far'), /unknown task "target-far" of family fmnist; allowed: source, target-mid, target-shift, target-near, target-noisy, target-source-shift/);
   rejects(() => parseTaskSpec('textures:source'), /allowed: target-far/);
+  rejects(() => parseTaskSpec('shapes:target-mid'), /unknown task "target-mid" of family shapes; allowed: target-far/);
   rejects(() => parseTaskSpec(3 as unknown as string), /task spec must be a string/);
 });
 
@@ -36,9 +38,9 @@ test('task options are validated field by field', () => {
   rejects(() => loadTask('fmnist:nope', { labelsPerClass: 10, seed: 0 }), /unknown task "nope"/);
 });
 
-test('listTasks gives the seven tasks, source first, one line each', () => {
+test('listTasks gives the eight tasks, source first, one line each', () => {
   const l = listTasks();
-  assert.deepEqual(l.map((t) => t.name), ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift', 'textures:target-far', 'fmnist:target-near', 'fmnist:target-noisy', 'fmnist:target-source-shift']);
+  assert.deepEqual(l.map((t) => t.name), ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift', 'textures:target-far', 'fmnist:target-near', 'fmnist:target-noisy', 'fmnist:target-source-shift', 'shapes:target-far']);
   for (const t of l) assert.ok(t.description.length > 20 && !t.description.includes('\n'), t.name);
 });
 

@@ -4,8 +4,9 @@
 # Every command is resumable: a finished cell is reused. Every cell: 100 labelled images per class, of which 20 %
 # (20 per class) are held out for validation (the selection split), 15 epochs (180 steps at batch 32), --threads 1.
 set -e
-# domain similarity of every target (run once between the grids; --collect recomputes it for the targets with cells)
-adaptune similarity --target fmnist:target-near,fmnist:target-noisy,fmnist:target-mid,textures:target-far,fmnist:target-shift,fmnist:target-source-shift --threads 1 --json > docs/results/hparams/similarity.json
+# domain similarity of every target (run once between the grids; --collect recomputes it for the targets with cells);
+# fifth session: rerun with shapes:target-far (T_shapes, commit fa465b2) added, the six others' values unchanged
+adaptune similarity --target fmnist:target-near,fmnist:target-noisy,fmnist:target-mid,textures:target-far,fmnist:target-shift,fmnist:target-source-shift,shapes:target-far --threads 1 --json > docs/results/hparams/similarity.json
 A="adaptune hparams --labels-per-class 100 --val-fraction 0.2 --epochs 15 --threads 1"
 R=runs/hp2
 for s in 0 1; do

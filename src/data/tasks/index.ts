@@ -10,6 +10,7 @@
  *   counter-clockwise (torch.rot90, k=1, dims [H, W]) and inverted (255 - x):
  *   same objects, shifted low-level statistics (dark objects on light ground).
  * - `textures:target-far` (T_far): procedural textures (textures.ts), no objects.
+ * - `shapes:target-far` (T_shapes): procedural black silhouettes on white (shapes.ts), a second generator.
  * - `fmnist:target-near` (T_near), `fmnist:target-noisy` (T_noisy), `fmnist:target-source-shift` (T_sshift):
  *   the source's own classes and images, dimmed to 70 %, with fixed Gaussian pixel noise (std 32), or rotated
  *   and inverted as T_shift; they widen the range of domain similarity for the hyperparameter study.
@@ -28,15 +29,26 @@ import { Dataset } from '../dataset.js';
 import { loadFashionMnist, FASHION_MNIST_ROOT } from '../idx.js';
 import { labelBudget, stratifiedSplit, subsetClasses, fingerprint, type SplitDescription } from '../splits.js';
 import { generateTextures, TEXTURES_VERSION } from './textures.js';
+import { generateShapes, SHAPES_VERSION } from './shapes.js';
 import { parseTaskSpec, checkTaskOptions, TASK_DESCRIPTIONS, type TaskSpec, type TaskOptions, type TaskName, type LabelsPerClass } from './spec.js';
 
 export { parseTaskSpec, parseLabelsPerClass, checkTaskOptions, listTasks, TASK_NAMES, TASK_DESCRIPTIONS, LABEL_BUDGETS, type TaskSpec, type TaskOptions, type TaskName, type LabelsPerClass } from './spec.js';
 export { generateTextures, TEXTURE_CLASSES, TEXTURES_VERSION, type TextureOptions } from './textures.js';
+export { generateShapes, SHAPE_CLASSES, SHAPES_VERSION, type ShapeOptions } from './shapes.js';
 
 /** Seed of the texture images themselves (fixed, like Fashion-MNIST's pixels; options.seed only picks the splits). */
 export const TEXTURES_DATA_SEED = 1;
 /** Texture images per class in the train and test splits (sized like the Fashion-MNIST tasks). */
 export const TEXTURES_PER_CLASS = { train: 6000, test: 1000 } as const;
+/** Seed and images per class of the shape set (fixed pixels, as the textures'). */
+export const SHAPES_DATA_SEED = 1;
+export const SHAPES_PER_CLASS = TEXTURES_PER_CLASS;
+
+/** The procedural families: generator, version, data seed and images per class. */
+const PROCEDURAL = {
+  textures: { generate: generateTextures, version: TEXTURES_VERSION, dataSeed: TEXTURES_DATA_SEED, perClass: TEXTURES_PER_CLASS },
+  shapes: { generate: generateShapes, version: SHAPES_VERSION, dataSeed: SHAPES_DATA_SEED, perClass: SHAPES_PER_CLASS },
+} as const;
 
 /** A JSON record of a loaded task, for the run directory. */
 export interface TaskDescription {
@@ -130,13 +142,14 @@ const FMNIST_TRANSFORMS: Record<string, { text: string; apply: (ds: Dataset, spl
 
 /** The full train/test datasets of a task, built once per process. */
 function pool(spec: TaskSpec, root: string): Pool {
-  const key = spec.family === 'fmnist' ? `${spec.name}|${root}` : `${spec.name}|v${TEXTURES_VERSION}|${TEXTURES_DATA_SEED}`;
+  const gen = spec.family === 'fmnist' ? null : PROCEDURAL[spec.family];
+  const key = gen ? `${spec.name}|v${gen.version}|${gen.dataSeed}` : `${spec.name}|${root}`;
   let p = poolCache.get(key);
   if (p) return p;
-  if (spec.family === 'textures') {
-    const data = { generator: 'textures', version: TEXTURES_VERSION, dataSeed: TEXTURES_DATA_SEED, perClass: TEXTURES_PER_CLASS };
-    const train = generateTextures({ perClass: TEXTURES_PER_CLASS.train, seed: TEXTURES_DATA_SEED, split: 'train' });
-    p = { train, test: generateTextures({ perClass: TEXTURES_PER_CLASS.test, seed: TEXTURES_DATA_SEED, split: 'test' }), data };
+  if (gen) {
+    const data = { generator: spec.family, version: gen.version, dataSeed: gen.dataSeed, perClass: gen.perClass };
+    const train = gen.generate({ perClass: gen.perClass.train, seed: gen.dataSeed, split: 'train' });
+    try { p = { train, test: gen.generate({ perClass: gen.perClass.test, seed: gen.dataSeed, split: 'test' }), data }; } catch (e) { train.dispose(); throw e; }
   } else {
     const f = fashion(root);
     const classes = spec.role === 'target-mid' || spec.role === 'target-shift' ? [5, 6, 7, 8, 9] : [0, 1, 2, 3, 4];

@@ -1,7 +1,7 @@
 /**
  * @module Names and options of the transfer-benchmark tasks: the spec strings
  * (`fmnist:source`, `fmnist:target-mid`, `fmnist:target-shift`,
- * `textures:target-far`, and `fmnist:target-near`, `fmnist:target-noisy`, `fmnist:target-source-shift`), their one-line descriptions, and validation of the
+ * `textures:target-far`, and `fmnist:target-near`, `fmnist:target-noisy`, `fmnist:target-source-shift`, `shapes:target-far`), their one-line descriptions, and validation of the
  * options { labelsPerClass, seed, root?, valFraction? } with ConfigErrors that
  * name the field and the allowed values.
  */
@@ -11,9 +11,10 @@ import { ConfigError } from '../../core/errors.js';
  * The tasks of the benchmark: the source, the three targets of decreasing intended similarity (mid, shift, far),
  * then three targets made from the source's own classes under shifts of increasing strength, which widen the
  * range of measured similarity for the hyperparameter study (near: dimmed; noisy: Gaussian noise; source-shift:
- * T_shift's rotation and inversion).
+ * T_shift's rotation and inversion), and a second procedural generator (shapes: black silhouettes on white), the
+ * farthest target from the source in the bundled backbone's features.
  */
-export const TASK_NAMES = ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift', 'textures:target-far', 'fmnist:target-near', 'fmnist:target-noisy', 'fmnist:target-source-shift'] as const;
+export const TASK_NAMES = ['fmnist:source', 'fmnist:target-mid', 'fmnist:target-shift', 'textures:target-far', 'fmnist:target-near', 'fmnist:target-noisy', 'fmnist:target-source-shift', 'shapes:target-far'] as const;
 
 /** A task's spec string. */
 export type TaskName = (typeof TASK_NAMES)[number];
@@ -28,8 +29,8 @@ export const LABEL_BUDGETS: readonly LabelsPerClass[] = [10, 50, 100, 'all'];
 export interface TaskSpec {
   /** The canonical name, e.g. 'fmnist:target-mid'. */
   name: TaskName;
-  /** The data family: Fashion-MNIST or the procedural textures. */
-  family: 'fmnist' | 'textures';
+  /** The data family: Fashion-MNIST, the procedural textures or the procedural shapes. */
+  family: 'fmnist' | 'textures' | 'shapes';
   /** Its role in the benchmark. */
   role: 'source' | 'target-mid' | 'target-shift' | 'target-far' | 'target-near' | 'target-noisy' | 'target-source-shift';
 }
@@ -55,9 +56,13 @@ export const TASK_DESCRIPTIONS: Readonly<Record<TaskName, string>> = {
   'fmnist:target-near': "T_near: the source's classes and images (Fashion-MNIST 0-4) dimmed to 70 % brightness (round(0.7 x)); 30,000 / 5,000.",
   'fmnist:target-noisy': "T_noisy: the source's classes and images plus Gaussian pixel noise (std 32 of 255, fixed seed, clamped); 30,000 / 5,000.",
   'fmnist:target-source-shift': "T_sshift: the source's classes and images rotated 90 degrees and inverted (T_shift's transform); 30,000 / 5,000.",
+  'shapes:target-far': 'T_shapes: procedural 28x28 black silhouettes on white (triangle, square, pentagon, hexagon, disk of equal area), random place, size and rotation, no noise; seeded; 30,000 / 5,000.',
 };
 
-const ROLES: Record<string, readonly string[]> = { fmnist: ['source', 'target-mid', 'target-shift', 'target-near', 'target-noisy', 'target-source-shift'], textures: ['target-far'] };
+const ROLES: Record<TaskSpec['family'], readonly string[]> = { fmnist: ['source', 'target-mid', 'target-shift', 'target-near', 'target-noisy', 'target-source-shift'], textures: ['target-far'], shapes: ['target-far'] };
+
+/** The families of the built-in tasks (the part of a spec string before the colon). */
+export const TASK_FAMILIES = Object.keys(ROLES) as readonly TaskSpec['family'][];
 
 /** Parses a spec string ('family:role', surrounding whitespace and case ignored); ConfigError naming the allowed values otherwise. */
 export function parseTaskSpec(spec: string): TaskSpec {
@@ -67,7 +72,7 @@ export function parseTaskSpec(spec: string): TaskSpec {
   if (colon < 0) throw new ConfigError(`task spec ${JSON.stringify(spec)} must be 'family:task', one of ${TASK_NAMES.join(', ')}`);
   const family = s.slice(0, colon);
   const role = s.slice(colon + 1);
-  const roles = ROLES[family];
+  const roles = (ROLES as Record<string, readonly string[] | undefined>)[family];
   if (!roles) throw new ConfigError(`task spec ${JSON.stringify(spec)}: unknown family ${JSON.stringify(family)}; allowed: ${Object.keys(ROLES).join(', ')} (tasks: ${TASK_NAMES.join(', ')})`);
   if (!roles.includes(role)) throw new ConfigError(`task spec ${JSON.stringify(spec)}: unknown task ${JSON.stringify(role)} of family ${family}; allowed: ${roles.join(', ')}`);
   return { name: s as TaskName, family: family as TaskSpec['family'], role: role as TaskSpec['role'] };
