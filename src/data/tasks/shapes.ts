@@ -14,7 +14,7 @@
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
-import { ConfigError } from '../../core/errors.js';
+import { checkProceduralOptions, type ProceduralOptions } from './procedural.js';
 import { Rng } from '../rng.js';
 import { Dataset } from '../dataset.js';
 
@@ -27,14 +27,7 @@ const CORNERS = [3, 4, 5, 6, 0];
 export const SHAPES_VERSION = 2;
 
 /** Options of generateShapes. */
-export interface ShapeOptions {
-  /** Images per class. */
-  perClass: number;
-  /** Seed of the generator (any safe integer). */
-  seed: number;
-  /** Which split's stream to draw from ('train' and 'test' give disjoint streams). */
-  split: 'train' | 'test';
-}
+export type ShapeOptions = ProceduralOptions;
 
 const SIZE = 28;
 const CHUNK = 1000;
@@ -81,17 +74,9 @@ function margin(c: number, p: Record<(typeof FIELDS)[number], Float32Array>, fro
   return R.mul(rc * Math.cos(Math.PI / k)).sub(h!);
 }
 
-/** Checks the options of generateShapes (ConfigError naming the field). */
-function checkOptions(o: ShapeOptions): void {
-  if (o === null || typeof o !== 'object') throw new ConfigError(`generateShapes options must be an object { perClass, seed, split }, got ${JSON.stringify(o)}`);
-  if (!Number.isInteger(o.perClass) || o.perClass < 1) throw new ConfigError(`generateShapes.perClass must be an integer >= 1, got ${JSON.stringify(o.perClass)}`);
-  if (!Number.isSafeInteger(o.seed)) throw new ConfigError(`generateShapes.seed must be a safe integer, got ${JSON.stringify(o.seed)}`);
-  if (o.split !== 'train' && o.split !== 'test') throw new ConfigError(`generateShapes.split must be 'train' or 'test', got ${JSON.stringify(o.split)}`);
-}
-
 /** Generates perClass images of each of the 5 shape classes (uint8 [5*perClass, 1, 28, 28]), in a seeded interleaved order. */
 export function generateShapes(o: ShapeOptions): Dataset {
-  checkOptions(o);
+  checkProceduralOptions(o, 'generateShapes');
   const n = o.perClass;
   return torch.tidy(() => {
     const lin = torch.linspace(-1 + 1 / SIZE, 1 - 1 / SIZE, SIZE);

@@ -15,7 +15,7 @@
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
-import { ConfigError } from '../../core/errors.js';
+import { checkProceduralOptions, type ProceduralOptions } from './procedural.js';
 import { Rng } from '../rng.js';
 import { Dataset } from '../dataset.js';
 
@@ -26,14 +26,7 @@ export const TEXTURE_CLASSES = ['grating', 'checkerboard', 'blobs', 'gabor-noise
 export const TEXTURES_VERSION = 1;
 
 /** Options of generateTextures. */
-export interface TextureOptions {
-  /** Images per class. */
-  perClass: number;
-  /** Seed of the generator (any safe integer). */
-  seed: number;
-  /** Which split's stream to draw from ('train' and 'test' give disjoint streams). */
-  split: 'train' | 'test';
-}
+export type TextureOptions = ProceduralOptions;
 
 const SIZE = 28;
 const CHUNK = 1000;
@@ -117,16 +110,9 @@ function pattern(c: number, p: Params, from: number, n: number, X: Tensor, Y: Te
   }
 }
 
-/** Checks the options of generateTextures. */
-function checkOptions(o: TextureOptions): void {
-  if (!Number.isInteger(o.perClass) || o.perClass < 1) throw new ConfigError(`generateTextures.perClass must be an integer >= 1, got ${o.perClass}`);
-  if (!Number.isSafeInteger(o.seed)) throw new ConfigError(`generateTextures.seed must be a safe integer, got ${JSON.stringify(o.seed)}`);
-  if (o.split !== 'train' && o.split !== 'test') throw new ConfigError(`generateTextures.split must be 'train' or 'test', got ${JSON.stringify(o.split)}`);
-}
-
 /** Generates perClass images of each of the 5 texture classes (uint8 [5*perClass, 1, 28, 28]), in a seeded interleaved order. */
 export function generateTextures(o: TextureOptions): Dataset {
-  checkOptions(o);
+  checkProceduralOptions(o, 'generateTextures');
   const n = o.perClass;
   return torch.tidy(() => {
     const lin = torch.linspace(-1 + 1 / SIZE, 1 - 1 / SIZE, SIZE);
