@@ -1,48 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { torch, data, ConfigError } from '../../src/index.js';
-import type { Tensor } from '../../src/index.js';
 import { generateShapes, loadTask, clearTaskCache, SHAPE_CLASSES } from '../../src/data/index.js';
 import { checkDataSpec } from '../../src/data/spec.js';
+import { checkGenerator } from './procedural-check.js';
 
-const hash = (t: Tensor): string => createHash('sha256').update(t.bytes()).digest('hex');
 const rejects = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: Error) => e instanceof ConfigError && re.test(e.message), String(re));
 
 test('shapes: deterministic per seed, different across seeds and splits, 5 balanced interleaved classes, no leaks', () => {
-  const base = torch.liveTensors();
-  const a = generateShapes({ perClass: 40, seed: 5, split: 'train' });
-  const b = generateShapes({ perClass: 40, seed: 5, split: 'train' });
-  const c = generateShapes({ perClass: 40, seed: 6, split: 'train' });
-  const d = generateShapes({ perClass: 40, seed: 5, split: 'test' });
-  try {
-    assert.equal(hash(a.images), hash(b.images));
-    assert.deepEqual(a.labelArray(), b.labelArray());
-    assert.notEqual(hash(a.images), hash(c.images));
-    assert.notEqual(hash(a.images), hash(d.images));
-    assert.deepEqual(a.images.shape, [200, 1, 28, 28]);
-    assert.equal(a.images.dtype, 'uint8');
-    assert.deepEqual(a.classCounts(), [40, 40, 40, 40, 40]);
-    assert.deepEqual(a.classes, ['triangle', 'square', 'pentagon', 'hexagon', 'disk']);
-    const lab = a.labelArray();
-    assert.ok(lab.slice(0, 40).some((v) => v !== lab[0]), 'classes are interleaved, not in blocks');
-    torch.tidy(() => {
-      const x = a.images.float();
-      // black silhouettes on white: the corners are white, every image has dark pixels, and no two images are equal
-      assert.ok((x.narrow(2, 0, 1).narrow(3, 0, 1).min().item() as number) > 250, 'top-left corner is white ground');
-      assert.ok((x.reshape([200, -1]).amin([1]).max().item() as number) < 64, 'every image has a dark shape');
-      const rows = a.images.reshape([200, -1]).data() as Uint8Array;
-      const seen = new Set<string>();
-      for (let i = 0; i < 200; i++) seen.add(Buffer.from(rows.subarray(i * 784, (i + 1) * 784)).toString('base64'));
-      assert.equal(seen.size, 200, 'no two images are identical');
-    });
-  } finally { for (const ds of [a, b, c, d]) ds.dispose(); }
-  assert.equal(torch.liveTensors(), base);
-  rejects(() => generateShapes({ perClass: 0, seed: 1, split: 'train' }), /generateShapes\.perClass must be an integer >= 1, got 0/);
-  rejects(() => generateShapes({ perClass: 2, seed: 1.5, split: 'train' }), /generateShapes\.seed must be a safe integer, got 1\.5/);
-  rejects(() => generateShapes({ perClass: 2, seed: 1, split: 'val' as 'train' }), /generateShapes\.split must be 'train' or 'test', got "val"/);
-  rejects(() => generateShapes(null as unknown as { perClass: number; seed: number; split: 'train' }), /generateShapes options must be an object/);
-  assert.equal(torch.liveTensors(), base);
+  checkGenerator('generateShapes', generateShapes, ['triangle', 'square', 'pentagon', 'hexagon', 'disk'], (a) => torch.tidy(() => {
+    const x = a.images.float();
+    // black silhouettes on white: the corners are white, every image has dark pixels, and no two images are equal
+    assert.ok((x.narrow(2, 0, 1).narrow(3, 0, 1).min().item() as number) > 250, 'top-left corner is white ground');
+    assert.ok((x.reshape([200, -1]).amin([1]).max().item() as number) < 64, 'every image has a dark shape');
+    const rows = a.images.reshape([200, -1]).data() as Uint8Array;
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add(Buffer.from(rows.subarray(i * 784, (i + 1) * 784)).toString('base64'));
+    assert.equal(seen.size, 200, 'no two images are identical');
+  }));
 });
 
 test('shapes:target-far: sizes, balanced budgets, fixed pixels with seeded splits', () => {

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { torch, ConfigError } from '../../src/index.js';
+import { torch } from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { generateTextures, loadTask, clearTaskCache, TEXTURE_CLASSES, type Dataset } from '../../src/data/index.js';
+import { checkGenerator } from './procedural-check.js';
 
-const hash = (t: Tensor): string => createHash('sha256').update(t.bytes()).digest('hex');
 
 /** Features for a trivial nearest-centroid check: sorted standardised pixels (phase/position-free) and the global orientation coherence. */
 function features(u8: Tensor): Tensor {
@@ -30,26 +29,7 @@ function nearestCentroid(train: Dataset, testSet: Dataset, feat: (x: Tensor) => 
 }
 
 test('generation is deterministic for a seed, differs across seeds and splits, and leaks nothing', () => {
-  const base = torch.liveTensors();
-  const a = generateTextures({ perClass: 40, seed: 5, split: 'train' });
-  const b = generateTextures({ perClass: 40, seed: 5, split: 'train' });
-  const c = generateTextures({ perClass: 40, seed: 6, split: 'train' });
-  const d = generateTextures({ perClass: 40, seed: 5, split: 'test' });
-  assert.equal(hash(a.images), hash(b.images));
-  assert.deepEqual(a.labelArray(), b.labelArray());
-  assert.notEqual(hash(a.images), hash(c.images));
-  assert.notEqual(hash(a.images), hash(d.images));
-  assert.deepEqual(a.images.shape, [200, 1, 28, 28]);
-  assert.equal(a.images.dtype, 'uint8');
-  assert.deepEqual(a.classCounts(), [40, 40, 40, 40, 40]);
-  assert.deepEqual(a.classes, ['grating', 'checkerboard', 'blobs', 'gabor-noise', 'rings']);
-  const lab = a.labelArray();
-  assert.ok(lab.slice(0, 40).some((v) => v !== lab[0]), 'classes are interleaved, not in blocks');
-  for (const ds of [a, b, c, d]) ds.dispose();
-  assert.equal(torch.liveTensors(), base);
-  assert.throws(() => generateTextures({ perClass: 0, seed: 1, split: 'train' }), (e: Error) => e instanceof ConfigError && /perClass must be an integer >= 1/.test(e.message));
-  assert.throws(() => generateTextures({ perClass: 1, seed: 1, split: 'val' as 'train' }), /split must be 'train' or 'test'/);
-  assert.equal(torch.liveTensors(), base);
+  checkGenerator('generateTextures', generateTextures, ['grating', 'checkerboard', 'blobs', 'gabor-noise', 'rings']);
 });
 
 test('classes are distinguishable by a trivial classifier but not by templates, and images are not copies', () => {

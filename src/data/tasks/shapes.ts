@@ -14,7 +14,7 @@
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
-import { checkProceduralOptions, type ProceduralOptions } from './procedural.js';
+import { col, generateProcedural, type ProceduralOptions } from './procedural.js';
 import { Rng } from '../rng.js';
 import { Dataset } from '../dataset.js';
 
@@ -29,8 +29,6 @@ export const SHAPES_VERSION = 2;
 /** Options of generateShapes. */
 export type ShapeOptions = ProceduralOptions;
 
-const SIZE = 28;
-const CHUNK = 1000;
 /** Edge softness of the masks, in image coordinates (about half a pixel). */
 const SOFT = 0.035;
 const FIELDS = ['cx', 'cy', 'size', 'theta'] as const;
@@ -45,11 +43,6 @@ function drawParams(n: number, rng: Rng): Record<(typeof FIELDS)[number], Float3
     p.theta[i] = rng.uniform(0, 2 * Math.PI);
   }
   return p;
-}
-
-/** A [n, 1, 1, 1] float tensor over rows [from, from+n) of a per-image field. */
-function col(a: Float32Array, from: number, n: number): Tensor {
-  return torch.tensor(a.subarray(from, from + n), { shape: [n, 1, 1, 1] });
 }
 
 /** The signed margins (positive inside), [n, 1, 28, 28], of images [from, from+n) of class c. */
@@ -76,30 +69,11 @@ function margin(c: number, p: Record<(typeof FIELDS)[number], Float32Array>, fro
 
 /** Generates perClass images of each of the 5 shape classes (uint8 [5*perClass, 1, 28, 28]), in a seeded interleaved order. */
 export function generateShapes(o: ShapeOptions): Dataset {
-  checkProceduralOptions(o, 'generateShapes');
-  const n = o.perClass;
-  return torch.tidy(() => {
-    const lin = torch.linspace(-1 + 1 / SIZE, 1 - 1 / SIZE, SIZE);
-    const X = lin.reshape([1, 1, 1, SIZE]);
-    const Y = lin.reshape([1, 1, SIZE, 1]);
-    const parts: Tensor[] = [];
-    for (let c = 0; c < SHAPE_CLASSES.length; c++) {
-      const rng = Rng.derive(o.seed, 'shapes', o.split, c);
+  return generateProcedural(o, 'generateShapes', {
+    family: 'shapes', classes: SHAPE_CLASSES, version: SHAPES_VERSION,
+    renderClass: (c, n, rng) => {
       const p = drawParams(n, rng);
-      for (let from = 0; from < n; from += CHUNK) {
-        const m = Math.min(CHUNK, n - from);
-        parts.push(torch.tidy(() => {
-          const mask = margin(c, p, from, m, X, Y).div(SOFT).sigmoid();
-          return mask.neg().add(1).mul(255).round().to('uint8');
-        }));
-      }
-    }
-    const order = Rng.derive(o.seed, 'shapes', o.split, 'order').permutation(SHAPE_CLASSES.length * n);
-    const idx = torch.tensor(Int32Array.from(order)).to('int64');
-    const labels = Int32Array.from(order, (i) => Math.floor(i / n));
-    return new Dataset({
-      images: torch.cat(parts, 0).indexSelect(0, idx), labels: torch.tensor(labels).to('int64'), classes: [...SHAPE_CLASSES],
-      source: `shapes(v${SHAPES_VERSION}, seed=${o.seed}, ${o.split}, ${n}/class)`,
-    });
+      return (from, m, X, Y) => margin(c, p, from, m, X, Y).div(SOFT).sigmoid().neg().add(1).mul(255).round().to('uint8');
+    },
   });
 }

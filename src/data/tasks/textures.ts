@@ -15,7 +15,7 @@
  */
 import * as torch from '../../core/torch.js';
 import type { Tensor } from '../../core/torch.js';
-import { checkProceduralOptions, type ProceduralOptions } from './procedural.js';
+import { col, generateProcedural, SIZE, type ProceduralOptions } from './procedural.js';
 import { Rng } from '../rng.js';
 import { Dataset } from '../dataset.js';
 
@@ -28,8 +28,6 @@ export const TEXTURES_VERSION = 1;
 /** Options of generateTextures. */
 export type TextureOptions = ProceduralOptions;
 
-const SIZE = 28;
-const CHUNK = 1000;
 const BLOBS = 6;
 /** Side of the Gabor kernel that filters white noise (class 3), in pixels. */
 const KSIZE = 13;
@@ -65,11 +63,6 @@ function drawParams(c: number, n: number, rng: Rng): Params {
     if (c === 3) p.env![i] = rng.uniform(0.15, 0.3);
   }
   return p;
-}
-
-/** A [n, k, 1, 1] float tensor over rows [from, from+n) of a per-image field with k values per image. */
-function col(a: Float32Array, from: number, n: number, k = 1): Tensor {
-  return torch.tensor(a.subarray(from * k, (from + n) * k), { shape: [n, k, 1, 1] });
 }
 
 /** Scales each image's pattern so that its largest |value| is 1. */
@@ -112,33 +105,17 @@ function pattern(c: number, p: Params, from: number, n: number, X: Tensor, Y: Te
 
 /** Generates perClass images of each of the 5 texture classes (uint8 [5*perClass, 1, 28, 28]), in a seeded interleaved order. */
 export function generateTextures(o: TextureOptions): Dataset {
-  checkProceduralOptions(o, 'generateTextures');
-  const n = o.perClass;
-  return torch.tidy(() => {
-    const lin = torch.linspace(-1 + 1 / SIZE, 1 - 1 / SIZE, SIZE);
-    const X = lin.reshape([1, 1, 1, SIZE]);
-    const Y = lin.reshape([1, 1, SIZE, 1]);
-    const KLIN = torch.linspace(-(KSIZE - 1) / SIZE, (KSIZE - 1) / SIZE, KSIZE);
-    const parts: Tensor[] = [];
-    for (let c = 0; c < TEXTURE_CLASSES.length; c++) {
-      const rng = Rng.derive(o.seed, 'textures', o.split, c);
+  return generateProcedural(o, 'generateTextures', {
+    family: 'textures', classes: TEXTURE_CLASSES, version: TEXTURES_VERSION,
+    renderClass: (c, n, rng) => {
       const p = drawParams(c, n, rng);
       const gen = new torch.Generator(rng.u32());
-      for (let from = 0; from < n; from += CHUNK) {
-        const m = Math.min(CHUNK, n - from);
-        parts.push(torch.tidy(() => {
-          const noise = torch.randn([m, 1, SIZE, SIZE], { generator: gen }).mul(col(p.noise!, from, m));
-          const img = pattern(c, p, from, m, X, Y, KLIN, gen).mul(col(p.contrast!, from, m)).add(col(p.bright!, from, m)).add(noise);
-          return img.clamp(0, 1).mul(255).round().to('uint8');
-        }));
-      }
-    }
-    const order = Rng.derive(o.seed, 'textures', o.split, 'order').permutation(TEXTURE_CLASSES.length * n);
-    const idx = torch.tensor(Int32Array.from(order)).to('int64');
-    const labels = Int32Array.from(order, (i) => Math.floor(i / n));
-    return new Dataset({
-      images: torch.cat(parts, 0).indexSelect(0, idx), labels: torch.tensor(labels).to('int64'), classes: [...TEXTURE_CLASSES],
-      source: `textures(v${TEXTURES_VERSION}, seed=${o.seed}, ${o.split}, ${n}/class)`,
-    });
+      const KLIN = torch.linspace(-(KSIZE - 1) / SIZE, (KSIZE - 1) / SIZE, KSIZE);
+      return (from, m, X, Y) => {
+        const noise = torch.randn([m, 1, SIZE, SIZE], { generator: gen }).mul(col(p.noise!, from, m));
+        const img = pattern(c, p, from, m, X, Y, KLIN, gen).mul(col(p.contrast!, from, m)).add(col(p.bright!, from, m)).add(noise);
+        return img.clamp(0, 1).mul(255).round().to('uint8');
+      };
+    },
   });
 }
